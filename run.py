@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""Bootstrap and run oslo_extras jobs on a machine that has only python3.
+
+    python3 run.py demo      # the demo service, embedded defaults, no servers
+    python3 run.py test      # unit + functional tests (starts real servers)
+    python3 run.py unit      # unit tests only
+    python3 run.py bench     # benchmarks against the upstream tools
+
+It creates ``.venv`` beside this file, installs the package with its
+requirements (again only when a requirements file changed), installs the
+Debian packages of the servers the functional tests start (as root, with
+apt-get) and runs the job. Extra arguments go to the job (pytest, the demo).
+"""
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import venv
+
+ROOT = os.path.dirname(os.path.abspath(__file__))
+VENV = os.path.join(ROOT, '.venv')
+PYTHON = os.path.join(VENV, 'bin', 'python')
+# Servers the functional tests start themselves (see tests/functional).
+DEBIAN_PACKAGES = {
+    'rabbitmq-server': '/usr/lib/rabbitmq/bin/rabbitmq-server',
+    'etcd-server': '/usr/bin/etcd',
+}
+
+
+def _run(*cmd, **kwargs):
+    print('+ ' + ' '.join(cmd), flush=True)
+    return subprocess.run(cmd, check=True, **kwargs)
+
+
+def ensure_venv(with_tests):
+    files = ['requirements.txt', 'setup.cfg']
+    if with_tests:
+        files.append('test-requirements.txt')
+    digest = hashlib.sha256()
+    for name in files:
+        with open(os.path.join(ROOT, name), 'rb') as stream:
+            digest.update(stream.read())
+    stamp = os.path.join(VENV, '.oslo_extras-' + digest.hexdigest()[:16])
+    if os.path.exists(stamp):
+        return
+    if not os.path.exists(PYTHON):
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    pip = [PYTHON, '-m', 'pip', 'install', '-q', '--disable-pip-version-check']
+    args = ['-r', os.path.join(ROOT, 'requirements.txt')]
+    if with_tests:
+        args += ['-r', os.path.join(ROOT, 'test-requirements.txt')]
+    _run(*pip, *args)
+    _run(*pip, '--no-deps', '-e', ROOT)
+    open(stamp, 'w').close()
+
+
+def ensure_debian_packages():
+    missing = [
+        pkg for pkg, path in DEBIAN_PACKAGES.items()
+        if not os.path.exists(path)
+    ]
+    if not missing:
+        return
+    if os.geteuid() != 0 or not shutil.which('apt-get'):
+        sys.exit(
+            'run.py: functional tests need the Debian packages '
+            + ' '.join(missing) + '; install them as root with apt-get'
+        )
+    env = dict(os.environ, DEBIAN_FRONTEND='noninteractive')
+    _run('apt-get', 'update', '-qq', env=env)
+    _run('apt-get', 'install', '-y', '-qq', *missing, env=env)
+    # The packages start a system-wide broker; the tests run their own.
+    subprocess.run(['service', 'rabbitmq-server', 'stop'],
+                   stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+
+
+def main(argv):
+    job = argv[0] if argv else 'demo'
+    extra = argv[1:]
+    os.chdir(ROOT)
+    if job == 'demo':
+        ensure_venv(with_tests=False)
+        cmd = [PYTHON, '-m', 'oslo_extras.demo', *extra]
+    elif job in ('test', 'unit'):
+        ensure_venv(with_tests=True)
+        paths = ['tests/unit']
+        if job == 'test':
+            ensure_debian_packages()
+            paths.append('tests/functional')
+        cmd = [PYTHON, '-m', 'pytest', '-ra', *paths, *extra]
+    elif job == 'bench':
+        ensure_venv(with_tests=True)
+        ensure_debian_packages()
+        cmd = [PYTHON, os.path.join('benchmarks', 'run.py'), *extra]
+    else:
+        sys.exit(f'run.py: unknown job {job!r} (demo, test, unit, bench)')
+    print('+ ' + ' '.join(cmd), flush=True)
+    return subprocess.call(cmd)
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1:]))
