@@ -1,0 +1,30 @@
+"""Fail loudly when oslo.config changes an internal that _upstream relies on."""
+
+from oslo_config import cfg
+from oslo_config import sources
+
+from oslo_extras.config import _upstream
+
+
+def test_no_value_sentinel_is_what_sources_return():
+    assert _upstream.NO_VALUE is sources._NoValue
+
+
+def test_registered_opts_lists_default_and_group_options():
+    conf = cfg.ConfigOpts()
+    conf.register_opt(cfg.BoolOpt('debug'))
+    group = cfg.OptGroup('db', driver_option='backend')
+    conf.register_opt(cfg.StrOpt('connection', secret=True), group=group)
+
+    listed = {(g, opt.dest) for g, opt in _upstream.registered_opts(conf)}
+
+    assert listed == {('DEFAULT', 'debug'), ('db', 'connection')}
+    assert _upstream.registered_groups(conf)['db'] is group
+
+
+def test_group_driver_opts_reads_what_the_generator_saves():
+    group = cfg.OptGroup('db', driver_option='backend')
+    opt = cfg.StrOpt('path')
+    group._save_driver_opts({'file': [opt]})
+
+    assert _upstream.group_driver_opts(group) == {'file': [opt]}
