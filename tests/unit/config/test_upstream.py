@@ -18,7 +18,7 @@ def test_registered_opts_lists_default_and_group_options():
 
     listed = {(g, opt.dest) for g, opt in _upstream.registered_opts(conf)}
 
-    assert listed == {('DEFAULT', 'debug'), ('db', 'connection')}
+    assert {('DEFAULT', 'debug'), ('db', 'connection')} <= listed
     assert _upstream.registered_groups(conf)['db'] is group
 
 
