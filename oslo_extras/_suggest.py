@@ -1,4 +1,4 @@
-""""Did you mean ...?" suggestions shared by config checks and policy lint."""
+"""Did-you-mean suggestions shared by config checks and policy lint."""
 
 from __future__ import annotations
 

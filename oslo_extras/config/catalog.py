@@ -35,7 +35,10 @@ import fnmatch
 import functools
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Iterator
+from collections.abc import Mapping
 from typing import Any
 
 import stevedore
@@ -135,9 +138,7 @@ class GroupInfo:
 
     def renamed(self, name: str) -> GroupInfo:
         """Return a copy of this group under another name (an instance)."""
-        clone = GroupInfo(
-            name, self.help, driver_option=self.driver_option
-        )
+        clone = GroupInfo(name, self.help, driver_option=self.driver_option)
         for info in self.options.values():
             clone.options[info.dest] = dataclasses.replace(info, group=name)
         for driver, opts in self.driver_opts.items():
@@ -187,8 +188,8 @@ class OptionCatalog:
         :param template_group: the registered group whose options every
             matching section accepts
         """
-        regex = pattern if pattern.startswith('^') else fnmatch.translate(
-            pattern
+        regex = (
+            pattern if pattern.startswith('^') else fnmatch.translate(pattern)
         )
         self._patterns.append(
             (pattern, re.compile(regex), normalize_group(template_group))
@@ -261,7 +262,9 @@ class OptionCatalog:
         except CatalogError:
             raise
         except Exception as exc:
-            raise CatalogError(f'cannot load option namespaces: {exc}') from exc
+            raise CatalogError(
+                f'cannot load option namespaces: {exc}'
+            ) from exc
         if missing:
             raise CatalogError(
                 'unknown oslo.config.opts namespace(s): '
@@ -286,7 +289,7 @@ class OptionCatalog:
         """Load every option registered on a live ``ConfigOpts``."""
         catalog = cls()
         groups = _upstream.registered_groups(conf)
-        for name, group in groups.items():
+        for group in groups.values():
             catalog._ensure_group(group)
             for driver, opts in _upstream.group_driver_opts(group).items():
                 catalog.add_opts(group, opts, driver=driver)
@@ -303,8 +306,10 @@ class OptionCatalog:
         try:
             with open(path, encoding='utf-8') as stream:
                 text = stream.read()
-            data = json.loads(text) if path.endswith('.json') else (
-                yaml.safe_load(text)
+            data = (
+                json.loads(text)
+                if path.endswith('.json')
+                else (yaml.safe_load(text))
             )
         except (OSError, ValueError, yaml.YAMLError) as exc:
             raise CatalogError(f'{path}: cannot read opt data: {exc}') from exc
@@ -325,8 +330,9 @@ class OptionCatalog:
             )
             driver_of = {
                 name: driver
-                for driver, names in (group_data.get('driver_opts') or {})
-                .items()
+                for driver, names in (
+                    group_data.get('driver_opts') or {}
+                ).items()
                 for name in names
             }
             for opt_data in group_data.get('opts') or []:
@@ -441,8 +447,11 @@ class OptionCatalog:
                     group.options.update(group.driver_opts[driver])
                 elif driver:
                     bound.unresolved.append(
-                        (group.name, group.driver_option,
-                         f'unknown driver {driver!r}')
+                        (
+                            group.name,
+                            group.driver_option,
+                            f'unknown driver {driver!r}',
+                        )
                     )
         for source in _split_list(raw(DEFAULT_GROUP, 'config_source')):
             bound._bind_source_group(normalize_group(source), raw)
@@ -473,7 +482,9 @@ class OptionCatalog:
         for opt in opts:
             group.add(OptionInfo(name, opt, namespace=f'driver:{driver}'))
 
-    def _bind_auth_plugin(self, group: GroupInfo, auth_type: str | None) -> None:
+    def _bind_auth_plugin(
+        self, group: GroupInfo, auth_type: str | None
+    ) -> None:
         if not auth_type:
             return
         opts = _auth_plugin_opts(auth_type)
@@ -499,7 +510,7 @@ def _split_list(value: str | None) -> list[str]:
     return [item.strip() for item in value.split(',') if item.strip()]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _source_driver_opts(driver: str) -> tuple[cfg.Opt, ...] | None:
     try:
         manager = stevedore.DriverManager(
@@ -510,7 +521,7 @@ def _source_driver_opts(driver: str) -> tuple[cfg.Opt, ...] | None:
     return tuple(manager.driver.list_options_for_discovery())
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _auth_plugin_opts(auth_type: str) -> tuple[cfg.Opt, ...] | None:
     try:
         from keystoneauth1 import loading

@@ -1,0 +1,113 @@
+"""Validation checks, each a plugin of ``oslo_extras.config.checks``.
+
+A check receives a :class:`CheckContext` (the catalog bound to the files, and
+the parsed files in the order oslo.config reads them) and yields
+:class:`~oslo_extras.config.findings.Finding` objects. A service adds its own
+rule by subclassing :class:`Check` and registering it::
+
+    [entry_points]
+    oslo_extras.config.checks =
+        interval-below-timeout = myservice.checks:IntervalBelowTimeout
+
+    class IntervalBelowTimeout(Check):
+        codes = ('interval-below-timeout',)
+
+        def run(self, context):
+            interval = context.typed_value('DEFAULT', 'report_interval')
+            timeout = context.typed_value('DEFAULT', 'service_down_time')
+            if interval is not None and timeout is not None and (
+                    interval >= timeout):
+                entry = context.config.last_entry('DEFAULT', 'report_interval')
+                yield context.finding(
+                    'error', 'interval-below-timeout', entry,
+                    'report_interval must be below service_down_time')
+"""
+
+from __future__ import annotations
+
+import abc
+import dataclasses
+from collections.abc import Iterator
+from typing import Any
+
+from oslo_extras.config.catalog import OptionCatalog
+from oslo_extras.config.catalog import OptionInfo
+from oslo_extras.config.configset import ConfigSet
+from oslo_extras.config.findings import Finding
+from oslo_extras.config.inifile import Entry
+
+NAMESPACE = 'oslo_extras.config.checks'
+
+
+@dataclasses.dataclass
+class CheckContext:
+    """What every check sees.
+
+    :param catalog: the options known, bound to the files' values (config
+        source groups, driver options, auth plugin options are resolved)
+    :param config: the parsed files, in the order oslo.config reads them
+    :param exclude_groups: groups the user asked not to check
+    """
+
+    catalog: OptionCatalog
+    config: ConfigSet
+    exclude_groups: frozenset[str] = frozenset()
+
+    def excluded(self, group: str) -> bool:
+        return group.lower() in self.exclude_groups
+
+    def known_option(self, entry: Entry) -> OptionInfo | None:
+        return self.catalog.option(entry.section, entry.key)
+
+    def typed_value(self, group: str, option: str) -> Any:
+        """Return the value the files give an option, typed; else ``None``.
+
+        Values that do not parse are ``None`` (``invalid-value`` reports
+        them), as are options the files do not set.
+        """
+        info = self.catalog.option(group, option)
+        entries = self.config.entries_for(group, option, self.catalog)
+        if info is None or not entries:
+            return None
+        try:
+            if info.multi:
+                return [info.opt.type(e.value) for e in entries]
+            return info.opt.type(entries[-1].value)
+        except (ValueError, TypeError):
+            return None
+
+    @staticmethod
+    def finding(
+        severity: str,
+        code: str,
+        entry: Entry | None,
+        message: str,
+        suggestion: str | None = None,
+        group: str | None = None,
+        option: str | None = None,
+    ) -> Finding:
+        """Build a finding located at ``entry`` (or at no file)."""
+        return Finding(
+            severity=severity,
+            code=code,
+            file=entry.file if entry else None,
+            line=entry.line if entry else None,
+            group=entry.section if entry else group,
+            option=entry.key if entry else option,
+            message=message,
+            suggestion=suggestion,
+        )
+
+
+class Check(abc.ABC):
+    """A validation rule.
+
+    :attr codes: every finding code this check can emit, so ``--select``
+        and ``--ignore`` can skip a check that cannot produce wanted codes
+    """
+
+    codes: tuple[str, ...] = ()
+
+    @abc.abstractmethod
+    def run(self, context: CheckContext) -> Iterator[Finding]:
+        """Yield the findings of this rule for ``context``."""

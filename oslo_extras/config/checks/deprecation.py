@@ -1,0 +1,60 @@
+"""Checks on deprecated names and options about to be removed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from oslo_extras.config.checks import Check
+from oslo_extras.config.checks import CheckContext
+from oslo_extras.config.findings import WARNING
+from oslo_extras.config.findings import Finding
+
+
+class DeprecatedNameCheck(Check):
+    """An option set under an old name or group; says the new one."""
+
+    codes = ('deprecated-name',)
+
+    def run(self, context: CheckContext) -> Iterator[Finding]:
+        catalog = context.catalog
+        for entry in context.config.entries():
+            if context.excluded(entry.section):
+                continue
+            if catalog.option(entry.section, entry.key) is not None:
+                continue  # a live option, even if also an old alias
+            new = catalog.replacement_for(entry.section, entry.key)
+            if new is None:
+                continue
+            yield context.finding(
+                WARNING,
+                'deprecated-name',
+                entry,
+                'deprecated name; oslo-config-migrate can rewrite it',
+                suggestion=f'[{new.group}] {new.name}',
+            )
+
+
+class DeprecatedForRemovalCheck(Check):
+    """An option that a coming release removes."""
+
+    codes = ('deprecated-for-removal',)
+
+    def run(self, context: CheckContext) -> Iterator[Finding]:
+        catalog = context.catalog
+        for entry in context.config.entries():
+            if context.excluded(entry.section):
+                continue
+            info = catalog.option(entry.section, entry.key) or (
+                catalog.replacement_for(entry.section, entry.key)
+            )
+            if info is None or not info.opt.deprecated_for_removal:
+                continue
+            message = f'{info.name} is deprecated for removal'
+            if info.opt.deprecated_since:
+                message += f' since {info.opt.deprecated_since}'
+            if info.opt.deprecated_reason:
+                reason = ' '.join(str(info.opt.deprecated_reason).split())
+                message += f': {reason}'
+            yield context.finding(
+                WARNING, 'deprecated-for-removal', entry, message
+            )

@@ -1,0 +1,128 @@
+"""Checks on names: unknown groups and options, groups in the wrong case."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from oslo_extras import _suggest
+from oslo_extras.config.catalog import DEFAULT_GROUP
+from oslo_extras.config.checks import Check
+from oslo_extras.config.checks import CheckContext
+from oslo_extras.config.findings import ERROR
+from oslo_extras.config.findings import WARNING
+from oslo_extras.config.findings import Finding
+from oslo_extras.config.inifile import Entry
+
+
+def _wrong_case_default(section: str) -> bool:
+    # oslo.config only treats exactly "DEFAULT" as the default group.
+    return section != DEFAULT_GROUP and section.upper() == DEFAULT_GROUP
+
+
+class UnknownGroupCheck(Check):
+    """A section no registered group (or declared pattern) accepts."""
+
+    codes = ('unknown-group',)
+
+    def run(self, context: CheckContext) -> Iterator[Finding]:
+        groups = context.catalog.group_names()
+        for section in context.config.sections():
+            if context.excluded(section.name) or _wrong_case_default(
+                section.name
+            ):
+                continue
+            if context.catalog.group(section.name) is not None:
+                continue
+            match = _suggest.suggest(section.name, groups)
+            yield Finding(
+                ERROR,
+                'unknown-group',
+                section.file,
+                section.line,
+                section.name,
+                None,
+                f'unknown group [{section.name}]: every option in it is '
+                'ignored',
+                match[0] if match else None,
+            )
+
+
+class GroupCaseCheck(Check):
+    """``[default]`` is not ``[DEFAULT]``; other groups are lower-cased."""
+
+    codes = ('group-case',)
+
+    def run(self, context: CheckContext) -> Iterator[Finding]:
+        for section in context.config.sections():
+            name = section.name
+            if context.excluded(name):
+                continue
+            if _wrong_case_default(name):
+                yield Finding(
+                    ERROR,
+                    'group-case',
+                    section.file,
+                    section.line,
+                    name,
+                    None,
+                    f'[{name}] is not the default group: oslo.config only '
+                    'reads [DEFAULT] in capitals, so every option here is '
+                    'ignored',
+                    DEFAULT_GROUP,
+                )
+            elif name != name.lower() and name != DEFAULT_GROUP:
+                if context.catalog.group(name) is None:
+                    continue  # unknown-group says more
+                yield Finding(
+                    WARNING,
+                    'group-case',
+                    section.file,
+                    section.line,
+                    name,
+                    None,
+                    f'group [{name}] is read as [{name.lower()}]; write it in '
+                    'lower case, as other tools compare names exactly',
+                    name.lower(),
+                )
+
+
+class UnknownOptionCheck(Check):
+    """An option that the group does not have."""
+
+    codes = ('unknown-option',)
+
+    def run(self, context: CheckContext) -> Iterator[Finding]:
+        catalog = context.catalog
+        for entry in context.config.entries():
+            if context.excluded(entry.section) or _wrong_case_default(
+                entry.section
+            ):
+                continue
+            group = catalog.group(entry.section)
+            if group is None or entry.dest in group.options:
+                continue
+            if catalog.replacement_for(entry.section, entry.key):
+                continue  # a deprecated name: deprecated-name reports it
+            yield self._finding(context, entry)
+
+    @staticmethod
+    def _finding(context: CheckContext, entry: Entry) -> Finding:
+        catalog = context.catalog
+        close = _suggest.suggest(
+            entry.dest, catalog.names_in_group(entry.section)
+        )
+        elsewhere = [
+            g
+            for g in catalog.groups_with_option(entry.key)
+            if g != entry.group
+        ]
+        message = f'unknown option {entry.key!r} in [{entry.section}]'
+        suggestion = close[0] if close else None
+        if elsewhere:
+            message += ': it belongs in ' + ', '.join(
+                f'[{g}]' for g in elsewhere
+            )
+            suggestion = suggestion or f'[{elsewhere[0]}] {entry.key}'
+        return context.finding(
+            ERROR, 'unknown-option', entry, message, suggestion
+        )
