@@ -28,3 +28,28 @@ def test_group_driver_opts_reads_what_the_generator_saves():
     group._save_driver_opts({'file': [opt]})
 
     assert _upstream.group_driver_opts(group) == {'file': [opt]}
+
+
+class _Source(sources.ConfigurationSource):
+    def __init__(self):
+        self.value = 'one'
+
+    def get(self, group_name, option_name, opt):
+        if (group_name, option_name) == ('db', 'password'):
+            return self.value, cfg.LocationInfo(cfg.Locations.user, 'x')
+        return sources._NoValue, None
+
+
+def test_loaded_sources_and_clear_value_caches():
+    conf = cfg.ConfigOpts()
+    conf.register_opt(cfg.StrOpt('password'), group='db')
+    conf([])
+    source = _Source()
+    conf._sources.append(source)
+
+    assert _upstream.loaded_sources(conf) == [source]
+    assert conf.db.password == 'one'
+    source.value = 'two'
+    assert conf.db.password == 'one'  # oslo.config cached it
+    _upstream.clear_value_caches(conf)
+    assert conf.db.password == 'two'
