@@ -1,0 +1,437 @@
+"""``vault``: HashiCorp Vault and OpenBao KV secrets through hvac.
+
+::
+
+    [DEFAULT]
+    config_source = vault
+
+    [vault]
+    driver = vault
+    url = https://vault.example.com:8200
+    kv_version = 2
+    mount_point = secret
+    path_prefix = nova
+    auth_method = approle
+    role_id = 6b1c...
+    secret_id_file = /etc/nova/vault-secret-id
+    ca_file = /etc/ssl/vault-ca.pem
+    # explicit overrides of the convention:
+    mapping = database.connection:shared/db#nova_url
+
+By convention ``[group] option`` is the field ``option`` of the secret
+``<path_prefix>/<group>``: a service with 50 secrets in 5 groups costs one
+LIST and five reads (plus one token lookup), not 50 calls. Explicit
+mappings are ``path#field`` relative to the mount; without ``#field`` the
+field is the option name.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import hvac
+import hvac.exceptions
+import requests
+from oslo_config import cfg
+
+from oslo_extras.config.sources import _mapping
+from oslo_extras.config.sources import base
+
+LOG = logging.getLogger(__name__)
+
+_TRANSIENT = (
+    requests.ConnectionError,
+    requests.Timeout,
+    hvac.exceptions.InternalServerError,
+    hvac.exceptions.VaultDown,
+    hvac.exceptions.BadGateway,
+)
+
+
+def _transient(exc: BaseException) -> bool:
+    return isinstance(exc, _TRANSIENT)
+
+
+def _describe(exc: BaseException) -> str:
+    """A short reason for an hvac or requests failure, with no payload."""
+    if isinstance(exc, hvac.exceptions.Forbidden):
+        return 'permission denied (token expired, revoked or lacking policy)'
+    if isinstance(exc, hvac.exceptions.Unauthorized):
+        return 'unauthorized'
+    if isinstance(exc, hvac.exceptions.InvalidPath):
+        return 'not found'
+    if isinstance(exc, requests.Timeout):
+        return 'timed out'
+    if isinstance(exc, requests.exceptions.SSLError):
+        return 'TLS verification failed'
+    if isinstance(exc, requests.ConnectionError):
+        return 'connection failed'
+    if isinstance(exc, hvac.exceptions.VaultError):
+        errors = '; '.join(str(e) for e in (exc.errors or [])[:2])
+        return f'{type(exc).__name__}: {errors}'.rstrip(': ')
+    return type(exc).__name__
+
+
+class VaultSource(base.RefreshableSource):
+    """KV v1 or v2 secrets of one Vault/OpenBao server.
+
+    :param url: server address
+    :param kv_version: 1 or 2
+    :param mount_point: the KV engine's mount
+    :param path_prefix: where ``<group>`` secrets live by convention
+    :param groups: groups to read by convention; None lists the prefix
+    :param auth_method: ``token`` or ``approle``
+    :param token: a token (``token`` auth)
+    :param token_file: file holding the token, re-read before each fetch
+    :param role_id: AppRole role id
+    :param secret_id: AppRole secret id
+    :param secret_id_file: file holding the AppRole secret id
+    :param approle_mount_point: where AppRole is mounted
+    :param namespace: Vault Enterprise / OpenBao namespace
+    :param verify: ``True``, ``False`` or a CA bundle path
+    :param renew_fraction: renew a renewable token once less than this
+        fraction of its TTL is left
+    """
+
+    def __init__(
+        self,
+        url: str,
+        kv_version: int = 2,
+        mount_point: str = 'secret',
+        path_prefix: str = '',
+        groups: list[str] | None = None,
+        auth_method: str = 'token',
+        token: str | None = None,
+        token_file: str | None = None,
+        role_id: str | None = None,
+        secret_id: str | None = None,
+        secret_id_file: str | None = None,
+        approle_mount_point: str = 'approle',
+        namespace: str | None = None,
+        verify: bool | str = True,
+        renew_fraction: float = 0.5,
+        **common: Any,
+    ) -> None:
+        common.setdefault('driver', 'vault')
+        super().__init__(**common)
+        self.url = url
+        self.kv_version = kv_version
+        self.mount_point = mount_point.strip('/')
+        self.path_prefix = path_prefix.strip('/')
+        self.groups = groups or None
+        self.auth_method = auth_method
+        self._token = token
+        self.token_file = token_file
+        self.role_id = role_id
+        self._secret_id = secret_id
+        self.secret_id_file = secret_id_file
+        self.approle_mount_point = approle_mount_point
+        self.renew_fraction = renew_fraction
+        self.client = hvac.Client(
+            url=url,
+            namespace=namespace or None,
+            verify=verify,
+            timeout=self.retry.timeout,
+        )
+        # hvac falls back to VAULT_TOKEN / ~/.vault-token: use only ours.
+        self.client.token = None
+        self._token_expires: float | None = None
+        self._token_ttl = 0.0
+        self._token_renewable = False
+        self._token_checked = False
+
+    # -- authentication ---------------------------------------------------
+
+    def _read_file(self, path: str) -> str:
+        with open(path) as stream:
+            return stream.read().strip()
+
+    def _login(self) -> None:
+        secret_id = self._secret_id
+        if self.secret_id_file:
+            secret_id = self._read_file(self.secret_id_file)
+        response = self.call(
+            lambda: self.client.auth.approle.login(
+                role_id=self.role_id,
+                secret_id=secret_id,
+                mount_point=self.approle_mount_point,
+            ),
+            _transient,
+            'approle login',
+        )
+        auth = response['auth']
+        self._note_token(auth.get('lease_duration'), auth.get('renewable'))
+
+    def _note_token(self, ttl: Any, renewable: Any) -> None:
+        self._token_ttl = float(ttl or 0)
+        self._token_renewable = bool(renewable)
+        self._token_expires = (
+            time.monotonic() + self._token_ttl if self._token_ttl else None
+        )
+        self._token_checked = True
+
+    def _authenticate(self) -> None:
+        """Make sure the client holds a token that is not about to expire."""
+        if self.auth_method == 'approle':
+            if not self.client.token or self._expired():
+                self._login()
+        else:
+            token = self._token
+            if self.token_file:
+                token = self._read_file(self.token_file)
+            if token != self.client.token:
+                self.client.token = token
+                self._token_checked = False
+            if not self.client.token:
+                raise base.BackendUnavailable('no token configured')
+            if not self._token_checked:
+                data = self.call(
+                    self.client.auth.token.lookup_self,
+                    _transient,
+                    'token lookup',
+                )['data']
+                self._note_token(data.get('ttl'), data.get('renewable'))
+        self._renew_if_due()
+
+    def _expired(self) -> bool:
+        return (
+            self._token_expires is not None
+            and time.monotonic() >= self._token_expires
+        )
+
+    def _renew_if_due(self) -> None:
+        if not (self._token_renewable and self._token_expires):
+            return
+        left = self._token_expires - time.monotonic()
+        if left <= 0 or left > self._token_ttl * self.renew_fraction:
+            return
+        try:
+            auth = self.call(
+                self.client.auth.token.renew_self, _transient, 'token renew'
+            )['auth']
+        except Exception as exc:
+            LOG.warning(
+                'config source [%s] (vault): token renewal failed: %s',
+                self.name,
+                _describe(exc),
+            )
+            return
+        self._note_token(auth.get('lease_duration'), auth.get('renewable'))
+
+    # -- reading ------------------------------------------------------------
+
+    def _kv(self) -> Any:
+        return (
+            self.client.secrets.kv.v2
+            if self.kv_version == 2
+            else self.client.secrets.kv.v1
+        )
+
+    def _list(self) -> list[str]:
+        try:
+            response = self.call(
+                lambda: self._kv().list_secrets(
+                    path=self.path_prefix, mount_point=self.mount_point
+                ),
+                _transient,
+                'list',
+            )
+        except hvac.exceptions.InvalidPath:
+            return []
+        keys = (response or {}).get('data', {}).get('keys', [])
+        return [k for k in keys if not k.endswith('/')]
+
+    def _read(self, path: str) -> tuple[dict[str, Any], float]:
+        def read() -> Any:
+            if self.kv_version == 2:
+                return self.client.secrets.kv.v2.read_secret_version(
+                    path=path,
+                    mount_point=self.mount_point,
+                    raise_on_deleted_version=True,
+                )
+            return self.client.secrets.kv.v1.read_secret(
+                path=path, mount_point=self.mount_point
+            )
+
+        response = self.call(read, _transient, f'read {path}')
+        data = response.get('data') or {}
+        if self.kv_version == 2:
+            data = data.get('data') or {}
+        return data, float(response.get('lease_duration') or 0)
+
+    def _convention_path(self, group: str) -> str:
+        return f'{self.path_prefix}/{group}' if self.path_prefix else group
+
+    def fetch(self) -> base.FetchResult:
+        try:
+            return self._fetch_once()
+        except hvac.exceptions.Forbidden:
+            if self.auth_method != 'approle':
+                raise base.BackendUnavailable(
+                    f'{self.url}: {_describe(hvac.exceptions.Forbidden())}'
+                ) from None
+            # The AppRole token expired early or was revoked: log in again.
+            self.client.token = None
+            try:
+                return self._fetch_once()
+            except Exception as exc:
+                raise base.BackendUnavailable(
+                    f'{self.url}: {_describe(exc)}'
+                ) from None
+        except base.BackendUnavailable:
+            raise
+        except (requests.RequestException, hvac.exceptions.VaultError) as exc:
+            raise base.BackendUnavailable(
+                f'{self.url}: {_describe(exc)}'
+            ) from None
+        except OSError as exc:
+            raise base.BackendUnavailable(
+                f'{self.url}: cannot read a credential file: '
+                f'{exc.strerror or type(exc).__name__}'
+            ) from None
+        except Exception as exc:
+            raise base.BackendUnavailable(
+                f'{self.url}: {_describe(exc)}'
+            ) from None
+
+    def _fetch_once(self) -> base.FetchResult:
+        self._authenticate()
+        wanted: dict[str, list[tuple[base.Key, str]]] = {}
+        convention: dict[str, str] = {}
+        groups = self.groups if self.groups is not None else self._list()
+        for group in groups:
+            convention[self._convention_path(group)] = group
+        for key, spec in self.mapping.items():
+            path, field = _mapping.split_field(spec, key[1])
+            wanted.setdefault(path, []).append((key, field))
+
+        result = base.FetchResult()
+        ttls = []
+        for path in sorted(set(convention) | set(wanted)):
+            try:
+                data, ttl = self._read(path)
+            except hvac.exceptions.InvalidPath:
+                for key, _field in wanted.get(path, ()):
+                    result.locations[key] = f'{self.mount_point}/{path}'
+                    result.errors[key] = (
+                        f'secret {self.mount_point}/{path} not found'
+                    )
+                continue
+            if ttl:
+                ttls.append(ttl)
+            if path in convention:
+                group = convention[path]
+                group = 'DEFAULT' if group.upper() == 'DEFAULT' else group
+                for field, value in data.items():
+                    key = (group, field)
+                    result.values[key] = value
+                    result.locations[key] = (
+                        f'{self.mount_point}/{path}#{field}'
+                    )
+            for key, field in wanted.get(path, ()):
+                result.locations[key] = f'{self.mount_point}/{path}#{field}'
+                if field in data:
+                    result.values[key] = data[field]
+                else:
+                    result.values.pop(key, None)
+                    result.errors[key] = (
+                        f'secret {self.mount_point}/{path} has no field '
+                        f'{field!r}'
+                    )
+        result.ttl = min(ttls) if ttls else None
+        return result
+
+
+class VaultDriver(base.SourceDriver):
+    """Entry point ``vault`` of ``oslo.config.driver``."""
+
+    name = 'vault'
+
+    def driver_opts(self) -> list[cfg.Opt]:
+        return [
+            cfg.URIOpt(
+                'url',
+                default='http://127.0.0.1:8200',
+                schemes=['http', 'https'],
+                help='Address of the Vault or OpenBao server.',
+            ),
+            cfg.IntOpt(
+                'kv_version',
+                default=2,
+                choices=[1, 2],
+                help='Version of the KV secrets engine.',
+            ),
+            cfg.StrOpt(
+                'mount_point',
+                default='secret',
+                help='Mount point of the KV secrets engine.',
+            ),
+            cfg.StrOpt(
+                'path_prefix',
+                default='',
+                help='Secrets of ``[group]`` are read from '
+                '``<path_prefix>/<group>``, one field per option.',
+            ),
+            cfg.ListOpt(
+                'groups',
+                help='Groups read by convention. Unset: LIST the prefix '
+                '(needs the list capability on it).',
+            ),
+            cfg.StrOpt(
+                'auth_method',
+                default='token',
+                choices=['token', 'approle'],
+                help='How to authenticate.',
+            ),
+            cfg.StrOpt('token', secret=True, help='Token (token auth).'),
+            cfg.StrOpt(
+                'token_file',
+                help='File holding the token, re-read before each fetch '
+                '(e.g. written by a Vault agent).',
+            ),
+            cfg.StrOpt('role_id', help='AppRole role id.'),
+            cfg.StrOpt('secret_id', secret=True, help='AppRole secret id.'),
+            cfg.StrOpt(
+                'secret_id_file', help='File holding the AppRole secret id.'
+            ),
+            cfg.StrOpt(
+                'approle_mount_point',
+                default='approle',
+                help='Mount point of the AppRole auth method.',
+            ),
+            cfg.StrOpt('namespace', help='Vault namespace.'),
+            cfg.BoolOpt(
+                'verify_tls',
+                default=True,
+                help='Verify the server certificate (keep this on).',
+            ),
+            cfg.StrOpt('ca_file', help='CA bundle to verify the server with.'),
+        ]
+
+    def make_source(self, group: Any, **common: Any) -> VaultSource:
+        verify: bool | str = group.verify_tls
+        if group.verify_tls and group.ca_file:
+            verify = group.ca_file
+        if group.auth_method == 'approle' and not group.role_id:
+            raise ValueError(
+                f'[{common["name"]}] auth_method = approle needs role_id'
+            )
+        return VaultSource(
+            url=group.url,
+            kv_version=group.kv_version,
+            mount_point=group.mount_point,
+            path_prefix=group.path_prefix,
+            groups=group.groups,
+            auth_method=group.auth_method,
+            token=group.token,
+            token_file=group.token_file,
+            role_id=group.role_id,
+            secret_id=group.secret_id,
+            secret_id_file=group.secret_id_file,
+            approle_mount_point=group.approle_mount_point,
+            namespace=group.namespace,
+            verify=verify,
+            **common,
+        )
