@@ -54,6 +54,15 @@ DEFAULT_GROUP = 'DEFAULT'
 RawLookup = Callable[[str, str], 'str | None']
 
 
+_CONFIG_SOURCE_OPT = cfg.ListOpt(
+    'config_source',
+    default=[],
+    help='Lists configuration groups that provide more details for '
+    'accessing configuration settings from locations other than local '
+    'files.',
+)
+
+
 class CatalogError(Exception):
     """A catalog source could not be loaded (bad namespace or opt data)."""
 
@@ -164,6 +173,8 @@ class OptionCatalog:
         self._deprecated: dict[tuple[str, str], OptionInfo] | None = None
         #: problems met while binding file values, as (group, option, reason)
         self.unresolved: list[tuple[str, str, str]] = []
+        # Every ConfigOpts registers this one itself; no namespace lists it.
+        self.add_opts(DEFAULT_GROUP, [_CONFIG_SOURCE_OPT])
 
     # -- building ---------------------------------------------------------
 

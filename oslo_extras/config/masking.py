@@ -7,6 +7,9 @@ is secret, is shown as :data:`MASK`.
 
 from __future__ import annotations
 
+import urllib.parse
+from collections.abc import Iterable
+from collections.abc import Iterator
 from typing import Any
 
 MASK = '****'
@@ -29,3 +32,23 @@ def scrub(text: str, secrets: Any) -> str:
         if secret and isinstance(secret, str) and len(secret) >= 3:
             text = text.replace(secret, MASK)
     return text
+
+
+def secret_fragments(values: Iterable[str]) -> Iterator[str]:
+    """Yield each secret value and any password inside it.
+
+    A secret ``transport_url`` or ``connection`` URL holds a password that
+    could also turn up on its own elsewhere (in a mistyped option, say).
+    """
+    for value in values:
+        if not value:
+            continue
+        yield value
+        for part in value.split(','):
+            try:
+                password = urllib.parse.urlsplit(part.strip()).password
+            except ValueError:
+                continue
+            if password:
+                yield password
+                yield urllib.parse.unquote(password)

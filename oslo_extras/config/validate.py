@@ -16,12 +16,14 @@ rules as oslo.config. Every check is a plugin of the
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Iterable
 from collections.abc import Sequence
 
 import stevedore
 
+from oslo_extras.config import masking
 from oslo_extras.config.catalog import OptionCatalog
 from oslo_extras.config.checks import NAMESPACE
 from oslo_extras.config.checks import Check
@@ -153,4 +155,34 @@ class Validator:
                 for f in found
                 if self._wanted(f.code) or f.code == 'check-failed'
             )
+        secrets = _secret_values(context)
+        if secrets:
+            findings = [_scrubbed(f, secrets) for f in findings]
         return sorted(findings, key=Finding.sort_key)
+
+
+def _secret_values(context: CheckContext) -> list[str]:
+    """Values of secret options in the files, longest first."""
+    values = []
+    for entry in context.config.entries():
+        info = context.catalog.option(entry.section, entry.key) or (
+            context.catalog.replacement_for(entry.section, entry.key)
+        )
+        if info is not None and info.secret:
+            values.append(entry.value)
+    fragments = set(masking.secret_fragments(values))
+    return sorted(fragments, key=len, reverse=True)
+
+
+def _scrubbed(finding: Finding, secrets: list[str]) -> Finding:
+    # Checks never print secret options' values; this also catches a
+    # secret pasted into a non-secret option or a typo'd option name.
+    message = masking.scrub(finding.message, secrets)
+    suggestion = finding.suggestion and masking.scrub(
+        finding.suggestion, secrets
+    )
+    if (message, suggestion) == (finding.message, finding.suggestion):
+        return finding
+    return dataclasses.replace(
+        finding, message=message, suggestion=suggestion
+    )
