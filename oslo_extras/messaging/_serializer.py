@@ -1,0 +1,50 @@
+"""Carries the stamp from the client wrapper to the wire.
+
+Upstream serializes the request context itself; the client hands it a
+:class:`Stamped` context and this serializer writes the stamp into the
+serialized dict, then lets the application's serializer do the rest.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import oslo_messaging
+
+from oslo_extras.messaging.stamp import Stamp
+
+
+class Stamped:
+    """An application context plus the stamp for one message."""
+
+    __slots__ = ('ctxt', 'stamp')
+
+    def __init__(self, ctxt: Any, stamp: Stamp) -> None:
+        self.ctxt = ctxt
+        self.stamp = stamp
+
+
+def _unwrap(ctxt: Any) -> Any:
+    return ctxt.ctxt if isinstance(ctxt, Stamped) else ctxt
+
+
+class StampingSerializer(oslo_messaging.Serializer):
+    """Wraps the application's serializer and adds the stamp."""
+
+    def __init__(self, inner: oslo_messaging.Serializer | None) -> None:
+        self.inner = inner or oslo_messaging.NoOpSerializer()
+
+    def serialize_entity(self, ctxt, entity):
+        return self.inner.serialize_entity(_unwrap(ctxt), entity)
+
+    def deserialize_entity(self, ctxt, entity):
+        return self.inner.deserialize_entity(_unwrap(ctxt), entity)
+
+    def serialize_context(self, ctxt):
+        serialized = dict(self.inner.serialize_context(_unwrap(ctxt)) or {})
+        if isinstance(ctxt, Stamped):
+            ctxt.stamp.write(serialized)
+        return serialized
+
+    def deserialize_context(self, ctxt):
+        return self.inner.deserialize_context(ctxt)

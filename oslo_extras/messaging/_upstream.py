@@ -1,0 +1,65 @@
+"""The only place oslo_extras.messaging touches oslo.messaging internals.
+
+``tests/unit/messaging/test_upstream.py`` fails loudly when one of these
+changes upstream.
+
+- ``MessageHandlingServer._on_incoming(incoming)`` runs on the listener
+  thread as soon as a request arrives; ``_process_incoming(incoming)``
+  runs on a worker; ``_create_listener()`` declares the queues.
+- ``ConnectionPool.connection_cls`` builds every connection of a driver.
+- ``impl_rabbit.Connection._publish(exchange, msg, routing_key, timeout,
+  transport_options)`` turns ``timeout`` into AMQP ``expiration``;
+  ``declare_consumer(consumer)`` declares a ``Consumer`` whose ``declare(
+  conn)`` runs again after every reconnection, using its
+  ``queue_arguments``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from oslo_messaging._drivers import impl_rabbit
+from oslo_messaging.rpc import server as rpc_server
+
+RPCServer = rpc_server.RPCServer
+RabbitDriver = impl_rabbit.RabbitDriver
+RabbitConnection = impl_rabbit.Connection
+
+
+def use_connection_class(driver: Any, cls: type, **kwargs: Any) -> None:
+    """Make ``driver`` build its connections with ``cls(**kwargs)``."""
+    pool = driver._connection_pool
+    pool.connection_cls = functools.partial(cls, **kwargs)
+
+
+def before_declare(consumer: Any, hook: Callable[[Any], None]) -> None:
+    """Run ``hook(conn)`` before each (re)declaration of ``consumer``."""
+    declare = consumer.declare
+
+    def declare_with_hook(conn: Any) -> None:
+        hook(conn)
+        declare(conn)
+
+    consumer.declare = declare_with_hook
+
+
+def register_opts(conf: Any) -> None:
+    """Register the options upstream reads but registers on global CONF only.
+
+    ``transport_url`` & co. are registered on first use by upstream; the
+    tracing and metrics groups only ever on ``cfg.CONF``, so a private
+    ``ConfigOpts`` fails on the first call without them.
+    """
+    from oslo_messaging import transport
+    from oslo_messaging._metrics import client as metrics
+    from oslo_messaging._tracing import client as tracing
+
+    conf.register_opts(transport._transport_opts)
+    conf.register_opts(
+        tracing.oslo_messaging_tracing, group='oslo_messaging_tracing'
+    )
+    conf.register_opts(
+        metrics.oslo_messaging_metrics, group='oslo_messaging_metrics'
+    )

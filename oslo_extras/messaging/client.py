@@ -1,0 +1,168 @@
+"""An RPC client that stamps TTL and asks for heartbeats, per method."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import oslo_messaging
+
+from oslo_extras.messaging import interceptors as interceptors_mod
+from oslo_extras.messaging._serializer import Stamped
+from oslo_extras.messaging._serializer import StampingSerializer
+from oslo_extras.messaging.policy import MessagePolicy
+from oslo_extras.messaging.policy import MethodPolicies
+from oslo_extras.messaging.policy import PolicyMap
+
+
+class HeartbeatTimeout(oslo_messaging.MessagingTimeout):
+    """A heartbeating call's server fell silent (it died or hangs).
+
+    :param server: the server, or the topic when any server could answer
+    :param method: the method called
+    :param silence: seconds without a reply or a heartbeat
+    """
+
+    def __init__(self, server: str, method: str, silence: float) -> None:
+        super().__init__(
+            f'No reply or heartbeat from {server} for {silence:g}s while '
+            f'calling {method!r}: the server died, hangs or never got '
+            'the request'
+        )
+        self.server = server
+        self.method = method
+        self.silence = silence
+
+
+class RPCClient:
+    """Use :func:`get_rpc_client` to build one."""
+
+    def __init__(
+        self,
+        client: Any,
+        policies: PolicyMap,
+        interceptors: Sequence[interceptors_mod.Interceptor],
+        max_call_time: float | None = None,
+    ) -> None:
+        self._client = client
+        self._policies = policies
+        self._interceptors = list(interceptors)
+        self._max_call_time = max_call_time
+
+    @property
+    def target(self) -> Any:
+        return self._client.target
+
+    def prepare(self, **kwargs: Any) -> RPCClient:
+        """Like upstream's ``prepare()``; keeps heartbeats and TTL."""
+        return RPCClient(
+            self._client.prepare(**kwargs),
+            self._policies,
+            self._interceptors,
+            self._max_call_time,
+        )
+
+    def can_send_version(self, *args: Any, **kwargs: Any) -> bool:
+        return self._client.can_send_version(*args, **kwargs)
+
+    def _outgoing(self, method: str, call: bool) -> interceptors_mod.Outgoing:
+        policy = self._policies.resolve(method)
+        timeout = None
+        if call:
+            timeout = self._client.timeout
+            if timeout is None and policy.heartbeat is None:
+                timeout = self._client.conf.rpc_response_timeout
+        message = interceptors_mod.Outgoing(
+            method=method,
+            policy=policy,
+            call=call,
+            timeout=timeout,
+            max_call_time=self._max_call_time,
+        )
+        for interceptor in self._interceptors:
+            interceptor.outgoing(message)
+        return message
+
+    def cast(self, ctxt: Any, method: str, **kwargs: Any) -> None:
+        """Send ``method`` without waiting; it expires after its TTL."""
+        message = self._outgoing(method, call=False)
+        stamped = Stamped(ctxt, message.stamp())
+        self._client.cast(stamped, method, **kwargs)
+
+    def call(self, ctxt: Any, method: str, **kwargs: Any) -> Any:
+        """Call ``method`` and wait for its result.
+
+        With a heartbeat, the call waits as long as the server heartbeats
+        and raises :class:`HeartbeatTimeout` once nothing came for
+        ``timeout`` seconds (twice the heartbeat by default).
+        """
+        message = self._outgoing(method, call=True)
+        client = self._client.prepare(
+            timeout=message.timeout,
+            call_monitor_timeout=message.call_monitor_timeout,
+        )
+        stamped = Stamped(ctxt, message.stamp())
+        started = time.monotonic()
+        try:
+            return client.call(stamped, method, **kwargs)
+        except oslo_messaging.MessagingTimeout as exc:
+            elapsed = time.monotonic() - started
+            if message.silence and elapsed < (message.timeout or 0):
+                raise HeartbeatTimeout(
+                    _server_name(self._client.target),
+                    method,
+                    message.silence,
+                ) from exc
+            raise
+
+
+def _server_name(target: Any) -> str:
+    if target.server:
+        return f'server {target.server!r} (topic {target.topic!r})'
+    return f'the server of topic {target.topic!r} that took the call'
+
+
+def get_rpc_client(
+    transport: Any,
+    target: Any,
+    *,
+    heartbeat: float | None = None,
+    ttl: float | None = None,
+    methods: MethodPolicies | None = None,
+    timeout: float | None = None,
+    max_call_time: float | None = None,
+    serializer: Any = None,
+    interceptors: Iterable[str] = interceptors_mod.DEFAULT_INTERCEPTORS,
+    **kwargs: Any,
+) -> RPCClient:
+    """Build an RPC client whose messages carry heartbeats and TTL.
+
+    :param transport: an RPC transport, preferably from
+        :func:`oslo_extras.messaging.get_rpc_transport`
+    :param target: the default target of calls and casts
+    :param heartbeat: ask servers for a heartbeat every so many seconds
+        during calls (fractions allowed)
+    :param ttl: seconds a call or cast may wait before a server starts it;
+        a call's TTL is at most what its caller waits
+    :param methods: per-method ``{name: dict(heartbeat=, ttl=)}``
+    :param timeout: seconds a call waits for its reply or, with a
+        heartbeat, for the next heartbeat (default twice the heartbeat)
+    :param max_call_time: hard limit of a heartbeating call (default none)
+    :param serializer: an optional entity serializer
+    :param interceptors: the interceptor plugins to load, in order
+    :param kwargs: passed to ``oslo_messaging.get_rpc_client``
+    """
+    client = oslo_messaging.get_rpc_client(
+        transport,
+        target,
+        timeout=timeout,
+        serializer=StampingSerializer(serializer),
+        **kwargs,
+    )
+    return RPCClient(
+        client,
+        PolicyMap(MessagePolicy(heartbeat, ttl), methods),
+        interceptors_mod.load(tuple(interceptors)),
+        max_call_time,
+    )

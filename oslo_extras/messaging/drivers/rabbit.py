@@ -1,0 +1,156 @@
+"""``rabbit-extras``: upstream's RabbitMQ driver with TTL on every message.
+
+Registered under ``oslo.messaging.drivers``. The URL it receives names it
+(``rabbit-extras://host`` or ``rabbit-extras+kombu+memory:////``); it hands
+upstream the URL without its own prefix, so everything else (hosts,
+options, ``kombu+memory``) works as with ``rabbit://``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import kombu
+from oslo_messaging import transport as msg_transport
+
+from oslo_extras.messaging import _upstream
+from oslo_extras.messaging import stamp
+from oslo_extras.messaging.drivers import scope
+
+LOG = logging.getLogger(__name__)
+
+SCHEME = 'rabbit-extras'
+#: Exchange that receives every expired message; bound queue per topic.
+DEAD_LETTER_EXCHANGE = 'oslo_extras_dlx'
+
+
+def dead_letter_queue(topic: str) -> str:
+    """Name of the queue that keeps the expired messages of ``topic``."""
+    return f'{topic}.dead'
+
+
+def queue_arguments(options: scope.QueueOptions) -> dict[str, Any]:
+    """Return the AMQP queue arguments ``options`` ask for."""
+    args: dict[str, Any] = {}
+    if options.ttl:
+        args['x-message-ttl'] = int(options.ttl * 1000)
+    if options.dead_letter:
+        args['x-dead-letter-exchange'] = DEAD_LETTER_EXCHANGE
+        args['x-dead-letter-routing-key'] = options.topic
+    return args
+
+
+class Connection(_upstream.RabbitConnection):
+    """Publishes with the caller's TTL; declares queues with its options."""
+
+    def _publish(
+        self,
+        exchange,
+        msg,
+        routing_key=None,
+        timeout=None,
+        transport_options=None,
+    ):
+        ttl = scope.current_ttl()
+        if ttl is not None:
+            # A call already expires after its timeout; a cast had none.
+            timeout = ttl if timeout is None else min(ttl, timeout)
+        return super()._publish(
+            exchange, msg, routing_key, timeout, transport_options
+        )
+
+    def declare_consumer(self, consumer):
+        options = scope.current_queue_options()
+        if options is not None and consumer.type in ('topic', 'fanout'):
+            if 'x-queue-type' not in consumer.queue_arguments or (
+                consumer.queue_arguments['x-queue-type'] != 'stream'
+            ):
+                consumer.queue_arguments.update(queue_arguments(options))
+            if options.dead_letter:
+                _upstream.before_declare(
+                    consumer,
+                    lambda conn: declare_dead_letter(conn.channel, options),
+                )
+        return super().declare_consumer(consumer)
+
+
+def declare_dead_letter(channel: Any, options: scope.QueueOptions) -> None:
+    """Declare the dead-letter exchange and the topic's dead queue."""
+    exchange = kombu.Exchange(
+        DEAD_LETTER_EXCHANGE, type='direct', durable=True
+    )
+    exchange(channel).declare()
+    kombu.Queue(
+        dead_letter_queue(options.topic),
+        exchange=exchange,
+        routing_key=options.topic,
+        durable=True,
+        auto_delete=False,
+        channel=channel,
+    ).declare()
+
+
+class RabbitDriver(_upstream.RabbitDriver):
+    """Upstream's rabbit driver; reads the TTL the client stamped."""
+
+    def __init__(self, conf, url, default_exchange=None, **kwargs):
+        super().__init__(
+            conf, upstream_url(conf, url), default_exchange, **kwargs
+        )
+        _upstream.use_connection_class(self, Connection)
+
+    def send(self, target, ctxt, message, *args, **kwargs):
+        with scope.message_ttl(_ttl(ctxt)):
+            return super().send(target, ctxt, message, *args, **kwargs)
+
+    def send_notification(self, target, ctxt, message, version, retry=None):
+        with scope.message_ttl(_ttl(ctxt)):
+            return super().send_notification(
+                target, ctxt, message, version, retry=retry
+            )
+
+
+def upstream_url(conf, url):
+    """Return ``url`` without the ``rabbit-extras`` prefix of its scheme."""
+    transport = url.transport or 'rabbit'
+    if transport == SCHEME:
+        transport = 'rabbit'
+    elif transport.startswith(SCHEME + '+'):
+        transport = transport[len(SCHEME) + 1 :]
+    return msg_transport.TransportURL(
+        conf,
+        transport=transport,
+        virtual_host=url.virtual_host,
+        hosts=url.hosts,
+        query=url.query,
+    )
+
+
+def extras_url(conf, url):
+    """Return ``url`` with the scheme that selects this driver.
+
+    URLs of other drivers (``fake://``, ``kafka://``) come back unchanged.
+    """
+    if not isinstance(url, msg_transport.TransportURL):
+        url = msg_transport.TransportURL.parse(conf, url)
+    transport = url.transport or 'rabbit'
+    if transport == 'rabbit':
+        transport = SCHEME
+    elif transport.startswith('kombu'):
+        transport = f'{SCHEME}+{transport}'
+    else:
+        return url
+    return msg_transport.TransportURL(
+        conf,
+        transport=transport,
+        virtual_host=url.virtual_host,
+        hosts=url.hosts,
+        query=url.query,
+    )
+
+
+def _ttl(ctxt: Any) -> float | None:
+    if not isinstance(ctxt, dict):
+        return None
+    return stamp.Stamp.read(ctxt).ttl

@@ -1,0 +1,141 @@
+"""Interceptors: the plugins that implement heartbeats and TTL.
+
+An interceptor sees every outgoing message on the client side and every
+incoming request on the server side. They are loaded with stevedore from the
+``oslo_extras.messaging`` namespace, in the order the application names
+them (``heartbeat`` before ``ttl``: the TTL of a call depends on how long
+its caller waits)::
+
+    [entry_points]
+    oslo_extras.messaging =
+        heartbeat = oslo_extras.messaging.interceptors.heartbeat:Heartbeat
+        ttl = oslo_extras.messaging.interceptors.ttl:TimeToLive
+"""
+
+from __future__ import annotations
+
+import abc
+import dataclasses
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from stevedore import named
+
+from oslo_extras.messaging.policy import MessagePolicy
+from oslo_extras.messaging.stamp import Stamp
+
+NAMESPACE = 'oslo_extras.messaging'
+DEFAULT_INTERCEPTORS = ('heartbeat', 'ttl')
+
+
+@dataclasses.dataclass
+class Outgoing:
+    """One message a client is about to send.
+
+    :param method: the RPC method or notification event type
+    :param policy: the policy the application declared for it
+    :param call: True for a call (a reply is awaited)
+    :param timeout: seconds the upstream client waits for the reply
+    :param call_monitor_timeout: upstream call monitoring window, or None
+    :param silence: seconds without reply or heartbeat before giving up
+    :param max_call_time: hard limit of a heartbeating call, or None
+    :param fields: the stamp fields written to the request context
+    """
+
+    method: str
+    policy: MessagePolicy
+    call: bool
+    timeout: float | None = None
+    call_monitor_timeout: float | None = None
+    silence: float | None = None
+    max_call_time: float | None = None
+    fields: dict[str, float] = dataclasses.field(default_factory=dict)
+
+    def stamp(self) -> Stamp:
+        return Stamp(
+            ttl=self.fields.get('ttl'),
+            sent=self.fields.get('sent'),
+            heartbeat=self.fields.get('heartbeat'),
+        )
+
+
+@dataclasses.dataclass
+class Request:
+    """One request a server received.
+
+    :param incoming: the driver's incoming message
+    :param method: the RPC method asked for
+    :param stamp: what the client stamped on it
+    :param policy: the policy the server declared for the method
+    :param services: the server's shared helpers (heartbeat scheduler,
+        statistics) keyed by name
+    """
+
+    incoming: Any
+    method: str | None
+    stamp: Stamp
+    policy: MessagePolicy
+    services: dict[str, Any]
+    received: float = dataclasses.field(default_factory=time.monotonic)
+    state: dict[str, Any] = dataclasses.field(default_factory=dict)
+    dropped: str | None = None
+
+    @property
+    def is_call(self) -> bool:
+        return bool(getattr(self.incoming, 'msg_id', None))
+
+
+class Interceptor(abc.ABC):
+    """Base class of the interceptor plugins. Every hook is optional."""
+
+    #: the entry point name, for logs
+    name = 'interceptor'
+
+    def outgoing(self, message: Outgoing) -> None:  # noqa: B027
+        """Adjust an outgoing message (client side, caller's thread)."""
+
+    def received(self, request: Request) -> bool:
+        """Called on the listener thread the moment a request arrives.
+
+        :returns: False to drop the request (it is never dispatched)
+        """
+        return True
+
+    def dispatching(self, request: Request) -> bool:
+        """Called on the worker thread just before dispatch.
+
+        :returns: False to drop the request
+        """
+        return True
+
+    def finished(self, request: Request) -> None:  # noqa: B027
+        """Called once the request is done, whatever the outcome.
+
+        It runs before the reply is sent, after a dropped request too.
+        """
+
+
+def load(names: Sequence[str] = DEFAULT_INTERCEPTORS) -> list[Interceptor]:
+    """Load the named interceptors, in that order.
+
+    :param names: entry point names in the ``oslo_extras.messaging``
+        namespace
+    :raises ValueError: when a name is not installed
+    """
+    manager = named.NamedExtensionManager(
+        NAMESPACE,
+        names=list(names),
+        invoke_on_load=True,
+        name_order=True,
+        on_missing_entrypoints_callback=_missing,
+    )
+    return [ext.obj for ext in manager]
+
+
+def _missing(names: Sequence[str]) -> None:
+    raise ValueError(
+        'unknown messaging interceptor(s): '
+        + ', '.join(sorted(names))
+        + f' (entry points of the {NAMESPACE!r} namespace)'
+    )

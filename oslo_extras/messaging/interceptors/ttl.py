@@ -1,0 +1,69 @@
+"""Message TTL: no message runs after its caller gave up on it.
+
+The client stamps each message with a relative TTL and its send time; for
+a call the TTL is at most what the caller waits. The server drops an
+expired message on receipt and again just before dispatch (after waiting
+for a worker), logs it and counts it. A call that is being heartbeated is
+not dropped at dispatch: its caller is known to be waiting.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from oslo_extras.messaging import stamp
+from oslo_extras.messaging.interceptors import Interceptor
+from oslo_extras.messaging.interceptors import Outgoing
+from oslo_extras.messaging.interceptors import Request
+
+LOG = logging.getLogger(__name__)
+
+
+class TimeToLive(Interceptor):
+    name = 'ttl'
+
+    def outgoing(self, message: Outgoing) -> None:
+        ttl = message.policy.ttl
+        if message.call:
+            waits = message.silence or message.timeout
+            if waits:
+                ttl = min(ttl, waits) if ttl else waits
+        if ttl:
+            message.fields['ttl'] = ttl
+            message.fields['sent'] = stamp.now()
+
+    def received(self, request: Request) -> bool:
+        return self._check(request)
+
+    def dispatching(self, request: Request) -> bool:
+        if request.state.get('kept_alive'):
+            return True
+        return self._check(request)
+
+    def _check(self, request: Request) -> bool:
+        reason = expired(request)
+        if reason is None:
+            return True
+        request.dropped = reason
+        return False
+
+
+def expired(request: Request) -> str | None:
+    """Say why ``request`` is expired, or return None when it is not."""
+    waited = time.monotonic() - request.received
+    skew = request.services.get('clock_skew', 0.0)
+    ttls = [ttl for ttl in (request.stamp.ttl, request.policy.ttl) if ttl]
+    if not ttls:
+        return None
+    ttl = min(ttls)
+    # Time spent inside this server: measured locally, immune to skew.
+    if waited > ttl:
+        return f'waited {waited:.2f}s in the server, TTL {ttl:g}s'
+    if request.stamp.sent is not None:
+        age = stamp.now() - request.stamp.sent
+        if age > ttl + skew:
+            return f'{age:.2f}s old (sender clock), TTL {ttl:g}s' + (
+                f' + {skew:g}s clock skew' if skew else ''
+            )
+    return None

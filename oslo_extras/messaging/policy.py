@@ -1,0 +1,78 @@
+"""What an application declares: heartbeat interval and message TTL.
+
+The service chooses these in code, per target and per method, when it
+creates its RPC client, RPC server or notifier. No configuration option
+controls them: an operator cannot tell how long a method may run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+
+
+@dataclasses.dataclass(frozen=True)
+class MessagePolicy:
+    """Heartbeat and TTL for one target or one method.
+
+    :param heartbeat: seconds between two server heartbeats of a call
+        (fractions allowed); ``None`` for no heartbeats
+    :param ttl: seconds a message may wait before a server starts it;
+        ``None`` for no TTL
+    """
+
+    heartbeat: float | None = None
+    ttl: float | None = None
+
+    def __post_init__(self) -> None:
+        for name in ('heartbeat', 'ttl'):
+            value = getattr(self, name)
+            if value is not None and not value > 0:
+                raise ValueError(f'{name} must be > 0 seconds, got {value!r}')
+
+    def merged(self, other: MessagePolicy | None) -> MessagePolicy:
+        """Return this policy with ``other``'s values where it sets them."""
+        if other is None:
+            return self
+        return MessagePolicy(
+            heartbeat=(
+                other.heartbeat
+                if other.heartbeat is not None
+                else self.heartbeat
+            ),
+            ttl=other.ttl if other.ttl is not None else self.ttl,
+        )
+
+
+MethodPolicies = Mapping[str, 'MessagePolicy | Mapping[str, float | None]']
+
+
+class PolicyMap:
+    """A target's default policy and its per-method overrides.
+
+    :param default: the policy of every method of the target
+    :param methods: ``{method: MessagePolicy or dict(heartbeat=, ttl=)}``
+    """
+
+    def __init__(
+        self,
+        default: MessagePolicy | None = None,
+        methods: MethodPolicies | None = None,
+    ) -> None:
+        self.default = default or MessagePolicy()
+        self.methods = {
+            name: (
+                value
+                if isinstance(value, MessagePolicy)
+                else MessagePolicy(**value)
+            )
+            for name, value in (methods or {}).items()
+        }
+
+    def resolve(self, method: str | None) -> MessagePolicy:
+        """Return the policy that applies to ``method``."""
+        return self.default.merged(self.methods.get(method or ''))
+
+    @property
+    def empty(self) -> bool:
+        return self.default == MessagePolicy() and not self.methods

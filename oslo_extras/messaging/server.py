@@ -1,0 +1,199 @@
+"""An RPC server that heartbeats from receipt and never runs stale work.
+
+Built on upstream's ``RPCServer`` with the threading executor: the
+interceptors see each request on the listener thread when it arrives
+(heartbeats start there, expired messages are dropped there), again on the
+worker thread before dispatch, and once more when dispatch ends, whatever
+the outcome, before the reply leaves.
+"""
+
+from __future__ import annotations
+
+import logging
+import weakref
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from oslo_messaging.rpc import dispatcher as rpc_dispatcher
+
+from oslo_extras.messaging import _heartbeats
+from oslo_extras.messaging import _upstream
+from oslo_extras.messaging import interceptors as interceptors_mod
+from oslo_extras.messaging.drivers import scope
+from oslo_extras.messaging.policy import MessagePolicy
+from oslo_extras.messaging.policy import MethodPolicies
+from oslo_extras.messaging.policy import PolicyMap
+from oslo_extras.messaging.stamp import Stamp
+from oslo_extras.messaging.stats import Stats
+
+LOG = logging.getLogger(__name__)
+
+
+class _Dispatcher(rpc_dispatcher.RPCDispatcher):
+    """Tells the server when dispatch ends, on every outcome."""
+
+    def __init__(self, server_ref, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._server_ref = server_ref
+
+    def dispatch(self, incoming):
+        try:
+            return super().dispatch(incoming)
+        finally:
+            server = self._server_ref()
+            if server is not None:
+                server._finish(incoming)
+
+
+class RPCServer(_upstream.RPCServer):
+    """Use :func:`get_rpc_server` to build one."""
+
+    def __init__(
+        self,
+        transport: Any,
+        target: Any,
+        endpoints: list[Any],
+        *,
+        policies: PolicyMap,
+        interceptors: Sequence[interceptors_mod.Interceptor],
+        dead_letter: bool = False,
+        clock_skew: float = 0.0,
+        serializer: Any = None,
+        access_policy: Any = None,
+    ) -> None:
+        dispatcher = _Dispatcher(
+            weakref.ref(self), endpoints, serializer, access_policy
+        )
+        # The default executor is threading (eventlet is deprecated).
+        super().__init__(transport, target, dispatcher)
+        self._policies = policies
+        self._interceptors = list(interceptors)
+        self._dead_letter = dead_letter
+        self._requests: weakref.WeakKeyDictionary[
+            Any, interceptors_mod.Request
+        ] = weakref.WeakKeyDictionary()
+        #: counters: ``expired`` (dropped), ``heartbeats`` (sent)
+        self.stats = Stats()
+        self._services = {
+            'heartbeats': _heartbeats.HeartbeatScheduler(
+                f'heartbeats-{target.topic}'
+            ),
+            'stats': self.stats,
+            'clock_skew': clock_skew,
+        }
+
+    def _create_listener(self):
+        options = scope.QueueOptions(
+            topic=self._target.topic,
+            ttl=self._policies.default.ttl,
+            dead_letter=self._dead_letter,
+        )
+        with scope.queue_options(options):
+            return super()._create_listener()
+
+    def _on_incoming(self, incoming):
+        # Listener thread, at receipt: before any executor queueing.
+        message = incoming[0]
+        method = message.message.get('method')
+        request = interceptors_mod.Request(
+            incoming=message,
+            method=method,
+            stamp=Stamp.pop(message.ctxt),
+            policy=self._policies.resolve(method),
+            services=self._services,
+        )
+        for interceptor in self._interceptors:
+            if not interceptor.received(request):
+                self._drop(request)
+                return
+        self._requests[message] = request
+        super()._on_incoming(incoming)
+
+    def _process_incoming(self, incoming):
+        message = incoming[0]
+        request = self._requests.get(message)
+        if request is not None:
+            for interceptor in self._interceptors:
+                if not interceptor.dispatching(request):
+                    self._drop(request)
+                    return
+        try:
+            super()._process_incoming(incoming)
+        finally:
+            # Dispatch may not have happened (failed acknowledge).
+            self._finish(message)
+
+    def _finish(self, message: Any) -> None:
+        request = self._requests.pop(message, None)
+        if request is not None:
+            self._run_finished(request)
+
+    def _run_finished(self, request: interceptors_mod.Request) -> None:
+        for interceptor in self._interceptors:
+            try:
+                interceptor.finished(request)
+            except Exception:
+                LOG.exception('%s failed to finish', interceptor.name)
+
+    def _drop(self, request: interceptors_mod.Request) -> None:
+        self._requests.pop(request.incoming, None)
+        self._run_finished(request)
+        self.stats.add('expired')
+        kind = 'call' if request.is_call else 'cast'
+        LOG.warning(
+            'Dropped expired %s %r on topic %r without running it: %s',
+            kind,
+            request.method,
+            self._target.topic,
+            request.dropped,
+        )
+        try:
+            request.incoming.acknowledge()
+        except Exception:
+            LOG.warning('Could not acknowledge dropped message', exc_info=1)
+
+
+def get_rpc_server(
+    transport: Any,
+    target: Any,
+    endpoints: list[Any],
+    *,
+    heartbeat: float | None = None,
+    ttl: float | None = None,
+    methods: MethodPolicies | None = None,
+    dead_letter: bool = False,
+    clock_skew: float = 0.0,
+    serializer: Any = None,
+    access_policy: Any = None,
+    interceptors: Iterable[str] = interceptors_mod.DEFAULT_INTERCEPTORS,
+) -> RPCServer:
+    """Build an RPC server (threading executor) with heartbeats and TTL.
+
+    :param transport: an RPC transport, preferably from
+        :func:`oslo_extras.messaging.get_rpc_transport`
+    :param target: the topic (and server) to listen on
+    :param endpoints: the endpoint objects
+    :param heartbeat: longest heartbeat interval for callers that ask for
+        heartbeats (they choose theirs; this caps it)
+    :param ttl: drop messages older than this, whatever the client said;
+        on RabbitMQ also the queue's ``x-message-ttl``
+    :param methods: per-method ``{name: dict(heartbeat=, ttl=)}``
+    :param dead_letter: on RabbitMQ, expired messages go to the
+        ``<topic>.dead`` queue instead of vanishing
+    :param clock_skew: seconds the clocks of callers may be ahead of or
+        behind this host's; widens the wall-clock TTL check
+    :param serializer: an optional entity serializer
+    :param access_policy: an optional ``RPCAccessPolicyBase`` subclass
+    :param interceptors: the interceptor plugins to load, in order
+    """
+    return RPCServer(
+        transport,
+        target,
+        endpoints,
+        policies=PolicyMap(MessagePolicy(heartbeat, ttl), methods),
+        interceptors=interceptors_mod.load(tuple(interceptors)),
+        dead_letter=dead_letter,
+        clock_skew=clock_skew,
+        serializer=serializer,
+        access_policy=access_policy,
+    )
