@@ -1,0 +1,370 @@
+"""``oslo-policy-delta``: manage only the operator's delta over defaults.
+
+Subcommands: ``effective``, ``minimize``, ``diff``, ``lint``, ``snapshot``.
+Exit status: 0 ok, 1 findings (lint errors, or warnings with
+``--fatal-warnings``; diff changes that touch an override; minimize refused
+because of a syntax error), 2 bad usage or unreadable input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+
+from oslo_extras import _fileutils
+from oslo_extras.policy import delta
+from oslo_extras.policy import files
+from oslo_extras.policy import inputs
+from oslo_extras.policy import lint
+from oslo_extras.policy import model
+
+PROG = 'oslo-policy-delta'
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad arguments or unreadable input: exit 2 with one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, never the whole usage
+        raise UsageError(message)
+
+
+def _common(parser: argparse.ArgumentParser, defaults_help: str) -> None:
+    src = parser.add_argument_group('defaults')
+    src.add_argument(
+        '--namespace',
+        action='append',
+        default=[],
+        metavar='NS',
+        help='an oslo.policy.policies entry point name (repeatable)',
+    )
+    src.add_argument(
+        '--defaults-file',
+        action='append',
+        default=[],
+        metavar='FILE',
+        help=defaults_help,
+    )
+    pol = parser.add_argument_group(
+        'policy files (found as oslo.policy finds them)'
+    )
+    pol.add_argument(
+        '--config-file',
+        action='append',
+        default=[],
+        metavar='PATH',
+        help="the service's config file ([oslo_policy] options; repeatable)",
+    )
+    pol.add_argument(
+        '--config-dir',
+        action='append',
+        default=[],
+        metavar='DIR',
+        help="the service's config dir (repeatable)",
+    )
+    pol.add_argument(
+        '--policy-file',
+        metavar='PATH',
+        help='overrides [oslo_policy] policy_file',
+    )
+    pol.add_argument(
+        '--policy-dir',
+        action='append',
+        default=None,
+        metavar='DIR',
+        help='overrides [oslo_policy] policy_dirs (repeatable)',
+    )
+    pol.add_argument(
+        '--enforce-new-defaults',
+        choices=('true', 'false'),
+        help='overrides [oslo_policy] enforce_new_defaults',
+    )
+    parser.add_argument(
+        '--format',
+        choices=('text', 'json'),
+        default='text',
+        help='output format',
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description='Show, minimize, compare and lint the overrides of a '
+        "service's in-code policy defaults.",
+        epilog='Exit status: 0 ok, 1 findings, 2 bad usage or unreadable '
+        'input.',
+    )
+    sub = parser.add_subparsers(
+        dest='command', metavar='COMMAND', parser_class=_Parser
+    )
+    sub.required = True
+    snapshot_help = 'a defaults snapshot written by "snapshot" (repeatable)'
+    p = sub.add_parser(
+        'effective', help='the rules the enforcer really uses, with origins'
+    )
+    _common(p, snapshot_help)
+    p = sub.add_parser(
+        'minimize',
+        help='write the smallest override file with the same rules',
+    )
+    _common(p, snapshot_help)
+    p.add_argument(
+        '--output',
+        '-o',
+        metavar='PATH',
+        help='write here (default: replace the policy file, keeping a '
+        '.bak copy); "-" prints it',
+    )
+    p = sub.add_parser(
+        'diff',
+        help='compare two releases of the defaults against the overrides',
+    )
+    _common(
+        p,
+        'old defaults snapshot; give it twice (old, new) to compare two '
+        'snapshots, else the new defaults come from --namespace',
+    )
+    p = sub.add_parser('lint', help='check the overrides')
+    _common(p, snapshot_help)
+    p.add_argument(
+        '--fatal-warnings', action='store_true', help='exit 1 on warnings'
+    )
+    p = sub.add_parser(
+        'snapshot', help='write the installed defaults to a file for diff'
+    )
+    p.add_argument(
+        '--namespace',
+        action='append',
+        default=[],
+        metavar='NS',
+        required=True,
+        help='an oslo.policy.policies entry point name',
+    )
+    p.add_argument(
+        '--output',
+        '-o',
+        metavar='PATH',
+        default='-',
+        help='where to write (default: stdout)',
+    )
+    return parser
+
+
+# -- helpers ----------------------------------------------------------------
+
+
+def _conf(args):
+    try:
+        conf = inputs.make_conf(
+            args.config_file,
+            args.config_dir,
+            args.policy_file,
+            args.policy_dir,
+        )
+    except inputs.InputError as exc:
+        raise UsageError(str(exc))
+    if args.enforce_new_defaults:
+        conf.set_override(
+            'enforce_new_defaults',
+            args.enforce_new_defaults == 'true',
+            'oslo_policy',
+        )
+    return conf
+
+
+def _defaults(namespaces, defaults_files):
+    try:
+        return inputs.load_defaults(namespaces, defaults_files)
+    except inputs.InputError as exc:
+        raise UsageError(str(exc))
+
+
+def _layers(conf) -> list[files.Layer]:
+    try:
+        return inputs.read_layers(conf)
+    except files.PolicyFileError as exc:
+        raise UsageError(str(exc))
+
+
+def _ruleset(args):
+    conf = _conf(args)
+    rules = _defaults(args.namespace, args.defaults_file)
+    layers = _layers(conf)
+    enforce_new = conf.oslo_policy.enforce_new_defaults
+    return conf, layers, model.build(rules, layers, enforce_new), enforce_new
+
+
+def _dump(data) -> None:
+    json.dump(data, sys.stdout, indent=2)
+    sys.stdout.write('\n')
+
+
+# -- subcommands ------------------------------------------------------------
+
+
+def cmd_effective(args) -> int:
+    _conf_, _layers_, ruleset, _new = _ruleset(args)
+    report = delta.effective_report(ruleset)
+    if args.format == 'json':
+        _dump(report)
+    else:
+        sys.stdout.write(delta.format_effective(report))
+    return EXIT_OK
+
+
+def cmd_minimize(args) -> int:
+    conf, layers, ruleset, enforce_new = _ruleset(args)
+    try:
+        kept = delta.minimize(ruleset, enforce_new)
+    except delta.DeltaError as exc:
+        print(f'{PROG}: {exc}', file=sys.stderr)
+        return EXIT_FINDINGS
+    text = delta.format_overrides(
+        kept,
+        'Policy overrides: only the rules that differ from the defaults.\n'
+        'Written by oslo-policy-delta minimize.',
+    )
+    dropped = sorted(set(ruleset.overrides) - set(kept))
+    renamed = sorted(set(kept) - set(ruleset.overrides))
+    target = args.output
+    main = [layer.path for layer in layers if layer.kind == files.FILE]
+    if target is None:
+        if any(layer.kind == files.POLICY_D for layer in layers):
+            raise UsageError(
+                'policy.d files are in use: give --output and replace the '
+                'policy file and policy.d files with it yourself'
+            )
+        if not main:
+            raise UsageError('no policy file found; give --output')
+        target = main[0]
+    summary = {
+        'output': target,
+        'kept': list(kept),
+        'dropped': dropped,
+        'renamed': renamed,
+    }
+    if target == '-':
+        sys.stdout.write(text)
+        return EXIT_OK
+    try:
+        backup = '.bak' if os.path.exists(target) else None
+        _fileutils.atomic_write(target, text, backup_suffix=backup)
+    except OSError as exc:
+        raise UsageError(f'cannot write {target}: {exc}')
+    if args.format == 'json':
+        _dump(summary)
+    else:
+        print(
+            f'wrote {target}: {len(kept)} override(s) kept, '
+            f'{len(dropped)} dropped'
+            + (f' ({", ".join(dropped)})' if dropped else '')
+            + (
+                f', written under new names: {", ".join(renamed)}'
+                if renamed
+                else ''
+            )
+        )
+    return EXIT_OK
+
+
+def cmd_diff(args) -> int:
+    if not args.defaults_file:
+        raise UsageError('diff needs --defaults-file OLD (from "snapshot")')
+    if len(args.defaults_file) > 2:
+        raise UsageError('give --defaults-file at most twice (old, new)')
+    old = _defaults([], args.defaults_file[:1])
+    if len(args.defaults_file) == 2:
+        if args.namespace:
+            raise UsageError(
+                'give the new defaults as --namespace or as a second '
+                '--defaults-file, not both'
+            )
+        new = _defaults([], args.defaults_file[1:])
+    else:
+        new = _defaults(args.namespace, [])
+    conf = _conf(args)
+    overrides = model.merge_layers(_layers(conf))
+    changes = delta.diff(old, new, overrides)
+    if args.format == 'json':
+        _dump([change.as_dict() for change in changes])
+    else:
+        for change in changes:
+            print(change.as_text())
+        print(f'{len(changes)} change(s)', file=sys.stderr)
+    touches_override = any(c.override is not None for c in changes)
+    return EXIT_FINDINGS if touches_override else EXIT_OK
+
+
+def cmd_lint(args) -> int:
+    conf = _conf(args)
+    rules = _defaults(args.namespace, args.defaults_file)
+    enforce_new = conf.oslo_policy.enforce_new_defaults
+    try:
+        layers = inputs.read_layers(conf)
+    except files.PolicyFileError as exc:
+        findings = [lint.file_error(exc)]
+        _report(findings, args.format)
+        return EXIT_USAGE
+    ruleset = model.build(rules, layers, enforce_new)
+    findings = lint.lint(ruleset, layers, enforce_new)
+    _report(findings, args.format)
+    if any(f.is_error for f in findings):
+        return EXIT_FINDINGS
+    if args.fatal_warnings and findings:
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _report(findings, fmt: str) -> None:
+    if fmt == 'json':
+        _dump([f.as_dict() for f in findings])
+        return
+    for finding in findings:
+        print(finding.as_text())
+    errors = sum(f.is_error for f in findings)
+    print(
+        f'{errors} error(s), {len(findings) - errors} warning(s)',
+        file=sys.stderr,
+    )
+
+
+def cmd_snapshot(args) -> int:
+    rules = _defaults(args.namespace, [])
+    text = delta.snapshot(rules, args.namespace)
+    if args.output == '-':
+        sys.stdout.write(text)
+        return EXIT_OK
+    try:
+        _fileutils.atomic_write(args.output, text)
+    except OSError as exc:
+        raise UsageError(f'cannot write {args.output}: {exc}')
+    print(f'wrote {args.output}: {len(rules)} rule(s)', file=sys.stderr)
+    return EXIT_OK
+
+
+COMMANDS = {
+    'effective': cmd_effective,
+    'minimize': cmd_minimize,
+    'diff': cmd_diff,
+    'lint': cmd_lint,
+    'snapshot': cmd_snapshot,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return COMMANDS[args.command](args)
+    except UsageError as exc:
+        print(f'{PROG}: error: {exc}', file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,184 @@
+"""Turn oslo.policy check trees into plain Python closures.
+
+oslo.policy evaluates a tree node by node through ``_checks._check``, which
+calls ``inspect.getfullargspec`` on every node and ``ast.literal_eval`` on
+every generic check, on every request. The closures built here do the same
+comparisons with those costs paid once, at load time. Only the check classes
+oslo.policy ships are compiled, matched by exact type; anything else (HTTP
+checks, extension and custom checks, subclasses) is called through
+oslo.policy itself, so decisions stay identical.
+
+Each compiled function has the signature ``fn(target, creds, enforcer,
+current_rule) -> bool``.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from collections.abc import Mapping
+from typing import Any
+
+from oslo_extras.policy import _upstream
+
+CheckFn = Callable[[Any, Any, Any, Any], Any]
+
+
+class Table:
+    """Compiled rules by name, with oslo.policy's default-rule fallback.
+
+    :param checks: rule name → check tree (an oslo.policy ``Rules``)
+    :param default_rule: the name (or check) used for unknown names
+    """
+
+    def __init__(
+        self,
+        checks: Mapping[str, _upstream.BaseCheck],
+        default_rule: Any = None,
+    ) -> None:
+        self.functions: dict[str, CheckFn] = {}
+        for name, check in checks.items():
+            self.functions[name] = compile_check(check, self)
+        self.fallback: CheckFn | None = None
+        if isinstance(default_rule, _upstream.BaseCheck):
+            self.fallback = compile_check(default_rule, self)
+        elif default_rule and default_rule in self.functions:
+            self.fallback = self.functions[default_rule]
+
+    def lookup(self, name: str) -> CheckFn | None:
+        """Return the function for ``name`` like ``Rules.__getitem__``."""
+        function = self.functions.get(name)
+        if function is None:
+            return self.fallback
+        return function
+
+
+def compile_check(check: _upstream.BaseCheck, table: Table) -> CheckFn:
+    """Return a closure that decides exactly as ``check`` does.
+
+    :param check: an oslo.policy check tree
+    :param table: where ``rule:`` references are looked up at call time
+    """
+    kind = type(check)
+    if kind is _upstream.TrueCheck:
+        return _true
+    if kind is _upstream.FalseCheck:
+        return _false
+    if kind is _upstream.AndCheck:
+        return _and([compile_check(rule, table) for rule in check.rules])
+    if kind is _upstream.OrCheck:
+        return _or([compile_check(rule, table) for rule in check.rules])
+    if kind is _upstream.NotCheck:
+        return _not(compile_check(check.rule, table))
+    if kind is _upstream.RuleCheck:
+        return _rule(check.match, table)
+    if kind is _upstream.RoleCheck:
+        return _role(check.match)
+    if kind is _upstream.GenericCheck:
+        generic = _generic(check.kind, check.match)
+        if generic is not None:
+            return generic
+    return _delegate(check)
+
+
+def _true(target, creds, enforcer, current_rule):
+    return True
+
+
+def _false(target, creds, enforcer, current_rule):
+    return False
+
+
+def _and(functions: list[CheckFn]) -> CheckFn:
+    def check(target, creds, enforcer, current_rule):
+        for function in functions:
+            if not function(target, creds, enforcer, current_rule):
+                return False
+        return True
+
+    return check
+
+
+def _or(functions: list[CheckFn]) -> CheckFn:
+    def check(target, creds, enforcer, current_rule):
+        for function in functions:
+            if function(target, creds, enforcer, current_rule):
+                return True
+        return False
+
+    return check
+
+
+def _not(function: CheckFn) -> CheckFn:
+    def check(target, creds, enforcer, current_rule):
+        return not function(target, creds, enforcer, current_rule)
+
+    return check
+
+
+def _rule(name: str, table: Table) -> CheckFn:
+    def check(target, creds, enforcer, current_rule):
+        # RuleCheck turns any KeyError of the referenced rule into a denial.
+        function = table.lookup(name)
+        if function is None:
+            return False
+        try:
+            return function(target, creds, enforcer, current_rule)
+        except KeyError:
+            return False
+
+    return check
+
+
+def _role(match: str) -> CheckFn:
+    def check(target, creds, enforcer, current_rule):
+        try:
+            wanted = match % target
+        except KeyError:
+            return False
+        if 'roles' in creds:
+            return wanted.lower() in [role.lower() for role in creds['roles']]
+        return False
+
+    return check
+
+
+def _generic(kind: str, match: str) -> CheckFn | None:
+    try:
+        literal = str(ast.literal_eval(kind))
+    except ValueError:
+        literal = None
+    except Exception:
+        # oslo.policy would raise this on every call; let it.
+        return None
+    if literal is not None:
+
+        def check_literal(target, creds, enforcer, current_rule):
+            try:
+                value = match % target
+            except KeyError:
+                return False
+            return value == literal
+
+        return check_literal
+
+    segments = kind.split('.')
+    find = _upstream.find_in_dict
+
+    def check_path(target, creds, enforcer, current_rule):
+        try:
+            value = match % target
+        except KeyError:
+            return False
+        return find(creds, segments, value)
+
+    return check_path
+
+
+def _delegate(rule: _upstream.BaseCheck) -> CheckFn:
+    call = _upstream.call_check
+
+    def check(target, creds, enforcer, current_rule):
+        return call(rule, target, creds, enforcer, current_rule)
+
+    return check

@@ -1,0 +1,320 @@
+"""Lint the operator's overrides against the registered defaults.
+
+Codes (severity):
+
+``policy-file`` (error)
+    the file cannot be read, is not YAML or is not a mapping
+``rule-syntax`` (error)
+    the check does not parse; oslo.policy would make the rule deny-all
+``unknown-rule`` (error)
+    no service registers that name and it is no old name either;
+    oslo.policy keeps it silently. Comes with a "did you mean"
+``undefined-reference`` (error)
+    ``rule:x`` where no rule ``x`` exists
+``cycle`` (error)
+    rules that reference themselves through ``rule:``
+``unknown-target-attribute`` (warning)
+    ``%(key)s`` that the operation never passes in its target
+``deprecated-name`` (warning)
+    an override under a rule's old name
+``shadowed-by-new-name`` (warning)
+    an override under an old name that is ignored because the new name is
+    overridden too, or because it equals the old default
+``deprecated-for-removal`` (warning)
+    an override of a rule that will go away
+``redundant-override`` (warning)
+    an override equal to the default (``minimize`` drops it)
+``duplicate-rule`` (warning)
+    a rule written twice in one file (YAML keeps the last)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from oslo_extras import _suggest
+from oslo_extras.policy import _upstream
+from oslo_extras.policy import defaults as defaults_mod
+from oslo_extras.policy import files
+from oslo_extras.policy import model
+from oslo_extras.policy.findings import ERROR
+from oslo_extras.policy.findings import WARNING
+from oslo_extras.policy.findings import Finding
+
+
+def file_error(exc: files.PolicyFileError) -> Finding:
+    """Return the finding for a file that could not be read at all."""
+    return Finding(ERROR, 'policy-file', exc.path, exc.line, None, exc.reason)
+
+
+def lint(
+    ruleset: model.RuleSet,
+    layers: Iterable[files.Layer] = (),
+    enforce_new_defaults: bool = True,
+) -> list[Finding]:
+    """Return every finding for ``ruleset``, sorted by file and line.
+
+    :param ruleset: from :func:`oslo_extras.policy.model.build`
+    :param layers: the files it was built from (for repeated keys)
+    :param enforce_new_defaults: as the service runs
+    """
+    found: list[Finding] = []
+    for layer in layers:
+        for entry in layer.duplicates:
+            found.append(
+                _at(
+                    entry,
+                    WARNING,
+                    'duplicate-rule',
+                    'written more than once in this file; only the last '
+                    'one counts',
+                )
+            )
+    for problem in ruleset.syntax_errors:
+        found.append(
+            _at(
+                problem.entry,
+                ERROR,
+                'rule-syntax',
+                f'{problem.reason}; oslo.policy would deny every request '
+                'for this rule',
+            )
+        )
+    found.extend(unknown_rules(ruleset))
+    found.extend(_references(ruleset))
+    found.extend(_target_attributes(ruleset))
+    found.extend(_deprecations(ruleset, enforce_new_defaults))
+    return sorted(found, key=Finding.sort_key)
+
+
+def unknown_rules(ruleset: model.RuleSet) -> list[Finding]:
+    """Return ``unknown-rule`` findings with "did you mean" suggestions."""
+    known = list(ruleset.defaults) + list(ruleset.aliases)
+    result = []
+    for entry in ruleset.unknown_overrides():
+        if _is_referenced(entry.name, ruleset):
+            # A helper rule the operator defined for rule: references.
+            continue
+        matches = _suggest.suggest(entry.name, known)
+        result.append(
+            _at(
+                entry,
+                ERROR,
+                'unknown-rule',
+                'no service registers this rule; oslo.policy keeps it but '
+                'never enforces it',
+                matches[0] if matches else None,
+            )
+        )
+    return result
+
+
+def _is_referenced(name: str, ruleset: model.RuleSet) -> bool:
+    return any(
+        name in _rule_refs(rule.check) for rule in ruleset.rules.values()
+    )
+
+
+def _rule_refs(check: _upstream.BaseCheck) -> set[str]:
+    found = set()
+    if type(check) is _upstream.RuleCheck:
+        found.add(check.match)
+    for child in getattr(check, 'rules', None) or ():
+        found |= _rule_refs(child)
+    child = getattr(check, 'rule', None)
+    if isinstance(child, _upstream.BaseCheck):
+        found |= _rule_refs(child)
+    return found
+
+
+def _references(ruleset: model.RuleSet) -> list[Finding]:
+    result = []
+    names = list(ruleset.rules)
+    for name, rule in ruleset.rules.items():
+        if rule.entry is None:
+            continue
+        for ref in sorted(_rule_refs(rule.check)):
+            if ref not in ruleset.rules:
+                matches = _suggest.suggest(ref, names)
+                result.append(
+                    _at(
+                        rule.entry,
+                        ERROR,
+                        'undefined-reference',
+                        f"'rule:{ref}' names no rule; it is always denied",
+                        matches[0] if matches else None,
+                    )
+                )
+        if _in_cycle(name, ruleset):
+            result.append(
+                _at(
+                    rule.entry,
+                    ERROR,
+                    'cycle',
+                    'references itself through rule: (enforcing it never '
+                    'ends)',
+                )
+            )
+    return result
+
+
+def _in_cycle(start: str, ruleset: model.RuleSet) -> bool:
+    stack = list(_rule_refs(ruleset.rules[start].check))
+    seen: set[str] = set()
+    while stack:
+        name = stack.pop()
+        if name == start:
+            return True
+        if name in seen or name not in ruleset.rules:
+            continue
+        seen.add(name)
+        stack.extend(_rule_refs(ruleset.rules[name].check))
+    return False
+
+
+def provided_targets(ruleset: model.RuleSet) -> tuple[dict, set[str]]:
+    """Return ``({rule: declared target keys}, every key any rule uses)``.
+
+    A rule declared with :func:`oslo_extras.policy.defaults.rule` names its
+    keys; for other rules the keys their default check strings read count.
+    """
+    declared = {}
+    everything: set[str] = set()
+    for name, default in ruleset.defaults.items():
+        keys = set(getattr(default, 'target_attributes', ()) or ())
+        if keys:
+            declared[name] = keys
+        everything |= keys | defaults_mod.target_keys(default.check_str)
+        if default.deprecated_rule is not None:
+            everything |= defaults_mod.target_keys(
+                default.deprecated_rule.check_str
+            )
+    return declared, everything
+
+
+def _check_target_keys(check: _upstream.BaseCheck) -> set[str]:
+    # Only the match side of a check is formatted with the target.
+    found = set()
+    if isinstance(check, _upstream.Check) and type(check) is not (
+        _upstream.RuleCheck
+    ):
+        found |= defaults_mod.target_keys(check.match)
+    for child in getattr(check, 'rules', None) or ():
+        found |= _check_target_keys(child)
+    child = getattr(check, 'rule', None)
+    if isinstance(child, _upstream.BaseCheck):
+        found |= _check_target_keys(child)
+    return found
+
+
+def _target_attributes(ruleset: model.RuleSet) -> list[Finding]:
+    declared, everything = provided_targets(ruleset)
+    result = []
+    for name, rule in ruleset.rules.items():
+        if rule.entry is None:
+            continue
+        allowed = declared.get(name, everything)
+        for key in sorted(_check_target_keys(rule.check)):
+            if key not in allowed:
+                matches = _suggest.suggest(key, sorted(allowed))
+                result.append(
+                    _at(
+                        rule.entry,
+                        WARNING,
+                        'unknown-target-attribute',
+                        f"reads target '%({key})s' that no operation of "
+                        'this rule provides; that check is always false',
+                        matches[0] if matches else None,
+                    )
+                )
+    return result
+
+
+def _deprecations(
+    ruleset: model.RuleSet, enforce_new_defaults: bool
+) -> list[Finding]:
+    result = []
+    for old_name, default in ruleset.aliases.items():
+        entry = ruleset.overrides.get(old_name)
+        if entry is None:
+            continue
+        live = ruleset.rules[default.name]
+        if live.origin == model.DEPRECATED_ALIAS:
+            result.append(
+                _at(
+                    entry,
+                    WARNING,
+                    'deprecated-name',
+                    f"old name of '{default.name}' (since "
+                    f'{default.deprecated_rule.deprecated_since}); the '
+                    'override is live under the new name: rename it',
+                    default.name,
+                )
+            )
+        else:
+            result.append(
+                _at(
+                    entry,
+                    WARNING,
+                    'shadowed-by-new-name',
+                    f"old name of '{default.name}'; this override is "
+                    'ignored (the new name is overridden, or it equals the '
+                    'old default): remove it',
+                    default.name,
+                )
+            )
+    for name, rule in ruleset.rules.items():
+        default = rule.default
+        if rule.entry is None or default is None:
+            continue
+        if rule.origin in (model.FILE, model.POLICY_D):
+            if default.deprecated_for_removal:
+                result.append(
+                    _at(
+                        rule.entry,
+                        WARNING,
+                        'deprecated-for-removal',
+                        f'the rule is deprecated for removal since '
+                        f'{default.deprecated_since}; the override will be '
+                        'ignored',
+                    )
+                )
+            base = model.default_check(default, enforce_new_defaults)
+            if str(rule.check) == str(base) and not _is_referenced_alias(
+                name, ruleset
+            ):
+                result.append(
+                    _at(
+                        rule.entry,
+                        WARNING,
+                        'redundant-override',
+                        'equal to the default; remove it (minimize does)',
+                    )
+                )
+    return result
+
+
+def _is_referenced_alias(name: str, ruleset: model.RuleSet) -> bool:
+    # Overriding a new name (even with its default) keeps an old-name
+    # override from becoming live; then it is not redundant.
+    default = ruleset.defaults.get(name)
+    old = default.deprecated_rule if default is not None else None
+    return bool(old and old.name != name and old.name in ruleset.overrides)
+
+
+def _at(
+    entry: files.Entry,
+    severity: str,
+    code: str,
+    message: str,
+    suggestion: str | None = None,
+) -> Finding:
+    return Finding(
+        severity,
+        code,
+        entry.path,
+        entry.line,
+        entry.name,
+        message,
+        suggestion,
+    )
