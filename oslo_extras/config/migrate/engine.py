@@ -1,0 +1,527 @@
+"""Plan and apply the migration of deprecated options in config files.
+
+The rules keep the effective configuration unchanged, following how
+oslo.config reads deprecated names (``_Namespace._get_file_value``):
+
+* files are searched newest first and, within one file, the current name
+  wins over old names, which are tried in their declared order; so each
+  file can be migrated on its own without changing which file wins;
+* a single-valued option takes the last line of the winning name; the
+  ignored spellings in the same file are dropped (a ``conflict``);
+* a multi-valued option gets the old names' values first, then the current
+  name's, so old lines go just before the first current line;
+* a name that is a live option and also an old name of another option is
+  never moved away (castellan's ``[key_manager] auth_url``);
+* ``log-file`` in a file is not read by oslo.config (it looks up the dest,
+  ``log_file``), so it is reported and left alone rather than "fixed" into
+  a value that suddenly takes effect.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from collections.abc import Iterable
+from collections.abc import Sequence
+
+from oslo_extras import _fileutils
+from oslo_extras import _suggest
+from oslo_extras.config import masking
+from oslo_extras.config.catalog import OptionCatalog
+from oslo_extras.config.catalog import OptionInfo
+from oslo_extras.config.catalog import normalize_group
+from oslo_extras.config.catalog import normalize_name
+from oslo_extras.config.migrate.inifile import Entry
+from oslo_extras.config.migrate.inifile import IniFile
+from oslo_extras.config.migrate.inifile import IniSyntaxError
+from oslo_extras.config.migrate.model import Change
+from oslo_extras.config.migrate.model import FilePlan
+from oslo_extras.config.migrate.model import MigrationPlan
+from oslo_extras.config.migrate.plugins import Migration
+from oslo_extras.config.migrate.plugins import load_migrations
+
+CHECK_HINT = 'run oslo-config-check for details'
+
+
+class MigrationError(Exception):
+    """A file could not be read, parsed or written; nothing was changed."""
+
+
+def expand_sources(sources: Iterable[tuple[str, str]]) -> list[str]:
+    """Return the files oslo.config would parse, in its order.
+
+    :param sources: ``('file', path)`` and ``('dir', path)`` pairs in
+        command-line order; a directory contributes its ``*.conf`` files
+        sorted by name, as ``--config-dir`` does
+    :raises MigrationError: when a file or directory does not exist
+    """
+    paths: list[str] = []
+    for kind, path in sources:
+        if kind == 'dir':
+            if not os.path.isdir(path):
+                raise MigrationError(f'{path}: config dir not found')
+            paths.extend(sorted(glob.glob(os.path.join(path, '*.conf'))))
+        else:
+            if not os.path.isfile(path):
+                raise MigrationError(f'{path}: config file not found')
+            paths.append(path)
+    return paths
+
+
+class Migrator:
+    """Plans the migration of config files against an option catalog.
+
+    :param catalog: the options of the service (current names, with their
+        deprecation metadata)
+    :param migrations: complex migrations to run first; ``None`` loads every
+        installed ``oslo_extras.config.migrations`` plugin
+    :param remove_obsolete: delete options deprecated for removal instead of
+        only reporting them
+    """
+
+    def __init__(
+        self,
+        catalog: OptionCatalog,
+        migrations: Sequence[Migration] | None = None,
+        remove_obsolete: bool = False,
+    ):
+        self.catalog = catalog
+        self.migrations = (
+            load_migrations() if migrations is None else list(migrations)
+        )
+        self.remove_obsolete = remove_obsolete
+
+    def plan(self, paths: Sequence[str]) -> MigrationPlan:
+        """Compute the migration of ``paths`` (in oslo.config parse order).
+
+        :raises MigrationError: when a file cannot be read or parsed
+        """
+        inis = [_read(path) for path in paths]
+
+        def lookup(group: str, name: str) -> str | None:
+            for ini in reversed(inis):
+                value = ini.lookup(group, name)
+                if value is not None:
+                    return value
+            return None
+
+        bound = self.catalog.bind(lookup)
+        plan = MigrationPlan()
+        plan.secret_keys = _secret_keys(bound)
+        for ini in inis:
+            changes: list[Change] = []
+            for migration in self.migrations:
+                changes.extend(
+                    self._run_plugin(migration, ini, bound, lookup, plan)
+                )
+            changes.extend(_FilePass(self, ini, bound).run())
+            for entry in ini.entries:
+                if normalize_name(entry.key) in plan.secret_keys:
+                    plan.secrets.add(entry.value)
+            migrated = ini.render()
+            try:
+                IniFile(ini.path, migrated)
+            except IniSyntaxError as exc:  # a bug here, never the user's
+                raise MigrationError(
+                    f'{ini.path}: migrated text does not parse ({exc.reason}'
+                    f' at line {exc.lineno}); file left untouched'
+                ) from exc
+            changes.sort(key=lambda c: (c.line or 0, c.kind))
+            plan.files.append(FilePlan(ini.path, ini.text, migrated, changes))
+        plan.changes.extend(_duplicates(plan, bound))
+        plan.secrets.discard('')
+        return plan
+
+    def _run_plugin(
+        self,
+        migration: Migration,
+        ini: IniFile,
+        bound: OptionCatalog,
+        lookup,
+        plan: MigrationPlan,
+    ) -> list[Change]:
+        result = migration.migrate(ini, bound, lookup)
+        plan.secrets.update(result.secrets)
+        plan.secret_keys.update(result.secret_keys)
+        changes = [
+            Change(
+                'plugin',
+                ini.path,
+                e.line,
+                e.group,
+                e.name,
+                e.new_group,
+                e.new_name,
+                migration.name,
+                e.message,
+            )
+            for e in result.edits
+        ]
+        for kind, items in (
+            ('warning', result.warnings),
+            ('manual', result.manual),
+        ):
+            changes.extend(
+                Change(
+                    kind,
+                    ini.path,
+                    line,
+                    plugin=migration.name,
+                    message=message,
+                )
+                for line, message in items
+            )
+        return changes
+
+
+class _FilePass:
+    """The generic (catalog-driven) migration of one file."""
+
+    def __init__(self, migrator: Migrator, ini: IniFile, bound: OptionCatalog):
+        self.ini = ini
+        self.bound = bound
+        self.remove_obsolete = migrator.remove_obsolete
+        self.changes: list[Change] = []
+
+    def change(self, kind: str, entry: Entry, message: str, **kw) -> None:
+        self.changes.append(
+            Change(
+                kind,
+                self.ini.path,
+                entry.lineno,
+                entry.group,
+                entry.key,
+                message=message,
+                **kw,
+            )
+        )
+
+    def run(self) -> list[Change]:
+        targets: dict[tuple[str, str], OptionInfo] = {}
+        unknown_sections: set[str] = set()
+        for entry in self.ini.entries:
+            if self.ini.edited(entry):
+                continue
+            group, key = entry.group, entry.key
+            if '-' in key:
+                self._hyphenated(entry)
+                continue
+            live = self.bound.option(group, key)
+            replacement = replacement_for(self.bound, group, key)
+            if live is not None:
+                if replacement is not None and replacement is not live:
+                    self.change(
+                        'shared-name',
+                        entry,
+                        f'[{group}] {key} is a live option and also the old '
+                        f'name of [{replacement.group}] {replacement.dest}; '
+                        'kept (set the new name too to silence its '
+                        'deprecation warning)',
+                    )
+                if live.opt.deprecated_for_removal:
+                    self._obsolete(entry, live)
+                continue
+            if replacement is not None:
+                targets[(replacement.group, replacement.dest)] = replacement
+                continue
+            if self.bound.group(group) is None:
+                if entry.section not in unknown_sections:
+                    unknown_sections.add(entry.section)
+                    self.change(
+                        'unknown-group',
+                        entry,
+                        f'[{entry.section}] is not a known group; its '
+                        f'options are left untouched ({CHECK_HINT})',
+                    )
+                continue
+            hint = _suggest.suggest(key, self.bound.names_in_group(group))
+            maybe = f'; did you mean {hint[0]!r}?' if hint else ''
+            self.change(
+                'unknown',
+                entry,
+                f'[{group}] {key} is not a known option; left untouched'
+                f'{maybe} ({CHECK_HINT})',
+            )
+        for info in targets.values():
+            self._migrate(info)
+        return self.changes
+
+    def _hyphenated(self, entry: Entry) -> None:
+        dest = normalize_name(entry.key)
+        known = self.bound.option(entry.group, dest) or replacement_for(
+            self.bound, entry.group, dest
+        )
+        if known is None:
+            self.change(
+                'unknown',
+                entry,
+                f'[{entry.group}] {entry.key} is not a known option; left '
+                f'untouched ({CHECK_HINT})',
+            )
+            return
+        self.change(
+            'ignored-spelling',
+            entry,
+            f'oslo.config does not read {entry.key!r} from files (it reads '
+            f'{dest!r}), so this line has no effect today; left untouched: '
+            f'rename it by hand if the value should take effect',
+        )
+
+    def _obsolete(self, entry: Entry, info: OptionInfo) -> None:
+        reason = info.opt.deprecated_reason or 'no reason given'
+        reason = ' '.join(reason.split())
+        if self.remove_obsolete:
+            self.ini.remove(entry)
+            self.change(
+                'remove',
+                entry,
+                f'[{entry.group}] {entry.key} is deprecated for removal '
+                f'({reason}); removed',
+            )
+        else:
+            self.change(
+                'obsolete',
+                entry,
+                f'[{entry.group}] {entry.key} is deprecated for removal '
+                f'({reason}); kept (--remove-obsolete deletes it)',
+            )
+
+    def _migrate(self, info: OptionInfo) -> None:
+        names = [(info.group, info.dest)]
+        for name in info.deprecated_names():
+            if name not in names:
+                names.append(name)
+        found = [
+            (name, [e for e in self.ini.find(*name) if not self.ini.edited(e)])
+            for name in names
+        ]
+        current = found[0][1]
+        olds = [(n, es) for n, es in found[1:] if es]
+        if not olds:
+            return
+        live = {n for n, _ in olds if self.bound.option(*n) is not None}
+        if info.multi:
+            self._migrate_multi(info, current, olds, live)
+        elif current:
+            self._drop_ignored(info, current[-1], olds, live)
+        elif olds[0][0] not in live:
+            winner_name, winners = olds[0]
+            for entry in winners:
+                self._move(entry, info)
+            self._drop_ignored(info, winners[-1], olds[1:], live)
+
+    def _move(
+        self, entry: Entry, info: OptionInfo, before: Entry | None = None
+    ) -> None:
+        self.ini.rename(entry, info.dest, info.group, before=before)
+        kind = 'rename' if entry.group == info.group else 'move'
+        self.change(
+            kind,
+            entry,
+            f'[{entry.group}] {entry.key} -> [{info.group}] {info.dest}',
+            new_group=info.group,
+            new_name=info.dest,
+        )
+
+    def _drop_ignored(self, info: OptionInfo, winner: Entry, olds, live):
+        shown = masking.display(winner.value, info.secret)
+        for name, entries in olds:
+            if name in live:
+                continue
+            for entry in entries:
+                self.ini.remove(entry)
+                ignored = masking.display(entry.value, info.secret)
+                self.change(
+                    'conflict',
+                    entry,
+                    f'[{entry.group}] {entry.key} = {ignored} is ignored by '
+                    f'oslo.config: [{winner.group}] {winner.key} = {shown} '
+                    f'(line {winner.lineno}) wins in this file; kept that '
+                    'value and removed this line',
+                    new_group=info.group,
+                    new_name=info.dest,
+                )
+
+    def _migrate_multi(self, info, current, olds, live) -> None:
+        if live:
+            self.changes.append(
+                Change(
+                    'manual',
+                    self.ini.path,
+                    olds[0][1][0].lineno,
+                    message=f'[{info.group}] {info.dest} is multi-valued '
+                    'and one of its old names is also a live option; merge '
+                    'the lines by hand',
+                )
+            )
+            return
+        # oslo.config reads the last old name's values first.
+        ordered = [e for _n, es in reversed(olds) for e in es]
+        starts = [e.start for e in ordered]
+        if starts != sorted(starts):
+            self.changes.append(
+                Change(
+                    'manual',
+                    self.ini.path,
+                    ordered[0].lineno,
+                    message=f"[{info.group}] {info.dest}: the old names' "
+                    'values are interleaved; migrating them would reorder the '
+                    'list, so move them by hand',
+                )
+            )
+            return
+        if not current:
+            for entry in ordered:
+                self._move(entry, info)
+            return
+        anchor = current[0]
+        in_place = all(
+            e.group == info.group and e.start < anchor.start for e in ordered
+        )
+        for entry in ordered:
+            self._move(entry, info, before=None if in_place else anchor)
+
+
+def replacement_for(
+    catalog: OptionCatalog, group: str, name: str
+) -> OptionInfo | None:
+    """Return the option an old ``[group] name`` now feeds.
+
+    Falls back to the options of a pattern group (per-backend sections such
+    as ``[lvm-1]``), whose same-group renames the catalog's index, built
+    over the static groups, does not hold.
+    """
+    found = catalog.replacement_for(group, name)
+    if found is not None:
+        return found
+    info = catalog.group(group)
+    if info is None:
+        return None
+    key = (normalize_group(group), normalize_name(name))
+    for option in info.options.values():
+        if key in option.deprecated_names():
+            return option
+    return None
+
+
+def apply(plan: MigrationPlan, backup_suffix: str | None = None) -> list[str]:
+    """Write every changed file of ``plan`` in place; return their paths.
+
+    Each file is replaced atomically with its mode and owner kept. Files
+    are checked first (still as planned, writable), so a refusal leaves
+    every file untouched.
+
+    :raises MigrationError: when a file changed since it was planned, is
+        read-only, or cannot be written
+    """
+    todo = [f for f in plan.files if f.changed]
+    for file_plan in todo:
+        try:
+            with open(file_plan.path, encoding='utf-8') as stream:
+                current = stream.read()
+            mode = os.stat(file_plan.path).st_mode
+        except OSError as exc:
+            raise MigrationError(
+                f'{file_plan.path}: cannot read: {exc.strerror}'
+            ) from exc
+        if current != file_plan.original:
+            raise MigrationError(
+                f'{file_plan.path}: changed since it was read; run again'
+            )
+        if not mode & 0o222:
+            raise MigrationError(
+                f'{file_plan.path}: file is read-only (mode '
+                f'{mode & 0o777:04o}); make it writable or use --output'
+            )
+    written = []
+    for file_plan in todo:
+        write(file_plan.path, file_plan.migrated, backup_suffix)
+        written.append(file_plan.path)
+    return written
+
+
+def write(path: str, text: str, backup_suffix: str | None = None) -> None:
+    """Atomically write ``text`` to ``path``.
+
+    :raises MigrationError: with the file name when writing fails (the
+        original file, if any, is then unchanged)
+    """
+    try:
+        _fileutils.atomic_write(path, text, backup_suffix=backup_suffix)
+    except OSError as exc:
+        raise MigrationError(
+            f'{path}: cannot write: {exc.strerror or exc}; file left untouched'
+        ) from exc
+
+
+def _read(path: str) -> IniFile:
+    try:
+        return IniFile.read(path)
+    except IniSyntaxError as exc:
+        # The line itself is not echoed: it may hold a secret.
+        raise MigrationError(
+            f'{exc.path}: line {exc.lineno}: {exc.reason}; file left untouched'
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise MigrationError(f'{path}: not UTF-8 text ({exc.reason})') from exc
+    except OSError as exc:
+        raise MigrationError(
+            f'{path}: cannot read: {exc.strerror or exc}'
+        ) from exc
+
+
+def _secret_keys(catalog: OptionCatalog) -> set[str]:
+    keys = set()
+    for group in catalog.groups():
+        every = list(group.options.values()) + [
+            info
+            for opts in group.driver_opts.values()
+            for info in opts.values()
+        ]
+        for info in every:
+            if info.secret:
+                keys.add(info.dest)
+                keys.update(name for _g, name in info.deprecated_names())
+    return keys
+
+
+def _duplicates(plan: MigrationPlan, catalog: OptionCatalog) -> list[Change]:
+    """Report options set in several files (after migration)."""
+    seen: dict[tuple[str, str], list[tuple[str, int]]] = {}
+    for file_plan in plan.files:
+        ini = IniFile(file_plan.path, file_plan.migrated)
+        for (group, key), entries in _by_name(ini).items():
+            if catalog.option(group, key) is not None:
+                seen.setdefault((group, key), []).append(
+                    (file_plan.path, entries[-1].lineno)
+                )
+    changes = []
+    for (group, key), where in seen.items():
+        if len(where) < 2:
+            continue
+        info = catalog.option(group, key)
+        rule = (
+            'values are concatenated in file order'
+            if info.multi
+            else f'oslo.config uses {where[-1][0]} (the last file read)'
+        )
+        places = ', '.join(f'{path}:{line}' for path, line in where)
+        changes.append(
+            Change(
+                'duplicate',
+                where[-1][0],
+                where[-1][1],
+                group,
+                key,
+                message=f'[{group}] {key} is set in {len(where)} files '
+                f'({places}); {rule}',
+            )
+        )
+    return changes
+
+
+def _by_name(ini: IniFile) -> dict[tuple[str, str], list[Entry]]:
+    out: dict[tuple[str, str], list[Entry]] = {}
+    for entry in ini.entries:
+        out.setdefault((entry.group, entry.key), []).append(entry)
+    return out
