@@ -312,7 +312,9 @@ def cmd_lint(args) -> int:
         _report(findings, args.format)
         return EXIT_USAGE
     ruleset = model.build(rules, layers, enforce_new)
-    findings = lint.lint(ruleset, layers, enforce_new)
+    findings = lint.lint(
+        ruleset, layers, enforce_new, conf.oslo_policy.policy_default_rule
+    )
     _report(findings, args.format)
     if any(f.is_error for f in findings):
         return EXIT_FINDINGS

@@ -51,12 +51,15 @@ def lint(
     ruleset: model.RuleSet,
     layers: Iterable[files.Layer] = (),
     enforce_new_defaults: bool = True,
+    default_rule: str | None = 'default',
 ) -> list[Finding]:
     """Return every finding for ``ruleset``, sorted by file and line.
 
     :param ruleset: from :func:`oslo_extras.policy.model.build`
     :param layers: the files it was built from (for repeated keys)
     :param enforce_new_defaults: as the service runs
+    :param default_rule: ``[oslo_policy] policy_default_rule``, the rule
+        used for names nobody defines (a known name, not a typo)
     """
     found: list[Finding] = []
     for layer in layers:
@@ -80,19 +83,24 @@ def lint(
                 'for this rule',
             )
         )
-    found.extend(unknown_rules(ruleset))
+    found.extend(unknown_rules(ruleset, default_rule))
     found.extend(_references(ruleset))
     found.extend(_target_attributes(ruleset))
     found.extend(_deprecations(ruleset, enforce_new_defaults))
     return sorted(found, key=Finding.sort_key)
 
 
-def unknown_rules(ruleset: model.RuleSet) -> list[Finding]:
-    """Return ``unknown-rule`` findings with "did you mean" suggestions."""
+def unknown_rules(
+    ruleset: model.RuleSet, default_rule: str | None = 'default'
+) -> list[Finding]:
+    """Return ``unknown-rule`` findings with "did you mean" suggestions.
+
+    :param default_rule: the name of the fallback rule, which is known
+    """
     known = list(ruleset.defaults) + list(ruleset.aliases)
     result = []
     for entry in ruleset.unknown_overrides():
-        if _is_referenced(entry.name, ruleset):
+        if entry.name == default_rule or _is_referenced(entry.name, ruleset):
             # A helper rule the operator defined for rule: references.
             continue
         matches = _suggest.suggest(entry.name, known)

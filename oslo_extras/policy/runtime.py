@@ -206,7 +206,10 @@ class SafeEnforcer(policy.Enforcer):
             )
             for p in ruleset.syntax_errors
         ]
-        findings.extend(lint.unknown_rules(ruleset))
+        default_rule = (
+            self.default_rule if isinstance(self.default_rule, str) else None
+        )
+        findings.extend(lint.unknown_rules(ruleset, default_rule))
         return ruleset, findings
 
     def _install_ruleset(self, ruleset, paths, signature) -> None:

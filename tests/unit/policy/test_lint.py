@@ -1,0 +1,201 @@
+"""Every lint code, with lines and suggestions."""
+
+from oslo_policy import policy
+
+from oslo_extras.policy import defaults
+from oslo_extras.policy import files
+from oslo_extras.policy import lint
+from oslo_extras.policy import model
+from tests.unit.policy.conftest import demo_rules
+
+
+def _lint(text, rules=None, **kwargs):
+    layer = files.parse_layer(text, '/etc/demo/policy.yaml')
+    ruleset = model.build(rules or demo_rules(), [layer])
+    return [
+        (f.line, f.rule, f.severity, f.code, f.suggestion)
+        for f in lint.lint(ruleset, [layer], **kwargs)
+    ]
+
+
+def test_typos_get_suggestions():
+    assert _lint(
+        '"demo:widgets:lsit": "role:reader"\n'
+        '"demo:widgest:create": "role:member"\n'
+        '"totally_unrelated": "role:x"\n'
+    ) == [
+        (1, 'demo:widgets:lsit', 'error', 'unknown-rule', 'demo:widgets:list'),
+        (
+            2,
+            'demo:widgest:create',
+            'error',
+            'unknown-rule',
+            'demo:widgets:create',
+        ),
+        (3, 'totally_unrelated', 'error', 'unknown-rule', None),
+    ]
+
+
+def test_helper_rules_and_the_default_rule_are_not_unknown():
+    assert (
+        _lint(
+            '"default": "!"\n'
+            '"auditor": "role:auditor"\n'
+            '"demo:widgets:list": "rule:auditor"\n'
+        )
+        == []
+    )
+
+
+def test_syntax_errors_with_line_numbers():
+    findings = lint.lint(
+        model.build(
+            demo_rules(),
+            [
+                files.parse_layer(
+                    '\n"demo:widgets:list": "role:a or"\n'
+                    '"demo:widgets:create": "member"\n',
+                    '/p.yaml',
+                )
+            ],
+        ),
+    )
+    assert [(f.line, f.code, f.message) for f in findings] == [
+        (
+            2,
+            'rule-syntax',
+            'unbalanced parentheses or a dangling '
+            'and/or/not; oslo.policy would deny every request for this rule',
+        ),
+        (
+            3,
+            'rule-syntax',
+            "'member' is not a check: expected kind:match, "
+            "'@' or '!'; oslo.policy would deny every request for this rule",
+        ),
+    ]
+
+
+def test_undefined_references_and_cycles():
+    assert _lint(
+        '"demo:widgets:list": "rule:admin_requird or role:x"\n'
+        '"a": "rule:b"\n'
+        '"b": "rule:a"\n'
+        '"demo:widgets:create": "rule:a"\n'
+    ) == [
+        (
+            1,
+            'demo:widgets:list',
+            'error',
+            'undefined-reference',
+            'admin_required',
+        ),
+        (2, 'a', 'error', 'cycle', None),
+        (3, 'b', 'error', 'cycle', None),
+    ]
+
+
+def test_target_attributes_no_operation_provides():
+    assert _lint(
+        '"demo:widgets:list": "project_id:%(projectid)s"\n'
+        '"demo:widgets:create": "user_id:%(user_id)s"\n'
+        '"demo:settings:update": "project_id:%(project_id)s"\n'
+    ) == [
+        (
+            1,
+            'demo:widgets:list',
+            'warning',
+            'unknown-target-attribute',
+            'project_id',
+        ),
+        (
+            2,
+            'demo:widgets:create',
+            'warning',
+            'unknown-target-attribute',
+            None,
+        ),
+    ]
+
+
+def test_undeclared_rules_use_every_key_the_defaults_read():
+    rules = [
+        policy.RuleDefault('a', 'project_id:%(project_id)s'),
+        policy.RuleDefault('b', 'role:x'),
+    ]
+    assert _lint(
+        'b: "project_id:%(project_id)s or user_id:%(owner)s"\n', rules
+    ) == [(1, 'b', 'warning', 'unknown-target-attribute', None)]
+
+
+def test_deprecated_names_redundant_and_duplicates():
+    assert _lint(
+        '"demo:widget:delete": "role:owner"\n'
+        '"demo:widgets:list": "role:reader and project_id:%(project_id)s"\n'
+        '"admin_required": "role:root"\n'
+        '"admin_required": "role:admin"\n'
+    ) == [
+        (
+            1,
+            'demo:widget:delete',
+            'warning',
+            'deprecated-name',
+            'demo:widgets:delete',
+        ),
+        (2, 'demo:widgets:list', 'warning', 'redundant-override', None),
+        (3, 'admin_required', 'warning', 'duplicate-rule', None),
+        (4, 'admin_required', 'warning', 'redundant-override', None),
+    ]
+
+
+def test_ignored_old_name_and_removal():
+    rules = demo_rules() + [
+        policy.RuleDefault(
+            'demo:legacy',
+            'role:admin',
+            deprecated_for_removal=True,
+            deprecated_reason='gone',
+            deprecated_since='2026.1',
+        )
+    ]
+    assert _lint(
+        '"demo:widget:delete": "role:owner"\n'
+        '"demo:widgets:delete": "role:admin"\n'
+        '"demo:legacy": "role:x"\n',
+        rules,
+    ) == [
+        (
+            1,
+            'demo:widget:delete',
+            'warning',
+            'shadowed-by-new-name',
+            'demo:widgets:delete',
+        ),
+        (3, 'demo:legacy', 'warning', 'deprecated-for-removal', None),
+    ]
+
+
+def test_json_keys_and_text():
+    finding = lint.Finding(
+        'error', 'unknown-rule', '/p.yaml', 3, 'a:lsit', 'no service', 'a:list'
+    )
+    assert list(finding.as_dict()) == [
+        'severity',
+        'code',
+        'file',
+        'line',
+        'rule',
+        'message',
+        'suggestion',
+    ]
+    assert finding.as_text() == (
+        '/p.yaml:3: a:lsit: error: no service [unknown-rule] '
+        "(did you mean 'a:list'?)"
+    )
+
+
+def test_service_rule_declares_targets():
+    rule = defaults.rule(
+        'x:y', 'role:a', 'Y.', 'GET /y', target=('project_id',)
+    )
+    assert rule.target_attributes == ('project_id',)

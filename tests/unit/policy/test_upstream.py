@@ -1,0 +1,61 @@
+"""Fail loudly when oslo.policy changes an internal that _upstream uses."""
+
+import logging
+
+import pytest
+from oslo_policy import _checks
+from oslo_policy import policy
+
+from oslo_extras.policy import _upstream
+
+
+def test_check_classes_are_oslo_policys():
+    assert _upstream.RoleCheck is _checks.RoleCheck
+    assert _upstream.GenericCheck is _checks.GenericCheck
+    assert _upstream.TrueCheck is _checks.TrueCheck
+    assert _upstream.FalseCheck is _checks.FalseCheck
+    assert _upstream.AndCheck is policy.AndCheck
+    assert _upstream.OrCheck is policy.OrCheck
+    assert _upstream.NotCheck is policy.NotCheck
+    assert _upstream.RuleCheck is policy.RuleCheck
+    assert _checks.registered_checks['role'] is _checks.RoleCheck
+    assert _checks.registered_checks[None] is _checks.GenericCheck
+
+
+@pytest.mark.parametrize(
+    'text',
+    [
+        '',
+        '@',
+        '!',
+        'role:admin',
+        'role:admin or (role:member and project_id:%(project_id)s)',
+        'not role:reader',
+        "'p1':%(project_id)s",
+        '((role:a) and (role:b or role:c))',
+    ],
+)
+def test_parse_strict_agrees_with_oslo_policy(text):
+    assert str(_upstream.parse_strict(text)) == str(
+        policy.RuleDefault('x', text).check
+    )
+
+
+@pytest.mark.parametrize(
+    'text', ['role:admin and (', 'role:admin or', 'admin', 'role:a )(']
+)
+def test_parse_strict_raises_where_oslo_policy_denies_all(text, caplog):
+    with caplog.at_level(logging.DEBUG):
+        with pytest.raises(_upstream.RuleSyntaxError):
+            _upstream.parse_strict(text)
+    # ... while oslo.policy silently makes it deny-all.
+    assert str(policy.RuleDefault('x', text).check) == '!'
+
+
+def test_find_in_dict_and_call_check():
+    creds = {'a': {'b': ['x', 'y']}}
+    assert _upstream.find_in_dict({'a': {'b': 'x'}}, ['a', 'b'], 'x')
+    assert not _upstream.find_in_dict(creds, ['a', 'c'], 'x')
+    enforcer = policy.Enforcer.__new__(policy.Enforcer)
+    check = _checks.RoleCheck('role', 'admin')
+    assert _upstream.call_check(check, {}, {'roles': ['admin']}, enforcer, 'r')
