@@ -199,6 +199,7 @@ class _FilePass:
     def run(self) -> list[Change]:
         targets: dict[tuple[str, str], OptionInfo] = {}
         unknown_sections: set[str] = set()
+        shared: list[tuple[Entry, OptionInfo]] = []
         for entry in self.ini.entries:
             if self.ini.edited(entry):
                 continue
@@ -210,14 +211,7 @@ class _FilePass:
             replacement = replacement_for(self.bound, group, key)
             if live is not None:
                 if replacement is not None and replacement is not live:
-                    self.change(
-                        'shared-name',
-                        entry,
-                        f'[{group}] {key} is a live option and also the old '
-                        f'name of [{replacement.group}] {replacement.dest}; '
-                        'kept (set the new name too to silence its '
-                        'deprecation warning)',
-                    )
+                    shared.append((entry, replacement))
                 if live.opt.deprecated_for_removal:
                     self._obsolete(entry, live)
                 continue
@@ -244,7 +238,39 @@ class _FilePass:
             )
         for info in targets.values():
             self._migrate(info)
+        for entry, info in shared:
+            self._copy_shared(entry, info)
         return self.changes
+
+    def _copy_shared(self, entry: Entry, info: OptionInfo) -> None:
+        """Give the new option its own line when a live name feeds it.
+
+        ``[key_manager] auth_url`` stays (it is a live option), and
+        ``[barbican] auth_endpoint`` gets the value it reads today, so the
+        deprecation warning goes away without changing either value.
+        """
+        first = next(
+            (n for n in info.deprecated_names() if self.ini.find(*n)), None
+        )
+        last = self.ini.find(entry.group, entry.key)[-1]
+        if (
+            self.ini.find(info.group, info.dest)
+            or first != (entry.group, entry.key)
+            or entry is not last
+            or info.multi
+            or '\n' in entry.value
+        ):
+            return
+        self.ini.add(info.group, info.dest, entry.value)
+        self.change(
+            'copy',
+            entry,
+            f'[{entry.group}] {entry.key} is a live option and also the old '
+            f'name of [{info.group}] {info.dest}; kept it and set '
+            f'[{info.group}] {info.dest} to the same value',
+            new_group=info.group,
+            new_name=info.dest,
+        )
 
     def _hyphenated(self, entry: Entry) -> None:
         dest = normalize_name(entry.key)

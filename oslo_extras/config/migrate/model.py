@@ -15,7 +15,9 @@ from typing import Any
 from oslo_extras.config import masking
 
 #: Change kinds that rewrite the file.
-EDIT_KINDS = frozenset({'rename', 'move', 'conflict', 'remove', 'plugin'})
+EDIT_KINDS = frozenset(
+    {'rename', 'move', 'conflict', 'remove', 'copy', 'plugin'}
+)
 #: Change kinds that only report (the file keeps the line).
 REPORT_KINDS = frozenset(
     {
@@ -24,7 +26,6 @@ REPORT_KINDS = frozenset(
         'unknown-group',
         'duplicate',
         'ignored-spelling',
-        'shared-name',
         'manual',
         'warning',
     }

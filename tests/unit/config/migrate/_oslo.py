@@ -1,0 +1,113 @@
+"""Read config files through real oslo.config, for equivalence checks.
+
+``effective()`` registers a service's options on a private ``ConfigOpts``,
+parses the files exactly as the service would (``--config-file`` and
+``--config-dir`` in order) and returns every option's value plus the
+deprecation warnings oslo.config logged while reading them.
+"""
+
+import copy
+import logging
+import os
+import shutil
+from unittest import mock
+
+from oslo_config import cfg
+
+from oslo_extras.config import migrate
+
+
+class _Capture(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+def effective(list_opts, sources, extra_groups=None):
+    """Return ``({(group, dest): value}, [deprecation warnings])``.
+
+    :param list_opts: ``[(group, [opts])]`` of the service
+    :param sources: ``[('file'|'dir', path)]`` in command-line order
+    :param extra_groups: ``{instance_group: template_group}`` for dynamic
+        sections, registered with a copy of the template's options
+    """
+    conf = cfg.ConfigOpts()
+    registered = []
+    by_group = {}
+    for group, opts in list_opts:
+        name = group.name if isinstance(group, cfg.OptGroup) else group
+        by_group.setdefault(name or 'DEFAULT', []).extend(opts)
+    for template in (extra_groups or {}).values():
+        by_group.setdefault(template, [])
+    for instance, template in (extra_groups or {}).items():
+        by_group[instance] = by_group[template]
+    for group, opts in by_group.items():
+        opts = copy.deepcopy(opts)
+        conf.register_opts(opts, group=None if group == 'DEFAULT' else group)
+        registered.append((group, opts))
+    args = []
+    for kind, path in sources:
+        args += ['--config-dir' if kind == 'dir' else '--config-file', path]
+    capture = _Capture()
+    logger = logging.getLogger('oslo_config.cfg')
+    logger.addHandler(capture)
+    # With oslo.log installed oslo.config reports through versionutils,
+    # which logs each message once per process; bypass it so every read
+    # reports its own deprecations.
+    quiet = mock.patch.object(cfg, 'oslo_log', None)
+    quiet.start()
+    try:
+        conf(
+            args=args,
+            project='migrate-test',
+            default_config_files=[],
+            default_config_dirs=[],
+        )
+        values = {}
+        for group, opts in registered:
+            node = conf if group == 'DEFAULT' else conf[group]
+            for opt in opts:
+                values[(group, opt.dest)] = getattr(node, opt.dest)
+    finally:
+        quiet.stop()
+        logger.removeHandler(capture)
+        conf.reset()
+    return values, [m for m in capture.messages if 'eprecated' in m]
+
+
+def renamed_warnings(messages):
+    """The warnings about old names (not about removal)."""
+    return [m for m in messages if 'for removal' not in m]
+
+
+def migrate_and_compare(
+    catalog, list_opts, sources, extra_groups=None, tmp_path=None, **kw
+):
+    """Migrate ``sources`` in a copy and check nothing oslo.config reads
+    changed; return ``(plan, before, after_warnings)``.
+
+    The files are copied under ``tmp_path/after`` so the originals stay as
+    the "before" reference.
+    """
+    before, _ = effective(list_opts, sources, extra_groups)
+    after_root = os.path.join(str(tmp_path), 'after')
+    copied = []
+    for index, (kind, path) in enumerate(sources):
+        target = os.path.join(after_root, str(index), os.path.basename(path))
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        if kind == 'dir':
+            shutil.copytree(path, target)
+        else:
+            shutil.copy2(path, target)
+        copied.append((kind, target))
+    migrator = migrate.Migrator(catalog, **kw)
+    plan = migrator.plan(migrate.expand_sources(copied))
+    migrate.apply(plan)
+    after, warnings = effective(list_opts, copied, extra_groups)
+    assert after == before
+    again = migrator.plan(migrate.expand_sources(copied))
+    assert not again.changed, again.diff()
+    return plan, before, warnings
