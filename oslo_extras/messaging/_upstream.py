@@ -63,3 +63,16 @@ def register_opts(conf: Any) -> None:
     conf.register_opts(
         metrics.oslo_messaging_metrics, group='oslo_messaging_metrics'
     )
+
+
+def is_call(incoming: Any) -> bool:
+    """Say whether the caller of ``incoming`` waits for a reply.
+
+    Upstream gives casts a random ``msg_id`` too; the AMQP driver keeps
+    the real one in ``orig_msg_id``, the fake driver a reply queue.
+    """
+    if hasattr(incoming, 'orig_msg_id'):
+        return bool(incoming.orig_msg_id)
+    if hasattr(incoming, '_reply_q'):
+        return incoming._reply_q is not None
+    return bool(getattr(incoming, 'client_timeout', None))

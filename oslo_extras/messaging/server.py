@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import logging
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
+from collections.abc import Sequence
 from typing import Any
 
 from oslo_messaging.rpc import dispatcher as rpc_dispatcher

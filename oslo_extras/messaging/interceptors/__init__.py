@@ -14,7 +14,6 @@ its caller waits)::
 
 from __future__ import annotations
 
-import abc
 import dataclasses
 import time
 from collections.abc import Sequence
@@ -22,6 +21,7 @@ from typing import Any
 
 from stevedore import named
 
+from oslo_extras.messaging import _upstream
 from oslo_extras.messaging.policy import MessagePolicy
 from oslo_extras.messaging.stamp import Stamp
 
@@ -83,16 +83,16 @@ class Request:
 
     @property
     def is_call(self) -> bool:
-        return bool(getattr(self.incoming, 'msg_id', None))
+        return _upstream.is_call(self.incoming)
 
 
-class Interceptor(abc.ABC):
+class Interceptor:
     """Base class of the interceptor plugins. Every hook is optional."""
 
     #: the entry point name, for logs
     name = 'interceptor'
 
-    def outgoing(self, message: Outgoing) -> None:  # noqa: B027
+    def outgoing(self, message: Outgoing) -> None:
         """Adjust an outgoing message (client side, caller's thread)."""
 
     def received(self, request: Request) -> bool:
@@ -109,7 +109,7 @@ class Interceptor(abc.ABC):
         """
         return True
 
-    def finished(self, request: Request) -> None:  # noqa: B027
+    def finished(self, request: Request) -> None:
         """Called once the request is done, whatever the outcome.
 
         It runs before the reply is sent, after a dropped request too.
