@@ -17,9 +17,7 @@ from collections.abc import Iterable
 from oslo_config import cfg
 
 # Modules with a ``list_opts()`` returning [(group, [opts])].
-_OPT_MODULES = (
-    'oslo_extras.config.strict',
-)
+_OPT_MODULES = ('oslo_extras.config.strict', 'oslo_extras.policy.options')
 
 
 def list_opts() -> list[tuple[str | cfg.OptGroup | None, Iterable[cfg.Opt]]]:
@@ -29,8 +27,10 @@ def list_opts() -> list[tuple[str | cfg.OptGroup | None, Iterable[cfg.Opt]]]:
     for module_name in _OPT_MODULES:
         module = importlib.import_module(module_name)
         for group, opts in module.list_opts():
-            key = group.name if isinstance(group, cfg.OptGroup) else (
-                group or 'DEFAULT'
+            key = (
+                group.name
+                if isinstance(group, cfg.OptGroup)
+                else (group or 'DEFAULT')
             )
             groups.setdefault(key, group)
             merged.setdefault(key, []).extend(opts)
