@@ -27,7 +27,7 @@ def write(path, text):
 
 
 def check(tmp_path, sources, **kw):
-    plan, before, warnings = _oslo.migrate_and_compare(
+    plan, before, _after, warnings = _oslo.migrate_and_compare(
         fake_opts.catalog(),
         fake_opts.list_opts(),
         sources,

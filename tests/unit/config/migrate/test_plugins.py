@@ -1,0 +1,360 @@
+"""The shipped migration plugins: rabbit, keystone, value mapping.
+
+The rabbit options are no longer in oslo.messaging, so the "before" side is
+read with the options as the last releases that had them declared them
+(:data:`LEGACY_RABBIT_OPTS`), and the "after" side with oslo.messaging's own
+``TransportURL`` parser: both must name the same hosts, ports, credentials
+and virtual host.
+"""
+
+import json
+import textwrap
+
+import oslo_messaging
+import pytest
+from oslo_config import cfg
+from oslo_utils import netutils
+
+from oslo_extras.cmd import config_migrate
+from oslo_extras.config import migrate
+from oslo_extras.config.catalog import OptionCatalog
+from oslo_extras.config.migrate.plugins import load_migrations
+from tests.unit.config.migrate import _oslo
+
+_RABBIT = cfg.OptGroup('oslo_messaging_rabbit')
+# As declared by oslo.messaging 5.x (Newton), including the old group.
+LEGACY_RABBIT_OPTS = [
+    cfg.StrOpt('rabbit_host', default='localhost', deprecated_group='DEFAULT'),
+    cfg.PortOpt('rabbit_port', default=5672, deprecated_group='DEFAULT'),
+    cfg.ListOpt(
+        'rabbit_hosts',
+        default=['$rabbit_host:$rabbit_port'],
+        deprecated_group='DEFAULT',
+    ),
+    cfg.StrOpt('rabbit_userid', default='guest', deprecated_group='DEFAULT'),
+    cfg.StrOpt(
+        'rabbit_password',
+        default='guest',
+        secret=True,
+        deprecated_group='DEFAULT',
+    ),
+    cfg.StrOpt('rabbit_virtual_host', default='/', deprecated_group='DEFAULT'),
+]
+
+
+@pytest.fixture(scope='module')
+def messaging_catalog():
+    return OptionCatalog.from_namespaces(
+        ['oslo.messaging', 'keystonemiddleware.auth_token']
+    )
+
+
+def write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text).lstrip('\n'))
+    return str(path)
+
+
+def old_rabbit(path):
+    """What oslo.messaging 5.x connected to, read through oslo.config."""
+    values, _ = _oslo.effective(
+        [(_RABBIT, LEGACY_RABBIT_OPTS)], [('file', path)]
+    )
+    group = 'oslo_messaging_rabbit'
+    port = values[(group, 'rabbit_port')]
+    hosts = []
+    for host in values[(group, 'rabbit_hosts')]:
+        name, host_port = netutils.parse_host_port(host, default_port=port)
+        hosts.append(
+            (
+                name,
+                int(host_port),
+                values[(group, 'rabbit_userid')],
+                values[(group, 'rabbit_password')],
+            )
+        )
+    vhost = values[(group, 'rabbit_virtual_host')]
+    return hosts, '' if vhost == '/' else vhost
+
+
+def new_rabbit(path):
+    """What current oslo.messaging connects to with the migrated file."""
+    conf = cfg.ConfigOpts()
+    conf.register_opt(cfg.StrOpt('transport_url', secret=True))
+    conf(['--config-file', path], default_config_files=[])
+    url = oslo_messaging.TransportURL.parse(
+        cfg.ConfigOpts(), conf.transport_url
+    )
+    assert url.transport == 'rabbit'
+    hosts = [(h.hostname, h.port, h.username, h.password) for h in url.hosts]
+    return hosts, url.virtual_host or ''
+
+
+def migrate_files(catalog, paths, **kw):
+    plan = migrate.Migrator(catalog, load_migrations(), **kw).plan(paths)
+    migrate.apply(plan)
+    return plan
+
+
+@pytest.mark.parametrize(
+    'body',
+    [
+        # defaults only: the plugin must know the old defaults
+        '[oslo_messaging_rabbit]\nrabbit_host = mq.example.org\n',
+        # user and password that need URL quoting, one host
+        '[oslo_messaging_rabbit]\nrabbit_host = 10.0.0.5\nrabbit_port = 5673\n'
+        'rabbit_userid = no va@x\nrabbit_password = p@ss:w/rd%#?\n'
+        'rabbit_virtual_host = nova/prod\n',
+        # several hosts, with and without ports, IPv6; rabbit_hosts wins
+        '[oslo_messaging_rabbit]\nrabbit_host = ignored\nrabbit_port = 5674\n'
+        'rabbit_hosts = r1:5672, r2, [fd00::3]:5675\nrabbit_userid = nova\n'
+        'rabbit_password = secret\n',
+        # the older home in [DEFAULT], overridden in the new group
+        '[DEFAULT]\nrpc_backend = rabbit\nrabbit_host = old\n'
+        'rabbit_password = default-group-secret\n\n'
+        '[oslo_messaging_rabbit]\nrabbit_host = new\n',
+    ],
+)
+def test_rabbit_options_fold_into_an_equivalent_url(
+    tmp_path, messaging_catalog, body
+):
+    path = write(tmp_path, 'a.conf', body)
+    expected = old_rabbit(path)
+    plan = migrate_files(messaging_catalog, [path])
+    assert new_rabbit(path) == expected
+    text = open(path).read()
+    assert 'rabbit_' not in text and 'rpc_backend' not in text
+    # the secret never shows in the diff or the report
+    password = expected[0][0][3]
+    shown = plan.diff() + '\n'.join(
+        plan.mask(str(c)) for c in plan.all_changes()
+    )
+    assert password not in shown
+    assert 'transport_url = ****' in shown
+    # idempotent
+    assert (
+        not migrate.Migrator(messaging_catalog, load_migrations())
+        .plan([path])
+        .changed
+    )
+
+
+def test_rabbit_url_keeps_its_place_in_default(tmp_path, messaging_catalog):
+    path = write(
+        tmp_path,
+        'a.conf',
+        """
+        [DEFAULT]
+        debug = true
+        # the broker
+        rabbit_host = mq
+        state_path = /var/lib/x
+    """,
+    )
+    migrate_files(messaging_catalog, [path])
+    assert open(path).read() == (
+        '[DEFAULT]\ndebug = true\n'
+        'transport_url = rabbit://guest:guest@mq:5672/\n'
+        'state_path = /var/lib/x\n'
+    )
+
+
+def test_rabbit_options_ignored_when_transport_url_is_set(
+    tmp_path, messaging_catalog
+):
+    path = write(
+        tmp_path,
+        'a.conf',
+        """
+        [DEFAULT]
+        transport_url = rabbit://u:p@h:5672/
+
+        [oslo_messaging_rabbit]
+        rabbit_host = other
+        heartbeat_rate = 3
+    """,
+    )
+    plan = migrate_files(messaging_catalog, [path])
+    assert open(path).read() == (
+        '[DEFAULT]\ntransport_url = rabbit://u:p@h:5672/\n\n'
+        '[oslo_messaging_rabbit]\nheartbeat_rate = 3\n'
+    )
+    (change,) = [c for c in plan.all_changes() if c.kind == 'plugin']
+    assert 'ignored because [DEFAULT] transport_url is set' in change.message
+
+
+@pytest.mark.parametrize(
+    'files,reason',
+    [
+        (
+            {'a.conf': '[DEFAULT]\nrpc_backend = zmq\nrabbit_host = h\n'},
+            'rpc_backend = zmq is not RabbitMQ',
+        ),
+        (
+            {
+                'a.conf': '[DEFAULT]\nrabbit_host = h\n',
+                'b.conf': '[oslo_messaging_rabbit]\nrabbit_password = p\n',
+            },
+            'spread over several config files',
+        ),
+        ({'a.conf': '[DEFAULT]\nrabbit_host = $my_ip\n'}, '$-interpolation'),
+    ],
+)
+def test_unsafe_rabbit_folds_are_left_for_the_operator(
+    tmp_path, messaging_catalog, files, reason
+):
+    paths = [write(tmp_path, name, body) for name, body in files.items()]
+    plan = migrate.Migrator(messaging_catalog, load_migrations()).plan(paths)
+    assert not plan.changed
+    manual = [c for c in plan.all_changes() if c.kind == 'manual']
+    assert manual and reason in manual[0].message
+    assert manual[0].plugin == 'rabbit-transport-url'
+
+
+def test_keystone_auth_uri_renamed(tmp_path, messaging_catalog):
+    path = write(
+        tmp_path,
+        'a.conf',
+        """
+        [keystone_authtoken]
+        # public endpoint
+        auth_uri = http://keystone:5000
+        memcache_servers = m1:11211
+    """,
+    )
+    plan = migrate_files(messaging_catalog, [path])
+    assert open(path).read() == (
+        '[keystone_authtoken]\n# public endpoint\n'
+        'www_authenticate_uri = http://keystone:5000\n'
+        'memcached_servers = m1:11211\n'
+    )
+    values, warnings = _oslo.effective(_keystone_opts(), [('file', path)])
+    assert values[('keystone_authtoken', 'www_authenticate_uri')] == (
+        'http://keystone:5000'
+    )
+    assert values[('keystone_authtoken', 'memcached_servers')] == ['m1:11211']
+    assert warnings == []
+    assert {c.plugin for c in plan.all_changes()} == {
+        'keystone-auth-uri',
+        None,
+    }
+
+
+def _keystone_opts():
+    from keystonemiddleware.auth_token import _opts
+
+    return _opts.list_opts()
+
+
+def test_keystone_auth_uri_loses_to_www_authenticate_uri(
+    tmp_path, messaging_catalog
+):
+    path = write(
+        tmp_path,
+        'a.conf',
+        """
+        [keystone_authtoken]
+        www_authenticate_uri = http://new
+        auth_uri = http://old
+    """,
+    )
+    migrate_files(messaging_catalog, [path])
+    assert open(path).read() == (
+        '[keystone_authtoken]\nwww_authenticate_uri = http://new\n'
+    )
+
+
+def test_keystone_legacy_admin_options_explained_not_changed(
+    tmp_path, messaging_catalog
+):
+    path = write(
+        tmp_path,
+        'a.conf',
+        """
+        [keystone_authtoken]
+        auth_host = keystone.example.org
+        auth_port = 35357
+        auth_protocol = http
+        admin_user = nova
+        admin_password = very-secret
+        admin_tenant_name = service
+    """,
+    )
+    plan = migrate.Migrator(messaging_catalog, load_migrations()).plan([path])
+    assert not plan.changed
+    (manual,) = [c for c in plan.all_changes() if c.kind == 'manual']
+    assert 'auth_url = http://keystone.example.org:35357' in manual.message
+    assert 'username = nova' in manual.message
+    assert 'project_name = service' in manual.message
+    assert 'auth_type = password' in manual.message
+    assert 'very-secret' not in manual.message
+
+
+def test_notification_driver_paths_mapped_and_moved(
+    tmp_path, messaging_catalog
+):
+    path = write(
+        tmp_path,
+        'a.conf',
+        """
+        [DEFAULT]
+        notification_driver = nova.openstack.common.notifier.rpc_notifier2
+        notification_driver = log
+        notification_topics = notifications
+
+        [oslo_messaging_notifications]
+        driver = noop
+    """,
+    )
+    plan = migrate_files(messaging_catalog, [path])
+    values, warnings = _oslo.effective(
+        oslo_messaging.opts.list_opts(), [('file', path)]
+    )
+    group = 'oslo_messaging_notifications'
+    # old values first, as the old library read them
+    assert values[(group, 'driver')] == ['messagingv2', 'log', 'noop']
+    assert values[(group, 'topics')] == ['notifications']
+    assert warnings == []
+    kinds = {c.plugin for c in plan.all_changes()}
+    assert kinds == {'notification-driver-aliases'}
+
+
+def test_plugins_listed_and_selectable(capsys):
+    assert config_migrate.main(['--list-migrations']) == 0
+    out = capsys.readouterr().out
+    for name in (
+        'rabbit-transport-url',
+        'keystone-auth-uri',
+        'notification-driver-aliases',
+    ):
+        assert name in out
+    with pytest.raises(KeyError, match='nope'):
+        load_migrations(['nope'])
+
+
+def test_json_report_masks_rabbit_password(tmp_path, capsys):
+    path = write(
+        tmp_path,
+        'a.conf',
+        """
+        [oslo_messaging_rabbit]
+        rabbit_host = h
+        rabbit_password = hunter2-secret
+    """,
+    )
+    code = config_migrate.main(
+        [
+            '--namespace',
+            'oslo.messaging',
+            '--config-file',
+            path,
+            '--format',
+            'json',
+        ]
+    )
+    captured = capsys.readouterr()
+    assert code == 0
+    assert 'hunter2' not in captured.out + captured.err
+    data = json.loads(captured.out)
+    assert data['changed'] is True
+    assert {c['plugin'] for c in data['changes']} == {'rabbit-transport-url'}
