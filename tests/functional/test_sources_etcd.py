@@ -1,5 +1,8 @@
 """The etcd driver against a real etcd v3 server."""
 
+# Session fixtures are imported and then requested by name.
+# ruff: noqa: F811
+
 import logging
 import uuid
 
@@ -39,7 +42,7 @@ def _conf(tmp_path, server, extra=''):
 
 
 @pytest.fixture
-def prefix(etcd):  # noqa: F811
+def prefix(etcd):
     name = '/openstack/svc-' + uuid.uuid4().hex[:8]
     client = etcd.client()
     client.put(f'{name}/database/password', SECRET)
@@ -49,7 +52,7 @@ def prefix(etcd):  # noqa: F811
     return name
 
 
-def test_one_prefix_read_values_typed(tmp_path, etcd, prefix):  # noqa: F811
+def test_one_prefix_read_values_typed(tmp_path, etcd, prefix):
     with count_requests() as sent:
         conf = _conf(tmp_path, etcd, f'prefix = {prefix}\napi_path = /v3/\n')
         sources.load(conf)
@@ -63,7 +66,7 @@ def test_one_prefix_read_values_typed(tmp_path, etcd, prefix):  # noqa: F811
     )
 
 
-def test_mapping_outside_prefix(tmp_path, etcd, prefix):  # noqa: F811
+def test_mapping_outside_prefix(tmp_path, etcd, prefix):
     etcd.client().put('/shared/pw-' + prefix[-8:], 'shared')
     conf = _conf(
         tmp_path,
@@ -74,7 +77,7 @@ def test_mapping_outside_prefix(tmp_path, etcd, prefix):  # noqa: F811
     assert conf.database.password == 'shared'
 
 
-def test_rotation_and_failed_refresh(tmp_path, etcd, prefix, caplog):  # noqa: F811
+def test_rotation_and_failed_refresh(tmp_path, etcd, prefix, caplog):
     caplog.set_level(logging.DEBUG)
     conf = _conf(tmp_path, etcd, f'prefix = {prefix}\n')
     assert conf.database.password == SECRET
@@ -97,7 +100,7 @@ def test_rotation_and_failed_refresh(tmp_path, etcd, prefix, caplog):  # noqa: F
 def test_missing_mapped_key_and_dead_backend_fail_closed(
     tmp_path,
     etcd,
-    prefix,  # noqa: F811
+    prefix,
 ):
     conf = _conf(
         tmp_path,

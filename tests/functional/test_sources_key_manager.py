@@ -1,5 +1,8 @@
 """The key_manager driver: castellan's Barbican backend behind Keystone."""
 
+# Session fixtures are imported and then requested by name.
+# ruff: noqa: F811
+
 import logging
 import uuid
 
@@ -94,7 +97,7 @@ def _conf(tmp_path, castellan_conf, mapping, extra=''):
 
 
 @pytest.fixture
-def ids(barbican, keystone):  # noqa: F811
+def ids(barbican, keystone):
     return {
         'password': _store(barbican, keystone, SECRET),
         'pool': _store(barbican, keystone, '31'),
@@ -107,7 +110,7 @@ def test_barbican_values_typed_and_batched(
     barbican,
     keystone,
     ids,
-    caplog,  # noqa: F811
+    caplog,
 ):
     caplog.set_level(logging.DEBUG)
     mapping = (
@@ -139,7 +142,7 @@ def test_rotation_seen_after_refresh(
     tmp_path,
     barbican,
     keystone,
-    ids,  # noqa: F811
+    ids,
 ):
     mapping_path = f'[database]\npassword = {ids["password"]}\n'
     conf = _conf(
@@ -162,7 +165,7 @@ def test_missing_secret_and_bad_credentials_fail_closed(
     barbican,
     keystone,
     ids,
-    caplog,  # noqa: F811
+    caplog,
 ):
     missing = str(uuid.uuid4())
     conf = _conf(

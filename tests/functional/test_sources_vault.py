@@ -1,5 +1,8 @@
 """The vault driver against a real OpenBao dev server."""
 
+# Session fixtures are imported and then requested by name.
+# ruff: noqa: F811
+
 import contextlib
 import logging
 import time
@@ -45,7 +48,7 @@ def _opts():
     ]
 
 
-def _conf(tmp_path, openbao_server, extra, opts=None):  # noqa: F811
+def _conf(tmp_path, openbao_server, extra, opts=None):
     conf = cfg.ConfigOpts()
     conf.register_opts(opts or _opts(), group='database')
     conf.register_opts(
@@ -62,7 +65,7 @@ def _conf(tmp_path, openbao_server, extra, opts=None):  # noqa: F811
 
 
 @pytest.fixture
-def prefix(openbao):  # noqa: F811
+def prefix(openbao):
     """A fresh path prefix with database and keystone secrets (KV v2)."""
     name = 'svc-' + uuid.uuid4().hex[:8]
     kv = openbao.client().secrets.kv.v2
@@ -84,14 +87,14 @@ def prefix(openbao):  # noqa: F811
     return name
 
 
-def _token_conf(openbao, extra=''):  # noqa: F811
+def _token_conf(openbao, extra=''):
     return f'token = {openbao.token}\n' + extra
 
 
 def test_kv2_values_typed_by_option_in_a_few_requests(
     tmp_path,
     openbao,
-    prefix,  # noqa: F811
+    prefix,
 ):
     with count_requests() as sent:
         conf = _conf(
@@ -111,7 +114,7 @@ def test_kv2_values_typed_by_option_in_a_few_requests(
     assert loc.detail == f'vault:secret/{prefix}/database#password'
 
 
-def test_kv1_with_explicit_mapping(tmp_path, openbao):  # noqa: F811
+def test_kv1_with_explicit_mapping(tmp_path, openbao):
     client = openbao.client()
     mount = 'kv1-' + uuid.uuid4().hex[:6]
     client.sys.enable_secrets_engine('kv', path=mount, options={'version': 1})
@@ -134,7 +137,7 @@ def test_kv1_with_explicit_mapping(tmp_path, openbao):  # noqa: F811
 def test_approle_login_and_relogin_after_token_expiry(
     tmp_path,
     openbao,
-    prefix,  # noqa: F811
+    prefix,
 ):
     client = openbao.client()
     if 'approle/' not in client.sys.list_auth_methods()['data']:
@@ -180,7 +183,7 @@ def test_expired_token_refresh_keeps_last_good_value(
     tmp_path,
     openbao,
     prefix,
-    caplog,  # noqa: F811
+    caplog,
 ):
     token = openbao.client().auth.token.create(
         policies=['root'], ttl='2s', renewable=False
@@ -203,7 +206,7 @@ def test_expired_token_refresh_keeps_last_good_value(
     assert token not in caplog.text
 
 
-def test_renewable_token_is_renewed(tmp_path, openbao, prefix):  # noqa: F811
+def test_renewable_token_is_renewed(tmp_path, openbao, prefix):
     token = openbao.client().auth.token.create(
         policies=['root'], ttl='3s', explicit_max_ttl='1h', renewable=True
     )['auth']['client_token']
@@ -220,7 +223,7 @@ def test_renewable_token_is_renewed(tmp_path, openbao, prefix):  # noqa: F811
 def test_rotated_secret_seen_after_refresh(
     tmp_path,
     openbao,
-    prefix,  # noqa: F811
+    prefix,
 ):
     conf = _conf(
         tmp_path, openbao, _token_conf(openbao, f'path_prefix = {prefix}\n')
@@ -238,7 +241,7 @@ def test_missing_mapped_secret_fails_closed(
     tmp_path,
     openbao,
     prefix,
-    caplog,  # noqa: F811
+    caplog,
 ):
     conf = _conf(
         tmp_path,
@@ -277,7 +280,7 @@ def test_backend_down_at_start_fails_closed(tmp_path, caplog):
 def test_type_error_names_option_not_value(
     tmp_path,
     openbao,
-    prefix,  # noqa: F811
+    prefix,
 ):
     openbao.client().secrets.kv.v2.patch(
         f'{prefix}/database',

@@ -8,6 +8,9 @@ context, microversion and the API app; a tiny filter sets
 nothing sets.
 """
 
+# Session fixtures are imported and then requested by name.
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 import base64
@@ -54,7 +57,7 @@ paste.filter_factory = oslo_middleware.request_id:RequestId.factory
 
 [filter:set_request_id]
 paste.filter_factory = tests.functional.servers.barbican:request_id_filter
-"""
+"""  # noqa: E501
 
 _SERVE = """
 import sys
@@ -152,7 +155,7 @@ class Barbican:
 
 
 @pytest.fixture(scope='session')
-def barbican(keystone):  # noqa: F811
+def barbican(keystone):
     server = Barbican(keystone).start()
     try:
         yield server
