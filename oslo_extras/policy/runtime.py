@@ -21,6 +21,7 @@ it over credential grids with hypothesis).
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import MutableMapping
 from typing import Any
@@ -95,6 +96,7 @@ class SafeEnforcer(policy.Enforcer):
         self._state: _State | None = None
         self._stale = True
         self._failed_signature: tuple | None = None
+        self._had_rules: dict[str, bool] = {}
         self._lock = threading.RLock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -158,7 +160,7 @@ class SafeEnforcer(policy.Enforcer):
             ):
                 return True
             first = self._state is None
-            ruleset, findings = self._read(paths)
+            ruleset, findings, had_rules = self._read(paths)
             blocking = [
                 f
                 for f in findings
@@ -180,6 +182,7 @@ class SafeEnforcer(policy.Enforcer):
                 log('Policy: %s', finding.as_text())
             self._install_ruleset(ruleset, paths, signature)
             self._failed_signature = None
+            self._had_rules = had_rules
             self.last_reload_error = None
             if first:
                 self._start_thread()
@@ -189,7 +192,20 @@ class SafeEnforcer(policy.Enforcer):
         try:
             layers = [files.read_layer(path, kind) for path, kind in paths]
         except files.PolicyFileError as exc:
-            return None, [lint.file_error(exc)]
+            return None, [lint.file_error(exc)], {}
+        for layer in layers:
+            if not layer.entries and self._had_rules.get(layer.path):
+                if os.path.getsize(layer.path) == 0:
+                    # An editor caught mid-write, not a decision to drop
+                    # every override: a comment or {} says that.
+                    exc = files.PolicyFileError(
+                        layer.path,
+                        None,
+                        'is empty (being written?); to drop every override '
+                        'leave a comment or {} in it',
+                    )
+                    return None, [lint.file_error(exc)], {}
+        had_rules = {layer.path: bool(layer.entries) for layer in layers}
         ruleset = model.build(
             self.registered_rules.values(),
             layers,
@@ -210,7 +226,7 @@ class SafeEnforcer(policy.Enforcer):
             self.default_rule if isinstance(self.default_rule, str) else None
         )
         findings.extend(lint.unknown_rules(ruleset, default_rule))
-        return ruleset, findings
+        return ruleset, findings, had_rules
 
     def _install_ruleset(self, ruleset, paths, signature) -> None:
         rules = policy.Rules(

@@ -245,6 +245,26 @@ def test_broken_reload_keeps_previous_decisions(tmp_path, broken, caplog):
     assert not ours.enforce('demo:widgets:list', {}, dict(member))
 
 
+def test_empty_file_on_reload_is_a_partial_write(tmp_path):
+    conf = _policy(tmp_path, '"demo:widgets:list": "!"\n')
+    ours = safe(conf)
+    assert not ours.enforce('demo:widgets:list', {}, {'roles': ['reader']})
+    write(tmp_path / 'policy.yaml', '')
+    assert ours.reload() is False
+    assert 'is empty (being written?)' in ours.last_reload_error
+    assert not ours.enforce('demo:widgets:list', {}, {'roles': ['reader']})
+    write(tmp_path / 'policy.yaml', '# no overrides\n')
+    assert ours.reload() is True
+    assert ours.enforce('demo:widgets:list', {}, {'roles': ['reader']}) is (
+        False
+    )
+    assert ours.enforce(
+        'demo:widgets:list',
+        {'project_id': 'p'},
+        {'roles': ['reader'], 'project_id': 'p'},
+    )
+
+
 def test_strict_reload_keeps_rules_on_unknown_name(tmp_path):
     conf = _policy(tmp_path, '"demo:widgets:list": "@"\n')
     ours = safe(conf, strict=True)
