@@ -16,6 +16,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 BENCHMARKS = (
     ('config_check', 'config_check.py'),
     ('policy', 'policy.py'),
+    ('sources', 'sources.py'),
 )
 
 
