@@ -261,6 +261,8 @@ class OptionCatalog:
                 'oslo.config.opts.defaults',
                 names=namespaces,
                 on_load_failure_callback=_reraise,
+                # Few namespaces have defaults hooks; that is no problem.
+                warn_on_missing_entrypoint=False,
             )
             # Libraries adjust their defaults before listing, as upstream.
             for ext in defaults:
@@ -290,6 +292,7 @@ class OptionCatalog:
             'oslo.config.opts.' + group.driver_option,
             names=namespaces,
             on_load_failure_callback=_reraise,
+            warn_on_missing_entrypoint=False,
         )
         for ext in manager:
             for driver, opts in ext.plugin().items():

@@ -11,8 +11,6 @@ from __future__ import annotations
 import dataclasses
 import glob
 import os
-from collections.abc import Iterable
-from collections.abc import Iterator
 
 from oslo_config import iniparser
 
@@ -81,25 +79,16 @@ class _LineRecordingParser(iniparser.BaseParser):
         self.section: str | None = None
         self.sections: list[Section] = []
         self.entries: list[Entry] = []
-        self._key_lines: list[int] = []
-
-    def record(self, lines: Iterable[str]) -> Iterator[str]:
-        # BaseParser flushes an assignment only when the next line arrives,
-        # so remember where each one started, in order.
-        for number, line in enumerate(lines, start=1):
-            stripped = line.rstrip()
-            if stripped and not stripped.startswith(
-                (' ', '\t', '[', '#', ';')
-            ):
-                self._key_lines.append(number)
-            yield line
 
     def new_section(self, section: str) -> None:
         self.section = section
         self.sections.append(Section(self.path, self.lineno, section))
 
     def assignment(self, key: str, value: list[str]) -> None:
-        line = self._key_lines.pop(0)
+        # BaseParser flushes an assignment when the line after its last
+        # continuation line arrives (parse_file adds a final blank line so
+        # that this holds at the end of the file too).
+        line = self.lineno - len(value)
         if self.section is None:
             raise ConfigFileError(
                 self.path, line, 'assignment before any [section] header'
@@ -131,7 +120,7 @@ def parse_file(path: str) -> IniFile:
         raise ConfigFileError(path, None, exc.strerror or str(exc))
     parser = _LineRecordingParser(path)
     try:
-        parser.parse(parser.record(lines))
+        parser.parse(lines + [''])
     except iniparser.ParseError as exc:
         # exc.msg describes the problem; the line itself may hold a secret.
         raise ConfigFileError(path, exc.lineno, exc.msg)

@@ -165,9 +165,7 @@ def _secret_values(context: CheckContext) -> list[str]:
     """Values of secret options in the files, longest first."""
     values = []
     for entry in context.config.entries():
-        info = context.catalog.option(entry.section, entry.key) or (
-            context.catalog.replacement_for(entry.section, entry.key)
-        )
+        info = context.option_for(entry)
         if info is not None and info.secret:
             values.append(entry.value)
     fragments = set(masking.secret_fragments(values))
@@ -183,6 +181,4 @@ def _scrubbed(finding: Finding, secrets: list[str]) -> Finding:
     )
     if (message, suggestion) == (finding.message, finding.suggestion):
         return finding
-    return dataclasses.replace(
-        finding, message=message, suggestion=suggestion
-    )
+    return dataclasses.replace(finding, message=message, suggestion=suggestion)

@@ -52,12 +52,35 @@ class CheckContext:
     catalog: OptionCatalog
     config: ConfigSet
     exclude_groups: frozenset[str] = frozenset()
+    _resolved: dict[tuple[str, str], tuple[OptionInfo | None, ...]] = (
+        dataclasses.field(default_factory=dict, repr=False)
+    )
 
     def excluded(self, group: str) -> bool:
         return group.lower() in self.exclude_groups
 
-    def known_option(self, entry: Entry) -> OptionInfo | None:
-        return self.catalog.option(entry.section, entry.key)
+    def _resolve(self, entry: Entry) -> tuple[OptionInfo | None, ...]:
+        # Every check asks about every entry: look each name up once.
+        key = (entry.section, entry.key)
+        found = self._resolved.get(key)
+        if found is None:
+            live = self.catalog.option(entry.section, entry.key)
+            old = None if live else self.catalog.replacement_for(*key)
+            found = self._resolved[key] = (live, old)
+        return found
+
+    def live_option(self, entry: Entry) -> OptionInfo | None:
+        """The option an entry sets under its current name, or ``None``."""
+        return self._resolve(entry)[0]
+
+    def renamed_option(self, entry: Entry) -> OptionInfo | None:
+        """The option an entry sets under an old name, or ``None``."""
+        return self._resolve(entry)[1]
+
+    def option_for(self, entry: Entry) -> OptionInfo | None:
+        """The option an entry sets, under its current or an old name."""
+        live, old = self._resolve(entry)
+        return live or old
 
     def typed_value(self, group: str, option: str) -> Any:
         """Return the value the files give an option, typed; else ``None``.

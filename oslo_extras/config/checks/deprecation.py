@@ -16,13 +16,11 @@ class DeprecatedNameCheck(Check):
     codes = ('deprecated-name',)
 
     def run(self, context: CheckContext) -> Iterator[Finding]:
-        catalog = context.catalog
         for entry in context.config.entries():
             if context.excluded(entry.section):
                 continue
-            if catalog.option(entry.section, entry.key) is not None:
-                continue  # a live option, even if also an old alias
-            new = catalog.replacement_for(entry.section, entry.key)
+            # A live option is never deprecated, even if also an old alias.
+            new = context.renamed_option(entry)
             if new is None:
                 continue
             yield context.finding(
@@ -40,13 +38,10 @@ class DeprecatedForRemovalCheck(Check):
     codes = ('deprecated-for-removal',)
 
     def run(self, context: CheckContext) -> Iterator[Finding]:
-        catalog = context.catalog
         for entry in context.config.entries():
             if context.excluded(entry.section):
                 continue
-            info = catalog.option(entry.section, entry.key) or (
-                catalog.replacement_for(entry.section, entry.key)
-            )
+            info = context.option_for(entry)
             if info is None or not info.opt.deprecated_for_removal:
                 continue
             message = f'{info.name} is deprecated for removal'

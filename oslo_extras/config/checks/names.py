@@ -101,7 +101,7 @@ class UnknownOptionCheck(Check):
             group = catalog.group(entry.section)
             if group is None or entry.dest in group.options:
                 continue
-            if catalog.replacement_for(entry.section, entry.key):
+            if context.renamed_option(entry):
                 continue  # a deprecated name: deprecated-name reports it
             yield self._finding(context, entry)
 

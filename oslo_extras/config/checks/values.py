@@ -14,12 +14,6 @@ from oslo_extras.config.findings import Finding
 from oslo_extras.config.inifile import Entry
 
 
-def _option_for(context: CheckContext, entry: Entry) -> OptionInfo | None:
-    return context.catalog.option(entry.section, entry.key) or (
-        context.catalog.replacement_for(entry.section, entry.key)
-    )
-
-
 def _type_error(info: OptionInfo, value: str) -> str | None:
     """Return why ``value`` does not parse as the option's type, or None."""
     opt_type = info.opt.type
@@ -48,7 +42,7 @@ class InvalidValueCheck(Check):
         for entry in context.config.entries():
             if context.excluded(entry.section):
                 continue
-            info = _option_for(context, entry)
+            info = context.option_for(entry)
             if info is None:
                 continue
             reason = _type_error(info, entry.value)
@@ -67,7 +61,7 @@ class DuplicateOptionCheck(Check):
             for entry in ini.entries:
                 if context.excluded(entry.section):
                     continue
-                info = _option_for(context, entry)
+                info = context.option_for(entry)
                 if info is None or info.multi:
                     continue
                 key = (info.group, info.dest)
