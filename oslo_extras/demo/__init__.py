@@ -8,4 +8,5 @@ step is a module of this package with ``TITLE`` and ``run(workdir)``.
 STEPS = (
     'config_check',
     'policy',
+    'sources',
 )
