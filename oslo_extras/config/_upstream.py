@@ -8,6 +8,7 @@ means an upstream change breaks one small module, and
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 
 from oslo_config import cfg
@@ -71,8 +72,35 @@ class PrefilledCache(dict):
     new cache; keeping existing keys makes that late store harmless.
     """
 
+    #: While True, ``clear()`` is ignored (see :func:`cache_frozen`).
+    frozen = False
+
     def __setitem__(self, key, value):
         self.setdefault(key, value)
+
+    def clear(self):
+        if not self.frozen:
+            super().clear()
+
+
+@contextlib.contextmanager
+def cache_frozen(conf: cfg.ConfigOpts) -> Iterator[None]:
+    """Ignore clears of ``conf``'s value cache inside the block.
+
+    Config sources clear the cache when their values change; a reload
+    refreshing them wants readers to keep the installed values until it
+    installs the next generation. Source answers (``__drivers_cache``) are
+    still cleared, so the candidate reads the new values.
+    """
+    cache = conf._ConfigOpts__cache
+    if not isinstance(cache, PrefilledCache):
+        yield
+        return
+    cache.frozen = True
+    try:
+        yield
+    finally:
+        cache.frozen = False
 
 
 def cache_key(group: str, dest: str) -> tuple[str | None, str]:
@@ -83,12 +111,42 @@ def cache_key(group: str, dest: str) -> tuple[str | None, str]:
 def parse_files(conf: cfg.ConfigOpts):
     """Parse the command line and config files of ``conf`` again.
 
-    Returns a new private namespace without touching ``conf``.
+    Returns a new private namespace without touching ``conf``. Unlike
+    ``conf._reload_config_files()`` it does not check required options:
+    that check reads through ``conf._get``, which stores candidate values
+    in the live cache before anything is validated.
 
-    :raises oslo_config.cfg.Error: unreadable/unparsable files, missing
-        required options
+    :raises oslo_config.cfg.Error: unreadable or unparsable files
+    :raises SystemExit: a command-line value no longer converts
     """
-    return conf._reload_config_files()
+    namespace = conf._parse_config_files()
+    if namespace._files_not_found:
+        raise cfg.ConfigFilesNotFoundError(namespace._files_not_found)
+    if namespace._files_permission_denied:
+        raise cfg.ConfigFilesPermissionDeniedError(
+            namespace._files_permission_denied
+        )
+    return namespace
+
+
+def has_override_or_default(conf: cfg.ConfigOpts, group: str, dest: str):
+    """Tell whether ``set_override``/``set_default`` gave the option a value.
+
+    oslo.config's required-option check skips those options.
+    """
+    grp = None if group == 'DEFAULT' else group
+    info = conf._get_opt_info(dest, grp)
+    return 'override' in info or 'default' in info
+
+
+def is_parsed(conf: cfg.ConfigOpts) -> bool:
+    """Tell whether ``conf()`` has parsed a command line and files."""
+    return conf._namespace is not None and conf._args is not None
+
+
+def mutable_namespace(conf: cfg.ConfigOpts):
+    """Return the namespace mutable options are read from now."""
+    return conf._mutable_ns
 
 
 def typed_value(conf: cfg.ConfigOpts, group: str, dest: str, namespace=None):

@@ -53,3 +53,111 @@ def test_loaded_sources_and_clear_value_caches():
     assert conf.db.password == 'one'  # oslo.config cached it
     _upstream.clear_value_caches(conf)
     assert conf.db.password == 'two'
+
+
+# -- live reload (oslo_extras.config.reload) ---------------------------------
+
+
+def _reload_conf(tmp_path, text='[DEFAULT]\ncolor = red\n'):
+    path = tmp_path / 'u.conf'
+    path.write_text(text)
+    conf = cfg.ConfigOpts()
+    conf.register_opt(cfg.StrOpt('color', mutable=True))
+    conf.register_opt(cfg.IntOpt('size', default=1))
+    conf.register_opt(cfg.IntOpt('pool', default=2), group='db')
+    conf(['--config-file', str(path)], default_config_files=[])
+    return conf, path
+
+
+def test_parse_files_returns_a_namespace_and_leaves_conf_alone(tmp_path):
+    conf, path = _reload_conf(tmp_path)
+    live = conf._namespace
+    path.write_text('[DEFAULT]\ncolor = blue\nsize = 3\n')
+
+    namespace = _upstream.parse_files(conf)
+
+    assert conf._namespace is live and conf.color == 'red'
+    assert _upstream.typed_value(conf, 'DEFAULT', 'color', namespace) == (
+        'blue'
+    )
+    assert _upstream.typed_value(conf, 'DEFAULT', 'size', namespace) == 3
+    assert _upstream.typed_value(conf, 'db', 'pool', namespace) == 2
+    assert _upstream.typed_value(conf, 'DEFAULT', 'color') == 'red'
+
+
+def test_parse_files_raises_oslo_errors(tmp_path):
+    conf, path = _reload_conf(tmp_path)
+    path.unlink()
+    try:
+        _upstream.parse_files(conf)
+    except cfg.ConfigFilesNotFoundError:
+        pass
+    else:
+        raise AssertionError('expected ConfigFilesNotFoundError')
+
+
+def test_typed_value_raises_value_error_for_bad_values(tmp_path):
+    conf, path = _reload_conf(tmp_path)
+    path.write_text('[DEFAULT]\nsize = many\n')
+    namespace = _upstream.parse_files(conf)
+    try:
+        _upstream.typed_value(conf, 'DEFAULT', 'size', namespace)
+    except ValueError:
+        pass
+    else:
+        raise AssertionError('expected ValueError')
+
+
+def test_install_swaps_namespace_and_cache_that_reads_use(tmp_path):
+    conf, path = _reload_conf(tmp_path)
+    assert conf.color == 'red'  # cached now
+    path.write_text('[DEFAULT]\ncolor = blue\n')
+    namespace = _upstream.parse_files(conf)
+
+    _upstream.install(
+        conf, namespace, {_upstream.cache_key('DEFAULT', 'color'): 'blue'}
+    )
+
+    assert conf.color == 'blue'
+    assert _upstream.mutable_namespace(conf) is namespace
+    assert conf.get_location('color').detail == str(path)
+    # The cache is the one oslo.config reads and clears.
+    conf._get('color')
+    conf.set_override('color', 'green')
+    assert conf.color == 'green'
+
+
+def test_prefilled_cache_keeps_installed_values_and_can_freeze(tmp_path):
+    conf, _ = _reload_conf(tmp_path)
+    _upstream.install(conf, None, {(None, 'color'): 'blue'})
+    cache = conf._ConfigOpts__cache
+    cache[(None, 'color')] = 'stale'
+    assert conf.color == 'blue'
+    with _upstream.cache_frozen(conf):
+        _upstream.clear_value_caches(conf)
+        assert conf.color == 'blue'
+    _upstream.clear_value_caches(conf)
+    assert conf.color == 'red'
+
+
+def test_cache_keys_match_what_get_stores(tmp_path):
+    conf, _ = _reload_conf(tmp_path)
+    conf.color, conf.db.pool  # noqa: B018
+    keys = set(conf._ConfigOpts__cache)
+    assert _upstream.cache_key('DEFAULT', 'color') in keys
+    assert _upstream.cache_key('db', 'pool') in keys
+
+
+def test_has_override_or_default_and_hooks(tmp_path):
+    conf, _ = _reload_conf(tmp_path)
+    assert not _upstream.has_override_or_default(conf, 'DEFAULT', 'size')
+    conf.set_default('size', 5)
+    assert _upstream.has_override_or_default(conf, 'DEFAULT', 'size')
+    assert _upstream.is_parsed(conf)
+    assert not _upstream.is_parsed(cfg.ConfigOpts())
+
+    def hook(conf, fresh):
+        pass
+
+    conf.register_mutate_hook(hook)
+    assert _upstream.mutate_hooks(conf) == [hook]

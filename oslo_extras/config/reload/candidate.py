@@ -1,0 +1,245 @@
+"""Build the next config from the files, typed, and diff it with the live one.
+
+The files are parsed into a fresh private namespace (the live one is not
+touched), then every registered option is read from it exactly as a normal
+read would (overrides, command line, environment, files, sources, defaults)
+and converted to its type. Comparing typed values means ``true`` and
+``True`` are the same, and a removed key is its default, not ``None``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+from oslo_config import cfg
+
+from oslo_extras.config import _upstream
+from oslo_extras.config import masking
+from oslo_extras.config.reload.report import APPLIED
+from oslo_extras.config.reload.report import NEEDS_RESTART
+from oslo_extras.config.reload.report import REJECTED
+from oslo_extras.config.reload.report import OptionChange
+
+Key = tuple[str, str]
+
+
+@dataclasses.dataclass
+class Candidate:
+    """A parsed and typed next config, not installed yet.
+
+    :param namespace: the parsed namespace, or ``None`` if parsing failed
+    :param values: ``{(group, dest): value}`` readers would see once it is
+        installed (mutable options new, immutable options unchanged)
+    :param changes: typed differences, in report order
+    :param errors: why it cannot be installed
+    :param hook_diff: ``{(group or None, name): (old, new)}`` of applied
+        changes, the shape oslo.config mutate hooks receive
+    :param secret_keys: keys of secret options
+    :param secret_values: old and new secret values, to scrub error texts
+    """
+
+    namespace: Any = None
+    values: dict[Key, Any] = dataclasses.field(default_factory=dict)
+    changes: list[OptionChange] = dataclasses.field(default_factory=list)
+    errors: list[str] = dataclasses.field(default_factory=list)
+    hook_diff: dict[tuple[str | None, str], tuple[Any, Any]] = (
+        dataclasses.field(default_factory=dict)
+    )
+    secret_keys: frozenset[Key] = frozenset()
+    secret_values: list[str] = dataclasses.field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def refuse(self) -> None:
+        """Mark every change rejected: the reload is refused as a whole."""
+        self.changes = [_refused(c) for c in self.changes]
+        self.hook_diff = {}
+
+
+def options(conf: cfg.ConfigOpts) -> list[tuple[str, cfg.Opt]]:
+    """Return every readable ``(group, opt)`` of ``conf`` in report order."""
+    found = [
+        (group, opt)
+        for group, opt in _upstream.registered_opts(conf)
+        if not isinstance(opt, cfg.SubCommandOpt)
+    ]
+    return sorted(
+        found, key=lambda item: (_group_order(item[0]), item[1].dest)
+    )
+
+
+def current_values(conf: cfg.ConfigOpts) -> tuple[dict[Key, Any], list[str]]:
+    """Return what readers see now, and errors for options that fail."""
+    values: dict[Key, Any] = {}
+    errors = []
+    for group, opt in options(conf):
+        try:
+            values[(group, opt.dest)] = _upstream.typed_value(
+                conf, group, opt.dest
+            )
+        except (ValueError, cfg.Error) as exc:
+            errors.append(_reason(group, opt, exc, []))
+    return values, errors
+
+
+def build(conf: cfg.ConfigOpts, previous: Mapping[Key, Any]) -> Candidate:
+    """Parse the files again and compare every option with ``previous``.
+
+    :param previous: the values installed by the last reload; options
+        registered since then are read live
+    """
+    candidate = Candidate()
+    opts = options(conf)
+    current: dict[Key, Any] = {}
+    for group, opt in opts:
+        key = (group, opt.dest)
+        if key in previous:
+            current[key] = previous[key]
+            continue
+        try:
+            current[key] = _upstream.typed_value(conf, group, opt.dest)
+        except (ValueError, cfg.Error):
+            current[key] = _INVALID
+    secret_keys = frozenset((g, o.dest) for g, o in opts if o.secret)
+    candidate.secret_keys = secret_keys
+    candidate.secret_values = _strings(
+        current[k] for k in secret_keys if k in current
+    )
+    try:
+        candidate.namespace = _upstream.parse_files(conf)
+    except SystemExit as exc:
+        candidate.errors.append(
+            f'the command line no longer parses (exit code {exc.code})'
+        )
+    except cfg.Error as exc:
+        candidate.errors.append(
+            masking.scrub(str(exc), candidate.secret_values)
+        )
+    if candidate.namespace is None:
+        return candidate
+
+    new_values: dict[Key, Any] = {}
+    rejected: dict[Key, str] = {}
+    for group, opt in opts:
+        key = (group, opt.dest)
+        try:
+            value = _upstream.typed_value(
+                conf, group, opt.dest, candidate.namespace
+            )
+        except (ValueError, cfg.Error) as exc:
+            rejected[key] = _reason(group, opt, exc, candidate.secret_values)
+            continue
+        if (
+            opt.required
+            and value is None
+            and not _upstream.has_override_or_default(conf, group, opt.dest)
+        ):
+            rejected[key] = (
+                f'[{group}] {opt.dest}: required option has no value'
+            )
+            continue
+        new_values[key] = value
+    candidate.secret_values += _strings(
+        new_values[k] for k in secret_keys if k in new_values
+    )
+    candidate.errors += list(rejected.values())
+
+    for group, opt in opts:
+        key = (group, opt.dest)
+        old = current[key]
+        old_shown = None if old is _INVALID else old
+        if key in rejected:
+            candidate.changes.append(
+                OptionChange.build(
+                    group,
+                    opt.dest,
+                    REJECTED,
+                    old_shown,
+                    None,
+                    opt.secret,
+                    _strip_prefix(rejected[key], group, opt.dest),
+                )
+            )
+            continue
+        new = new_values[key]
+        if old is not _INVALID and old == new:
+            candidate.values[key] = old
+            continue
+        if opt.mutable:
+            status, reason = APPLIED, None
+            candidate.values[key] = new
+            candidate.hook_diff[
+                (None if group == 'DEFAULT' else group, opt.name)
+            ] = (old_shown, new)
+        else:
+            status = NEEDS_RESTART
+            reason = 'option is not mutable; restart the service to apply'
+            if old is not _INVALID:
+                candidate.values[key] = old
+        candidate.changes.append(
+            OptionChange.build(
+                group, opt.dest, status, old_shown, new, opt.secret, reason
+            )
+        )
+    if candidate.errors:
+        candidate.refuse()
+    return candidate
+
+
+def cache_values(values: dict[Key, Any]) -> dict[tuple[str | None, str], Any]:
+    """Return ``values`` keyed the way oslo.config's value cache is."""
+    return {
+        _upstream.cache_key(group, dest): value
+        for (group, dest), value in values.items()
+    }
+
+
+class _Invalid:
+    def __repr__(self) -> str:
+        return '<invalid>'
+
+
+#: The live value of an option whose current value does not convert.
+_INVALID = _Invalid()
+
+
+def _refused(change: OptionChange) -> OptionChange:
+    if change.status == REJECTED:
+        return change
+    return dataclasses.replace(
+        change,
+        status=REJECTED,
+        reason='not applied: the reload was rejected as a whole',
+    )
+
+
+def _reason(group: str, opt: cfg.Opt, exc: Exception, secrets: list) -> str:
+    if opt.secret:
+        # The conversion error quotes the bad value; say only where it is.
+        detail = f'invalid {type(opt.type).__name__} value (secret, not shown)'
+    else:
+        # oslo.config prefixes a LocationInfo repr; keep the useful part.
+        text = str(exc).split(' is not valid: ', 1)[-1]
+        detail = 'invalid value: ' + masking.scrub(text, secrets)
+    return f'[{group}] {opt.dest}: {detail}'
+
+
+def _strip_prefix(reason: str, group: str, dest: str) -> str:
+    prefix = f'[{group}] {dest}: '
+    return reason[len(prefix) :] if reason.startswith(prefix) else reason
+
+
+def _strings(values) -> list[str]:
+    found = []
+    for value in values:
+        if isinstance(value, str) and value:
+            found.append(value)
+    return found
+
+
+def _group_order(group: str) -> tuple[int, str]:
+    return (0, '') if group == 'DEFAULT' else (1, group)

@@ -1,0 +1,320 @@
+"""The reloader: validate the next config completely, then install it whole.
+
+::
+
+    from oslo_extras.config.reload import Reloader
+
+    reloader = Reloader(CONF)
+    reloader.subscribe('DEFAULT', 'debug', lambda change: set_debug())
+    reloader.enable_triggers(['sighup', 'watch'])
+    ...
+    report = reloader.reload()        # or let a trigger do it
+    print(report.as_text())
+
+A reload is refused as a whole when a file does not parse, a value does not
+convert, a required option has no value, or ``oslo-config-check`` finds an
+error (a misspelt option, say); the report says why and readers keep the old
+config. Changes to options that are not ``mutable=True`` are reported as
+``needs-restart`` and keep their old value.
+
+Readers see one generation at a time: ``conf.<opt>`` always returns a fully
+installed value, and :meth:`Reloader.consistent` or
+:meth:`Reloader.snapshot` give several options from the same generation.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Iterator
+from collections.abc import Mapping
+from typing import Any
+
+from oslo_config import cfg
+
+from oslo_extras.config import _upstream
+from oslo_extras.config.reload import _rwlock
+from oslo_extras.config.reload import candidate as _candidate
+from oslo_extras.config.reload.report import ReloadReport
+from oslo_extras.config.reload.snapshot import ConfigSnapshot
+from oslo_extras.config.reload.subscriptions import Callback
+from oslo_extras.config.reload.subscriptions import Subscription
+from oslo_extras.config.reload.subscriptions import Subscriptions
+from oslo_extras.config.reload.subscriptions import callback_name
+
+LOG = logging.getLogger(__name__)
+
+#: Validator findings that never stop a reload by default.
+DEFAULT_IGNORED_CODES = frozenset()
+
+
+class Reloader:
+    """Reload the mutable options of one ``ConfigOpts`` transactionally.
+
+    :param conf: a parsed ``ConfigOpts`` (``conf(args)`` already called)
+    :param validate: run the ``oslo-config-check`` checks on the new files
+        and refuse the reload on any error finding
+    :param ignore_codes: finding codes that must not refuse a reload
+    """
+
+    def __init__(
+        self,
+        conf: cfg.ConfigOpts,
+        validate: bool = True,
+        ignore_codes: Iterable[str] = DEFAULT_IGNORED_CODES,
+    ) -> None:
+        self.conf = conf
+        self.validate = validate
+        self.ignore_codes = frozenset(ignore_codes)
+        self.subscriptions = Subscriptions()
+        self.last_report: ReloadReport | None = None
+        self._reload_lock = threading.RLock()
+        self._rw = _rwlock.RWLock()
+        self._snapshot: ConfigSnapshot | None = None
+        self._listeners: list[Callable[[ReloadReport], Any]] = []
+        self._triggers: list[Any] = []
+        self._catalog: Any = None
+        self._catalog_size = -1
+        self._last_hook_diff: dict[tuple[str | None, str], Any] = {}
+
+    # -- readers ----------------------------------------------------------
+
+    @property
+    def generation(self) -> int:
+        """0 until the first applied reload, then +1 per applied reload."""
+        return self.snapshot().generation
+
+    def snapshot(self) -> ConfigSnapshot:
+        """Return every option's value at the current generation.
+
+        Lock-free: one reference read, so all values come from one reload.
+        """
+        snap = self._snapshot
+        if snap is None:
+            with self._reload_lock:
+                self._start()
+                snap = self._snapshot
+        return snap
+
+    @contextlib.contextmanager
+    def consistent(self) -> Iterator[cfg.ConfigOpts]:
+        """Read several ``conf`` options from one generation::
+
+            with reloader.consistent() as conf:
+                user, password = conf.db.user, conf.db.password
+
+        A reload waits for the block to end before it installs anything;
+        keep the block short and do not reload inside it.
+        """
+        self.snapshot()
+        with self._rw.read():
+            yield self.conf
+
+    # -- subscriptions ----------------------------------------------------
+
+    def subscribe(
+        self, group: str, option: str | None, callback: Callback
+    ) -> Subscription:
+        """Call ``callback(change)`` after each applied change of an option.
+
+        :param group: the group name, ``DEFAULT`` for the default group
+        :param option: the option ``dest``; ``None`` subscribes to the group
+        :param callback: receives the
+            :class:`~oslo_extras.config.reload.report.OptionChange` (secret
+            values masked: read the option from ``conf`` instead)
+        :returns: a handle whose ``cancel()`` unsubscribes
+        """
+        return self.subscriptions.subscribe(group, option, callback)
+
+    def subscribe_group(self, group: str, callback: Callback) -> Subscription:
+        """Call ``callback(change)`` for each applied change in ``group``."""
+        return self.subscriptions.subscribe(group, None, callback)
+
+    def add_report_listener(
+        self, listener: Callable[[ReloadReport], Any]
+    ) -> None:
+        """Call ``listener(report)`` after every reload, applied or not."""
+        self._listeners.append(listener)
+
+    # -- reload -----------------------------------------------------------
+
+    def reload(self, trigger: str = 'api') -> ReloadReport:
+        """Re-read files and sources; install the result whole or not at all.
+
+        :param trigger: a label for the report and the log
+        :returns: the report; never raises for a bad config
+        """
+        started = time.monotonic()
+        with self._reload_lock:
+            self._start()
+            report = ReloadReport(trigger=trigger)
+            self._last_hook_diff = {}
+            if self.validate:
+                self._validate(report)
+            cand = _candidate.build(self.conf, self._snapshot.values())
+            report.errors += cand.errors
+            if report.errors:
+                cand.refuse()
+            report.changes = cand.changes
+            if report.errors:
+                report.generation = self._snapshot.generation
+            else:
+                report.generation = self._install(cand)
+                report.applied = True
+                self._last_hook_diff = cand.hook_diff
+                report.callback_errors = self.subscriptions.dispatch(
+                    report.applied_changes,
+                    _upstream.mutate_hooks(self.conf),
+                    (self.conf, cand.hook_diff),
+                    cand.secret_values,
+                )
+            report.duration = time.monotonic() - started
+            self.last_report = report
+            self._log(report)
+            for listener in list(self._listeners):
+                try:
+                    listener(report)
+                except Exception:
+                    LOG.exception(
+                        'config reload listener %s failed',
+                        callback_name(listener),
+                    )
+            return report
+
+    def mutate_config_files(self) -> dict[tuple[str | None, str], Any]:
+        """Drop-in for ``ConfigOpts.mutate_config_files`` (oslo.service).
+
+        Reloads through this reloader and returns the applied changes in
+        oslo.config's shape; a refused reload returns ``{}`` rather than
+        raising, so a bad file never kills the service.
+        """
+        self.reload(trigger='sighup')
+        return dict(self._last_hook_diff)
+
+    # -- triggers ---------------------------------------------------------
+
+    def enable_triggers(
+        self,
+        names: Iterable[str],
+        options: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> list[Any]:
+        """Start triggers from ``oslo_extras.config.reload_triggers``.
+
+        :param names: e.g. ``['sighup', 'watch']``
+        :param options: per-trigger keyword arguments, e.g.
+            ``{'watch': {'debounce': 0.1}, 'poll': {'interval': 5}}``
+        :returns: the started triggers
+        """
+        from oslo_extras.config.reload import triggers
+
+        started = []
+        for name in names:
+            trigger = triggers.load(
+                name, self, **dict((options or {}).get(name, {}))
+            )
+            trigger.start()
+            self._triggers.append(trigger)
+            started.append(trigger)
+        return started
+
+    def stop(self) -> None:
+        """Stop every trigger this reloader started."""
+        while self._triggers:
+            self._triggers.pop().stop()
+
+    def watched_paths(self) -> tuple[list[str], list[str]]:
+        """Return the ``(config files, config dirs)`` a reload reads."""
+        import os
+
+        files = [os.path.abspath(p) for p in self.conf.config_file or []]
+        dirs = [os.path.abspath(p) for p in self.conf.config_dir or []]
+        return files, dirs
+
+    # -- internals --------------------------------------------------------
+
+    def _start(self) -> None:
+        if self._snapshot is not None:
+            return
+        if not _upstream.is_parsed(self.conf):
+            raise RuntimeError(
+                'the ConfigOpts has not parsed its files yet: call conf() '
+                'before reloading'
+            )
+        values, errors = _candidate.current_values(self.conf)
+        for error in errors:
+            LOG.warning('current config has an invalid value: %s', error)
+        secrets = frozenset(
+            (g, o.dest) for g, o in _candidate.options(self.conf) if o.secret
+        )
+        # Prefill the value cache now so a reader's late store can never
+        # leave a stale value behind (see _upstream.PrefilledCache).
+        with self._rw.write():
+            _upstream.install(
+                self.conf,
+                _upstream.mutable_namespace(self.conf),
+                _candidate.cache_values(values),
+            )
+            self._snapshot = ConfigSnapshot(0, values, secrets)
+
+    @contextlib.contextmanager
+    def holding_values(self) -> Iterator[None]:
+        """Keep readers on the installed values while sources refresh.
+
+        A source that finds new values clears oslo.config's caches so the
+        next read sees them; inside this block that clear is held back
+        (the source's own cache still refreshes), so readers keep the
+        installed generation until :meth:`reload` installs the next one.
+        """
+        with self._reload_lock:
+            self._start()
+            with _upstream.cache_frozen(self.conf):
+                yield
+
+    def _install(self, cand: _candidate.Candidate) -> int:
+        generation = self._snapshot.generation + 1
+        snap = ConfigSnapshot(generation, cand.values, cand.secret_keys)
+        cache = _candidate.cache_values(cand.values)
+        with self._rw.write():
+            _upstream.install(self.conf, cand.namespace, cache)
+            self._snapshot = snap
+        return generation
+
+    def _validate(self, report: ReloadReport) -> None:
+        try:
+            from oslo_extras.config.validate import Validator
+        except ImportError:
+            LOG.debug('oslo_extras.config.validate missing: types only')
+            return
+        files, dirs = self.watched_paths()
+        try:
+            findings = Validator(self._catalog_now()).validate(files, dirs)
+        except Exception as exc:
+            report.errors.append(f'validation failed to run: {exc}')
+            return
+        for finding in findings:
+            if finding.code in self.ignore_codes:
+                continue
+            if finding.is_error:
+                report.errors.append(finding.as_text())
+            else:
+                report.warnings.append(finding.as_text())
+
+    def _catalog_now(self) -> Any:
+        from oslo_extras.config.catalog import OptionCatalog
+
+        size = sum(1 for _ in _upstream.registered_opts(self.conf))
+        if self._catalog is None or size != self._catalog_size:
+            self._catalog = OptionCatalog.from_conf(self.conf)
+            self._catalog_size = size
+        return self._catalog
+
+    def _log(self, report: ReloadReport) -> None:
+        if report.applied and not report.changes:
+            LOG.debug('config reload (%s): no change', report.trigger)
+            return
+        level = logging.INFO if report.ok else logging.WARNING
+        LOG.log(level, '%s', report.as_text())

@@ -1,0 +1,263 @@
+"""The built-in triggers, in process, with real files and real signals."""
+
+import os
+import signal
+import threading
+import time
+
+import pytest
+from oslo_config import cfg
+
+from oslo_extras.config.reload import Reloader
+from oslo_extras.config.reload import triggers
+from oslo_extras.config.reload.triggers.poll import files_signature
+from oslo_extras.config.reload.triggers.sighup import SighupTrigger
+from tests.unit.config.reload.conftest import BASE
+from tests.unit.config.reload.conftest import write
+
+DEBUG_ON = BASE.replace('debug = false', 'debug = true')
+
+
+def wait_for(predicate, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.01)
+    return predicate()
+
+
+def test_every_builtin_trigger_is_a_stevedore_plugin(reloader):
+    for name in ('sighup', 'watch', 'poll', 'sources'):
+        trigger = triggers.load(name, reloader)
+        assert isinstance(trigger, triggers.Trigger)
+        assert trigger.name == name
+
+
+def test_unknown_trigger_names_the_available_ones(reloader):
+    with pytest.raises(triggers.TriggerError) as exc:
+        triggers.load('inotify', reloader)
+    assert 'watch' in str(exc.value) and 'inotify' in str(exc.value)
+
+
+def test_bad_trigger_option_is_a_trigger_error(reloader):
+    with pytest.raises(triggers.TriggerError):
+        triggers.load('poll', reloader, intervall=3)
+
+
+def test_poll_reloads_when_the_file_changes(conf, conf_file, reloader):
+    reloader.enable_triggers(['poll'], options={'poll': {'interval': 0.05}})
+    write(conf_file, DEBUG_ON)
+
+    assert wait_for(lambda: conf.debug is True)
+    assert reloader.last_report.trigger == 'poll'
+
+
+def test_poll_signature_sees_rename_and_config_dir_files(tmp_path):
+    path = tmp_path / 'a.conf'
+    confdir = tmp_path / 'd'
+    confdir.mkdir()
+    write(path, 'x')
+    before = files_signature([str(path)], [str(confdir)])
+    write(confdir / '1.conf', 'y')
+    after_dir = files_signature([str(path)], [str(confdir)])
+    write(path, 'x')  # same bytes, new inode
+    after_rename = files_signature([str(path)], [str(confdir)])
+
+    assert before != after_dir != after_rename
+
+
+def test_watch_sees_an_editor_style_save(conf, conf_file, reloader):
+    reloader.enable_triggers(['watch'], options={'watch': {'debounce': 0.05}})
+    write(conf_file, DEBUG_ON)  # temp file + rename
+
+    assert wait_for(lambda: conf.debug is True)
+    assert reloader.last_report.trigger == 'watch'
+
+
+def test_watch_sees_an_in_place_write(conf, conf_file, reloader):
+    reloader.enable_triggers(['watch'], options={'watch': {'debounce': 0.05}})
+    with open(conf_file, 'w') as stream:
+        stream.write(DEBUG_ON)
+
+    assert wait_for(lambda: conf.debug is True)
+
+
+def test_watch_debounces_a_burst_into_one_reload(conf, conf_file, reloader):
+    reports = []
+    reloader.add_report_listener(reports.append)
+    reloader.enable_triggers(['watch'], options={'watch': {'debounce': 0.3}})
+    for pool in range(6, 12):
+        write(conf_file, BASE.replace('pool = 5', f'pool = {pool}'))
+        time.sleep(0.02)
+
+    assert wait_for(lambda: conf.db.pool == 11)
+    time.sleep(0.5)
+    assert len(reports) == 1
+
+
+def test_watch_ignores_other_files_and_our_own_reads(
+    conf, conf_file, reloader
+):
+    reports = []
+    reloader.add_report_listener(reports.append)
+    reloader.enable_triggers(['watch'], options={'watch': {'debounce': 0.05}})
+    write(conf_file.parent / 'other.txt', 'noise')
+    reloader.reload()  # reads the file: must not start a watch reload
+    time.sleep(0.4)
+
+    assert [r.trigger for r in reports] == ['api']
+
+
+def test_watch_sees_new_file_in_config_dir(tmp_path):
+    confdir = tmp_path / 'svc.conf.d'
+    confdir.mkdir()
+    conf = cfg.ConfigOpts()
+    conf.register_opt(cfg.BoolOpt('debug', default=False, mutable=True))
+    conf(['--config-dir', str(confdir)], default_config_files=[])
+    reloader = Reloader(conf)
+    reloader.enable_triggers(['watch'], options={'watch': {'debounce': 0.05}})
+    try:
+        write(confdir / '50-debug.conf', '[DEFAULT]\ndebug = true\n')
+        assert wait_for(lambda: conf.debug is True)
+    finally:
+        reloader.stop()
+
+
+def test_sighup_signal_mode_reloads_in_a_thread(conf, conf_file, reloader):
+    [trigger] = reloader.enable_triggers(
+        ['sighup'], options={'sighup': {'mode': 'signal'}}
+    )
+    write(conf_file, DEBUG_ON)
+    os.kill(os.getpid(), signal.SIGHUP)
+
+    assert wait_for(lambda: conf.debug is True)
+    assert reloader.last_report.trigger == 'sighup'
+    trigger.stop()
+    assert signal.getsignal(signal.SIGHUP) in (signal.SIG_DFL, None)
+
+
+def test_sighup_signal_mode_needs_the_main_thread(reloader):
+    trigger = SighupTrigger(reloader, mode='signal')
+    errors = []
+
+    def start():
+        try:
+            trigger.start()
+        except triggers.TriggerError as exc:
+            errors.append(str(exc))
+
+    thread = threading.Thread(target=start)
+    thread.start()
+    thread.join()
+    assert errors and 'main thread' in errors[0]
+
+
+def test_sighup_oslo_service_mode_routes_mutate_config_files(
+    conf, conf_file, reloader
+):
+    [trigger] = reloader.enable_triggers(
+        ['sighup'], options={'sighup': {'mode': 'oslo.service'}}
+    )
+    write(conf_file, DEBUG_ON)
+
+    # What oslo.service's launcher does on SIGHUP with restart_method=mutate.
+    fresh = conf.mutate_config_files()
+
+    assert fresh == {(None, 'debug'): (False, True)}
+    assert reloader.last_report.trigger == 'sighup'
+    trigger.stop()
+    assert 'mutate_config_files' not in vars(conf)
+
+
+def _secrets_conf(tmp_path, ttl=None):
+    secrets = tmp_path / 'secrets'
+    (secrets / 'db').mkdir(parents=True)
+    put_secret(secrets / 'db' / 'password', 'rotated-0')
+    put_secret(secrets / 'DEFAULT' / 'debug', 'false')
+    path = tmp_path / 'svc.conf'
+    extra = f'cache_ttl = {ttl}\n' if ttl else ''
+    write(
+        path,
+        '[DEFAULT]\nconfig_source = secrets\n'
+        f'[secrets]\ndriver = secrets_dir\ndirectory = {secrets}\n{extra}',
+    )
+    conf = cfg.ConfigOpts()
+    conf.register_opt(cfg.BoolOpt('debug', default=False, mutable=True))
+    conf.register_opt(cfg.IntOpt('workers', default=1, mutable=True))
+    conf.register_opt(
+        cfg.StrOpt('password', secret=True, mutable=True), group='db'
+    )
+    conf(['--config-file', str(path)], default_config_files=[])
+    return conf, secrets
+
+
+def put_secret(path, value):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write(path, value + '\n')
+    os.chmod(path, 0o600)
+
+
+def test_sources_trigger_applies_a_rotated_secret(tmp_path, caplog):
+    conf, secrets = _secrets_conf(tmp_path)
+    assert conf.db.password == 'rotated-0'
+    reloader = Reloader(conf)
+    seen = []
+    reloader.subscribe('db', 'password', seen.append)
+    [trigger] = reloader.enable_triggers(
+        ['sources'], options={'sources': {'interval': 3600}}
+    )
+    try:
+        put_secret(secrets / 'db' / 'password', 'rotated-1')
+        put_secret(secrets / 'DEFAULT' / 'debug', 'true')
+
+        assert trigger.refresh_now() is True
+
+        assert conf.db.password == 'rotated-1' and conf.debug is True
+        report = reloader.last_report
+        assert report.trigger == 'sources'
+        assert {(c.group, c.option) for c in report.changes} == {
+            ('DEFAULT', 'debug'),
+            ('db', 'password'),
+        }
+        assert len(seen) == 1
+        assert 'rotated' not in report.as_text() + caplog.text
+        # Nothing changed: no reload at all.
+        assert trigger.refresh_now() is False
+    finally:
+        reloader.stop()
+
+
+def test_sources_refresh_is_invisible_until_installed(tmp_path):
+    conf, secrets = _secrets_conf(tmp_path)
+    reloader = Reloader(conf)
+    trigger = triggers.load('sources', reloader)
+    seen_inside = []
+    # Readers during the refresh keep the installed generation.
+    original_fire = trigger.fire
+
+    def fire():
+        seen_inside.append(conf.db.password)
+        original_fire()
+
+    trigger.fire = fire
+    put_secret(secrets / 'db' / 'password', 'rotated-2')
+
+    trigger.refresh_now()
+
+    assert seen_inside == ['rotated-0']
+    assert conf.db.password == 'rotated-2'
+
+
+def test_sources_trigger_runs_on_the_source_ttl(tmp_path):
+    conf, secrets = _secrets_conf(tmp_path, ttl=0.1)
+    reloader = Reloader(conf)
+    reloader.enable_triggers(
+        ['sources'], options={'sources': {'interval': 60}}
+    )
+    try:
+        put_secret(secrets / 'DEFAULT' / 'debug', 'true')
+        assert wait_for(lambda: reloader.snapshot().DEFAULT.debug is True)
+        assert reloader.last_report.trigger == 'sources'
+    finally:
+        reloader.stop()
