@@ -135,11 +135,12 @@ class MigrationPlan:
     def mask(self, text: str) -> str:
         """Hide secret values in one diff or report line."""
         match = _ASSIGNMENT.match(text)
-        if (
-            match
-            and match.group(2).strip().replace('-', '_') in self.secret_keys
-        ):
-            text = match.group(1) + masking.MASK + '\n'
+        if match:
+            key = match.group(2).strip().replace('-', '_')
+            # Unknown options have no ``secret`` flag: go by their name.
+            if key in self.secret_keys or _SECRET_NAME.search(key):
+                text = match.group(1) + masking.MASK + '\n'
+        text = _URL_PASSWORD.sub(r'\1' + masking.MASK + r'\3', text)
         return masking.scrub(text, sorted(self.secrets, key=len, reverse=True))
 
     def to_dict(self) -> dict[str, Any]:
@@ -152,5 +153,10 @@ class MigrationPlan:
         }
 
 
+# The password of a URL such as mysql://user:PASSWORD@host/db.
+_URL_PASSWORD = re.compile(
+    r'((?:\b[a-z][\w+.-]*://|,)[^:/@\s,]*:)([^@\s,]+)(@)'
+)
+_SECRET_NAME = re.compile(r'pass(word|wd)?$|secret|token|credential')
 # A diff line that assigns a value: prefix, key, delimiter, value.
 _ASSIGNMENT = re.compile(r'^([-+ ]?([A-Za-z0-9_.\-]+)\s*[=:]\s*)(.*)$')
