@@ -20,10 +20,9 @@ import tempfile
 import time
 import warnings
 
-from oslo_config import cfg
-from oslo_policy import opts as policy_opts
 from oslo_policy import policy
 
+from oslo_extras.policy import inputs
 from oslo_extras.policy import runtime
 
 SIZES = (1, 200, 2000)
@@ -45,17 +44,6 @@ def _rules(count: int) -> list[policy.RuleDefault]:
     for i in range(count - 1 if count > 1 else 1):
         rules.append(policy.RuleDefault(f'svc:res{i}:act', CHECKS[i % 4]))
     return rules[:count] if count > 1 else rules[1:]
-
-
-def _conf(directory: str) -> cfg.ConfigOpts:
-    conf = cfg.ConfigOpts()
-    for group, opts in policy_opts.list_opts():
-        conf.register_opts(opts, group=group)
-    conf([], default_config_files=[], default_config_dirs=[])
-    conf.set_override(
-        'policy_file', os.path.join(directory, 'policy.yaml'), 'oslo_policy'
-    )
-    return conf
 
 
 def _write_overrides(path: str, rules, variant: str = '') -> None:
@@ -107,8 +95,8 @@ def run_size(count: int) -> tuple[float, float, float, float, bool]:
     rules = _rules(count)
     creds, target = _grid()
     with tempfile.TemporaryDirectory() as directory:
-        conf = _conf(directory)
         path = os.path.join(directory, 'policy.yaml')
+        conf = inputs.make_conf(policy_file=path, policy_dirs=[])
         _write_overrides(path, rules)
         plain = policy.Enforcer(conf)
         plain.register_defaults(rules)

@@ -6,12 +6,10 @@ import logging
 import os
 import warnings
 
-from oslo_config import cfg
-from oslo_policy import opts as policy_opts
-
 from oslo_extras.demo import _policy_service
 from oslo_extras.policy import delta
 from oslo_extras.policy import files
+from oslo_extras.policy import inputs
 from oslo_extras.policy import lint
 from oslo_extras.policy import model
 from oslo_extras.policy import runtime
@@ -29,17 +27,6 @@ OLD_STYLE_FILE = """\
 """
 
 
-def _conf(workdir: str) -> cfg.ConfigOpts:
-    conf = cfg.ConfigOpts()
-    for group, opts in policy_opts.list_opts():
-        conf.register_opts(opts, group=group)
-    conf([], default_config_files=[], default_config_dirs=[])
-    conf.set_override(
-        'policy_file', os.path.join(workdir, 'policy.yaml'), 'oslo_policy'
-    )
-    return conf
-
-
 def run(workdir: str) -> bool | None:
     warnings.simplefilter('ignore')
     # The refused reload is logged too; the demo prints it itself.
@@ -47,7 +34,7 @@ def run(workdir: str) -> bool | None:
     path = os.path.join(workdir, 'policy.yaml')
     with open(path, 'w') as stream:
         stream.write(OLD_STYLE_FILE)
-    conf = _conf(workdir)
+    conf = inputs.make_conf(policy_file=path, policy_dirs=[])
     rules = _policy_service.list_rules()
 
     print('$ oslo-policy-delta lint --namespace oslo_extras_demo')

@@ -31,6 +31,7 @@ Codes (severity):
 from __future__ import annotations
 
 from collections.abc import Iterable
+from collections.abc import Iterator
 
 from oslo_extras import _suggest
 from oslo_extras.policy import _upstream
@@ -123,16 +124,22 @@ def _is_referenced(name: str, ruleset: model.RuleSet) -> bool:
     )
 
 
-def _rule_refs(check: _upstream.BaseCheck) -> set[str]:
-    found = set()
-    if type(check) is _upstream.RuleCheck:
-        found.add(check.match)
+def _nodes(check: _upstream.BaseCheck) -> Iterator[_upstream.BaseCheck]:
+    """Yield every node of a check tree (and/or children, not's child)."""
+    yield check
     for child in getattr(check, 'rules', None) or ():
-        found |= _rule_refs(child)
+        yield from _nodes(child)
     child = getattr(check, 'rule', None)
     if isinstance(child, _upstream.BaseCheck):
-        found |= _rule_refs(child)
-    return found
+        yield from _nodes(child)
+
+
+def _rule_refs(check: _upstream.BaseCheck) -> set[str]:
+    return {
+        node.match
+        for node in _nodes(check)
+        if type(node) is _upstream.RuleCheck
+    }
 
 
 def _references(ruleset: model.RuleSet) -> list[Finding]:
@@ -202,16 +209,12 @@ def provided_targets(ruleset: model.RuleSet) -> tuple[dict, set[str]]:
 
 def _check_target_keys(check: _upstream.BaseCheck) -> set[str]:
     # Only the match side of a check is formatted with the target.
-    found = set()
-    if isinstance(check, _upstream.Check) and type(check) is not (
-        _upstream.RuleCheck
-    ):
-        found |= defaults_mod.target_keys(check.match)
-    for child in getattr(check, 'rules', None) or ():
-        found |= _check_target_keys(child)
-    child = getattr(check, 'rule', None)
-    if isinstance(child, _upstream.BaseCheck):
-        found |= _check_target_keys(child)
+    found: set[str] = set()
+    for node in _nodes(check):
+        if isinstance(node, _upstream.Check) and type(node) is not (
+            _upstream.RuleCheck
+        ):
+            found |= defaults_mod.target_keys(node.match)
     return found
 
 

@@ -8,10 +8,10 @@ import os
 
 import pytest
 from oslo_config import cfg
-from oslo_policy import opts as policy_opts
 from oslo_policy import policy
 
 from oslo_extras.demo import _policy_service
+from oslo_extras.policy import inputs
 from oslo_extras.policy import runtime
 
 RULE_NAMES = [rule.name for rule in _policy_service.RULES]
@@ -23,15 +23,9 @@ def demo_rules() -> list[policy.RuleDefault]:
 
 def make_conf(directory: str, **overrides) -> cfg.ConfigOpts:
     """A private config whose policy file/dir live in ``directory``."""
-    conf = cfg.ConfigOpts()
-    for group, opts in policy_opts.list_opts():
-        conf.register_opts(opts, group=group)
-    conf([], default_config_files=[], default_config_dirs=[])
-    conf.set_override(
-        'policy_file', os.path.join(directory, 'policy.yaml'), 'oslo_policy'
-    )
-    conf.set_override(
-        'policy_dirs', [os.path.join(directory, 'policy.d')], 'oslo_policy'
+    conf = inputs.make_conf(
+        policy_file=os.path.join(directory, 'policy.yaml'),
+        policy_dirs=[os.path.join(directory, 'policy.d')],
     )
     for name, value in overrides.items():
         conf.set_override(name, value, 'oslo_policy')
