@@ -23,6 +23,18 @@ class Stamped:
         self.ctxt = ctxt
         self.stamp = stamp
 
+    def redacted_copy(self) -> Stamped:
+        """What the notifier sends: the context redacted, the stamp kept.
+
+        Upstream's notifier drops dict contexts and sends
+        ``redacted_copy()`` of the others; do the same inside.
+        """
+        try:
+            inner = self.ctxt.redacted_copy()
+        except AttributeError:
+            inner = {}
+        return Stamped(inner, self.stamp)
+
 
 def _unwrap(ctxt: Any) -> Any:
     return ctxt.ctxt if isinstance(ctxt, Stamped) else ctxt

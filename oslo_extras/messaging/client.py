@@ -9,6 +9,7 @@ from typing import Any
 
 import oslo_messaging
 
+from oslo_extras.messaging import _upstream
 from oslo_extras.messaging import interceptors as interceptors_mod
 from oslo_extras.messaging._serializer import Stamped
 from oslo_extras.messaging._serializer import StampingSerializer
@@ -154,6 +155,8 @@ def get_rpc_client(
     :param interceptors: the interceptor plugins to load, in order
     :param kwargs: passed to ``oslo_messaging.get_rpc_client``
     """
+    # Upstream registers the tracing options on the global CONF only.
+    _upstream.register_opts(transport.conf)
     client = oslo_messaging.get_rpc_client(
         transport,
         target,

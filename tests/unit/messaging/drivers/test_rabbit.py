@@ -1,0 +1,171 @@
+"""The rabbit-extras driver on ``kombu+memory://`` (no broker needed)."""
+
+from __future__ import annotations
+
+from unittest import mock
+
+import oslo_messaging
+import pytest
+from oslo_messaging import transport as msg_transport
+
+from oslo_extras import messaging
+from oslo_extras.messaging import _upstream
+from oslo_extras.messaging.drivers import rabbit
+from oslo_extras.messaging.drivers import scope
+from tests.unit.messaging.conftest import Endpoint
+from tests.unit.messaging.conftest import make_conf
+from tests.unit.messaging.conftest import new_target
+from tests.unit.messaging.conftest import running
+
+
+@pytest.mark.parametrize(
+    'given, extras, upstream',
+    [
+        ('rabbit://u:p@h:5672/vh', 'rabbit-extras', 'rabbit'),
+        ('kombu+memory:////', 'rabbit-extras+kombu+memory', 'kombu+memory'),
+        ('rabbit-extras://h/', 'rabbit-extras', 'rabbit'),
+        ('fake://', 'fake', 'fake'),
+    ],
+)
+def test_scheme_mapping(given, extras, upstream):
+    conf = make_conf()
+    url = rabbit.extras_url(conf, given)
+    assert url.transport == extras
+    if extras.startswith(rabbit.SCHEME):
+        back = rabbit.upstream_url(conf, url)
+        assert back.transport == upstream
+        original = msg_transport.TransportURL.parse(conf, given)
+        assert back.hosts == original.hosts
+        assert back.virtual_host == original.virtual_host
+
+
+def test_queue_arguments():
+    options = scope.QueueOptions('compute', ttl=1.5, dead_letter=True)
+    assert rabbit.queue_arguments(options) == {
+        'x-message-ttl': 1500,
+        'x-dead-letter-exchange': rabbit.DEAD_LETTER_EXCHANGE,
+        'x-dead-letter-routing-key': 'compute',
+    }
+    assert rabbit.queue_arguments(scope.QueueOptions('compute')) == {}
+
+
+@pytest.fixture
+def published():
+    """Record the ``timeout`` (AMQP expiration) of every publish."""
+    seen: list[tuple[str, float | None]] = []
+    original = _upstream.RabbitConnection._publish
+
+    def spy(
+        self,
+        exchange,
+        msg,
+        routing_key=None,
+        timeout=None,
+        transport_options=None,
+    ):
+        seen.append((exchange.name, timeout))
+        return original(
+            self, exchange, msg, routing_key, timeout, transport_options
+        )
+
+    with mock.patch.object(_upstream.RabbitConnection, '_publish', spy):
+        yield seen
+
+
+def test_casts_and_fanouts_carry_their_ttl(memory_transport, published):
+    target = new_target()
+    with running(
+        messaging.get_rpc_server(memory_transport, target, [Endpoint()])
+    ):
+        client = messaging.get_rpc_client(memory_transport, target, ttl=7)
+        client.cast({}, 'work', seconds=0)
+        client.prepare(fanout=True, server=None).cast({}, 'work', seconds=0)
+        messaging.get_rpc_client(memory_transport, target).cast(
+            {}, 'work', seconds=0
+        )
+    assert published[:3] == [
+        ('openstack', 7),
+        (f'{target.topic}_fanout', 7),
+        ('openstack', None),
+    ]
+
+
+def test_call_expiration_is_the_smaller_of_ttl_and_wait(
+    memory_transport, published
+):
+    target = new_target()
+    with running(
+        messaging.get_rpc_server(memory_transport, target, [Endpoint()])
+    ):
+        messaging.get_rpc_client(
+            memory_transport, target, ttl=2, timeout=10
+        ).call({}, 'work', seconds=0)
+        messaging.get_rpc_client(memory_transport, target, heartbeat=0.5).call(
+            {}, 'work', seconds=0
+        )
+    requests = [t for name, t in published if name == 'openstack']
+    assert requests == [2, 1.0]
+    # Replies (to the default exchange) never carry a TTL.
+    assert {t for name, t in published if name == ''} == {None}
+
+
+def test_notifications_carry_their_ttl(published):
+    conf = make_conf()
+    transport = messaging.get_notification_transport(conf, 'kombu+memory:////')
+    try:
+        notifier = messaging.get_notifier(
+            transport,
+            'demo.host',
+            driver='messaging',
+            topics=['notifications'],
+            ttl=60,
+            events={'instance.resize': dict(ttl=5)},
+        )
+        notifier.info({}, 'instance.create', {'id': 1})
+        notifier.warn({}, 'instance.resize', {'id': 1})
+    finally:
+        transport.cleanup()
+    assert [t for _, t in published] == [60, 5]
+
+
+def test_server_queues_get_ttl_and_dead_letter_arguments(memory_transport):
+    target = new_target()
+    declared = []
+    original = _upstream.RabbitConnection.declare_consumer
+
+    def spy(self, consumer):
+        declared.append((consumer.type, dict(consumer.queue_arguments)))
+        return original(self, consumer)
+
+    with mock.patch.object(
+        _upstream.RabbitConnection, 'declare_consumer', spy
+    ):
+        server = messaging.get_rpc_server(
+            memory_transport, target, [Endpoint()], ttl=30, dead_letter=True
+        )
+        with running(server):
+            pass
+    expected = rabbit.queue_arguments(
+        scope.QueueOptions(target.topic, 30, True)
+    )
+    server_queues = [args for kind, args in declared if kind != 'direct']
+    assert len(server_queues) == 3  # topic, topic.server, fanout
+    assert all(expected.items() <= args.items() for args in server_queues)
+
+
+def test_stock_transport_still_works_with_our_client(published):
+    conf = make_conf()
+    transport = oslo_messaging.get_rpc_transport(conf, 'kombu+memory:////')
+    try:
+        target = new_target()
+        with running(
+            messaging.get_rpc_server(transport, target, [Endpoint()])
+        ):
+            client = messaging.get_rpc_client(
+                transport, target, ttl=3, timeout=5
+            )
+            assert client.call({}, 'work', seconds=0) == 'worked 0s'
+    finally:
+        transport.cleanup()
+    # Upstream's driver: only the call timeout as expiration.
+    assert ('openstack', 5) in published

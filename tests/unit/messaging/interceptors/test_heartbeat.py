@@ -1,0 +1,111 @@
+import pytest
+
+from oslo_extras.messaging._heartbeats import HeartbeatScheduler
+from oslo_extras.messaging.interceptors import Outgoing
+from oslo_extras.messaging.interceptors import Request
+from oslo_extras.messaging.interceptors import load
+from oslo_extras.messaging.interceptors.heartbeat import UNLIMITED
+from oslo_extras.messaging.interceptors.heartbeat import Heartbeat
+from oslo_extras.messaging.policy import MessagePolicy
+from oslo_extras.messaging.stamp import Stamp
+from oslo_extras.messaging.stats import Stats
+
+
+def outgoing(hb, timeout=None, call=True, max_call_time=None):
+    message = Outgoing(
+        'm',
+        MessagePolicy(heartbeat=hb),
+        call,
+        timeout,
+        max_call_time=max_call_time,
+    )
+    Heartbeat().outgoing(message)
+    return message
+
+
+def test_silence_window_defaults_to_two_heartbeats():
+    message = outgoing(0.5)
+    assert message.call_monitor_timeout == message.silence == 1.0
+    assert message.timeout == UNLIMITED
+    assert message.fields == {'heartbeat': 0.5}
+
+
+def test_timeout_is_the_silence_window_and_max_call_time_the_cap():
+    message = outgoing(1, timeout=2, max_call_time=30)
+    assert message.call_monitor_timeout == 2
+    assert message.timeout == 30
+
+
+def test_a_timeout_not_longer_than_the_heartbeat_is_refused():
+    with pytest.raises(ValueError, match='longer than its heartbeat'):
+        outgoing(2, timeout=2)
+
+
+def test_casts_get_no_heartbeat():
+    message = outgoing(1, call=False)
+    assert message.fields == {} and message.call_monitor_timeout is None
+
+
+class FakeIncoming:
+    def __init__(self, client_timeout=None, call=True):
+        self.client_timeout = client_timeout
+        self.msg_id = 'abc'
+        self.orig_msg_id = 'abc' if call else None
+        self.beats = 0
+
+    def heartbeat(self):
+        self.beats += 1
+
+
+class FakeScheduler(HeartbeatScheduler):
+    def __init__(self):
+        super().__init__()
+        self.started = []
+
+    def start(self, send, interval, label=''):
+        self.started.append(interval)
+        return super().start(send, interval, label)
+
+
+NO_STAMP = Stamp()
+NO_POLICY = MessagePolicy()
+
+
+def request(incoming, stamp=NO_STAMP, policy=NO_POLICY):
+    services = {'heartbeats': FakeScheduler(), 'stats': Stats()}
+    return Request(incoming, 'm', stamp, policy, services)
+
+
+@pytest.mark.parametrize(
+    'stamp, client_timeout, policy, expected',
+    [
+        (Stamp(heartbeat=0.3), 0.6, MessagePolicy(), 0.3),
+        # A stock client: half its window, fraction kept (upstream: int).
+        (Stamp(), 3, MessagePolicy(), 1.5),
+        (Stamp(), 1, MessagePolicy(), 0.5),
+        # The server may cap the interval per method.
+        (Stamp(heartbeat=5), 10, MessagePolicy(heartbeat=2), 2),
+    ],
+)
+def test_server_interval(stamp, client_timeout, policy, expected):
+    incoming = FakeIncoming(client_timeout)
+    req = request(incoming, stamp, policy)
+    assert Heartbeat().received(req)
+    assert req.services['heartbeats'].started == [expected]
+    # Upstream's dispatcher watchdog is switched off for this request.
+    assert incoming.client_timeout is None
+    Heartbeat().finished(req)
+    assert req.state['beat'].stopped
+
+
+def test_no_heartbeat_unless_the_caller_asked():
+    req = request(FakeIncoming(None))
+    assert Heartbeat().received(req)
+    assert req.services['heartbeats'].started == []
+    assert request(FakeIncoming(2, call=False)).state == {}
+
+
+def test_plugins_load_by_entry_point_in_order():
+    assert [type(p).__name__ for p in load()] == ['Heartbeat', 'TimeToLive']
+    with pytest.raises(ValueError, match='nope'):
+        load(['heartbeat', 'nope'])

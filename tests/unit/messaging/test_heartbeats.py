@@ -1,0 +1,55 @@
+import threading
+import time
+
+from oslo_extras.messaging._heartbeats import HeartbeatScheduler
+
+
+def test_beats_at_fractional_intervals_until_stopped():
+    scheduler = HeartbeatScheduler()
+    sent = []
+    beat = scheduler.start(lambda: sent.append(time.monotonic()), 0.1, 'c')
+    time.sleep(0.55)
+    beat.stop()
+    count = len(sent)
+    time.sleep(0.3)
+    scheduler.close()
+    assert 4 <= count <= 6
+    assert len(sent) == count  # nothing after stop()
+    assert beat.sent == count
+
+
+def test_a_failed_heartbeat_stops_that_call_only():
+    scheduler = HeartbeatScheduler()
+    good = []
+
+    def broken():
+        raise RuntimeError('reply queue gone')
+
+    bad = scheduler.start(broken, 0.05, 'bad')
+    ok = scheduler.start(lambda: good.append(1), 0.05, 'ok')
+    time.sleep(0.3)
+    ok.stop()
+    scheduler.close()
+    assert isinstance(bad.failed, RuntimeError) and bad.stopped
+    assert len(good) >= 3
+
+
+def test_stop_waits_for_a_heartbeat_in_flight():
+    scheduler = HeartbeatScheduler()
+    sending = threading.Event()
+    finished = []
+
+    def slow():
+        sending.set()
+        time.sleep(0.2)
+        finished.append(1)
+
+    beat = scheduler.start(slow, 0.01, 'slow')
+    assert sending.wait(1)
+    beat.stop()
+    # stop() returned: the heartbeat that was leaving has left.
+    count = len(finished)
+    assert count >= 1
+    time.sleep(0.3)
+    assert len(finished) == count
+    scheduler.close()

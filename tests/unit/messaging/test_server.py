@@ -1,0 +1,200 @@
+"""Client and server together on ``kombu+memory://`` and ``fake://``."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import oslo_messaging
+import pytest
+
+from oslo_extras import messaging
+from oslo_extras.messaging import stamp
+from tests.unit.messaging.conftest import Endpoint
+from tests.unit.messaging.conftest import new_target
+from tests.unit.messaging.conftest import running
+
+
+def test_call_and_cast_work_and_hide_the_stamp(any_transport):
+    target = new_target()
+    endpoint = Endpoint()
+    server = messaging.get_rpc_server(any_transport, target, [endpoint])
+    client = messaging.get_rpc_client(any_transport, target, ttl=30, timeout=5)
+    with running(server):
+        assert client.call({'user': 'u1'}, 'work', seconds=0) == 'worked 0s'
+        client.cast({'user': 'u2'}, 'work', seconds=0, tag='cast')
+        deadline = time.monotonic() + 5
+        while len(endpoint.done) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    assert endpoint.done == [0, 'cast']
+    assert [c['user'] for c in endpoint.contexts] == ['u1', 'u2']
+    assert not [
+        k for c in endpoint.contexts for k in c if k.startswith(stamp.PREFIX)
+    ]
+
+
+def test_expired_cast_is_dropped_logged_and_counted(any_transport, caplog):
+    target = new_target()
+    endpoint = Endpoint()
+    server = messaging.get_rpc_server(any_transport, target, [endpoint])
+    client = messaging.get_rpc_client(any_transport, target)
+    caplog.set_level(logging.WARNING, 'oslo_extras.messaging')
+    with running(server, pool_size=1):
+        client.cast({}, 'work', seconds=0.6, tag='busy')
+        assert endpoint.started.wait(5)
+        messaging.get_rpc_client(any_transport, target, ttl=0.2).cast(
+            {}, 'work', seconds=0, tag='stale'
+        )
+        client.cast({}, 'work', seconds=0, tag='fresh')
+        deadline = time.monotonic() + 5
+        while len(endpoint.done) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    assert endpoint.done == ['busy', 'fresh']
+    assert server.stats['expired'] == 1
+    assert 'Dropped expired cast' in caplog.text
+
+
+def test_message_older_than_its_ttl_is_dropped_on_receipt(any_transport):
+    target = new_target()
+    endpoint = Endpoint()
+    server = messaging.get_rpc_server(any_transport, target, [endpoint])
+    client = messaging.get_rpc_client(any_transport, target, ttl=0.3)
+    with running(server):
+        # A caller whose clock is 10 s behind ours: its message is old.
+        real_now = stamp.now
+        stamp.now = lambda: real_now() - 10
+        try:
+            client.cast({}, 'work', seconds=0, tag='old')
+        finally:
+            stamp.now = real_now
+        client.cast({}, 'work', seconds=0, tag='new')
+        deadline = time.monotonic() + 5
+        while not endpoint.done and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.1)
+    assert endpoint.done == ['new']
+    assert server.stats['expired'] == 1
+
+
+def test_server_clock_skew_allowance(any_transport):
+    target = new_target()
+    endpoint = Endpoint()
+    server = messaging.get_rpc_server(
+        any_transport, target, [endpoint], clock_skew=20
+    )
+    client = messaging.get_rpc_client(any_transport, target, ttl=0.3)
+    with running(server):
+        real_now = stamp.now
+        stamp.now = lambda: real_now() - 10
+        try:
+            client.cast({}, 'work', seconds=0, tag='skewed')
+        finally:
+            stamp.now = real_now
+        deadline = time.monotonic() + 5
+        while not endpoint.done and time.monotonic() < deadline:
+            time.sleep(0.01)
+    assert endpoint.done == ['skewed']
+
+
+def test_long_call_is_kept_alive_by_fractional_heartbeats(memory_transport):
+    target = new_target()
+    server = messaging.get_rpc_server(memory_transport, target, [Endpoint()])
+    client = messaging.get_rpc_client(
+        memory_transport, target, heartbeat=0.1, timeout=0.25
+    )
+    with running(server):
+        assert client.call({}, 'work', seconds=1.2) == 'worked 1.2s'
+    assert 9 <= server.stats['heartbeats'] <= 12
+
+
+def test_per_method_heartbeat(memory_transport):
+    target = new_target()
+    server = messaging.get_rpc_server(memory_transport, target, [Endpoint()])
+    client = messaging.get_rpc_client(
+        memory_transport,
+        target,
+        timeout=0.3,
+        methods={'work': dict(heartbeat=0.1, ttl=10)},
+    )
+    with running(server):
+        assert client.call({}, 'work', seconds=0.8) == 'worked 0.8s'
+
+
+def test_silent_server_fails_fast_with_a_clear_timeout(memory_transport):
+    target = new_target()
+    # This server does not heartbeat (only the TTL plugin is loaded).
+    server = messaging.get_rpc_server(
+        memory_transport, target, [Endpoint()], interceptors=['ttl']
+    )
+    client = messaging.get_rpc_client(
+        memory_transport, target, heartbeat=0.1, timeout=0.3
+    )
+    with running(server):
+        started = time.monotonic()
+        with pytest.raises(messaging.HeartbeatTimeout) as err:
+            client.call({}, 'work', seconds=2)
+        elapsed = time.monotonic() - started
+    assert 0.3 <= elapsed < 0.8
+    assert "server 's1'" in str(err.value) and "'work'" in str(err.value)
+    assert err.value.silence == 0.3
+
+
+def test_max_call_time_caps_a_heartbeating_call(memory_transport):
+    target = new_target()
+    server = messaging.get_rpc_server(memory_transport, target, [Endpoint()])
+    client = messaging.get_rpc_client(
+        memory_transport, target, heartbeat=0.1, max_call_time=0.5
+    )
+    with running(server):
+        with pytest.raises(oslo_messaging.MessagingTimeout) as err:
+            client.call({}, 'work', seconds=1.5)
+    assert not isinstance(err.value, messaging.HeartbeatTimeout)
+
+
+def test_queued_call_keeps_alive_and_unknown_method_stops_beats(
+    memory_transport,
+):
+    target = new_target()
+    endpoint = Endpoint()
+    server = messaging.get_rpc_server(memory_transport, target, [endpoint])
+    client = messaging.get_rpc_client(
+        memory_transport, target, heartbeat=0.1, timeout=0.25
+    )
+    with running(server, pool_size=1):
+        client.cast({}, 'work', seconds=0.8, tag='busy')
+        assert endpoint.started.wait(5)
+        with pytest.raises(oslo_messaging.RemoteError) as err:
+            client.call({}, 'no_such_method')
+        assert err.value.exc_type == 'NoSuchMethod'
+        sent = server.stats['heartbeats']
+        assert sent >= 4  # while the request waited for the worker
+        time.sleep(0.4)
+        assert server.stats['heartbeats'] == sent
+
+
+def test_stock_client_gets_heartbeats_with_fractional_window(
+    memory_transport,
+):
+    target = new_target()
+    server = messaging.get_rpc_server(memory_transport, target, [Endpoint()])
+    # Upstream refuses a 0.5 s interval (int(1)/2 < 1); we heartbeat.
+    stock = oslo_messaging.get_rpc_client(
+        memory_transport, target, timeout=5, call_monitor_timeout=1
+    )
+    with running(server):
+        assert stock.call({}, 'work', seconds=1.5) == 'worked 1.5s'
+    assert server.stats['heartbeats'] >= 2
+
+
+def test_prepare_keeps_the_policies(memory_transport):
+    target = new_target()
+    server = messaging.get_rpc_server(memory_transport, target, [Endpoint()])
+    client = messaging.get_rpc_client(
+        memory_transport,
+        oslo_messaging.Target(topic=target.topic),
+        heartbeat=0.1,
+        timeout=0.25,
+    ).prepare(server='s1')
+    assert client.target.server == 's1'
+    with running(server):
+        assert client.call({}, 'work', seconds=0.6) == 'worked 0.6s'
