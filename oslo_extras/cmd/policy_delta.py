@@ -135,6 +135,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         '--fatal-warnings', action='store_true', help='exit 1 on warnings'
     )
+    p.add_argument(
+        '--select',
+        action='append',
+        default=[],
+        metavar='CODE',
+        help='report only these codes (repeatable or comma-separated)',
+    )
+    p.add_argument(
+        '--ignore',
+        action='append',
+        default=[],
+        metavar='CODE',
+        help='never report these codes (repeatable or comma-separated)',
+    )
     p = sub.add_parser(
         'snapshot', help='write the installed defaults to a file for diff'
     )
@@ -315,12 +329,22 @@ def cmd_lint(args) -> int:
     findings = lint.lint(
         ruleset, layers, enforce_new, conf.oslo_policy.policy_default_rule
     )
+    select, ignore = _codes(args.select), _codes(args.ignore)
+    findings = [
+        f
+        for f in findings
+        if (not select or f.code in select) and f.code not in ignore
+    ]
     _report(findings, args.format)
     if any(f.is_error for f in findings):
         return EXIT_FINDINGS
     if args.fatal_warnings and findings:
         return EXIT_FINDINGS
     return EXIT_OK
+
+
+def _codes(values: list[str]) -> set[str]:
+    return {c.strip() for v in values for c in v.split(',') if c.strip()}
 
 
 def _report(findings, fmt: str) -> None:

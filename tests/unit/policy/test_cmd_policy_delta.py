@@ -184,6 +184,21 @@ def test_lint_text_json_and_exit_codes(setup, capsys):
         'suggestion': 'demo:widgets:list',
     }
 
+    code, out, _ = run(
+        capsys,
+        'lint',
+        *NS,
+        '--config-file',
+        conf,
+        '--ignore',
+        'unknown-rule,redundant-override',
+    )
+    assert (code, out.count('\n')) == (0, 1)
+    code, out, _ = run(
+        capsys, 'lint', *NS, '--config-file', conf, '--select', 'unknown-rule'
+    )
+    assert (code, out.count('\n')) == (1, 1)
+
     write(p, '"demo:widget:delete": "role:owner"\n')
     assert run(capsys, 'lint', *NS, '--config-file', conf)[0] == 0
     assert (
