@@ -199,6 +199,8 @@ class RefreshableSource(sources.ConfigurationSource, metaclass=abc.ABCMeta):
     :param cache_ttl: seconds before cached values are re-read, or None
     :param retry: timeouts and retries of network calls
     :param mapping: the explicit ``(group, option) -> path`` mapping
+    :param sensitive: credentials (tokens, passwords) that must never show
+        up in an error or log either
     """
 
     def __init__(
@@ -210,6 +212,7 @@ class RefreshableSource(sources.ConfigurationSource, metaclass=abc.ABCMeta):
         cache_ttl: float | None = None,
         retry: RetryPolicy | None = None,
         mapping: Mapping[Key, str] | None = None,
+        sensitive: Iterable[str] = (),
     ) -> None:
         if on_error not in ON_ERROR_CHOICES:
             raise ValueError(f'on_error must be one of {ON_ERROR_CHOICES}')
@@ -219,6 +222,7 @@ class RefreshableSource(sources.ConfigurationSource, metaclass=abc.ABCMeta):
         self.cache_ttl = cache_ttl
         self.retry = retry or RetryPolicy()
         self.mapping: dict[Key, str] = dict(mapping or {})
+        self.sensitive = [item for item in sensitive if item]
         self._conf_ref = weakref.ref(conf) if conf is not None else None
         self._lock = threading.RLock()
         self._values: dict[Key, Any] = {}
@@ -432,7 +436,7 @@ class RefreshableSource(sources.ConfigurationSource, metaclass=abc.ABCMeta):
         return [str(value)]
 
     def _scrub(self, text: str) -> str:
-        secrets: list[str] = []
+        secrets: list[str] = list(self.sensitive)
         for value in self._values.values():
             secrets.extend(self._secret_strings(value))
         return masking.scrub(text, secrets)

@@ -116,7 +116,8 @@ class EtcdSource(base.RefreshableSource):
 
 
 class EtcdDriver(base.SourceDriver):
-    """Entry point ``etcd`` of ``oslo.config.driver``."""
+    """etcd v3 keys through etcd3gw: ``<prefix>/<group>/<option>``, one
+    range read for the whole service."""
 
     name = 'etcd'
 

@@ -208,7 +208,8 @@ def _describe(exc: BaseException) -> str:
 
 
 class KeyManagerDriver(base.SourceDriver):
-    """Entry point ``key_manager`` of ``oslo.config.driver``."""
+    """Secrets of any castellan backend (Barbican, Vault), mapped by id,
+    read once in parallel and cached."""
 
     name = 'key_manager'
 
@@ -250,6 +251,10 @@ class KeyManagerDriver(base.SourceDriver):
                 f'{group.config_file}: [key_manager] auth_type must be one '
                 'of token, password, keystone_token, keystone_password'
             ) from None
+        common['sensitive'] = [
+            getattr(credential, name, None) or ''
+            for name in ('password', 'token')
+        ]
         return KeyManagerSource(
             manager=manager,
             context=shared_context(credential),

@@ -187,7 +187,8 @@ def _octal(value: str) -> int:
 
 
 class SecretsDirDriver(base.SourceDriver):
-    """Entry point ``secrets_dir`` of ``oslo.config.driver``."""
+    """One file per option under a directory (Kubernetes/Docker secrets,
+    systemd credentials): ``<directory>/<group>/<option>``."""
 
     name = 'secrets_dir'
 

@@ -115,6 +115,7 @@ class VaultSource(base.RefreshableSource):
         **common: Any,
     ) -> None:
         common.setdefault('driver', 'vault')
+        common.setdefault('sensitive', [token or '', secret_id or ''])
         super().__init__(**common)
         self.url = url
         self.kv_version = kv_version
@@ -146,7 +147,13 @@ class VaultSource(base.RefreshableSource):
 
     def _read_file(self, path: str) -> str:
         with open(path) as stream:
-            return stream.read().strip()
+            return self._sensitive(stream.read().strip())
+
+    def _sensitive(self, credential: str | None) -> str | None:
+        """Remember a credential so that no error or log shows it."""
+        if credential and credential not in self.sensitive:
+            self.sensitive.append(credential)
+        return credential
 
     def _login(self) -> None:
         secret_id = self._secret_id
@@ -162,6 +169,7 @@ class VaultSource(base.RefreshableSource):
             'approle login',
         )
         auth = response['auth']
+        self.client.token = self._sensitive(auth.get('client_token'))
         self._note_token(auth.get('lease_duration'), auth.get('renewable'))
 
     def _note_token(self, ttl: Any, renewable: Any) -> None:
@@ -345,7 +353,8 @@ class VaultSource(base.RefreshableSource):
 
 
 class VaultDriver(base.SourceDriver):
-    """Entry point ``vault`` of ``oslo.config.driver``."""
+    """HashiCorp Vault / OpenBao KV v1 or v2 secrets through hvac: field
+    ``<option>`` of ``<mount>/<path_prefix>/<group>`` by convention."""
 
     name = 'vault'
 
