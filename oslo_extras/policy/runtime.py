@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import weakref
 from collections.abc import MutableMapping
 from typing import Any
 from typing import NamedTuple
@@ -103,6 +104,10 @@ class SafeEnforcer(policy.Enforcer):
         #: Why the last reload was refused, or ``None``.
         self.last_reload_error: str | None = None
         conf.register_mutate_hook(self._on_mutate)
+        # Worker processes forked after the first load (oslo.service's
+        # ProcessLauncher) need their own reload thread.
+        after_fork = weakref.WeakMethod(self._after_fork)
+        os.register_at_fork(after_in_child=lambda: (after_fork() or _noop)())
 
     @property
     def strict(self) -> bool:
@@ -304,6 +309,13 @@ class SafeEnforcer(policy.Enforcer):
             except Exception:
                 LOG.exception('Policy reload failed; keeping the rules')
 
+    def _after_fork(self) -> None:
+        self._lock = threading.RLock()
+        if self._thread is not None:
+            self._thread = None
+            self._stop = threading.Event()
+            self._start_thread()
+
     def stop(self) -> None:
         """Stop the background reload thread (if it runs)."""
         self._stop.set()
@@ -361,6 +373,10 @@ class SafeEnforcer(policy.Enforcer):
                 raise exc(*args, **kwargs)
             raise policy.PolicyNotAuthorized(rule, target, creds_dict)
         return result
+
+
+def _noop() -> None:
+    pass
 
 
 def _scope_ok(

@@ -302,6 +302,30 @@ def test_background_thread_reloads(tmp_path):
         ours.stop()
 
 
+def test_forked_worker_gets_its_own_reload_thread(tmp_path):
+    conf = _policy(tmp_path, '"demo:widgets:list": "@"\n')
+    ours = safe(conf, reload_interval=0.05)
+    try:
+        assert ours.enforce('demo:widgets:list', {}, {})
+        pid = os.fork()
+        if pid == 0:  # the worker: no pytest from here on
+            status = 1
+            try:
+                write(tmp_path / 'policy.yaml', '"demo:widgets:list": "!"\n')
+                deadline = time.monotonic() + 5
+                while time.monotonic() < deadline:
+                    if not ours.enforce('demo:widgets:list', {}, {}):
+                        status = 0
+                        break
+                    time.sleep(0.02)
+            finally:
+                os._exit(status)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+    finally:
+        ours.stop()
+
+
 def test_config_mutation_reloads(tmp_path):
     conf = _policy(tmp_path, '"demo:widgets:list": "@"\n')
     ours = safe(conf)
