@@ -29,7 +29,6 @@ groups (``dynamic_group_owner`` or a pattern added with
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import fnmatch
 import functools
@@ -53,6 +52,10 @@ DEFAULT_GROUP = 'DEFAULT'
 #: Reads a raw (unparsed) value from the files being checked, or ``None``.
 RawLookup = Callable[[str, str], 'str | None']
 
+
+_SOURCE_DRIVER_OPT = cfg.StrOpt(
+    'driver', help='The name of the oslo.config.driver to use.'
+)
 
 _CONFIG_SOURCE_OPT = cfg.ListOpt(
     'config_source',
@@ -406,18 +409,7 @@ class OptionCatalog:
 
     def replacement_for(self, group: str, name: str) -> OptionInfo | None:
         """Return the option that an old ``[group] name`` was renamed to."""
-        if self._deprecated is None:
-            self._deprecated = {}
-            for group_info in self._groups.values():
-                every = list(group_info.options.values()) + [
-                    info
-                    for opts in group_info.driver_opts.values()
-                    for info in opts.values()
-                ]
-                for info in every:
-                    for old in info.deprecated_names():
-                        self._deprecated.setdefault(old, info)
-        return self._deprecated.get(
+        return self._deprecated_index().get(
             (normalize_group(group), normalize_name(name))
         )
 
@@ -436,29 +428,28 @@ class OptionCatalog:
     def bind(self, raw: RawLookup) -> OptionCatalog:
         """Return a copy extended with the groups the files' values create.
 
+        The copy shares every group it does not change with this catalog,
+        so binding costs little however large the catalog is.
+
         :param raw: reads the raw value of ``(group, option)`` from the
             files, or returns ``None`` when it is not set
         """
-        bound = OptionCatalog()
-        bound._groups = {
-            name: copy.copy(group) for name, group in self._groups.items()
-        }
-        for group in bound._groups.values():
-            group.options = dict(group.options)
-        bound._patterns = list(self._patterns)
-
-        for group in list(bound._groups.values()):
+        bound = _BoundCatalog(self)
+        for group in list(self._groups.values()):
             if group.dynamic_group_owner:
                 for instance in _split_list(
                     raw(DEFAULT_GROUP, group.dynamic_group_owner)
                 ):
                     key = normalize_group(instance)
-                    bound._groups.setdefault(key, group.renamed(key))
+                    if key not in bound._groups:
+                        bound._put(group.renamed(key))
         for group in list(bound._groups.values()):
             if group.driver_option:
                 driver = raw(group.name, group.driver_option)
                 if driver and driver in group.driver_opts:
-                    group.options.update(group.driver_opts[driver])
+                    bound._own(group.name).options.update(
+                        group.driver_opts[driver]
+                    )
                 elif driver:
                     bound.unresolved.append(
                         (
@@ -474,14 +465,47 @@ class OptionCatalog:
                 bound._bind_auth_plugin(group, raw(group.name, 'auth_type'))
         return bound
 
+    def _deprecated_index(self) -> dict[tuple[str, str], OptionInfo]:
+        if self._deprecated is None:
+            self._deprecated = {}
+            for group_info in self._groups.values():
+                _index_deprecated(self._deprecated, group_info)
+        return self._deprecated
+
+
+class _BoundCatalog(OptionCatalog):
+    """A catalog bound to file values: copy-on-write over its parent."""
+
+    def __init__(self, parent: OptionCatalog) -> None:
+        super().__init__()
+        self._groups = dict(parent._groups)
+        self._patterns = list(parent._patterns)
+        self._parent_groups = parent._groups
+        self._deprecated = dict(parent._deprecated_index())
+
+    def _own(self, name: str) -> GroupInfo:
+        """Return a group of this catalog that may be changed."""
+        group = self._groups.get(name)
+        if group is None:
+            group = GroupInfo(name)
+        elif group is self._parent_groups.get(name):
+            group = dataclasses.replace(group, options=dict(group.options))
+        self._groups[name] = group
+        return group
+
+    def _put(self, group: GroupInfo) -> None:
+        self._groups[group.name] = group
+        _index_deprecated(self._deprecated, group)
+
+    def _add(self, group: GroupInfo, info: OptionInfo) -> None:
+        group.add(info)
+        for old in info.deprecated_names():
+            self._deprecated.setdefault(old, info)
+
     def _bind_source_group(self, name: str, raw: RawLookup) -> None:
+        group = self._own(name)
+        self._add(group, OptionInfo(name, _SOURCE_DRIVER_OPT))
         driver = raw(name, 'driver')
-        group = self._ensure_group(name)
-        group.options = dict(group.options)
-        driver_opt = cfg.StrOpt(
-            'driver', help='The name of the oslo.config.driver to use.'
-        )
-        group.add(OptionInfo(name, driver_opt))
         if not driver:
             self.unresolved.append(
                 (name, 'driver', 'config source group names no driver')
@@ -494,7 +518,9 @@ class OptionCatalog:
             )
             return
         for opt in opts:
-            group.add(OptionInfo(name, opt, namespace=f'driver:{driver}'))
+            self._add(
+                group, OptionInfo(name, opt, namespace=f'driver:{driver}')
+            )
 
     def _bind_auth_plugin(
         self, group: GroupInfo, auth_type: str | None
@@ -507,11 +533,23 @@ class OptionCatalog:
                 (group.name, 'auth_type', f'unknown auth plugin {auth_type!r}')
             )
             return
-        group.options = dict(group.options)
+        group = self._own(group.name)
         for opt in opts:
-            group.add(
-                OptionInfo(group.name, opt, namespace=f'auth:{auth_type}')
+            self._add(
+                group,
+                OptionInfo(group.name, opt, namespace=f'auth:{auth_type}'),
             )
+
+
+def _index_deprecated(
+    index: dict[tuple[str, str], OptionInfo], group: GroupInfo
+) -> None:
+    every = list(group.options.values()) + [
+        info for opts in group.driver_opts.values() for info in opts.values()
+    ]
+    for info in every:
+        for old in info.deprecated_names():
+            index.setdefault(old, info)
 
 
 def _reraise(manager: Any, entrypoint: Any, exc: Exception) -> None:

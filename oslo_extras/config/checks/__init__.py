@@ -56,8 +56,21 @@ class CheckContext:
         dataclasses.field(default_factory=dict, repr=False)
     )
 
+    _entries: list[Entry] | None = dataclasses.field(default=None, repr=False)
+
     def excluded(self, group: str) -> bool:
         return group.lower() in self.exclude_groups
+
+    def entries(self) -> list[Entry]:
+        """Every assignment outside the excluded groups, in reading order."""
+        if self._entries is None:
+            excluded = self.exclude_groups
+            self._entries = [
+                e
+                for e in self.config.entries()
+                if not excluded or e.section.lower() not in excluded
+            ]
+        return self._entries
 
     def _resolve(self, entry: Entry) -> tuple[OptionInfo | None, ...]:
         # Every check asks about every entry: look each name up once.
@@ -79,8 +92,10 @@ class CheckContext:
 
     def option_for(self, entry: Entry) -> OptionInfo | None:
         """The option an entry sets, under its current or an old name."""
-        live, old = self._resolve(entry)
-        return live or old
+        found = self._resolved.get((entry.section, entry.key))
+        if found is None:
+            found = self._resolve(entry)
+        return found[0] or found[1]
 
     def typed_value(self, group: str, option: str) -> Any:
         """Return the value the files give an option, typed; else ``None``.

@@ -16,9 +16,7 @@ class DeprecatedNameCheck(Check):
     codes = ('deprecated-name',)
 
     def run(self, context: CheckContext) -> Iterator[Finding]:
-        for entry in context.config.entries():
-            if context.excluded(entry.section):
-                continue
+        for entry in context.entries():
             # A live option is never deprecated, even if also an old alias.
             new = context.renamed_option(entry)
             if new is None:
@@ -38,9 +36,7 @@ class DeprecatedForRemovalCheck(Check):
     codes = ('deprecated-for-removal',)
 
     def run(self, context: CheckContext) -> Iterator[Finding]:
-        for entry in context.config.entries():
-            if context.excluded(entry.section):
-                continue
+        for entry in context.entries():
             info = context.option_for(entry)
             if info is None or not info.opt.deprecated_for_removal:
                 continue

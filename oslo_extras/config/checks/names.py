@@ -93,16 +93,13 @@ class UnknownOptionCheck(Check):
 
     def run(self, context: CheckContext) -> Iterator[Finding]:
         catalog = context.catalog
-        for entry in context.config.entries():
-            if context.excluded(entry.section) or _wrong_case_default(
-                entry.section
-            ):
-                continue
-            group = catalog.group(entry.section)
-            if group is None or entry.dest in group.options:
-                continue
-            if context.renamed_option(entry):
-                continue  # a deprecated name: deprecated-name reports it
+        for entry in context.entries():
+            if context.option_for(entry) is not None:
+                continue  # live, or an old name deprecated-name reports
+            if _wrong_case_default(entry.section):
+                continue  # group-case reports the whole section
+            if catalog.group(entry.section) is None:
+                continue  # unknown-group reports the whole section
             yield self._finding(context, entry)
 
     @staticmethod

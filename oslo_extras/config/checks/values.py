@@ -39,9 +39,7 @@ class InvalidValueCheck(Check):
     codes = ('invalid-value',)
 
     def run(self, context: CheckContext) -> Iterator[Finding]:
-        for entry in context.config.entries():
-            if context.excluded(entry.section):
-                continue
+        for entry in context.entries():
             info = context.option_for(entry)
             if info is None:
                 continue
@@ -56,25 +54,22 @@ class DuplicateOptionCheck(Check):
     codes = ('duplicate-option',)
 
     def run(self, context: CheckContext) -> Iterator[Finding]:
-        for ini in context.config.files:
-            seen: dict[tuple[str, str], Entry] = {}
-            for entry in ini.entries:
-                if context.excluded(entry.section):
-                    continue
-                info = context.option_for(entry)
-                if info is None or info.multi:
-                    continue
-                key = (info.group, info.dest)
-                first = seen.get(key)
-                if first is None:
-                    seen[key] = entry
-                    continue
-                yield context.finding(
-                    WARNING,
-                    'duplicate-option',
-                    entry,
-                    self._message(first, entry, info),
-                )
+        seen: dict[tuple[str, str, str], Entry] = {}
+        for entry in context.entries():
+            info = context.option_for(entry)
+            if info is None or info.multi:
+                continue
+            key = (entry.file, info.group, info.dest)
+            first = seen.get(key)
+            if first is None:
+                seen[key] = entry
+                continue
+            yield context.finding(
+                WARNING,
+                'duplicate-option',
+                entry,
+                self._message(first, entry, info),
+            )
 
     @staticmethod
     def _message(first: Entry, second: Entry, info: OptionInfo) -> str:
