@@ -293,7 +293,7 @@ def test_background_thread_reloads(tmp_path):
     ours = safe(conf, reload_interval=0.05)
     try:
         assert ours.enforce('demo:widgets:list', {}, {})
-        write(tmp_path / 'policy.yaml', '"demo:widgets:list": "!"\n')
+        write(tmp_path / 'policy.yaml', '"demo:widgets:list": "not @"\n')
         deadline = time.monotonic() + 5
         while ours.enforce('demo:widgets:list', {}, {}):
             assert time.monotonic() < deadline, 'never reloaded'
@@ -311,7 +311,9 @@ def test_forked_worker_gets_its_own_reload_thread(tmp_path):
         if pid == 0:  # the worker: no pytest from here on
             status = 1
             try:
-                write(tmp_path / 'policy.yaml', '"demo:widgets:list": "!"\n')
+                write(
+                    tmp_path / 'policy.yaml', '"demo:widgets:list": "not @"\n'
+                )
                 deadline = time.monotonic() + 5
                 while time.monotonic() < deadline:
                     if not ours.enforce('demo:widgets:list', {}, {}):
