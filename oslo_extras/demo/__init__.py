@@ -9,4 +9,6 @@ STEPS = (
     'config_check',
     'policy',
     'sources',
+    'reload',
+    'messaging',
 )
