@@ -156,11 +156,10 @@ class ReloadReport:
                 f'{len(self.needs_restart)} need a restart'
             )
         else:
-            head = (
-                f'config reload ({self.trigger}) rejected, old config kept: '
-                + '; '.join(self.errors)
-            )
+            head = f'config reload ({self.trigger}) rejected, old config kept:'
         lines = [head]
+        if not self.applied:
+            lines += ['  error: ' + text for text in self.errors]
         lines += ['  ' + change.as_text() for change in self.changes]
         lines += ['  warning: ' + text for text in self.warnings]
         lines += [
