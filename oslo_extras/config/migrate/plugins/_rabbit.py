@@ -103,6 +103,20 @@ class RabbitTransportUrl(Migration):
             )
             return result
 
+        if '/' in values['rabbit_userid'] + values['rabbit_password']:
+            # oslo.messaging's rabbit driver unquotes the URL and quotes it
+            # again for kombu with '/' left as is, which kombu then parses
+            # as the start of the path: the service could not connect.
+            result.by_hand(
+                present[0],
+                'rabbit_userid or rabbit_password contains "/", which the '
+                'current oslo.messaging rabbit driver passes unescaped to '
+                'kombu (the connection fails); change that credential on '
+                'the broker to one without "/", then run the migration '
+                'again',
+            )
+            return result
+
         url = build_url(values)
         result.secrets.add(url)
         near = next((e for e in present if e.group == 'DEFAULT'), None)

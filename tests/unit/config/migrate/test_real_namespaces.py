@@ -40,7 +40,7 @@ sql_connection = mysql://nova:dbpass@db/nova
 [oslo_messaging_rabbit]
 rabbit_hosts = 10.0.0.1:5672,10.0.0.2
 rabbit_userid = nova
-rabbit_password = rabbit-pass/with:chars
+rabbit_password = rabbit-pass@with:chars
 kombu_reconnect_timeout = 5
 ssl_enforce_fips_mode = false
 
@@ -115,8 +115,8 @@ def test_old_nova_conf(tmp_path, catalog):
     assert [
         (h.hostname, h.port, h.username, h.password) for h in url.hosts
     ] == [
-        ('10.0.0.1', 5672, 'nova', 'rabbit-pass/with:chars'),
-        ('10.0.0.2', 5672, 'nova', 'rabbit-pass/with:chars'),
+        ('10.0.0.1', 5672, 'nova', 'rabbit-pass@with:chars'),
+        ('10.0.0.2', 5672, 'nova', 'rabbit-pass@with:chars'),
     ]
 
     by_kind = {}
