@@ -17,6 +17,7 @@ BENCHMARKS = (
     ('config_check', 'config_check.py'),
     ('policy', 'policy.py'),
     ('sources', 'sources.py'),
+    ('config_reload', 'config_reload.py'),
 )
 
 
