@@ -21,31 +21,39 @@ from __future__ import annotations
 
 from typing import Any
 
-import etcd3gw
 import requests
-from etcd3gw import exceptions as etcd_exc
 from oslo_config import cfg
 
 from oslo_extras.config.sources import base
 
-_TRANSIENT = (
-    etcd_exc.ConnectionFailedError,
-    etcd_exc.ConnectionTimeoutError,
-    etcd_exc.InternalServerError,
-    requests.ConnectionError,
-    requests.Timeout,
-)
+
+def _exc() -> Any:
+    """``etcd3gw.exceptions``, imported on first use (etcd3gw pulls in
+    futurist and eventlet: seconds of import time for every service that
+    configures any source, since oslo.config imports all drivers)."""
+    from etcd3gw import exceptions
+
+    return exceptions
 
 
 def _transient(exc: BaseException) -> bool:
-    return isinstance(exc, _TRANSIENT)
+    return isinstance(
+        exc,
+        (
+            _exc().ConnectionFailedError,
+            _exc().ConnectionTimeoutError,
+            _exc().InternalServerError,
+            requests.ConnectionError,
+            requests.Timeout,
+        ),
+    )
 
 
 def _describe(exc: BaseException) -> str:
-    if isinstance(exc, (etcd_exc.ConnectionTimeoutError, requests.Timeout)):
+    if isinstance(exc, (_exc().ConnectionTimeoutError, requests.Timeout)):
         return 'timed out'
     if isinstance(
-        exc, (etcd_exc.ConnectionFailedError, requests.ConnectionError)
+        exc, (_exc().ConnectionFailedError, requests.ConnectionError)
     ):
         return 'connection failed'
     return type(exc).__name__
@@ -62,9 +70,7 @@ class EtcdSource(base.RefreshableSource):
     :param prefix: keys of ``[group] option`` are ``<prefix>/<group>/<option>``
     """
 
-    def __init__(
-        self, client: etcd3gw.Etcd3Client, prefix: str, **common: Any
-    ) -> None:
+    def __init__(self, client: Any, prefix: str, **common: Any) -> None:
         common.setdefault('driver', 'etcd')
         super().__init__(**common)
         self.client = client
@@ -73,7 +79,7 @@ class EtcdSource(base.RefreshableSource):
     def fetch(self) -> base.FetchResult:
         try:
             return self._fetch()
-        except (etcd_exc.Etcd3Exception, requests.RequestException) as exc:
+        except (_exc().Etcd3Exception, requests.RequestException) as exc:
             raise base.BackendUnavailable(
                 f'{self.client.base_url}: {_describe(exc)}'
             ) from None
@@ -150,6 +156,8 @@ class EtcdDriver(base.SourceDriver):
         ]
 
     def make_source(self, group: Any, **common: Any) -> EtcdSource:
+        import etcd3gw
+
         client = etcd3gw.Etcd3Client(
             host=group.host,
             port=group.port,

@@ -24,73 +24,23 @@ import logging
 import threading
 from typing import Any
 
-from castellan import key_manager as castellan_km
-from castellan.common import exception as km_exc
-from castellan.common import utils as km_utils
-from castellan.common.credentials import keystone_password
-from castellan.common.credentials import keystone_token
-from keystoneauth1 import identity
 from oslo_config import cfg
-from oslo_context import context as oslo_context
 
 from oslo_extras.config.sources import base
 
 LOG = logging.getLogger(__name__)
 
 
-class _SharedAuthContext(oslo_context.RequestContext):
-    """A context whose keystoneauth plugin (and token) is reused.
+def _km_exc() -> Any:
+    """``castellan.common.exception``, imported on first use.
 
-    castellan's Barbican backend builds a new session per call from
-    ``get_auth_plugin()``; handing it the same plugin keeps the token it
-    fetched the first time.
+    oslo.config imports every ``oslo.config.driver`` plugin as soon as one
+    source is configured; castellan (and keystoneauth) are imported only
+    when a key_manager source is actually used.
     """
+    from castellan.common import exception
 
-    def __init__(self, plugin: Any) -> None:
-        super().__init__()
-        self._plugin = plugin
-
-    def get_auth_plugin(self) -> Any:
-        return self._plugin
-
-
-def shared_context(credential: Any) -> Any:
-    """Turn a castellan Keystone credential into a token-reusing context."""
-    common = {
-        'auth_url': getattr(credential, 'auth_url', None),
-        'trust_id': getattr(credential, 'trust_id', None),
-    }
-    if isinstance(credential, keystone_password.KeystonePassword):
-        plugin = identity.Password(
-            username=credential.username,
-            password=credential.password,
-            user_id=credential.user_id,
-            user_domain_id=credential.user_domain_id,
-            user_domain_name=credential.user_domain_name,
-            domain_id=credential.domain_id,
-            domain_name=credential.domain_name,
-            project_id=credential.project_id,
-            project_name=credential.project_name,
-            project_domain_id=credential.project_domain_id,
-            project_domain_name=credential.project_domain_name,
-            reauthenticate=credential.reauthenticate,
-            **common,
-        )
-    elif isinstance(credential, keystone_token.KeystoneToken):
-        plugin = identity.Token(
-            token=credential.token,
-            domain_id=credential.domain_id,
-            domain_name=credential.domain_name,
-            project_id=credential.project_id,
-            project_name=credential.project_name,
-            project_domain_id=credential.project_domain_id,
-            project_domain_name=credential.project_domain_name,
-            reauthenticate=credential.reauthenticate,
-            **common,
-        )
-    else:
-        return credential
-    return _SharedAuthContext(plugin)
+    return exception
 
 
 class _HideResponseBodies(logging.Filter):
@@ -127,7 +77,7 @@ logging.getLogger('keystoneauth.session').addFilter(_HIDE_BODIES)
 def _transient(exc: BaseException) -> bool:
     # castellan wraps connection errors and 5xx in KeyManagerError; a
     # missing object or a refusal will not get better by retrying.
-    return isinstance(exc, km_exc.KeyManagerError)
+    return isinstance(exc, _km_exc().KeyManagerError)
 
 
 class KeyManagerSource(base.RefreshableSource):
@@ -185,7 +135,7 @@ class KeyManagerSource(base.RefreshableSource):
         for secret_id, outcome in outcomes.items():
             for key in by_id[secret_id]:
                 result.locations[key] = f'{self.backend}/{secret_id}'
-                if isinstance(outcome, km_exc.ManagedObjectNotFoundError):
+                if isinstance(outcome, _km_exc().ManagedObjectNotFoundError):
                     result.errors[key] = f'secret {secret_id} not found'
                 elif isinstance(outcome, UnicodeDecodeError):
                     result.errors[key] = f'secret {secret_id} is not UTF-8'
@@ -200,9 +150,9 @@ class KeyManagerSource(base.RefreshableSource):
 
 
 def _describe(exc: BaseException) -> str:
-    if isinstance(exc, km_exc.Forbidden):
+    if isinstance(exc, _km_exc().Forbidden):
         return 'forbidden'
-    if isinstance(exc, km_exc.CastellanException):
+    if isinstance(exc, _km_exc().CastellanException):
         return f'{type(exc).__name__}: {exc}'
     return type(exc).__name__
 
@@ -241,12 +191,17 @@ class KeyManagerDriver(base.SourceDriver):
         return opts
 
     def make_source(self, group: Any, **common: Any) -> KeyManagerSource:
+        from castellan import key_manager as castellan_km
+        from castellan.common import utils as km_utils
+
+        from oslo_extras.config.sources._castellan_auth import shared_context
+
         km_conf = cfg.ConfigOpts()
         km_conf(args=[], default_config_files=[group.config_file])
         manager = castellan_km.API(km_conf)
         try:
             credential = km_utils.credential_factory(km_conf)
-        except km_exc.AuthTypeInvalidError:
+        except _km_exc().AuthTypeInvalidError:
             raise ValueError(
                 f'{group.config_file}: [key_manager] auth_type must be one '
                 'of token, password, keystone_token, keystone_password'

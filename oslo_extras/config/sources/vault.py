@@ -31,8 +31,6 @@ import logging
 import time
 from typing import Any
 
-import hvac
-import hvac.exceptions
 import requests
 from oslo_config import cfg
 
@@ -41,26 +39,39 @@ from oslo_extras.config.sources import base
 
 LOG = logging.getLogger(__name__)
 
-_TRANSIENT = (
-    requests.ConnectionError,
-    requests.Timeout,
-    hvac.exceptions.InternalServerError,
-    hvac.exceptions.VaultDown,
-    hvac.exceptions.BadGateway,
-)
+
+def _exc() -> Any:
+    """``hvac.exceptions``, imported on first use.
+
+    oslo.config imports every ``oslo.config.driver`` plugin as soon as one
+    source is configured; importing hvac only when a vault source is used
+    keeps the other drivers' startup light.
+    """
+    import hvac.exceptions
+
+    return hvac.exceptions
 
 
 def _transient(exc: BaseException) -> bool:
-    return isinstance(exc, _TRANSIENT)
+    return isinstance(
+        exc,
+        (
+            requests.ConnectionError,
+            requests.Timeout,
+            _exc().InternalServerError,
+            _exc().VaultDown,
+            _exc().BadGateway,
+        ),
+    )
 
 
 def _describe(exc: BaseException) -> str:
     """A short reason for an hvac or requests failure, with no payload."""
-    if isinstance(exc, hvac.exceptions.Forbidden):
+    if isinstance(exc, _exc().Forbidden):
         return 'permission denied (token expired, revoked or lacking policy)'
-    if isinstance(exc, hvac.exceptions.Unauthorized):
+    if isinstance(exc, _exc().Unauthorized):
         return 'unauthorized'
-    if isinstance(exc, hvac.exceptions.InvalidPath):
+    if isinstance(exc, _exc().InvalidPath):
         return 'not found'
     if isinstance(exc, requests.Timeout):
         return 'timed out'
@@ -68,7 +79,7 @@ def _describe(exc: BaseException) -> str:
         return 'TLS verification failed'
     if isinstance(exc, requests.ConnectionError):
         return 'connection failed'
-    if isinstance(exc, hvac.exceptions.VaultError):
+    if isinstance(exc, _exc().VaultError):
         errors = '; '.join(str(e) for e in (exc.errors or [])[:2])
         return f'{type(exc).__name__}: {errors}'.rstrip(': ')
     return type(exc).__name__
@@ -130,6 +141,8 @@ class VaultSource(base.RefreshableSource):
         self.secret_id_file = secret_id_file
         self.approle_mount_point = approle_mount_point
         self.renew_fraction = renew_fraction
+        import hvac
+
         self.client = hvac.Client(
             url=url,
             namespace=namespace or None,
@@ -246,7 +259,7 @@ class VaultSource(base.RefreshableSource):
                 _transient,
                 'list',
             )
-        except hvac.exceptions.InvalidPath:
+        except _exc().InvalidPath:
             return []
         keys = (response or {}).get('data', {}).get('keys', [])
         return [k for k in keys if not k.endswith('/')]
@@ -275,10 +288,10 @@ class VaultSource(base.RefreshableSource):
     def fetch(self) -> base.FetchResult:
         try:
             return self._fetch_once()
-        except hvac.exceptions.Forbidden:
+        except _exc().Forbidden:
             if self.auth_method != 'approle':
                 raise base.BackendUnavailable(
-                    f'{self.url}: {_describe(hvac.exceptions.Forbidden())}'
+                    f'{self.url}: {_describe(_exc().Forbidden())}'
                 ) from None
             # The AppRole token expired early or was revoked: log in again.
             self.client.token = None
@@ -290,7 +303,7 @@ class VaultSource(base.RefreshableSource):
                 ) from None
         except base.BackendUnavailable:
             raise
-        except (requests.RequestException, hvac.exceptions.VaultError) as exc:
+        except (requests.RequestException, _exc().VaultError) as exc:
             raise base.BackendUnavailable(
                 f'{self.url}: {_describe(exc)}'
             ) from None
@@ -320,7 +333,7 @@ class VaultSource(base.RefreshableSource):
         for path in sorted(set(convention) | set(wanted)):
             try:
                 data, ttl = self._read(path)
-            except hvac.exceptions.InvalidPath:
+            except _exc().InvalidPath:
                 for key, _field in wanted.get(path, ()):
                     result.locations[key] = f'{self.mount_point}/{path}'
                     result.errors[key] = (
