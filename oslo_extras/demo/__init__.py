@@ -7,6 +7,7 @@ step is a module of this package with ``TITLE`` and ``run(workdir)``.
 
 STEPS = (
     'config_check',
+    'config_migrate',
     'policy',
     'sources',
     'reload',
