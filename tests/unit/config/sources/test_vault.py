@@ -1,0 +1,189 @@
+"""The vault driver's batching and auth logic with a fake hvac client."""
+
+import hvac.exceptions
+import pytest
+import requests
+
+from oslo_extras.config.sources import base
+from oslo_extras.config.sources import vault
+from oslo_extras.config.sources._retry import RetryPolicy
+
+TOKEN = 'hvs.fake-token-value'
+
+
+class FakeKV:
+    def __init__(self, store, calls):
+        self.store = store
+        self.calls = calls
+
+    def list_secrets(self, path, mount_point):
+        self.calls.append(('list', path))
+        keys = sorted(
+            {
+                k[len(path) + 1 :].split('/')[0]
+                for k in self.store
+                if k.startswith(path + '/')
+            }
+        )
+        if not keys:
+            raise hvac.exceptions.InvalidPath()
+        return {'data': {'keys': keys}}
+
+    def read_secret_version(self, path, mount_point, **kwargs):
+        self.calls.append(('read', path))
+        if path not in self.store:
+            raise hvac.exceptions.InvalidPath()
+        return {'data': {'data': dict(self.store[path])}, 'lease_duration': 0}
+
+
+class FakeClient:
+    def __init__(self, store):
+        self.calls = []
+        self.token = None
+        kv = FakeKV(store, self.calls)
+        self.secrets = type('S', (), {})()
+        self.secrets.kv = type('K', (), {'v2': kv, 'v1': kv})()
+        self.auth = type('A', (), {})()
+        self.auth.token = self
+        self.lookups = 0
+        self.renewals = 0
+
+    def lookup_self(self):
+        self.lookups += 1
+        return {'data': {'ttl': 100, 'renewable': True}}
+
+    def renew_self(self):
+        self.renewals += 1
+        return {'auth': {'lease_duration': 100, 'renewable': True}}
+
+
+def _source(store, **kwargs):
+    source = vault.VaultSource(
+        url='http://vault.invalid:8200',
+        token=TOKEN,
+        name='v',
+        retry=RetryPolicy(retries=0),
+        **kwargs,
+    )
+    source.client = FakeClient(store)
+    return source
+
+
+STORE = {
+    'nova/database': {'password': 'pw', 'pool': '3'},
+    'nova/keystone': {'password': 'kspw'},
+    'shared/db': {'url': 'mysql://x'},
+}
+
+
+def test_convention_reads_one_secret_per_group():
+    source = _source(STORE, path_prefix='nova')
+    result = source.fetch()
+
+    assert result.values == {
+        ('database', 'password'): 'pw',
+        ('database', 'pool'): '3',
+        ('keystone', 'password'): 'kspw',
+    }
+    assert result.locations[('database', 'pool')] == (
+        'secret/nova/database#pool'
+    )
+    assert source.client.calls == [
+        ('list', 'nova'),
+        ('read', 'nova/database'),
+        ('read', 'nova/keystone'),
+    ]
+
+
+def test_groups_option_skips_the_list_and_mapping_reads_each_path_once():
+    source = _source(
+        STORE,
+        path_prefix='nova',
+        groups=['database'],
+        mapping={
+            ('database', 'connection'): 'shared/db#url',
+            ('api', 'db'): 'shared/db#url',
+            ('database', 'missing'): 'shared/db#nope',
+            ('x', 'y'): 'nowhere#f',
+        },
+    )
+    result = source.fetch()
+
+    assert result.values[('database', 'connection')] == 'mysql://x'
+    assert result.values[('api', 'db')] == 'mysql://x'
+    assert result.errors == {
+        ('database', 'missing'): "secret secret/shared/db has no field 'nope'",
+        ('x', 'y'): 'secret secret/nowhere not found',
+    }
+    assert source.client.calls == [
+        ('read', 'nova/database'),
+        ('read', 'nowhere'),
+        ('read', 'shared/db'),
+    ]
+
+
+def test_token_is_looked_up_once_and_renewed_when_due(monkeypatch):
+    clock = [0.0]
+    monkeypatch.setattr(vault.time, 'monotonic', lambda: clock[0])
+    source = _source(STORE, path_prefix='nova')
+    source.fetch()
+    source.fetch()
+    assert (source.client.lookups, source.client.renewals) == (1, 0)
+    clock[0] = 60  # 40 s of 100 left: less than half
+    source.fetch()
+    assert source.client.renewals == 1
+
+
+def test_token_file_is_reread(tmp_path):
+    path = tmp_path / 'token'
+    path.write_text('first\n')
+    source = _source(STORE, path_prefix='nova', token_file=str(path))
+    source.fetch()
+    assert source.client.token == 'first'
+    path.write_text('second\n')
+    source.fetch()
+    assert source.client.token == 'second'
+    assert source.client.lookups == 2
+
+
+def test_forbidden_with_token_auth_is_backend_unavailable():
+    source = _source(STORE, path_prefix='nova')
+
+    def denied(**kwargs):
+        raise hvac.exceptions.Forbidden('permission denied ' + TOKEN)
+
+    source.client.secrets.kv.v2.list_secrets = denied
+    with pytest.raises(base.BackendUnavailable) as err:
+        source.fetch()
+    assert 'permission denied' in str(err.value)
+    assert TOKEN not in str(err.value)
+
+
+def test_connection_errors_are_retried_then_reported(monkeypatch):
+    monkeypatch.setattr('time.sleep', lambda s: None)
+    source = _source(STORE, path_prefix='nova')
+    source.retry = RetryPolicy(retries=2, backoff=0)
+    calls = []
+
+    def down(**kwargs):
+        calls.append(1)
+        raise requests.ConnectionError('refused')
+
+    source.client.secrets.kv.v2.list_secrets = down
+    with pytest.raises(base.BackendUnavailable, match='connection failed'):
+        source.fetch()
+    assert len(calls) == 3
+
+
+def test_describe_never_echoes_payloads():
+    assert vault._describe(requests.Timeout()) == 'timed out'
+    assert vault._describe(hvac.exceptions.InvalidPath('x')) == 'not found'
+    assert vault._describe(ValueError('secret')) == 'ValueError'
+
+
+def test_hvac_never_picks_up_a_token_from_the_environment(monkeypatch):
+    monkeypatch.setenv('VAULT_TOKEN', 'from-env')
+    source = vault.VaultSource(
+        url='http://vault.invalid:8200', name='v', auth_method='approle'
+    )
+    assert source.client.token is None
