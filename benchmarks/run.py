@@ -15,6 +15,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # (name, script) in the order they run.
 BENCHMARKS = (
     ('config_check', 'config_check.py'),
+    ('config_migrate', 'config_migrate.py'),
     ('policy', 'policy.py'),
     ('sources', 'sources.py'),
     ('config_reload', 'config_reload.py'),
