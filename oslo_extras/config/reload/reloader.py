@@ -80,6 +80,10 @@ class Reloader:
         self._catalog: Any = None
         self._catalog_size = -1
         self._last_hook_diff: dict[tuple[str | None, str], Any] = {}
+        #: error findings of the running config (they refuse no reload)
+        self._baseline: set[tuple] | None = None
+        if _upstream.is_parsed(conf):
+            self._start()
 
     # -- readers ----------------------------------------------------------
 
@@ -153,8 +157,7 @@ class Reloader:
             self._start()
             report = ReloadReport(trigger=trigger)
             self._last_hook_diff = {}
-            if self.validate:
-                self._validate(report)
+            findings = self._validate(report) if self.validate else None
             cand = _candidate.build(self.conf, self._snapshot.values())
             report.errors += cand.errors
             if report.errors:
@@ -165,6 +168,10 @@ class Reloader:
             else:
                 report.generation = self._install(cand)
                 report.applied = True
+                if findings is not None:
+                    self._baseline = {
+                        _finding_key(f) for f in findings if f.is_error
+                    }
                 self._last_hook_diff = cand.hook_diff
                 report.callback_errors = self.subscriptions.dispatch(
                     report.applied_changes,
@@ -244,6 +251,13 @@ class Reloader:
                 'the ConfigOpts has not parsed its files yet: call conf() '
                 'before reloading'
             )
+        if self.validate:
+            try:
+                self._baseline = {
+                    _finding_key(f) for f in self._findings() if f.is_error
+                }
+            except Exception as exc:  # ImportError or a check that broke
+                LOG.debug('no validation baseline: %s', exc)
         values, errors = _candidate.current_values(self.conf)
         for error in errors:
             LOG.warning('current config has an invalid value: %s', error)
@@ -283,25 +297,44 @@ class Reloader:
             self._snapshot = snap
         return generation
 
-    def _validate(self, report: ReloadReport) -> None:
+    def _findings(self) -> list[Any]:
+        """Run the ``oslo-config-check`` checks on the files as they are.
+
+        :raises ImportError: the validator is not installed
+        """
+        from oslo_extras.config.validate import Validator
+
+        files, dirs = self.watched_paths()
+        findings = Validator(self._catalog_now()).validate(files, dirs)
+        return [f for f in findings if f.code not in self.ignore_codes]
+
+    def _validate(self, report: ReloadReport) -> list[Any] | None:
+        """Add validation errors and warnings to ``report``.
+
+        Only errors the running config did not already have refuse the
+        reload: a section the service never registered (a library it does
+        not load) must not block every later reload, while a typo the edit
+        introduced does. Old errors are reported as warnings.
+        """
         try:
-            from oslo_extras.config.validate import Validator
+            findings = self._findings()
         except ImportError:
             LOG.debug('oslo_extras.config.validate missing: types only')
-            return
-        files, dirs = self.watched_paths()
-        try:
-            findings = Validator(self._catalog_now()).validate(files, dirs)
+            return None
         except Exception as exc:
             report.errors.append(f'validation failed to run: {exc}')
-            return
+            return None
+        known = self._baseline or set()
         for finding in findings:
-            if finding.code in self.ignore_codes:
-                continue
-            if finding.is_error:
+            if finding.is_error and _finding_key(finding) not in known:
                 report.errors.append(finding.as_text())
+            elif finding.is_error:
+                report.warnings.append(
+                    finding.as_text() + ' (already in the running config)'
+                )
             else:
                 report.warnings.append(finding.as_text())
+        return findings
 
     def _catalog_now(self) -> Any:
         from oslo_extras.config.catalog import OptionCatalog
@@ -318,3 +351,8 @@ class Reloader:
             return
         level = logging.INFO if report.ok else logging.WARNING
         LOG.log(level, '%s', report.as_text())
+
+
+def _finding_key(finding: Any) -> tuple:
+    # Line numbers move when a file is edited; the rest identifies it.
+    return (finding.code, finding.file, finding.group, finding.option)

@@ -247,3 +247,29 @@ def test_report_listener_sees_every_reload(conf, conf_file, reloader):
         ('poll', False),
         ('watch', True),
     ]
+
+
+def test_errors_already_in_the_running_config_do_not_block(conf_file):
+    # A section of a library the service never loads: oslo-config-check
+    # calls it an error, but it was there at startup.
+    write(conf_file, BASE + '\n[vmware]\nhost_ip = 10.0.0.1\n')
+    conf = make_conf([conf_file])
+    reloader = Reloader(conf)
+    write(
+        conf_file,
+        BASE.replace('debug = false', 'debug = true')
+        + '\n[vmware]\nhost_ip = 10.0.0.1\n',
+    )
+
+    report = reloader.reload()
+
+    assert report.applied and conf.debug is True
+    assert any('vmware' in w and 'already' in w for w in report.warnings)
+
+    write(
+        conf_file,
+        BASE + '\n[vmware]\nhost_ip = 10.0.0.1\n[DEFAULT]\ndebgu = 1\n',
+    )
+    report = reloader.reload()
+    assert not report.applied and conf.debug is True
+    assert any('debgu' in e for e in report.errors)
