@@ -123,15 +123,27 @@ class KeyManagerSource(base.RefreshableSource):
         if not by_id:
             return result
         workers = max(1, min(self.max_workers, len(by_id)))
-        with (
-            _HIDE_BODIES,
-            concurrent.futures.ThreadPoolExecutor(workers) as pool,
-        ):
-            futures = {pool.submit(self._get, sid): sid for sid in by_id}
-            outcomes = {
-                futures[f]: f.exception() or f.result()
-                for f in concurrent.futures.as_completed(futures)
-            }
+        # castellan's Barbican backend has no timeout of its own: bound the
+        # whole batch (every call may use all its retries) and stop waiting
+        # for a hung call rather than hang the service's startup.
+        rounds = -(-len(by_id) // workers)
+        deadline = rounds * (self.retry.retries + 1) * self.retry.timeout
+        pool = concurrent.futures.ThreadPoolExecutor(workers)
+        try:
+            with _HIDE_BODIES:
+                futures = {pool.submit(self._get, sid): sid for sid in by_id}
+                outcomes = {
+                    futures[f]: f.exception() or f.result()
+                    for f in concurrent.futures.as_completed(
+                        futures, timeout=deadline
+                    )
+                }
+        except concurrent.futures.TimeoutError:
+            raise base.BackendUnavailable(
+                f'{self.backend}: timed out after {deadline:.0f}s'
+            ) from None
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
         for secret_id, outcome in outcomes.items():
             for key in by_id[secret_id]:
                 result.locations[key] = f'{self.backend}/{secret_id}'

@@ -116,3 +116,25 @@ def test_response_bodies_hidden_only_while_reading():
     with hide:
         assert not hide.filter(record)
     assert hide.filter(record)
+
+
+def test_a_hung_backend_times_out():
+    release = threading.Event()
+
+    class Hung(FakeManager):
+        def get(self, context, secret_id):
+            release.wait(5)
+            return Secret('late')
+
+    source = key_manager.KeyManagerSource(
+        Hung({}), None, name='km', mapping={('g', 'o'): 'id'}
+    )
+    source.retry.timeout = 0.2
+    source.retry.retries = 0
+    started = time.monotonic()
+    try:
+        with pytest.raises(base.BackendUnavailable, match='timed out'):
+            source.fetch()
+        assert time.monotonic() - started < 2
+    finally:
+        release.set()
