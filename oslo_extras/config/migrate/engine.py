@@ -106,21 +106,27 @@ class Migrator:
             return None
 
         bound = self.catalog.bind(lookup)
+        renames = Renames(bound)
         plan = MigrationPlan()
         plan.secret_keys = _secret_keys(bound)
+        results: list[IniFile] = []  # the migrated files, parsed
         for ini in inis:
             changes: list[Change] = []
             for migration in self.migrations:
                 changes.extend(
                     self._run_plugin(migration, ini, bound, lookup, plan)
                 )
-            changes.extend(_FilePass(self, ini, bound).run())
+            changes.extend(_FilePass(self, ini, renames).run())
             for entry in ini.entries:
                 if normalize_name(entry.key) in plan.secret_keys:
                     plan.secrets.add(entry.value)
             migrated = ini.render()
             try:
-                IniFile(ini.path, migrated)
+                result = (
+                    ini
+                    if migrated == ini.text
+                    else IniFile(ini.path, migrated)
+                )
             except IniSyntaxError as exc:  # a bug here, never the user's
                 raise MigrationError(
                     f'{ini.path}: migrated text does not parse ({exc.reason}'
@@ -128,7 +134,8 @@ class Migrator:
                 ) from exc
             changes.sort(key=lambda c: (c.line or 0, c.kind))
             plan.files.append(FilePlan(ini.path, ini.text, migrated, changes))
-        plan.changes.extend(_duplicates(plan, bound))
+            results.append(result)
+        plan.changes.extend(_duplicates(results, bound))
         plan.secrets.discard('')
         return plan
 
@@ -177,9 +184,10 @@ class Migrator:
 class _FilePass:
     """The generic (catalog-driven) migration of one file."""
 
-    def __init__(self, migrator: Migrator, ini: IniFile, bound: OptionCatalog):
+    def __init__(self, migrator: Migrator, ini: IniFile, renames: Renames):
         self.ini = ini
-        self.bound = bound
+        self.bound = renames.catalog
+        self.renames = renames
         self.remove_obsolete = migrator.remove_obsolete
         self.changes: list[Change] = []
 
@@ -208,7 +216,7 @@ class _FilePass:
                 self._hyphenated(entry)
                 continue
             live = self.bound.option(group, key)
-            replacement = replacement_for(self.bound, group, key)
+            replacement = self.renames.find(group, key)
             if live is not None:
                 if replacement is not None and replacement is not live:
                     shared.append((entry, replacement))
@@ -274,8 +282,8 @@ class _FilePass:
 
     def _hyphenated(self, entry: Entry) -> None:
         dest = normalize_name(entry.key)
-        known = self.bound.option(entry.group, dest) or replacement_for(
-            self.bound, entry.group, dest
+        known = self.bound.option(entry.group, dest) or self.renames.find(
+            entry.group, dest
         )
         if known is None:
             self.change(
@@ -408,26 +416,37 @@ class _FilePass:
             self._move(entry, info, before=None if in_place else anchor)
 
 
-def replacement_for(
-    catalog: OptionCatalog, group: str, name: str
-) -> OptionInfo | None:
-    """Return the option an old ``[group] name`` now feeds.
+class Renames:
+    """Finds the option an old ``[group] name`` now feeds.
 
-    Falls back to the options of a pattern group (per-backend sections such
-    as ``[lvm-1]``), whose same-group renames the catalog's index, built
-    over the static groups, does not hold.
+    Adds to :meth:`OptionCatalog.replacement_for` the same-group renames of
+    pattern groups (per-backend sections such as ``[lvm-1]``), which the
+    catalog's index, built over the static groups, does not hold.
+
+    :param catalog: the (bound) catalog
     """
-    found = catalog.replacement_for(group, name)
-    if found is not None:
-        return found
-    info = catalog.group(group)
-    if info is None:
-        return None
-    key = (normalize_group(group), normalize_name(name))
-    for option in info.options.values():
-        if key in option.deprecated_names():
-            return option
-    return None
+
+    def __init__(self, catalog: OptionCatalog):
+        self.catalog = catalog
+        self._static = set(catalog.group_names())
+        self._patterned: dict[str, dict[str, OptionInfo]] = {}
+
+    def find(self, group: str, name: str) -> OptionInfo | None:
+        found = self.catalog.replacement_for(group, name)
+        if found is not None:
+            return found
+        group = normalize_group(group)
+        if group in self._static:
+            return None
+        index = self._patterned.get(group)
+        if index is None:
+            index = self._patterned[group] = {}
+            info = self.catalog.group(group)
+            for option in info.options.values() if info else ():
+                for old_group, old_name in option.deprecated_names():
+                    if old_group == group:
+                        index.setdefault(old_name, option)
+        return index.get(normalize_name(name))
 
 
 def apply(plan: MigrationPlan, backup_suffix: str | None = None) -> list[str]:
@@ -511,15 +530,16 @@ def _secret_keys(catalog: OptionCatalog) -> set[str]:
     return keys
 
 
-def _duplicates(plan: MigrationPlan, catalog: OptionCatalog) -> list[Change]:
+def _duplicates(
+    results: list[IniFile], catalog: OptionCatalog
+) -> list[Change]:
     """Report options set in several files (after migration)."""
     seen: dict[tuple[str, str], list[tuple[str, int]]] = {}
-    for file_plan in plan.files:
-        ini = IniFile(file_plan.path, file_plan.migrated)
+    for ini in results:
         for (group, key), entries in _by_name(ini).items():
             if catalog.option(group, key) is not None:
                 seen.setdefault((group, key), []).append(
-                    (file_plan.path, entries[-1].lineno)
+                    (ini.path, entries[-1].lineno)
                 )
     changes = []
     for (group, key), where in seen.items():

@@ -53,11 +53,11 @@ class Entry:
     value: str
     start: int
     end: int
+    #: the normalised group name (what oslo.config looks up)
+    group: str = ''
 
-    @property
-    def group(self) -> str:
-        """The normalised group name (what oslo.config looks up)."""
-        return normalize_group(self.section)
+    def __post_init__(self) -> None:
+        self.group = self.group or normalize_group(self.section)
 
     @property
     def lineno(self) -> int:
@@ -71,10 +71,10 @@ class Section:
     name: str
     header: int
     end: int
+    group: str = ''
 
-    @property
-    def group(self) -> str:
-        return normalize_group(self.name)
+    def __post_init__(self) -> None:
+        self.group = self.group or normalize_group(self.name)
 
 
 @dataclasses.dataclass(eq=False)
@@ -167,7 +167,9 @@ class IniFile:
                     raise self._error(
                         index, 'Section must be started before assignment'
                     )
-                current = Entry(section.name, key, '', index, index + 1)
+                current = Entry(
+                    section.name, key, '', index, index + 1, section.group
+                )
                 values = [value]
         flush()
 
