@@ -10,6 +10,7 @@ import pytest
 from oslo_config import cfg
 
 from oslo_extras.config import sources
+from tests.functional.servers.etcd import Etcd
 from tests.functional.servers.etcd import etcd  # noqa: F401
 from tests.functional.test_sources_vault import count_requests
 
@@ -77,18 +78,22 @@ def test_mapping_outside_prefix(tmp_path, etcd, prefix):
     assert conf.database.password == 'shared'
 
 
-def test_rotation_and_failed_refresh(tmp_path, etcd, prefix, caplog):
+def test_rotation_and_failed_refresh(tmp_path, caplog):
+    own = Etcd().start()  # a server of its own, to stop mid-test
+    try:
+        own.client().put('/svc/database/password', SECRET)
+        conf = _conf(tmp_path, own, 'prefix = /svc\n')
+        assert conf.database.password == SECRET
+        own.client().put('/svc/database/password', 'rotated')
+        (source,) = sources.find_sources(conf)
+
+        assert source.refresh().changed == [('database', 'password')]
+        assert conf.database.password == 'rotated'
+    finally:
+        own.stop()
     caplog.set_level(logging.DEBUG)
-    conf = _conf(tmp_path, etcd, f'prefix = {prefix}\n')
-    assert conf.database.password == SECRET
-    etcd.client().put(f'{prefix}/database/password', 'rotated')
-    (source,) = sources.find_sources(conf)
 
-    assert source.refresh().changed == [('database', 'password')]
-    assert conf.database.password == 'rotated'
-
-    # The backend goes away: refresh keeps the last good value.
-    source.client.port = 9
+    # The backend is gone: refresh keeps the last good value.
     report = source.refresh()
     assert not report.ok
     assert 'connection failed' in report.failed[0][2]

@@ -13,6 +13,7 @@ import requests
 from oslo_config import cfg
 
 from oslo_extras.config import sources
+from tests.functional.servers.openbao import OpenBao
 from tests.functional.servers.openbao import openbao  # noqa: F401
 
 SECRET = 'Vault-S3cret-' + uuid.uuid4().hex[:8]
@@ -294,3 +295,30 @@ def test_type_error_names_option_not_value(
         _ = conf.database.max_pool_size
     assert '[database] max_pool_size' in str(err.value)
     assert SECRET not in str(err.value)
+
+
+def test_server_down_during_refresh_keeps_last_good(tmp_path, caplog):
+    own = OpenBao().start()  # a server of its own, to stop mid-test
+    try:
+        own.client().secrets.kv.v2.create_or_update_secret(
+            'svc/database', {'password': SECRET}, mount_point='secret'
+        )
+        conf = _conf(
+            tmp_path, own, f'token = {own.token}\npath_prefix = svc\n'
+        )
+        sources.load(conf)
+        assert conf.database.password == SECRET
+    finally:
+        own.stop()
+    caplog.set_level(logging.DEBUG)
+
+    report = sources.refresh_all(conf)
+
+    assert not report.ok
+    assert report.failed == [
+        ('database', 'password', f'{own.url}: connection failed')
+    ]
+    assert report.changed == []
+    assert conf.database.password == SECRET
+    assert SECRET not in caplog.text
+    assert own.token not in caplog.text
