@@ -231,6 +231,8 @@ class RefreshableSource(sources.ConfigurationSource, metaclass=abc.ABCMeta):
         #: Why the whole backend could not be read at load, or None.
         self.error: str | None = None
         self._expires: float | None = None
+        #: Values whose TTL passed and could not be re-read (``fail`` mode).
+        self._stale: dict[Key, str] = {}
 
     # -- what a driver implements -------------------------------------
 
@@ -256,6 +258,18 @@ class RefreshableSource(sources.ConfigurationSource, metaclass=abc.ABCMeta):
         """Return ``<driver>:<path>`` of a value, for reports and logs."""
         path = self._locations.get((group, option))
         return f'{self.driver}:{path}' if path is not None else None
+
+    def refresh_due_in(self) -> float | None:
+        """Seconds until the cached values pass their TTL, or None.
+
+        oslo.config caches what a source returns, so a TTL only takes
+        effect when something calls :meth:`refresh` (or clears that cache);
+        the reload capability schedules its refreshes with this. It honours
+        the backend's lease (a Vault ``lease_duration``).
+        """
+        if self._expires is None:
+            return None
+        return max(0.0, self._expires - time.monotonic())
 
     def load(self) -> None:
         """Read the backend for the first time and apply ``on_error``."""
@@ -342,6 +356,7 @@ class RefreshableSource(sources.ConfigurationSource, metaclass=abc.ABCMeta):
                     report.changed.append(key)
             self._apply(result)
             self.error = None
+            self._stale = {}
         if report.changed:
             self._clear_conf_cache()
             LOG.info(
@@ -366,6 +381,13 @@ class RefreshableSource(sources.ConfigurationSource, metaclass=abc.ABCMeta):
         group = group_name or 'DEFAULT'
         self._expire_if_stale()
         for key in self._candidate_keys(group, option_name, opt):
+            if key in self._stale:
+                raise SourceError(
+                    self.name,
+                    f'cached value expired and could not be re-read: '
+                    f'{self._stale[key]}',
+                    (group, option_name),
+                )
             if key in self._values:
                 value = self._values[key]
                 self._check_type(key, (group, option_name), opt, value)
@@ -466,7 +488,13 @@ class RefreshableSource(sources.ConfigurationSource, metaclass=abc.ABCMeta):
         self._expires = time.monotonic() + min(ttls) if ttls else None
 
     def _expire_if_stale(self) -> None:
-        """Re-read the backend when the cached values are past their TTL."""
+        """Re-read the backend when the cached values are past their TTL.
+
+        If the re-read fails, ``fail`` marks the values it could not renew
+        as stale (reading them raises) and tries again a second later;
+        ``cached`` and ``warn`` keep serving them and try again after
+        ``cache_ttl``.
+        """
         if self._expires is None or time.monotonic() < self._expires:
             return
         with self._lock:
@@ -476,14 +504,13 @@ class RefreshableSource(sources.ConfigurationSource, metaclass=abc.ABCMeta):
             if report.ok:
                 return
             if self.on_error == 'fail':
-                group, option, reason = report.failed[0]
-                raise SourceError(
-                    self.name,
-                    f'cached value expired: {reason}',
-                    (group, option),
-                )
-            # cached/warn: keep serving the last good values for a while.
-            self._expires = time.monotonic() + (self.cache_ttl or 60.0)
+                self._stale = {
+                    (g, o): reason for g, o, reason in report.failed
+                }
+                retry_in = 1.0
+            else:
+                retry_in = self.cache_ttl or 60.0
+            self._expires = time.monotonic() + retry_in
 
     def _clear_conf_cache(self) -> None:
         conf = self._conf_ref() if self._conf_ref else None

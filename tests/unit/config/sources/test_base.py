@@ -206,7 +206,19 @@ def test_ttl_expiry_rereads_and_fail_mode_raises_when_down(monkeypatch):
     clock[0] += 11
     with pytest.raises(sources.SourceError) as err:
         source.get('db', 'password', cfg.StrOpt('password'))
-    assert 'cached value expired' in str(err.value)
+    assert 'cached value expired and could not be re-read' in str(err.value)
+    assert SECRET not in str(err.value)
+    assert source.reads == 3
+    # Options the source does not serve are not affected, and the backend
+    # is not asked again on every read.
+    assert conf.db.port == 1
+    source.get('db', 'port', cfg.IntOpt('port'))
+    assert source.reads == 3
+    # Back up: the next attempt (a second later) clears the stale mark.
+    source.down = False
+    clock[0] += 1.5
+    value, _ = source.get('db', 'password', cfg.StrOpt('password'))
+    assert value == 'v2'
 
 
 def test_ttl_expiry_in_cached_mode_serves_last_good(monkeypatch):
@@ -235,7 +247,9 @@ def test_fetch_result_ttl_is_honoured(monkeypatch):
 
     source.fetch = with_lease
     source.load()
+    assert source.refresh_due_in() == 3
     clock[0] = 4
+    assert source.refresh_due_in() == 0
     source.get('db', 'port', cfg.IntOpt('port'))
     assert source.reads == 2
 
