@@ -274,7 +274,7 @@ class RefreshableSource(sources.ConfigurationSource, metaclass=abc.ABCMeta):
     def load(self) -> None:
         """Read the backend for the first time and apply ``on_error``."""
         try:
-            result = self._fetch_with_retry()
+            result = self.fetch()
         except BackendUnavailable as exc:
             self.error = self._scrub(str(exc))
             if self.on_error == 'warn':
@@ -328,9 +328,14 @@ class RefreshableSource(sources.ConfigurationSource, metaclass=abc.ABCMeta):
         report = RefreshReport()
         with self._lock:
             try:
-                result = self._fetch_with_retry()
-            except BackendUnavailable as exc:
-                reason = self._scrub(str(exc))
+                result = self.fetch()
+            except Exception as exc:
+                # Whatever went wrong, a refresh never loses a good value.
+                reason = self._scrub(
+                    str(exc)
+                    if isinstance(exc, BackendUnavailable)
+                    else f'{type(exc).__name__}: {exc}'
+                )
                 keys = sorted(set(self._values) | set(self.mapping))
                 # Nothing known yet: name the source itself.
                 report.failed = [(g, o, reason) for g, o in keys] or [
@@ -423,8 +428,11 @@ class RefreshableSource(sources.ConfigurationSource, metaclass=abc.ABCMeta):
         for dep in getattr(opt, 'deprecated_opts', None) or ():
             dep_group = dep.group or group
             dep_name = (dep.name or option).replace('-', '_')
+            # oslo.config lower-cases group names, except DEFAULT.
             if dep_group.upper() == 'DEFAULT':
                 dep_group = 'DEFAULT'
+            else:
+                dep_group = dep_group.lower()
             key = (dep_group, dep_name)
             if key not in keys:
                 keys.append(key)
@@ -462,10 +470,6 @@ class RefreshableSource(sources.ConfigurationSource, metaclass=abc.ABCMeta):
         for value in self._values.values():
             secrets.extend(self._secret_strings(value))
         return masking.scrub(text, secrets)
-
-    def _fetch_with_retry(self) -> FetchResult:
-        # Drivers retry each network call themselves (see call()).
-        return self.fetch()
 
     def call(
         self,
