@@ -146,10 +146,15 @@ class Reloader:
 
     # -- reload -----------------------------------------------------------
 
-    def reload(self, trigger: str = 'api') -> ReloadReport:
+    def reload(
+        self, trigger: str = 'api', refresh_sources: bool = True
+    ) -> ReloadReport:
         """Re-read files and sources; install the result whole or not at all.
 
         :param trigger: a label for the report and the log
+        :param refresh_sources: re-query the config sources
+            (``[DEFAULT] config_source``) first; a source that cannot be
+            read keeps its last good values and is reported as a warning
         :returns: the report; never raises for a bad config
         """
         started = time.monotonic()
@@ -157,17 +162,22 @@ class Reloader:
             self._start()
             report = ReloadReport(trigger=trigger)
             self._last_hook_diff = {}
-            findings = self._validate(report) if self.validate else None
-            cand = _candidate.build(self.conf, self._snapshot.values())
-            report.errors += cand.errors
-            if report.errors:
-                cand.refuse()
-            report.changes = cand.changes
-            if report.errors:
-                report.generation = self._snapshot.generation
-            else:
-                report.generation = self._install(cand)
-                report.applied = True
+            # Readers keep the installed values until _install, even if a
+            # source refresh clears oslo.config's caches.
+            with _upstream.cache_frozen(self.conf):
+                if refresh_sources:
+                    self._refresh_sources(report)
+                findings = self._validate(report) if self.validate else None
+                cand = _candidate.build(self.conf, self._snapshot.values())
+                report.errors += cand.errors
+                if report.errors:
+                    cand.refuse()
+                    report.generation = self._snapshot.generation
+                else:
+                    report.generation = self._install(cand)
+                    report.applied = True
+                report.changes = cand.changes
+            if report.applied:
                 if findings is not None:
                     self._baseline = {
                         _finding_key(f) for f in findings if f.is_error
@@ -182,15 +192,43 @@ class Reloader:
             report.duration = time.monotonic() - started
             self.last_report = report
             self._log(report)
-            for listener in list(self._listeners):
-                try:
-                    listener(report)
-                except Exception:
-                    LOG.exception(
-                        'config reload listener %s failed',
-                        callback_name(listener),
-                    )
+            self._notify(report)
             return report
+
+    def _notify(self, report: ReloadReport) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(report)
+            except Exception:
+                LOG.exception(
+                    'config reload listener %s failed',
+                    callback_name(listener),
+                )
+
+    def _refresh_sources(self, report: ReloadReport) -> bool:
+        """Refresh every config source of ours; return whether any changed."""
+        try:
+            from oslo_extras.config.sources import find_sources
+        except ImportError:
+            return False
+        changed = False
+        for source in find_sources(self.conf):
+            name = getattr(source, 'name', type(source).__name__)
+            try:
+                result = source.refresh()
+            except Exception as exc:
+                # Source errors are scrubbed of secret values by the source.
+                report.warnings.append(
+                    f'config source [{name}]: refresh failed: {exc}'
+                )
+                continue
+            changed = changed or bool(result.changed)
+            for group, option, reason in result.failed:
+                report.warnings.append(
+                    f'config source [{name}]: [{group}] {option}: {reason} '
+                    '(last good value kept)'
+                )
+        return changed
 
     def mutate_config_files(self) -> dict[tuple[str | None, str], Any]:
         """Drop-in for ``ConfigOpts.mutate_config_files`` (oslo.service).

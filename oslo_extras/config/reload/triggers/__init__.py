@@ -58,10 +58,10 @@ class Trigger(abc.ABC):
     def stop(self) -> None:
         """Stop watching and wait for background work to end."""
 
-    def fire(self) -> None:
+    def fire(self, **kwargs: Any) -> None:
         """Run one reload, logging instead of raising (we are a thread)."""
         try:
-            self.reloader.reload(trigger=self.name)
+            self.reloader.reload(trigger=self.name, **kwargs)
         except Exception:
             LOG.exception('config reload from %s failed', self.name)
 

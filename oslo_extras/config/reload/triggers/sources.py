@@ -67,7 +67,8 @@ class SourcesTrigger(ThreadTrigger):
                     continue
                 changed = changed or bool(report.changed)
             if changed:
-                self.fire()
+                # Just refreshed: the reload need not query them again.
+                self.fire(refresh_sources=False)
         return changed
 
     def _wait_time(self) -> float:

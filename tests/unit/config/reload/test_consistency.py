@@ -3,6 +3,7 @@
 import threading
 import time
 
+import pytest
 from oslo_config import cfg
 
 from oslo_extras.config.reload import Reloader
@@ -87,10 +88,6 @@ def test_reload_inside_consistent_block_is_refused(tmp_path):
     reloader = Reloader(conf, validate=False)
     write(path, '[DEFAULT]\nleft = 1\n[pair]\nright = 1\n')
     with reloader.consistent():
-        try:
+        with pytest.raises(RuntimeError, match=r'consistent\(\)'):
             reloader.reload()
-        except RuntimeError as exc:
-            assert 'consistent()' in str(exc)
-        else:
-            raise AssertionError('expected RuntimeError')
     assert reloader.reload().applied

@@ -1,5 +1,6 @@
 import logging
 
+import pytest
 from oslo_config import cfg
 
 from oslo_extras.config.masking import MASK
@@ -213,12 +214,8 @@ def test_mutate_dropin_never_raises_on_bad_file(conf, conf_file, reloader):
 def test_reload_before_parse_is_a_clear_error():
     conf = cfg.ConfigOpts()
     reloader = Reloader(conf)
-    try:
+    with pytest.raises(RuntimeError, match=r'conf\(\)'):
         reloader.reload()
-    except RuntimeError as exc:
-        assert 'conf()' in str(exc)
-    else:
-        raise AssertionError('expected RuntimeError')
 
 
 def test_config_dir_files_are_reloaded(tmp_path):

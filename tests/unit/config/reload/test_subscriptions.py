@@ -1,3 +1,5 @@
+import pytest
+
 from oslo_extras.config.reload import APPLIED
 from tests.unit.config.reload.conftest import BASE
 from tests.unit.config.reload.conftest import write
@@ -126,9 +128,5 @@ def test_oslo_mutate_hooks_still_work_and_fail_in_isolation(
 
 
 def test_callback_not_callable_is_refused(reloader):
-    try:
+    with pytest.raises(TypeError, match='not callable'):
         reloader.subscribe('DEFAULT', 'debug', 'nope')
-    except TypeError as exc:
-        assert 'not callable' in str(exc)
-    else:
-        raise AssertionError('expected TypeError')

@@ -236,9 +236,9 @@ def test_sources_refresh_is_invisible_until_installed(tmp_path):
     # Readers during the refresh keep the installed generation.
     original_fire = trigger.fire
 
-    def fire():
+    def fire(**kwargs):
         seen_inside.append(conf.db.password)
-        original_fire()
+        original_fire(**kwargs)
 
     trigger.fire = fire
     put_secret(secrets / 'db' / 'password', 'rotated-2')
@@ -261,3 +261,28 @@ def test_sources_trigger_runs_on_the_source_ttl(tmp_path):
         assert reloader.last_report.trigger == 'sources'
     finally:
         reloader.stop()
+
+
+def test_plain_reload_requeries_sources_too(tmp_path):
+    conf, secrets = _secrets_conf(tmp_path)
+    reloader = Reloader(conf)
+    put_secret(secrets / 'db' / 'password', 'rotated-3')
+
+    report = reloader.reload(trigger='sighup')
+
+    assert report.change('db', 'password') is not None
+    assert conf.db.password == 'rotated-3'
+
+
+def test_unreadable_secret_keeps_last_good_value_with_a_warning(tmp_path):
+    conf, secrets = _secrets_conf(tmp_path)
+    reloader = Reloader(conf)
+    put_secret(secrets / 'db' / 'password', 'rotated-4')
+    os.chmod(secrets / 'db' / 'password', 0o666)  # too open: refused
+
+    report = reloader.reload()
+
+    assert report.applied
+    assert conf.db.password == 'rotated-0'
+    assert any('[db] password' in w for w in report.warnings)
+    assert 'rotated' not in report.as_text()
