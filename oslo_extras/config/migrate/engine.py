@@ -147,7 +147,15 @@ class Migrator:
         lookup,
         plan: MigrationPlan,
     ) -> list[Change]:
-        result = migration.migrate(ini, bound, lookup)
+        try:
+            result = migration.migrate(ini, bound, lookup)
+        except Exception as exc:
+            # Only the type: the message of a plugin's error may quote a
+            # secret value from the file.
+            raise MigrationError(
+                f'{ini.path}: migration plugin {migration.name!r} failed '
+                f'({type(exc).__name__}); nothing written'
+            ) from exc
         plan.secrets.update(result.secrets)
         plan.secret_keys.update(result.secret_keys)
         changes = [

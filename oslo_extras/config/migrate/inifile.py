@@ -97,7 +97,15 @@ class IniFile:
     def __init__(self, path: str, text: str):
         self.path = path
         self.text = text
-        self.lines = text.splitlines(keepends=True)
+        # Split on '\n' only, as reading a file line by line does.
+        self.lines = text.split('\n')
+        self.lines = [line + '\n' for line in self.lines[:-1]] + (
+            [self.lines[-1]] if self.lines[-1] else []
+        )
+        #: the file's line ending, used for the lines migration adds
+        self.eol = (
+            '\r\n' if self.lines and self.lines[0].endswith('\r\n') else '\n'
+        )
         self.entries: list[Entry] = []
         self.sections: list[Section] = []
         self._index: dict[tuple[str, str], list[Entry]] | None = None
@@ -108,7 +116,8 @@ class IniFile:
     @classmethod
     def read(cls, path: str) -> IniFile:
         """Read and parse ``path`` (UTF-8)."""
-        with open(path, encoding='utf-8') as stream:
+        # newline='' keeps CRLF files CRLF when they are written back.
+        with open(path, encoding='utf-8', newline='') as stream:
             return cls(path, stream.read())
 
     # -- parsing (mirrors oslo_config.iniparser.BaseParser.parse) ---------
@@ -245,7 +254,7 @@ class IniFile:
         if '\n' in value:
             raise ValueError('a value set by migration must be one line')
         self._added.append(
-            (normalize_group(group), [f'{key} = {value}\n'], near)
+            (normalize_group(group), [f'{key} = {value}{self.eol}'], near)
         )
 
     @property
@@ -288,13 +297,13 @@ class IniFile:
         first = lines[0]
         if edit.value is not None:
             cut = _delimiter_end(first)
-            newline = '\n' if first.endswith('\n') else ''
+            newline = first[len(first.rstrip('\r\n')) :]
             lines = [first[:cut] + edit.value + newline]
             first = lines[0]
         if edit.key is not None and edit.key != entry.key:
             lines[0] = edit.key + first[len(entry.key) :]
         if not lines[-1].endswith('\n'):
-            lines[-1] += '\n'
+            lines[-1] += self.eol
         return lines
 
     def render(self) -> str:
@@ -315,7 +324,7 @@ class IniFile:
                 if edit.removed:
                     continue
                 comment = self.lines[self._comment_start(entry) : entry.start]
-                block = (['\n'] if lead else []) + comment
+                block = ([self.eol] if lead else []) + comment
                 block += self._entry_lines(entry, edit)
                 if edit.before is not None:
                     anchor = self._comment_start(edit.before)
@@ -368,7 +377,7 @@ class IniFile:
             gap = False
             if index in insert_after:
                 if out and not out[-1].endswith('\n'):
-                    out[-1] += '\n'
+                    out[-1] += self.eol
                 out.extend(insert_after[index])
         out.extend(before.get(len(self.lines), ()))
         if gap and self.lines and self.lines[-1].strip():
@@ -376,13 +385,13 @@ class IniFile:
                 out.pop()
         for group in new_sections:
             if out and not out[-1].endswith('\n'):
-                out[-1] += '\n'
+                out[-1] += self.eol
             if out and out[-1].strip():
-                out.append('\n')
+                out.append(self.eol)
             block = tails[group]
             if block and not block[0].strip():
                 block = block[1:]
-            out.append(f'[{group}]\n')
+            out.append(f'[{group}]{self.eol}')
             out.extend(block)
         return ''.join(out)
 

@@ -363,3 +363,19 @@ def test_json_report_masks_rabbit_password(tmp_path, capsys):
     data = json.loads(captured.out)
     assert data['changed'] is True
     assert {c['plugin'] for c in data['changes']} == {'rabbit-transport-url'}
+
+
+def test_a_failing_plugin_is_a_clean_error(tmp_path, messaging_catalog):
+    from oslo_extras.config.migrate.plugins import Migration
+
+    class Broken(Migration):
+        name = 'broken'
+
+        def migrate(self, ini, catalog, lookup):
+            raise ValueError('value s3cr3t is bad')
+
+    path = write(tmp_path, 'a.conf', '[DEFAULT]\nold = 1\n')
+    with pytest.raises(migrate.MigrationError) as err:
+        migrate.Migrator(messaging_catalog, [Broken()]).plan([path])
+    assert "plugin 'broken' failed (ValueError)" in str(err.value)
+    assert 's3cr3t' not in str(err.value)
