@@ -17,7 +17,11 @@ from collections.abc import Iterable
 from oslo_config import cfg
 
 # Modules with a ``list_opts()`` returning [(group, [opts])].
-_OPT_MODULES = ('oslo_extras.config.strict', 'oslo_extras.policy.options')
+_OPT_MODULES = (
+    'oslo_extras.config.strict',
+    'oslo_extras.policy.options',
+    'oslo_extras.config.reload.opts',
+)
 
 
 def list_opts() -> list[tuple[str | cfg.OptGroup | None, Iterable[cfg.Opt]]]:
