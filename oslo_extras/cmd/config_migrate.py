@@ -14,20 +14,16 @@ import argparse
 import json
 import os
 import sys
-import warnings
 from collections.abc import Sequence
 
+# Same catalog flags and errors as oslo-config-check.
+from oslo_extras.cmd.config_check import UsageError
+from oslo_extras.cmd.config_check import load_catalog
 from oslo_extras.config import migrate
-from oslo_extras.config.catalog import CatalogError
-from oslo_extras.config.catalog import OptionCatalog
 from oslo_extras.config.migrate.plugins import load_migrations
 
 PROG = 'oslo-config-migrate'
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
-
-
-class UsageError(Exception):
-    """Bad arguments or unreadable input: exit 2 with one line."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -150,33 +146,6 @@ def build_parser() -> argparse.ArgumentParser:
         'old_name, new_group, new_name, plugin, message}], diff}',
     )
     return parser
-
-
-def load_catalog(
-    namespaces: Sequence[str],
-    opt_data: Sequence[str],
-    group_patterns: Sequence[str] = (),
-) -> OptionCatalog:
-    """Build the option catalog; UsageError when it cannot."""
-    if not namespaces and not opt_data:
-        raise UsageError('give at least one --namespace or --opt-data')
-    try:
-        with warnings.catch_warnings():
-            # Libraries warn on import (eventlet...); not the user's concern.
-            warnings.simplefilter('ignore')
-            catalog = OptionCatalog.from_namespaces(namespaces)
-            for path in opt_data:
-                catalog.merge(OptionCatalog.from_opt_data(path))
-    except CatalogError as exc:
-        raise UsageError(str(exc))
-    for spec in group_patterns:
-        pattern, sep, template = spec.partition('=')
-        if not sep or not pattern or not template:
-            raise UsageError(f'--group-pattern wants PATTERN=GROUP: {spec!r}')
-        if template not in catalog:
-            raise UsageError(f'--group-pattern: unknown group {template!r}')
-        catalog.add_group_pattern(pattern, template)
-    return catalog
 
 
 def _write_output(plan: migrate.MigrationPlan, output: str) -> list[str]:
