@@ -480,3 +480,41 @@ def test_generated_configs_keep_their_meaning(tmp_path_factory, files):
         path.write_text(_render(sections, str(number + 1)))
         sources.append(('file', str(path)))
     check(tmp_path, sources)
+
+
+def test_dynamic_groups_named_by_an_option(tmp_path):
+    from oslo_config import cfg
+
+    catalog = fake_opts.catalog()
+    catalog.add_opts(None, [cfg.ListOpt('enabled_backends')])
+    catalog.add_opts(
+        cfg.OptGroup('volume_backend', dynamic_group_owner='enabled_backends'),
+        fake_opts.BACKEND_OPTS,
+    )
+    path = write(
+        tmp_path / 'a.conf',
+        """
+        [DEFAULT]
+        enabled_backends = fast, slow
+
+        [fast]
+        volumes_dir = /fast
+
+        [slow]
+        volume_dir = /slow
+        volumes_dir = /ignored
+    """,
+    )
+    list_opts = fake_opts.list_opts() + [
+        (None, [cfg.ListOpt('enabled_backends')])
+    ]
+    plan, before, _after, warnings = _oslo.migrate_and_compare(
+        catalog,
+        list_opts,
+        [('file', path)],
+        {'fast': 'backend', 'slow': 'backend'},
+        tmp_path=tmp_path,
+    )
+    assert _oslo.renamed_warnings(warnings) == []
+    assert before[('fast', 'volume_dir')] == '/fast'
+    assert sorted(c.kind for c in plan.all_changes()) == ['conflict', 'rename']
