@@ -114,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
         help='exit 1 if anything would change or needs doing by hand '
         '(for CI before an upgrade)',
     )
-    opts = parser.add_argument_group('options')
+    opts = parser.add_argument_group('behaviour')
     opts.add_argument(
         '--backup-suffix',
         metavar='SUFFIX',

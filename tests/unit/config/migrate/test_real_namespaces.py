@@ -175,3 +175,29 @@ def test_config_dir_of_an_old_release(tmp_path, catalog):
     assert [
         c.old_name for c in plan.all_changes() if c.kind == 'duplicate'
     ] == ['log_dir']
+
+
+def test_castellan_live_alias_is_kept(tmp_path):
+    """``[key_manager] auth_url`` is live and also feeds ``auth_endpoint``."""
+    path = tmp_path / 'svc.conf'
+    path.write_text(
+        textwrap.dedent("""\
+        [key_manager]
+        api_class = barbican
+        auth_url = http://keystone:5000/v3
+    """)
+    )
+    names = ['castellan.config']
+    plan, before, after, warnings = _oslo.migrate_and_compare(
+        OptionCatalog.from_namespaces(names),
+        namespace_opts(names),
+        [('file', str(path))],
+        tmp_path=tmp_path,
+        migrations=[],
+    )
+    assert _oslo.renamed_warnings(warnings) == []
+    assert after[('key_manager', 'auth_url')] == 'http://keystone:5000/v3'
+    assert after[('barbican', 'auth_endpoint')] == 'http://keystone:5000/v3'
+    assert after[('key_manager', 'backend')] == 'barbican'
+    assert sorted(c.kind for c in plan.all_changes()) == ['copy', 'rename']
+    assert 'auth_url = http://keystone:5000/v3' in plan.files[0].migrated
