@@ -99,10 +99,17 @@ class Migrator:
         inis = [_read(path) for path in paths]
 
         def lookup(group: str, name: str) -> str | None:
+            # As oslo.config reads it: newest file first, and in each file
+            # the current name, then its old names.
+            info = self.catalog.option(group, name)
+            names = [(group, name)] + (
+                info.deprecated_names() if info is not None else []
+            )
             for ini in reversed(inis):
-                value = ini.lookup(group, name)
-                if value is not None:
-                    return value
+                for old_group, old_name in names:
+                    value = ini.lookup(old_group, old_name)
+                    if value is not None:
+                        return value
             return None
 
         bound = self.catalog.bind(lookup)

@@ -201,3 +201,30 @@ def test_castellan_live_alias_is_kept(tmp_path):
     assert after[('key_manager', 'backend')] == 'barbican'
     assert sorted(c.kind for c in plan.all_changes()) == ['copy', 'rename']
     assert 'auth_url = http://keystone:5000/v3' in plan.files[0].migrated
+
+
+def test_auth_plugin_options_known_under_the_old_auth_plugin_name(
+    tmp_path, catalog
+):
+    path = tmp_path / 'svc.conf'
+    path.write_text(
+        textwrap.dedent("""\
+        [keystone_authtoken]
+        auth_plugin = password
+        auth_url = http://keystone:5000
+        username = svc
+        password = ks-secret
+        user_domain_name = Default
+    """)
+    )
+    plan, before, after, warnings = _oslo.migrate_and_compare(
+        catalog,
+        namespace_opts(NAMESPACES),
+        [('file', str(path))],
+        tmp_path=tmp_path,
+        migrations=load_migrations(),
+    )
+    assert after[('keystone_authtoken', 'auth_type')] == 'password'
+    # the password plugin's options are known, so none is "unknown"
+    assert [c.kind for c in plan.all_changes()] == ['rename']
+    assert 'ks-secret' not in plan.diff()
