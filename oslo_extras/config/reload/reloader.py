@@ -39,6 +39,7 @@ from oslo_config import cfg
 from oslo_extras.config import _upstream
 from oslo_extras.config.reload import _rwlock
 from oslo_extras.config.reload import candidate as _candidate
+from oslo_extras.config.reload import checks as _checks
 from oslo_extras.config.reload.report import ReloadReport
 from oslo_extras.config.reload.snapshot import ConfigSnapshot
 from oslo_extras.config.reload.subscriptions import Callback
@@ -69,7 +70,6 @@ class Reloader:
     ) -> None:
         self.conf = conf
         self.validate = validate
-        self.ignore_codes = frozenset(ignore_codes)
         self.subscriptions = Subscriptions()
         self.last_report: ReloadReport | None = None
         self._reload_lock = threading.RLock()
@@ -77,11 +77,7 @@ class Reloader:
         self._snapshot: ConfigSnapshot | None = None
         self._listeners: list[Callable[[ReloadReport], Any]] = []
         self._triggers: list[Any] = []
-        self._catalog: Any = None
-        self._catalog_size = -1
-        self._last_hook_diff: dict[tuple[str | None, str], Any] = {}
-        #: error findings of the running config (they refuse no reload)
-        self._baseline: set[tuple] | None = None
+        self.checks = _checks.ReloadChecks(conf, ignore_codes)
         if _upstream.is_parsed(conf):
             self._start()
 
@@ -157,17 +153,23 @@ class Reloader:
             read keeps its last good values and is reported as a warning
         :returns: the report; never raises for a bad config
         """
+        return self._reload(trigger, refresh_sources)[0]
+
+    def _reload(
+        self, trigger: str, refresh_sources: bool = True
+    ) -> tuple[ReloadReport, dict[tuple[str | None, str], Any]]:
+        """Reload; return the report and the applied typed diff."""
         started = time.monotonic()
+        hook_diff: dict[tuple[str | None, str], Any] = {}
         with self._reload_lock:
             self._start()
             report = ReloadReport(trigger=trigger)
-            self._last_hook_diff = {}
             # Readers keep the installed values until _install, even if a
             # source refresh clears oslo.config's caches.
             with _upstream.cache_frozen(self.conf):
                 if refresh_sources:
-                    self._refresh_sources(report)
-                findings = self._validate(report) if self.validate else None
+                    _checks.refresh_sources(self.conf, report)
+                findings = self.checks.check(report) if self.validate else None
                 cand = _candidate.build(self.conf, self._snapshot.values())
                 report.errors += cand.errors
                 if report.errors:
@@ -178,11 +180,8 @@ class Reloader:
                     report.applied = True
                 report.changes = cand.changes
             if report.applied:
-                if findings is not None:
-                    self._baseline = {
-                        _finding_key(f) for f in findings if f.is_error
-                    }
-                self._last_hook_diff = cand.hook_diff
+                self.checks.accept(findings)
+                hook_diff = cand.hook_diff
                 report.callback_errors = self.subscriptions.dispatch(
                     report.applied_changes,
                     _upstream.mutate_hooks(self.conf),
@@ -193,7 +192,7 @@ class Reloader:
             self.last_report = report
             self._log(report)
             self._notify(report)
-            return report
+            return report, hook_diff
 
     def _notify(self, report: ReloadReport) -> None:
         for listener in list(self._listeners):
@@ -205,31 +204,6 @@ class Reloader:
                     callback_name(listener),
                 )
 
-    def _refresh_sources(self, report: ReloadReport) -> bool:
-        """Refresh every config source of ours; return whether any changed."""
-        try:
-            from oslo_extras.config.sources import find_sources
-        except ImportError:
-            return False
-        changed = False
-        for source in find_sources(self.conf):
-            name = getattr(source, 'name', type(source).__name__)
-            try:
-                result = source.refresh()
-            except Exception as exc:
-                # Source errors are scrubbed of secret values by the source.
-                report.warnings.append(
-                    f'config source [{name}]: refresh failed: {exc}'
-                )
-                continue
-            changed = changed or bool(result.changed)
-            for group, option, reason in result.failed:
-                report.warnings.append(
-                    f'config source [{name}]: [{group}] {option}: {reason} '
-                    '(last good value kept)'
-                )
-        return changed
-
     def mutate_config_files(self) -> dict[tuple[str | None, str], Any]:
         """Drop-in for ``ConfigOpts.mutate_config_files`` (oslo.service).
 
@@ -237,8 +211,7 @@ class Reloader:
         oslo.config's shape; a refused reload returns ``{}`` rather than
         raising, so a bad file never kills the service.
         """
-        self.reload(trigger='sighup')
-        return dict(self._last_hook_diff)
+        return dict(self._reload('sighup')[1])
 
     # -- triggers ---------------------------------------------------------
 
@@ -273,11 +246,7 @@ class Reloader:
 
     def watched_paths(self) -> tuple[list[str], list[str]]:
         """Return the ``(config files, config dirs)`` a reload reads."""
-        import os
-
-        files = [os.path.abspath(p) for p in self.conf.config_file or []]
-        dirs = [os.path.abspath(p) for p in self.conf.config_dir or []]
-        return files, dirs
+        return _checks.watched_paths(self.conf)
 
     # -- internals --------------------------------------------------------
 
@@ -290,12 +259,7 @@ class Reloader:
                 'before reloading'
             )
         if self.validate:
-            try:
-                self._baseline = {
-                    _finding_key(f) for f in self._findings() if f.is_error
-                }
-            except Exception as exc:  # ImportError or a check that broke
-                LOG.debug('no validation baseline: %s', exc)
+            self.checks.take_baseline()
         values, errors = _candidate.current_values(self.conf)
         for error in errors:
             LOG.warning('current config has an invalid value: %s', error)
@@ -335,62 +299,9 @@ class Reloader:
             self._snapshot = snap
         return generation
 
-    def _findings(self) -> list[Any]:
-        """Run the ``oslo-config-check`` checks on the files as they are.
-
-        :raises ImportError: the validator is not installed
-        """
-        from oslo_extras.config.validate import Validator
-
-        files, dirs = self.watched_paths()
-        findings = Validator(self._catalog_now()).validate(files, dirs)
-        return [f for f in findings if f.code not in self.ignore_codes]
-
-    def _validate(self, report: ReloadReport) -> list[Any] | None:
-        """Add validation errors and warnings to ``report``.
-
-        Only errors the running config did not already have refuse the
-        reload: a section the service never registered (a library it does
-        not load) must not block every later reload, while a typo the edit
-        introduced does. Old errors are reported as warnings.
-        """
-        try:
-            findings = self._findings()
-        except ImportError:
-            LOG.debug('oslo_extras.config.validate missing: types only')
-            return None
-        except Exception as exc:
-            report.errors.append(f'validation failed to run: {exc}')
-            return None
-        known = self._baseline or set()
-        for finding in findings:
-            if finding.is_error and _finding_key(finding) not in known:
-                report.errors.append(finding.as_text())
-            elif finding.is_error:
-                report.warnings.append(
-                    finding.as_text() + ' (already in the running config)'
-                )
-            else:
-                report.warnings.append(finding.as_text())
-        return findings
-
-    def _catalog_now(self) -> Any:
-        from oslo_extras.config.catalog import OptionCatalog
-
-        size = sum(1 for _ in _upstream.registered_opts(self.conf))
-        if self._catalog is None or size != self._catalog_size:
-            self._catalog = OptionCatalog.from_conf(self.conf)
-            self._catalog_size = size
-        return self._catalog
-
     def _log(self, report: ReloadReport) -> None:
         if report.applied and not report.changes:
             LOG.debug('config reload (%s): no change', report.trigger)
             return
         level = logging.INFO if report.ok else logging.WARNING
         LOG.log(level, '%s', report.as_text())
-
-
-def _finding_key(finding: Any) -> tuple:
-    # Line numbers move when a file is edited; the rest identifies it.
-    return (finding.code, finding.file, finding.group, finding.option)

@@ -1,0 +1,138 @@
+"""What a reload checks before building the candidate: validation, sources.
+
+:class:`ReloadChecks` runs the ``oslo-config-check`` rules
+(:class:`oslo_extras.config.validate.Validator`) on the files a reload reads
+and remembers the errors of the running config: only errors the edit
+introduced refuse a reload. :func:`refresh_sources` re-queries the config
+sources of the ``ConfigOpts``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable
+from typing import Any
+
+from oslo_config import cfg
+
+from oslo_extras.config import _upstream
+from oslo_extras.config.reload.report import ReloadReport
+
+LOG = logging.getLogger(__name__)
+
+
+def watched_paths(conf: cfg.ConfigOpts) -> tuple[list[str], list[str]]:
+    """Return the ``(config files, config dirs)`` a reload reads."""
+    files = [os.path.abspath(p) for p in conf.config_file or []]
+    dirs = [os.path.abspath(p) for p in conf.config_dir or []]
+    return files, dirs
+
+
+def finding_key(finding: Any) -> tuple:
+    """Identify a finding across edits (line numbers move; the rest not)."""
+    return (finding.code, finding.file, finding.group, finding.option)
+
+
+class ReloadChecks:
+    """Validation of the files a reload reads, against a baseline.
+
+    :param conf: the live ``ConfigOpts`` (its options make the catalog)
+    :param ignore_codes: finding codes that never refuse a reload
+    """
+
+    def __init__(self, conf: cfg.ConfigOpts, ignore_codes: Iterable[str]):
+        self.conf = conf
+        self.ignore_codes = frozenset(ignore_codes)
+        #: error findings of the running config (they refuse no reload)
+        self.baseline: set[tuple] = set()
+        self._catalog: Any = None
+        self._catalog_size = -1
+
+    def findings(self) -> list[Any]:
+        """Run the checks on the files as they are now.
+
+        :raises ImportError: the validator is not installed
+        """
+        from oslo_extras.config.validate import Validator
+
+        files, dirs = watched_paths(self.conf)
+        found = Validator(self._catalog_now()).validate(files, dirs)
+        return [f for f in found if f.code not in self.ignore_codes]
+
+    def take_baseline(self) -> None:
+        """Remember the errors of the config the service runs with now."""
+        try:
+            self.accept(self.findings())
+        except Exception as exc:  # ImportError, or a check that broke
+            LOG.debug('no validation baseline: %s', exc)
+
+    def accept(self, findings: list[Any] | None) -> None:
+        """The config with ``findings`` is installed: it is the baseline."""
+        if findings is not None:
+            self.baseline = {finding_key(f) for f in findings if f.is_error}
+
+    def check(self, report: ReloadReport) -> list[Any] | None:
+        """Add errors and warnings to ``report``; return the findings.
+
+        A section the service never registered (a library it does not
+        load) must not block every later reload, while a typo the edit
+        introduced does: errors already in the baseline become warnings.
+        """
+        try:
+            findings = self.findings()
+        except ImportError:
+            LOG.debug('oslo_extras.config.validate missing: types only')
+            return None
+        except Exception as exc:
+            report.errors.append(f'validation failed to run: {exc}')
+            return None
+        for finding in findings:
+            if not finding.is_error:
+                report.warnings.append(finding.as_text())
+            elif finding_key(finding) in self.baseline:
+                report.warnings.append(
+                    finding.as_text() + ' (already in the running config)'
+                )
+            else:
+                report.errors.append(finding.as_text())
+        return findings
+
+    def _catalog_now(self) -> Any:
+        from oslo_extras.config.catalog import OptionCatalog
+
+        # Options registered since the last reload need a new catalog.
+        size = sum(1 for _ in _upstream.registered_opts(self.conf))
+        if self._catalog is None or size != self._catalog_size:
+            self._catalog = OptionCatalog.from_conf(self.conf)
+            self._catalog_size = size
+        return self._catalog
+
+
+def refresh_sources(conf: cfg.ConfigOpts, report: ReloadReport) -> bool:
+    """Refresh every config source of ours; return whether any changed.
+
+    A source that cannot be read keeps its last good values; the failure is
+    a warning of ``report`` (source texts are scrubbed of secret values).
+    """
+    try:
+        from oslo_extras.config.sources import find_sources
+    except ImportError:
+        return False
+    changed = False
+    for source in find_sources(conf):
+        name = getattr(source, 'name', type(source).__name__)
+        try:
+            result = source.refresh()
+        except Exception as exc:
+            report.warnings.append(
+                f'config source [{name}]: refresh failed: {exc}'
+            )
+            continue
+        changed = changed or bool(result.changed)
+        for group, option, reason in result.failed:
+            report.warnings.append(
+                f'config source [{name}]: [{group}] {option}: {reason} '
+                '(last good value kept)'
+            )
+    return changed
