@@ -344,7 +344,10 @@ class _FilePass:
             (name, [e for e in self.ini.find(*name) if not self.ini.edited(e)])
             for name in names
         ]
-        current = found[0][1]
+        # A current line a plugin edited (a mapped value) still wins.
+        current = [
+            e for e in self.ini.find(*names[0]) if not self.ini.removed(e)
+        ]
         olds = [(n, es) for n, es in found[1:] if es]
         if not olds:
             return

@@ -212,6 +212,11 @@ class IniFile:
         """Return True when an edit already touches ``entry``."""
         return id(entry) in self._edits
 
+    def removed(self, entry: Entry) -> bool:
+        """Return True when ``entry`` is to be removed."""
+        edit = self._edits.get(id(entry))
+        return edit is not None and edit.removed
+
     def rename(
         self,
         entry: Entry,
