@@ -87,6 +87,9 @@ class SighupTrigger(ThreadTrigger):
             os.write(self._pipe[1], b'h')
         except (BlockingIOError, TypeError, OSError):
             pass  # a reload is already queued, or we are stopping
+        # Keep what the application did on SIGHUP before (reopen logs...).
+        if callable(self._previous):
+            self._previous(signum, frame)
 
     def _wake(self) -> None:
         try:

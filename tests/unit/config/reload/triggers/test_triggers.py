@@ -286,3 +286,47 @@ def test_unreadable_secret_keeps_last_good_value_with_a_warning(tmp_path):
     assert conf.db.password == 'rotated-0'
     assert any('[db] password' in w for w in report.warnings)
     assert 'rotated' not in report.as_text()
+
+
+def test_sighup_keeps_the_previous_handler(conf, conf_file, reloader):
+    called = []
+    previous = signal.signal(signal.SIGHUP, lambda *a: called.append(a[0]))
+    try:
+        [trigger] = reloader.enable_triggers(
+            ['sighup'], options={'sighup': {'mode': 'signal'}}
+        )
+        write(conf_file, DEBUG_ON)
+        os.kill(os.getpid(), signal.SIGHUP)
+        assert wait_for(lambda: conf.debug is True)
+        assert called == [signal.SIGHUP]
+        trigger.stop()
+        assert signal.getsignal(signal.SIGHUP) is not trigger._on_signal
+    finally:
+        signal.signal(signal.SIGHUP, previous)
+
+
+def test_watch_sees_a_configmap_symlink_swap(tmp_path):
+    # Kubernetes: svc.conf -> ..data/svc.conf, ..data -> ..v1; an update
+    # writes ..v2 and renames a new ..data link over the old one.
+    mount = tmp_path / 'mount'
+    (mount / '..v1').mkdir(parents=True)
+    write(mount / '..v1' / 'svc.conf', BASE)
+    os.symlink('..v1', mount / '..data')
+    os.symlink('..data/svc.conf', mount / 'svc.conf')
+    conf = cfg.ConfigOpts()
+    conf.register_opt(cfg.BoolOpt('debug', default=False, mutable=True))
+    conf.register_opt(cfg.IntOpt('workers', default=1))
+    conf.register_opts(
+        [cfg.StrOpt('password', secret=True), cfg.IntOpt('pool')], group='db'
+    )
+    conf(['--config-file', str(mount / 'svc.conf')], default_config_files=[])
+    reloader = Reloader(conf)
+    reloader.enable_triggers(['watch'], options={'watch': {'debounce': 0.05}})
+    try:
+        (mount / '..v2').mkdir()
+        write(mount / '..v2' / 'svc.conf', DEBUG_ON)
+        os.symlink('..v2', mount / '..data_tmp')
+        os.rename(mount / '..data_tmp', mount / '..data')
+        assert wait_for(lambda: conf.debug is True)
+    finally:
+        reloader.stop()
