@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import os
+import shutil
 import sys
 import tempfile
 
@@ -152,6 +153,7 @@ class Barbican:
 
     def stop(self) -> None:
         self.process.stop()
+        shutil.rmtree(self.process.dir, ignore_errors=True)
 
 
 @pytest.fixture(scope='session')

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import etcd3gw
 import pytest
 
@@ -53,6 +55,7 @@ class Etcd:
 
     def stop(self) -> None:
         self.process.stop()
+        shutil.rmtree(self.process.dir, ignore_errors=True)
 
 
 @pytest.fixture(scope='session')

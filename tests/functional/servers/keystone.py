@@ -9,6 +9,7 @@ and the config is passed through ``OS_KEYSTONE_CONFIG_FILES``).
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -95,6 +96,7 @@ class Keystone:
 
     def stop(self) -> None:
         self.process.stop()
+        shutil.rmtree(self.process.dir, ignore_errors=True)
 
 
 @pytest.fixture(scope='session')

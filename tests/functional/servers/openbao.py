@@ -7,6 +7,7 @@ at ``secret/``; tests enable KV v1 and AppRole through the normal API.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import uuid
 
@@ -56,6 +57,7 @@ class OpenBao:
 
     def stop(self) -> None:
         self.process.stop()
+        shutil.rmtree(self.process.dir, ignore_errors=True)
 
 
 @pytest.fixture(scope='session')
