@@ -44,8 +44,20 @@ def _conf(workdir: str, secrets: str, extra: str = '') -> cfg.ConfigOpts:
 
 
 def run(workdir: str) -> bool:
-    logging.getLogger('oslo_extras').setLevel(logging.CRITICAL)
-    logging.getLogger('oslo_config').setLevel(logging.CRITICAL)
+    # The failures below are on purpose: keep their log lines out of the
+    # demo's output (the exceptions say the same), then restore the levels.
+    loggers = [logging.getLogger(n) for n in ('oslo_extras', 'oslo_config')]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
+    try:
+        return _run(workdir)
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
+def _run(workdir: str) -> bool:
     secrets = os.path.join(workdir, 'secrets')
     _write(os.path.join(secrets, 'database', 'password'), PASSWORD + '\n')
     _write(os.path.join(secrets, 'database', 'pool_size'), '12\n')
