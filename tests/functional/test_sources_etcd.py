@@ -53,7 +53,8 @@ def prefix(etcd):
     return name
 
 
-def test_one_prefix_read_values_typed(tmp_path, etcd, prefix):
+def test_one_prefix_read_values_typed(tmp_path, etcd, prefix, caplog):
+    caplog.set_level(logging.DEBUG)
     with count_requests() as sent:
         conf = _conf(tmp_path, etcd, f'prefix = {prefix}\napi_path = /v3/\n')
         sources.load(conf)
@@ -62,6 +63,7 @@ def test_one_prefix_read_values_typed(tmp_path, etcd, prefix):
         assert conf.database.connection == 'mysql://db'
         assert conf.cache.hosts == ['a:1', 'b:2']
     assert len(sent) == 1, sent
+    assert SECRET not in caplog.text
     assert conf.get_location('password', 'database').detail == (
         f'etcd:{prefix}/database/password'
     )

@@ -96,7 +96,9 @@ def test_kv2_values_typed_by_option_in_a_few_requests(
     tmp_path,
     openbao,
     prefix,
+    caplog,
 ):
+    caplog.set_level(logging.DEBUG)
     with count_requests() as sent:
         conf = _conf(
             tmp_path,
@@ -113,6 +115,9 @@ def test_kv2_values_typed_by_option_in_a_few_requests(
     assert len(sent) == 4, sent
     loc = conf.get_location('password', 'database')
     assert loc.detail == f'vault:secret/{prefix}/database#password'
+    assert any(r.name.startswith('urllib3') for r in caplog.records)
+    assert SECRET not in caplog.text
+    assert openbao.token not in caplog.text
 
 
 def test_kv1_with_explicit_mapping(tmp_path, openbao):
