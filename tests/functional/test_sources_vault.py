@@ -15,6 +15,7 @@ from oslo_config import cfg
 from oslo_extras.config import sources
 from tests.functional.servers.openbao import OpenBao
 from tests.functional.servers.openbao import openbao  # noqa: F401
+from tests.functional.servers.openbao import openbao_tls  # noqa: F401
 
 SECRET = 'Vault-S3cret-' + uuid.uuid4().hex[:8]
 
@@ -327,3 +328,41 @@ def test_server_down_during_refresh_keeps_last_good(tmp_path, caplog):
     assert conf.database.password == SECRET
     assert SECRET not in caplog.text
     assert own.token not in caplog.text
+
+
+def test_tls_verified_with_ca_file_and_refused_without(tmp_path, openbao_tls):
+    openbao_tls.client().secrets.kv.v2.create_or_update_secret(
+        'svc/database', {'password': SECRET}, mount_point='secret'
+    )
+    base = f'token = {openbao_tls.token}\npath_prefix = svc\n'
+    conf = _conf(
+        tmp_path, openbao_tls, base + f'ca_file = {openbao_tls.ca_file}\n'
+    )
+    sources.load(conf)
+    assert conf.database.password == SECRET
+
+    # verify_tls is on by default: the system CAs do not know this server.
+    unverified = _conf(tmp_path, openbao_tls, base)
+    with pytest.raises(sources.SourceError) as err:
+        sources.load(unverified)
+    assert 'TLS verification failed' in str(err.value)
+
+
+def test_namespace(tmp_path, openbao):
+    namespace = 'ns' + uuid.uuid4().hex[:6]
+    openbao.client().sys.create_namespace(namespace)
+    inside = openbao.client(namespace=namespace)
+    inside.sys.enable_secrets_engine(
+        'kv', path='secret', options={'version': 2}
+    )
+    inside.secrets.kv.v2.create_or_update_secret(
+        'svc/database', {'password': 'in-' + namespace}, mount_point='secret'
+    )
+    conf = _conf(
+        tmp_path,
+        openbao,
+        f'token = {openbao.token}\npath_prefix = svc\n'
+        f'namespace = {namespace}\n',
+    )
+    sources.load(conf)
+    assert conf.database.password == 'in-' + namespace

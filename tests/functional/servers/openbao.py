@@ -26,16 +26,20 @@ def bao_binary() -> str:
 class OpenBao:
     """A running dev server: ``url``, root ``token`` and an admin client."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: bool = False) -> None:
         self.port = free_port()
-        self.url = f'http://127.0.0.1:{self.port}'
+        scheme = 'https' if tls else 'http'
+        self.url = f'{scheme}://127.0.0.1:{self.port}'
         self.token = 'root-' + uuid.uuid4().hex
+        # -dev-tls writes a fresh CA (vault-ca.pem) into the temp dir.
+        tls_args = ['-dev-tls', '-dev-tls-cert-dir={dir}'] if tls else []
         self.process = ServerProcess(
             'openbao',
             [
                 bao_binary(),
                 'server',
                 '-dev',
+                *tls_args,
                 f'-dev-root-token-id={self.token}',
                 f'-dev-listen-address=127.0.0.1:{self.port}',
             ],
@@ -44,12 +48,20 @@ class OpenBao:
             timeout=30,
         )
         self.process.env['HOME'] = self.process.dir
+        self.ca_file = os.path.join(self.process.dir, 'vault-ca.pem')
+        self.tls = tls
 
     def _ready(self) -> bool:
         return self.client().sys.is_initialized()
 
-    def client(self) -> hvac.Client:
-        return hvac.Client(url=self.url, token=self.token, timeout=5)
+    def client(self, namespace: str | None = None) -> hvac.Client:
+        return hvac.Client(
+            url=self.url,
+            token=self.token,
+            timeout=5,
+            namespace=namespace,
+            verify=self.ca_file if self.tls else True,
+        )
 
     def start(self) -> OpenBao:
         self.process.start()
@@ -63,6 +75,16 @@ class OpenBao:
 @pytest.fixture(scope='session')
 def openbao():
     server = OpenBao().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope='session')
+def openbao_tls():
+    """A dev server on HTTPS with its own CA (``ca_file``)."""
+    server = OpenBao(tls=True).start()
     try:
         yield server
     finally:
