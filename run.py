@@ -58,7 +58,8 @@ def ensure_venv(with_tests):
 
 def ensure_debian_packages():
     missing = [
-        pkg for pkg, path in DEBIAN_PACKAGES.items()
+        pkg
+        for pkg, path in DEBIAN_PACKAGES.items()
         if not os.path.exists(path)
     ]
     if not missing:
@@ -66,14 +67,18 @@ def ensure_debian_packages():
     if os.geteuid() != 0 or not shutil.which('apt-get'):
         sys.exit(
             'run.py: functional tests need the Debian packages '
-            + ' '.join(missing) + '; install them as root with apt-get'
+            + ' '.join(missing)
+            + '; install them as root with apt-get'
         )
     env = dict(os.environ, DEBIAN_FRONTEND='noninteractive')
     _run('apt-get', 'update', '-qq', env=env)
     _run('apt-get', 'install', '-y', '-qq', *missing, env=env)
     # The packages start a system-wide broker; the tests run their own.
-    subprocess.run(['service', 'rabbitmq-server', 'stop'],
-                   stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        ['service', 'rabbitmq-server', 'stop'],
+        stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+    )
 
 
 def main(argv):

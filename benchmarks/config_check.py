@@ -47,9 +47,14 @@ def build_config(directory: str) -> str:
     sample = os.path.join(directory, 'sample.conf')
     ns_args = [arg for ns in NAMESPACES for arg in ('--namespace', ns)]
     subprocess.run(
-        [os.path.join(BIN, 'oslo-config-generator'), *ns_args,
-         '--output-file', sample],
-        check=True, stderr=subprocess.DEVNULL,
+        [
+            os.path.join(BIN, 'oslo-config-generator'),
+            *ns_args,
+            '--output-file',
+            sample,
+        ],
+        check=True,
+        stderr=subprocess.DEVNULL,
     )
     out_lines = []
     with open(sample) as stream:
@@ -102,6 +107,7 @@ def in_process(path: str) -> tuple[float, float, int]:
     findings = ours.validate([path])
 
     from oslo_config import generator
+
     groups = generator._get_groups(generator._list_opts(NAMESPACES))
     conf = cfg.ConfigOpts()
     upstream._register_cli_opts(conf)
@@ -133,26 +139,42 @@ def main() -> int:
             lines = sum(1 for _ in stream)
         ns_args = [arg for ns in NAMESPACES for arg in ('--namespace', ns)]
         ours_cli, ours_code = _median_runtime(
-            [os.path.join(BIN, 'oslo-config-check'), *ns_args,
-             '--config-file', path]
+            [
+                os.path.join(BIN, 'oslo-config-check'),
+                *ns_args,
+                '--config-file',
+                path,
+            ]
         )
         theirs_cli, theirs_code = _median_runtime(
-            [os.path.join(BIN, 'oslo-config-validator'), *ns_args,
-             '--input-file', path]
+            [
+                os.path.join(BIN, 'oslo-config-validator'),
+                *ns_args,
+                '--input-file',
+                path,
+            ]
         )
         ours_check, theirs_check, found = in_process(path)
 
-    print(f'config: {lines} lines, {len(NAMESPACES)} namespaces; '
-          f'median of {RUNS} runs')
+    print(
+        f'config: {lines} lines, {len(NAMESPACES)} namespaces; '
+        f'median of {RUNS} runs'
+    )
     print(f'{"":28}{"oslo-config-check":>20}{"oslo-config-validator":>24}')
-    print(f'{"command line, end to end":28}{ours_cli * 1000:18.0f}ms'
-          f'{theirs_cli * 1000:22.0f}ms   ratio {ours_cli / theirs_cli:.2f}')
-    print(f'{"checking only, in process":28}{ours_check * 1000:18.1f}ms'
-          f'{theirs_check * 1000:22.1f}ms   ratio '
-          f'{ours_check / theirs_check:.2f}')
-    print(f'exit codes: ours {ours_code}, upstream {theirs_code}; '
-          f'our findings: {found} (types, ranges, choices, suggestions '
-          'included; upstream checks names only)')
+    print(
+        f'{"command line, end to end":28}{ours_cli * 1000:18.0f}ms'
+        f'{theirs_cli * 1000:22.0f}ms   ratio {ours_cli / theirs_cli:.2f}'
+    )
+    print(
+        f'{"checking only, in process":28}{ours_check * 1000:18.1f}ms'
+        f'{theirs_check * 1000:22.1f}ms   ratio '
+        f'{ours_check / theirs_check:.2f}'
+    )
+    print(
+        f'exit codes: ours {ours_code}, upstream {theirs_code}; '
+        f'our findings: {found} (types, ranges, choices, suggestions '
+        'included; upstream checks names only)'
+    )
     return 0
 
 

@@ -81,7 +81,12 @@ def normalize_group(name: str | None) -> str:
 
 
 def normalize_name(name: str) -> str:
-    """Return the option ``dest`` a name in a file refers to (``log-file``)."""
+    """Return the ``dest`` of a command-line style name (``log-file``).
+
+    Only for names given by people on a command line: oslo.config reads
+    config files by ``dest`` alone, so ``log-file = x`` in a file is
+    ignored, and catalog lookups of file keys are exact.
+    """
     return name.replace('-', '_')
 
 
@@ -121,7 +126,8 @@ class OptionInfo:
         names = []
         for dep in self.opt.deprecated_opts:
             group = normalize_group(dep.group) if dep.group else self.group
-            name = normalize_name(dep.name or self.opt.name)
+            # oslo.config looks old names up in files exactly as given.
+            name = dep.name or self.opt.dest
             if (group, name) != (self.group, self.dest):
                 names.append((group, name))
         return names
@@ -395,12 +401,14 @@ class OptionCatalog:
     def option(self, group: str, name: str) -> OptionInfo | None:
         """Return the option a ``[group] name`` line sets, or ``None``.
 
+        ``name`` is matched as oslo.config reads files: by ``dest``
+        (``log_file``; a ``log-file`` line is ignored by oslo.config).
         Only current names are found; see :meth:`replacement_for`.
         """
         info = self.group(group)
         if info is None:
             return None
-        return info.options.get(normalize_name(name))
+        return info.options.get(name)
 
     def options(self) -> Iterator[OptionInfo]:
         """Iterate over every (non-driver) option of the static groups."""
@@ -409,9 +417,7 @@ class OptionCatalog:
 
     def replacement_for(self, group: str, name: str) -> OptionInfo | None:
         """Return the option that an old ``[group] name`` was renamed to."""
-        return self._deprecated_index().get(
-            (normalize_group(group), normalize_name(name))
-        )
+        return self._deprecated_index().get((normalize_group(group), name))
 
     def names_in_group(self, group: str) -> list[str]:
         """Return the option names (dests) a group accepts, sorted."""
@@ -420,8 +426,7 @@ class OptionCatalog:
 
     def groups_with_option(self, name: str) -> list[str]:
         """Return the groups that have an option called ``name``."""
-        dest = normalize_name(name)
-        return [g.name for g in self.groups() if dest in g.options]
+        return [g.name for g in self.groups() if name in g.options]
 
     # -- binding file values ----------------------------------------------
 

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 
 from oslo_extras.config.catalog import OptionCatalog
 from oslo_extras.config.catalog import normalize_group
-from oslo_extras.config.catalog import normalize_name
 from oslo_extras.config.inifile import Entry
 from oslo_extras.config.inifile import IniFile
 from oslo_extras.config.inifile import Section
@@ -74,7 +73,7 @@ class ConfigSet:
         that sets it under its current name, or else under an old name
         (oslo.config prefers the new name within one file).
         """
-        key = (normalize_group(group), normalize_name(option))
+        key = (normalize_group(group), option)
         names = {key}
         if catalog is not None:
             info = catalog.option(group, option)
@@ -100,7 +99,7 @@ class ConfigSet:
         entries = self.entries_for(group, option, catalog)
         if not entries:
             return None
-        key = (normalize_group(group), normalize_name(option))
+        key = (normalize_group(group), option)
         last_file = entries[-1].file
         in_last = [e for e in entries if e.file == last_file]
         current = [e for e in in_last if (e.group, e.dest) == key]

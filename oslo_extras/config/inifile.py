@@ -15,7 +15,6 @@ import os
 from oslo_config import iniparser
 
 from oslo_extras.config.catalog import normalize_group
-from oslo_extras.config.catalog import normalize_name
 
 
 class ConfigFileError(Exception):
@@ -51,7 +50,7 @@ class Entry:
 
     @property
     def dest(self) -> str:
-        return normalize_name(self.key)
+        return self.key
 
 
 @dataclasses.dataclass(frozen=True)

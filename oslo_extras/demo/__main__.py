@@ -13,7 +13,9 @@ def main(argv=None):
         prog='python -m oslo_extras.demo', description=__doc__
     )
     parser.add_argument(
-        'steps', nargs='*', metavar='STEP',
+        'steps',
+        nargs='*',
+        metavar='STEP',
         help='steps to run (default: all): ' + ', '.join(STEPS),
     )
     args = parser.parse_args(argv)

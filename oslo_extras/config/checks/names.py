@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from oslo_extras import _suggest
 from oslo_extras.config.catalog import DEFAULT_GROUP
+from oslo_extras.config.catalog import normalize_name
 from oslo_extras.config.checks import Check
 from oslo_extras.config.checks import CheckContext
 from oslo_extras.config.findings import ERROR
@@ -115,6 +116,14 @@ class UnknownOptionCheck(Check):
         ]
         message = f'unknown option {entry.key!r} in [{entry.section}]'
         suggestion = close[0] if close else None
+        dest = normalize_name(entry.key)
+        if dest != entry.key and catalog.option(entry.section, dest):
+            # oslo.config reads files by dest: "log-file = x" is ignored.
+            message = (
+                f'{entry.key!r} is ignored: config files must spell it '
+                f'{dest!r}'
+            )
+            suggestion = dest
         if elsewhere:
             message += ': it belongs in ' + ', '.join(
                 f'[{g}]' for g in elsewhere

@@ -46,39 +46,67 @@ def test_text_output_format_and_exit_1(capsys, conf):
 
 def test_json_output(capsys, conf):
     path = conf('[DEFAULT]\ndevug = True\ndebug = maybe\n')
-    code, out, _err = run(capsys, *NS, '--input-file', path,
-                          '--format', 'json')
+    code, out, _err = run(
+        capsys, *NS, '--input-file', path, '--format', 'json'
+    )
     assert code == 1
     assert json.loads(out) == [
-        {'severity': 'error', 'code': 'unknown-option', 'file': path,
-         'line': 2, 'group': 'DEFAULT', 'option': 'devug',
-         'message': "unknown option 'devug' in [DEFAULT]",
-         'suggestion': 'debug'},
-        {'severity': 'error', 'code': 'invalid-value', 'file': path,
-         'line': 3, 'group': 'DEFAULT', 'option': 'debug',
-         'message': "invalid value 'maybe': Unexpected boolean value "
-                    "'maybe'",
-         'suggestion': None},
+        {
+            'severity': 'error',
+            'code': 'unknown-option',
+            'file': path,
+            'line': 2,
+            'group': 'DEFAULT',
+            'option': 'devug',
+            'message': "unknown option 'devug' in [DEFAULT]",
+            'suggestion': 'debug',
+        },
+        {
+            'severity': 'error',
+            'code': 'invalid-value',
+            'file': path,
+            'line': 3,
+            'group': 'DEFAULT',
+            'option': 'debug',
+            'message': "invalid value 'maybe': Unexpected boolean value "
+            "'maybe'",
+            'suggestion': None,
+        },
     ]
 
 
 def test_warnings_are_fatal_only_when_asked(capsys, conf):
     path = conf('[DEFAULT]\nlogdir = /var/log\n')
     assert run(capsys, *NS, '--config-file', path)[0] == 0
-    assert run(capsys, *NS, '--config-file', path,
-               '--fatal-warnings')[0] == 1
+    assert run(capsys, *NS, '--config-file', path, '--fatal-warnings')[0] == 1
 
 
 def test_select_ignore_exclude(capsys, conf):
-    path = conf('[DEFAULT]\ndevug = 1\ndebug = maybe\n'
-                '[oslo_messaging_rabbit]\nnope = 1\n')
-    _c, out, _e = run(capsys, *NS, '--config-file', path,
-                      '--ignore', 'invalid-value',
-                      '--exclude-group', 'oslo_messaging_rabbit')
+    path = conf(
+        '[DEFAULT]\ndevug = 1\ndebug = maybe\n'
+        '[oslo_messaging_rabbit]\nnope = 1\n'
+    )
+    _c, out, _e = run(
+        capsys,
+        *NS,
+        '--config-file',
+        path,
+        '--ignore',
+        'invalid-value',
+        '--exclude-group',
+        'oslo_messaging_rabbit',
+    )
     assert [line.split(': ')[1] for line in out.splitlines()] == [
-        '[DEFAULT] devug']
-    _c, out, _e = run(capsys, *NS, '--config-file', path,
-                      '--select', 'invalid-value,unknown-group')
+        '[DEFAULT] devug'
+    ]
+    _c, out, _e = run(
+        capsys,
+        *NS,
+        '--config-file',
+        path,
+        '--select',
+        'invalid-value,unknown-group',
+    )
     assert len(out.splitlines()) == 1 and 'invalid-value' in out
 
 
@@ -87,8 +115,16 @@ def test_config_file_and_dir_keep_command_line_order(capsys, conf, tmp_path):
     confd.mkdir()
     (confd / 'a.conf').write_text('[DEFAULT]\ndebug = maybe\n')
     late = conf('[DEFAULT]\ndebug = true\n', 'late.conf')
-    _c, out, _e = run(capsys, *NS, '--config-dir', str(confd),
-                      '--config-file', late, '--format', 'json')
+    _c, out, _e = run(
+        capsys,
+        *NS,
+        '--config-dir',
+        str(confd),
+        '--config-file',
+        late,
+        '--format',
+        'json',
+    )
     assert [f['file'] for f in json.loads(out)] == [str(confd / 'a.conf')]
 
 
@@ -98,11 +134,15 @@ def test_config_file_and_dir_keep_command_line_order(capsys, conf, tmp_path):
         (['--config-file', 'x.conf'], 'give at least one --namespace'),
         (NS, 'give at least one --config-file'),
         (['--namespace', 'no.such', '--config-file', 'x'], 'no.such'),
-        (NS + ['--opt-data', '/nonexistent.yaml', '--config-file', 'x'],
-         '/nonexistent.yaml'),
+        (
+            NS + ['--opt-data', '/nonexistent.yaml', '--config-file', 'x'],
+            '/nonexistent.yaml',
+        ),
         (NS + ['--format', 'xml', '--config-file', 'x'], 'invalid choice'),
-        (NS + ['--group-pattern', 'nogroup', '--config-file', 'x'],
-         'PATTERN=GROUP'),
+        (
+            NS + ['--group-pattern', 'nogroup', '--config-file', 'x'],
+            'PATTERN=GROUP',
+        ),
     ],
 )
 def test_bad_usage_exits_2_with_one_line(capsys, argv, reason):
@@ -117,18 +157,22 @@ def test_unreadable_input_exits_2(capsys, conf, tmp_path):
     code, _out, err = run(capsys, *NS, '--config-file', bad)
     assert code == 2
     assert f'{bad}:3' in err and 'Invalid section' in err
-    code, _out, err = run(capsys, *NS, '--config-file',
-                          str(tmp_path / 'missing.conf'))
+    code, _out, err = run(
+        capsys, *NS, '--config-file', str(tmp_path / 'missing.conf')
+    )
     assert code == 2 and 'no such file' in err
 
 
 def test_secret_never_printed(capsys, conf):
-    path = conf('[DEFAULT]\ntransport_url = rabbit://u:TopSecret9@h/\n'
-                'transprt_url = rabbit://u:TopSecret9@h/\n'
-                'rpc_response_timeout = TopSecret9\n')
+    path = conf(
+        '[DEFAULT]\ntransport_url = rabbit://u:TopSecret9@h/\n'
+        'transprt_url = rabbit://u:TopSecret9@h/\n'
+        'rpc_response_timeout = TopSecret9\n'
+    )
     for fmt in ('text', 'json'):
-        code, out, err = run(capsys, *NS, '--config-file', path,
-                             '--format', fmt)
+        code, out, err = run(
+            capsys, *NS, '--config-file', path, '--format', fmt
+        )
         assert code == 1
         assert 'TopSecret9' not in out + err
         assert 'transprt_url' in out
@@ -143,7 +187,9 @@ def test_list_checks(capsys):
 def test_console_script_help():
     result = subprocess.run(
         [sys.executable, '-m', 'oslo_extras.cmd.config_check', '--help'],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert '--config-dir' in result.stdout
     assert 'Exit status' in result.stdout

@@ -22,8 +22,9 @@ def _conf_catalog():
             cfg.StrOpt(
                 'connection',
                 secret=True,
-                deprecated_opts=[cfg.DeprecatedOpt('sql_connection',
-                                                   group='DEFAULT')],
+                deprecated_opts=[
+                    cfg.DeprecatedOpt('sql_connection', group='DEFAULT')
+                ],
             )
         ],
         group='database',
@@ -34,8 +35,8 @@ def _conf_catalog():
 def test_from_conf_finds_options_by_file_spelling():
     catalog = _conf_catalog()
     assert catalog.option('DEFAULT', 'workers').opt.type.min == 1
-    # Files may write the hyphenated name or the dest.
-    assert catalog.option('DEFAULT', 'log-file').dest == 'log_file'
+    # oslo.config reads files by dest only: a "log-file" line is ignored.
+    assert catalog.option('DEFAULT', 'log-file') is None
     assert catalog.option('DEFAULT', 'log_file').dest == 'log_file'
     # Groups are lower-cased as oslo.config does, DEFAULT is not.
     assert catalog.option('DATABASE', 'connection').secret
@@ -53,8 +54,10 @@ def test_replacement_for_old_names_and_groups():
 def test_from_namespaces_matches_the_generator(real_catalog):
     expected = generator._list_opts(['oslo.log', 'oslo.messaging'])
     names = {
-        (str(group.name if hasattr(group, 'name') else group or 'DEFAULT'),
-         opt.dest)
+        (
+            str(group.name if hasattr(group, 'name') else group or 'DEFAULT'),
+            opt.dest,
+        )
         for _ns, groups in expected
         for group, opts in groups
         for opt in opts
@@ -73,8 +76,16 @@ def test_from_opt_data_rebuilds_types(tmp_path, fmt):
     out = tmp_path / f'opts.{fmt}'
     conf = cfg.ConfigOpts()
     generator.register_cli_opts(conf)
-    conf(['--namespace', 'oslo.messaging', '--format', fmt,
-          '--output-file', str(out)])
+    conf(
+        [
+            '--namespace',
+            'oslo.messaging',
+            '--format',
+            fmt,
+            '--output-file',
+            str(out),
+        ]
+    )
     generator.generate(conf)
 
     catalog = OptionCatalog.from_opt_data(str(out))
@@ -112,9 +123,11 @@ def test_bind_resolves_source_driver_and_auth_plugin_groups(real_catalog):
 
     assert bound.option('secrets', 'uri') is not None
     assert bound.option('keystone_authtoken', 'username') is not None
-    assert ('remote', 'driver',
-            "unknown config source driver 'no_such_driver'") in (
-        bound.unresolved)
+    assert (
+        'remote',
+        'driver',
+        "unknown config source driver 'no_such_driver'",
+    ) in (bound.unresolved)
     # Binding does not leak into the catalog it came from.
     assert real_catalog.option('keystone_authtoken', 'username') is None
     assert 'secrets' not in real_catalog
@@ -128,8 +141,9 @@ def test_dynamic_groups_by_owner_and_by_pattern():
     catalog = OptionCatalog.from_conf(conf)
 
     bound = catalog.bind(
-        lambda g, n: 'lvm1,ceph' if (g, n) == ('DEFAULT',
-                                              'enabled_backends') else None
+        lambda g, n: (
+            'lvm1,ceph' if (g, n) == ('DEFAULT', 'enabled_backends') else None
+        )
     )
     assert bound.option('lvm1', 'size').group == 'lvm1'
     assert bound.option('nfs', 'size') is None

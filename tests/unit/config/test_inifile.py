@@ -43,8 +43,9 @@ def test_values_and_lines_match_oslo_config(tmp_path_factory, text):
 
     rebuilt = {}
     for entry in ours.entries:
-        rebuilt.setdefault(entry.section, {}).setdefault(
-            entry.key, []).append(entry.value)
+        rebuilt.setdefault(entry.section, {}).setdefault(entry.key, []).append(
+            entry.value
+        )
     assert {s: v for s, v in rebuilt.items()} == {
         s: v for s, v in sections.items() if v
     }
@@ -65,7 +66,9 @@ def test_line_numbers_with_multiline_values(tmp_path):
         (8, 'g', 'baz', '2'),
     ]
     assert [(s.line, s.name) for s in parsed.sections] == [
-        (1, 'DEFAULT'), (7, 'g')]
+        (1, 'DEFAULT'),
+        (7, 'g'),
+    ]
 
 
 @pytest.mark.parametrize(

@@ -46,8 +46,12 @@ def test_clean_config_passes_in_error_mode(conf, tmp_path):
 
 
 def test_operator_overrides_mode_and_ignores(conf, tmp_path):
-    _load(conf, tmp_path, '[DEFAULT]\ndevug = true\n'
-          '[strict_config]\nmode = warn\nignore = unknown-option\n')
+    _load(
+        conf,
+        tmp_path,
+        '[DEFAULT]\ndevug = true\n'
+        '[strict_config]\nmode = warn\nignore = unknown-option\n',
+    )
     assert strict.enable(conf, mode='error') == []
 
 
@@ -65,6 +69,9 @@ def test_unknown_mode(conf, tmp_path):
 
 def test_generator_lists_the_strict_options():
     from oslo_extras import opts
-    groups = {getattr(g, 'name', g): [o.name for o in o_]
-              for g, o_ in opts.list_opts()}
+
+    groups = {
+        getattr(g, 'name', g): [o.name for o in o_]
+        for g, o_ in opts.list_opts()
+    }
     assert groups['strict_config'] == ['mode', 'ignore']

@@ -1,4 +1,4 @@
-"""Fail loudly when oslo.config changes an internal that _upstream relies on."""
+"""Fail loudly when oslo.config changes an internal _upstream relies on."""
 
 from oslo_config import cfg
 from oslo_config import sources

@@ -82,21 +82,36 @@ FAULTS = [
     ('[DEFAULT]', 'devug = True', 'unknown-option', 'debug'),
     ('[DEFAULT]', 'rpc_ping_enabled = soon', 'invalid-value', None),
     ('[DEFAULT]', 'executor_thread_pool_size = 1.5', 'invalid-value', None),
-    ('[oslo_messaging_rabbit]', 'rabbit_qos_prefetch_count = many',
-     'invalid-value', None),
-    ('[oslo_messaging_rabbit]', 'rabbit_login_method = NOPE',
-     'invalid-value', None),
+    (
+        '[oslo_messaging_rabbit]',
+        'rabbit_qos_prefetch_count = many',
+        'invalid-value',
+        None,
+    ),
+    (
+        '[oslo_messaging_rabbit]',
+        'rabbit_login_method = NOPE',
+        'invalid-value',
+        None,
+    ),
     ('[database]', 'max_retries = -1', None, None),
-    ('[DEFAULT]', 'logdir = /var/log', 'deprecated-name',
-     '[DEFAULT] log-dir'),
+    ('[DEFAULT]', 'logdir = /var/log', 'deprecated-name', '[DEFAULT] log-dir'),
+    ('[DEFAULT]', 'log-dir = /var/log', 'unknown-option', 'log_dir'),
     ('[DEFAULT]', 'debug = false', 'duplicate-option', None),
-    ('[oslo_policy]', 'polcy_file = x.yaml', 'unknown-option',
-     'policy_file'),
-    ('[oslo_messaging_rabbit]', 'rpc_response_timeout = 5',
-     'unknown-option', '[DEFAULT] rpc_response_timeout'),
+    ('[oslo_policy]', 'polcy_file = x.yaml', 'unknown-option', 'policy_file'),
+    (
+        '[oslo_messaging_rabbit]',
+        'rpc_response_timeout = 5',
+        'unknown-option',
+        '[DEFAULT] rpc_response_timeout',
+    ),
     ('[keystone_authtoken]', 'usernme = svc', 'unknown-option', 'username'),
-    ('[keystone_authtoken]', 'memcache_pool_socket_timeout = x',
-     'invalid-value', None),
+    (
+        '[keystone_authtoken]',
+        'memcache_pool_socket_timeout = x',
+        'invalid-value',
+        None,
+    ),
 ]
 
 
@@ -133,8 +148,11 @@ def test_all_faults_at_once_each_on_its_own_line(validator, write):
 
 
 def test_unknown_group_and_wrong_case(validator, write):
-    path = write('svc.conf', CLEAN + '\n[databse]\nx = 1\n[Default]\n'
-                 'debug = true\n[OSLO_POLICY]\npolicy_file = p.yaml\n')
+    path = write(
+        'svc.conf',
+        CLEAN + '\n[databse]\nx = 1\n[Default]\n'
+        'debug = true\n[OSLO_POLICY]\npolicy_file = p.yaml\n',
+    )
     findings = {f.code: f for f in validator.validate([path])}
     assert findings['unknown-group'].suggestion == 'database'
     assert findings['unknown-group'].group == 'databse'
@@ -145,20 +163,37 @@ def test_unknown_group_and_wrong_case(validator, write):
     ]
 
 
+def test_hyphenated_names_are_ignored_by_oslo_config(validator, write):
+    path = write('a.conf', '[DEFAULT]\nlog-file = /tmp/x.log\n')
+    found = validator.validate([path])
+    assert [(f.line, f.code, f.suggestion) for f in found] == [
+        (2, 'unknown-option', 'log_file')
+    ]
+    assert 'ignored' in found[0].message
+    conf = cfg.ConfigOpts()
+    conf.register_cli_opt(cfg.StrOpt('log-file'))
+    conf(['--config-file', path])
+    assert conf.log_file is None  # what the finding says
+
+
 def test_range_and_choices(write):
     conf = cfg.ConfigOpts()
-    conf.register_opts([
-        cfg.IntOpt('workers', min=1, max=64),
-        cfg.PortOpt('bind_port'),
-        cfg.StrOpt('mode', choices=['fast', 'safe']),
-        cfg.StrOpt('region', regex=r'^[A-Z][a-z]+$'),
-        cfg.IPOpt('bind_host'),
-        cfg.URIOpt('endpoint'),
-        cfg.DictOpt('tags'),
-        cfg.FloatOpt('ratio', min=0.0, max=1.0),
-    ])
+    conf.register_opts(
+        [
+            cfg.IntOpt('workers', min=1, max=64),
+            cfg.PortOpt('bind_port'),
+            cfg.StrOpt('mode', choices=['fast', 'safe']),
+            cfg.StrOpt('region', regex=r'^[A-Z][a-z]+$'),
+            cfg.IPOpt('bind_host'),
+            cfg.URIOpt('endpoint'),
+            cfg.DictOpt('tags'),
+            cfg.FloatOpt('ratio', min=0.0, max=1.0),
+        ]
+    )
     validator = Validator(OptionCatalog.from_conf(conf))
-    bad = write('bad.conf', """
+    bad = write(
+        'bad.conf',
+        """
         [DEFAULT]
         workers = 0
         bind_port = 70000
@@ -168,8 +203,11 @@ def test_range_and_choices(write):
         endpoint = not a uri
         tags = a:1,b
         ratio = 1.5
-        """)
-    good = write('good.conf', """
+        """,
+    )
+    good = write(
+        'good.conf',
+        """
         [DEFAULT]
         workers = 64
         bind_port = 8080
@@ -179,34 +217,45 @@ def test_range_and_choices(write):
         endpoint = https://example.com/v1
         tags = a:1,b:2
         ratio = 0.25
-        """)
+        """,
+    )
     assert _codes(validator.validate([bad])) == [
-        (n, 'invalid-value') for n in range(2, 10)]
+        (n, 'invalid-value') for n in range(2, 10)
+    ]
     assert validator.validate([good]) == []
 
 
 def test_required_option(write):
     conf = cfg.ConfigOpts()
-    conf.register_opt(cfg.StrOpt('connection', required=True),
-                      group='database')
+    conf.register_opt(
+        cfg.StrOpt('connection', required=True), group='database'
+    )
     validator = Validator(OptionCatalog.from_conf(conf))
     missing = write('a.conf', '[DEFAULT]\n')
     found = validator.validate([missing])
     assert [(f.code, f.group, f.option, f.severity) for f in found] == [
-        ('required-option', 'database', 'connection', ERROR)]
+        ('required-option', 'database', 'connection', ERROR)
+    ]
     given_ = write('b.conf', '[database]\nconnection = sqlite://\n')
     assert validator.validate([given_]) == []
 
 
 def test_deprecated_for_removal_is_a_warning(write):
     conf = cfg.ConfigOpts()
-    conf.register_opt(cfg.BoolOpt(
-        'use_stderr', deprecated_for_removal=True, deprecated_since='Z',
-        deprecated_reason='Use a log handler.'))
+    conf.register_opt(
+        cfg.BoolOpt(
+            'use_stderr',
+            deprecated_for_removal=True,
+            deprecated_since='Z',
+            deprecated_reason='Use a log handler.',
+        )
+    )
     validator = Validator(OptionCatalog.from_conf(conf))
-    found = validator.validate([write('a.conf', '[DEFAULT]\nuse_stderr = 1\n')])
+    path = write('a.conf', '[DEFAULT]\nuse_stderr = 1\n')
+    found = validator.validate([path])
     assert [(f.code, f.severity) for f in found] == [
-        ('deprecated-for-removal', 'warning')]
+        ('deprecated-for-removal', 'warning')
+    ]
     assert 'since Z: Use a log handler.' in found[0].message
 
 
@@ -220,7 +269,9 @@ def test_live_option_that_is_also_an_old_alias_is_not_deprecated(
 
 
 def test_config_source_groups_are_checked_not_flagged(validator, write):
-    path = write('a.conf', """
+    path = write(
+        'a.conf',
+        """
         [DEFAULT]
         config_source = remote, ghost
 
@@ -231,7 +282,8 @@ def test_config_source_groups_are_checked_not_flagged(validator, write):
 
         [ghost]
         driver = no_such_driver
-        """)
+        """,
+    )
     found = validator.validate([path])
     assert [(f.line, f.code, f.suggestion) for f in found] == [
         (7, 'unknown-option', 'uri'),
@@ -249,32 +301,44 @@ def test_multi_file_and_config_dir_precedence(validator, write, tmp_path):
     found = validator.validate([first], [str(confd)])
 
     assert [(f.file.rsplit('/', 1)[-1], f.line, f.code) for f in found] == [
-        ('10-a.conf', 2, 'invalid-value')]
+        ('10-a.conf', 2, 'invalid-value')
+    ]
     # The same option in two files is normal precedence, not a duplicate.
     from oslo_extras.config.configset import ConfigSet
+
     config = ConfigSet.load([first], [str(confd)])
     assert config.raw('DEFAULT', 'debug') == 'yes'
     assert [p.rsplit('/', 1)[-1] for p in config.paths] == [
-        'a.conf', '10-a.conf', '20-b.conf']
+        'a.conf',
+        '10-a.conf',
+        '20-b.conf',
+    ]
 
 
-def test_old_name_in_later_file_beats_new_name_in_earlier(real_catalog,
-                                                          write):
+def test_old_name_in_later_file_beats_new_name_in_earlier(real_catalog, write):
     from oslo_extras.config.configset import ConfigSet
-    a = write('a.conf', '[DEFAULT]\nexecutor_thread_pool_size = 4\n'
-              'rpc_thread_pool_size = 5\n')
+
+    a = write(
+        'a.conf',
+        '[DEFAULT]\nexecutor_thread_pool_size = 4\nrpc_thread_pool_size = 5\n',
+    )
     b = write('b.conf', '[DEFAULT]\nrpc_thread_pool_size = 6\n')
     config = ConfigSet.load([a])
-    used = config.effective_entry('DEFAULT', 'executor_thread_pool_size',
-                                  real_catalog)
+    used = config.effective_entry(
+        'DEFAULT', 'executor_thread_pool_size', real_catalog
+    )
     assert used.value == '4'  # within one file the new name wins
     config = ConfigSet.load([a, b])
-    used = config.effective_entry('DEFAULT', 'executor_thread_pool_size',
-                                  real_catalog)
+    used = config.effective_entry(
+        'DEFAULT', 'executor_thread_pool_size', real_catalog
+    )
     assert used.value == '6'  # a later file wins even under an old name
     conf = cfg.ConfigOpts()
-    conf.register_opt(cfg.IntOpt('executor_thread_pool_size',
-                                 deprecated_name='rpc_thread_pool_size'))
+    conf.register_opt(
+        cfg.IntOpt(
+            'executor_thread_pool_size', deprecated_name='rpc_thread_pool_size'
+        )
+    )
     conf(['--config-file', a, '--config-file', b])
     assert conf.executor_thread_pool_size == 6
 
@@ -283,34 +347,41 @@ def test_bad_ini_is_one_parse_error(validator, write):
     path = write('a.conf', '[DEFAULT]\ndebug = true\n[oops\n')
     found = validator.validate([path])
     assert [(f.code, f.file, f.line) for f in found] == [
-        ('parse-error', path, 3)]
+        ('parse-error', path, 3)
+    ]
 
 
 def test_select_and_ignore(validator, write):
     path = write('a.conf', '[DEFAULT]\ndevug = 1\ndebug = maybe\n')
-    assert [f.code for f in Validator(
-        validator.catalog, select=['invalid-value']).validate([path])] == [
-        'invalid-value']
-    assert [f.code for f in Validator(
-        validator.catalog, ignore=['invalid-value']).validate([path])] == [
-        'unknown-option']
+    assert [
+        f.code
+        for f in Validator(
+            validator.catalog, select=['invalid-value']
+        ).validate([path])
+    ] == ['invalid-value']
+    assert [
+        f.code
+        for f in Validator(
+            validator.catalog, ignore=['invalid-value']
+        ).validate([path])
+    ] == ['unknown-option']
 
 
 def test_exclude_group(validator, write):
     path = write('a.conf', '[oslo_policy]\nnope = 1\n[database]\nnope = 2\n')
-    found = Validator(validator.catalog,
-                      exclude_groups=['OSLO_POLICY']).validate([path])
+    found = Validator(
+        validator.catalog, exclude_groups=['OSLO_POLICY']
+    ).validate([path])
     assert [(f.group, f.code) for f in found] == [
-        ('database', 'unknown-option')]
+        ('database', 'unknown-option')
+    ]
 
 
 def test_secret_values_never_appear(validator, write, caplog):
     text = CLEAN.replace(
         'max_pool_size = 10',
-        'max_pool_size = 10\nconnection = Db-Secret-2\n'
-        'pasword = Ks-Secret-3',
-    ).replace('rabbit_quorum_queue = true',
-              'heartbeat_rate = Rabbit-Secret-1')
+        'max_pool_size = 10\nconnection = Db-Secret-2\npasword = Ks-Secret-3',
+    ).replace('rabbit_quorum_queue = true', 'heartbeat_rate = Rabbit-Secret-1')
     # A secret option whose value does not parse must not be echoed.
     conf = cfg.ConfigOpts()
     conf.register_opt(cfg.IntOpt('pin', secret=True))
@@ -323,8 +394,11 @@ def test_secret_values_never_appear(validator, write, caplog):
 
     dumped = json.dumps([f.as_dict() for f in found]) + caplog.text
     dumped += '\n'.join(f.as_text() for f in found)
-    assert {f.code for f in found} >= {'invalid-value', 'unknown-option',
-                                      'duplicate-option'}
+    assert {f.code for f in found} >= {
+        'invalid-value',
+        'unknown-option',
+        'duplicate-option',
+    }
     for secret in SECRETS + ('Db-Secret-2x',):
         assert secret not in dumped
 
@@ -337,21 +411,26 @@ class _IntervalBelowTimeout(Check):
         timeout = context.typed_value('DEFAULT', 'service_down_time')
         if None not in (interval, timeout) and interval >= timeout:
             entry = context.config.last_entry('DEFAULT', 'report_interval')
-            yield context.finding(ERROR, 'interval-below-timeout', entry,
-                                  'report_interval must be below '
-                                  'service_down_time')
+            yield context.finding(
+                ERROR,
+                'interval-below-timeout',
+                entry,
+                'report_interval must be below service_down_time',
+            )
 
 
 def test_a_service_adds_its_own_cross_option_check(write):
     conf = cfg.ConfigOpts()
-    conf.register_opts([cfg.IntOpt('report_interval'),
-                        cfg.IntOpt('service_down_time')])
-    validator = Validator(OptionCatalog.from_conf(conf),
-                          checks=[_IntervalBelowTimeout()])
-    bad = write('a.conf', '[DEFAULT]\nservice_down_time = 10\n'
-                'report_interval = 30\n')
-    assert _codes(validator.validate([bad])) == [
-        (3, 'interval-below-timeout')]
+    conf.register_opts(
+        [cfg.IntOpt('report_interval'), cfg.IntOpt('service_down_time')]
+    )
+    validator = Validator(
+        OptionCatalog.from_conf(conf), checks=[_IntervalBelowTimeout()]
+    )
+    bad = write(
+        'a.conf', '[DEFAULT]\nservice_down_time = 10\nreport_interval = 30\n'
+    )
+    assert _codes(validator.validate([bad])) == [(3, 'interval-below-timeout')]
     ok = write('b.conf', '[DEFAULT]\nreport_interval = 3\n')
     assert validator.validate([ok]) == []
 
@@ -364,16 +443,23 @@ def test_a_broken_check_does_not_hide_the_others(validator, write):
             raise RuntimeError('bug')
 
     from oslo_extras.config.validate import load_checks
+
     checks = load_checks() + [Broken()]
     path = write('a.conf', '[DEFAULT]\ndevug = 1\n')
-    codes = [f.code for f in Validator(validator.catalog,
-                                       checks=checks).validate([path])]
+    codes = [
+        f.code
+        for f in Validator(validator.catalog, checks=checks).validate([path])
+    ]
     assert sorted(codes) == ['check-failed', 'unknown-option']
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.one_of(st.integers(-5, 70).map(str),
-                 st.text('0123456789.-x ', min_size=0, max_size=4)))
+@given(
+    st.one_of(
+        st.integers(-5, 70).map(str),
+        st.text('0123456789.-x ', min_size=0, max_size=4),
+    )
+)
 def test_invalid_value_agrees_with_oslo_config(tmp_path_factory, value):
     conf = cfg.ConfigOpts()
     conf.register_opt(cfg.IntOpt('workers', min=0, max=64))
@@ -382,7 +468,7 @@ def test_invalid_value_agrees_with_oslo_config(tmp_path_factory, value):
     found = Validator(OptionCatalog.from_conf(conf)).validate([str(path)])
     conf(['--config-file', str(path)])
     try:
-        conf.workers
+        conf.workers  # noqa: B018 - reading is what may raise
         accepted = True
     except (cfg.ConfigFileValueError, ValueError):
         accepted = False
