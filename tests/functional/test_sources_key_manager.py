@@ -13,6 +13,7 @@ from oslo_config import cfg
 from oslo_extras.config import sources
 from tests.functional.servers.barbican import barbican  # noqa: F401
 from tests.functional.servers.keystone import keystone  # noqa: F401
+from tests.functional.servers.openbao import openbao  # noqa: F401
 from tests.functional.test_sources_vault import count_requests
 
 SECRET = 'Barbican-S3cret-' + uuid.uuid4().hex[:8]
@@ -188,3 +189,34 @@ def test_missing_secret_and_bad_credentials_fail_closed(
         _ = bad.database.password
     assert 'wrong-pw' not in str(err.value) + caplog.text
     assert SECRET not in caplog.text
+
+
+def test_castellan_vault_backend(tmp_path, openbao):
+    """Any castellan backend works: here castellan's Vault backend."""
+    from castellan import key_manager as castellan_km
+    from castellan.common.objects import passphrase
+
+    castellan_conf = tmp_path / 'castellan-vault.conf'
+    castellan_conf.write_text(
+        '[key_manager]\nbackend = vault\nauth_type = token\n'
+        f'token = {openbao.token}\n'
+        f'[vault]\nroot_token_id = {openbao.token}\n'
+        f'vault_url = {openbao.url}\nkv_version = 2\n'
+    )
+    km_conf = cfg.ConfigOpts()
+    km_conf(args=[], default_config_files=[str(castellan_conf)])
+    manager = castellan_km.API(km_conf)
+    secret_id = manager.store('ctx', passphrase.Passphrase(SECRET.encode()))
+    pool_id = manager.store('ctx', passphrase.Passphrase(b'44'))
+
+    conf = _conf(
+        tmp_path,
+        castellan_conf,
+        f'[database]\npassword = {secret_id}\nmax_pool_size = {pool_id}\n',
+    )
+    sources.load(conf)
+    assert conf.database.password == SECRET
+    assert conf.database.max_pool_size == 44
+    assert conf.get_location('password', 'database').detail == (
+        f'key_manager:vault/{secret_id}'
+    )
