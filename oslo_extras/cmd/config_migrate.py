@@ -16,33 +16,23 @@ import os
 import sys
 from collections.abc import Sequence
 
-# Same catalog flags and errors as oslo-config-check.
-from oslo_extras.cmd.config_check import UsageError
-from oslo_extras.cmd.config_check import load_catalog
+from oslo_extras.cmd._common import EXIT_FINDINGS
+from oslo_extras.cmd._common import EXIT_OK
+from oslo_extras.cmd._common import Parser
+from oslo_extras.cmd._common import UsageError
+from oslo_extras.cmd._common import add_catalog_arguments
+from oslo_extras.cmd._common import add_config_path_arguments
+from oslo_extras.cmd._common import config_paths
+from oslo_extras.cmd._common import load_catalog
+from oslo_extras.cmd._common import run_main
 from oslo_extras.config import migrate
 from oslo_extras.config.migrate.plugins import load_migrations
 
 PROG = 'oslo-config-migrate'
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # one line, never the whole usage
-        raise UsageError(message)
-
-
-class _Ordered(argparse.Action):
-    """Keep --config-file and --config-dir in command-line order."""
-
-    def __call__(self, parser, namespace, values, option_string=None):
-        ordered = list(getattr(namespace, 'ordered', None) or [])
-        kind = 'dir' if option_string == '--config-dir' else 'file'
-        ordered.append((kind, values))
-        namespace.ordered = ordered
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = Parser(
         prog=PROG,
         description='Migrate config files written for older releases: '
         'renamed and moved options get their new names (comments travel '
@@ -53,42 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog='Exit status: 0 ok, 1 --check found something to migrate '
         '(or a step to do by hand), 2 bad usage or unreadable input.',
     )
-    src = parser.add_argument_group('where the options come from')
-    src.add_argument(
-        '--namespace',
-        action='append',
-        default=[],
-        metavar='NS',
-        help='an oslo.config.opts namespace, as for oslo-config-generator '
-        '(repeatable)',
-    )
-    src.add_argument(
-        '--opt-data',
-        action='append',
-        default=[],
-        metavar='FILE',
-        help='oslo-config-generator --format yaml|json output (repeatable)',
-    )
-    src.add_argument(
-        '--group-pattern',
-        action='append',
-        default=[],
-        metavar='PATTERN=GROUP',
-        help="sections matching PATTERN take GROUP's options (dynamic "
-        "sections, e.g. 'backend_*=backend_defaults')",
-    )
-    files = parser.add_argument_group('what to migrate')
-    for flag, helptext in (
-        ('--config-file', 'a config file (repeatable; later wins)'),
-        ('--config-dir', 'a config dir: its *.conf files, sorted'),
-    ):
-        files.add_argument(
-            flag,
-            action=_Ordered,
-            dest='ordered',
-            metavar='PATH',
-            help=helptext,
-        )
+    add_catalog_arguments(parser)
+    add_config_path_arguments(parser.add_argument_group('what to migrate'))
     mode = parser.add_argument_group(
         'what to do'
     ).add_mutually_exclusive_group()
@@ -195,17 +151,16 @@ def run(args: argparse.Namespace) -> int:
         for plugin in load_migrations():
             print(f'{plugin.name}: {plugin.description}')
         return EXIT_OK
-    if not getattr(args, 'ordered', None):
-        raise UsageError('give at least one --config-file or --config-dir')
+    ordered = config_paths(args)
     if args.backup_suffix and not args.in_place:
         raise UsageError('--backup-suffix only makes sense with --in-place')
-    catalog = load_catalog(args.namespace, args.opt_data, args.group_pattern)
+    catalog = load_catalog(args)
     try:
         plugins = load_migrations(args.migration)
     except KeyError as exc:
         raise UsageError(exc.args[0])
     try:
-        paths = migrate.expand_sources(args.ordered)
+        paths = migrate.expand_sources(ordered)
         if not paths:
             raise UsageError('no config files found (empty --config-dir?)')
         migrator = migrate.Migrator(
@@ -228,12 +183,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    try:
-        args = build_parser().parse_args(argv)
-        return run(args)
-    except UsageError as exc:
-        print(f'{PROG}: error: {exc}', file=sys.stderr)
-        return EXIT_USAGE
+    return run_main(PROG, build_parser(), run, argv)
 
 
 if __name__ == '__main__':

@@ -15,6 +15,12 @@ import sys
 from collections.abc import Sequence
 
 from oslo_extras import _fileutils
+from oslo_extras.cmd._common import EXIT_FINDINGS
+from oslo_extras.cmd._common import EXIT_OK
+from oslo_extras.cmd._common import EXIT_USAGE
+from oslo_extras.cmd._common import Parser
+from oslo_extras.cmd._common import UsageError
+from oslo_extras.cmd._common import run_main
 from oslo_extras.policy import delta
 from oslo_extras.policy import files
 from oslo_extras.policy import inputs
@@ -22,16 +28,6 @@ from oslo_extras.policy import lint
 from oslo_extras.policy import model
 
 PROG = 'oslo-policy-delta'
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
-
-
-class UsageError(Exception):
-    """Bad arguments or unreadable input: exit 2 with one line."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # one line, never the whole usage
-        raise UsageError(message)
 
 
 def _common(parser: argparse.ArgumentParser, defaults_help: str) -> None:
@@ -93,7 +89,7 @@ def _common(parser: argparse.ArgumentParser, defaults_help: str) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = Parser(
         prog=PROG,
         description='Show, minimize, compare and lint the overrides of a '
         "service's in-code policy defaults.",
@@ -101,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
         'input.',
     )
     sub = parser.add_subparsers(
-        dest='command', metavar='COMMAND', parser_class=_Parser
+        dest='command', metavar='COMMAND', parser_class=Parser
     )
     sub.required = True
     snapshot_help = 'a defaults snapshot written by "snapshot" (repeatable)'
@@ -384,12 +380,9 @@ COMMANDS = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    try:
-        args = build_parser().parse_args(argv)
-        return COMMANDS[args.command](args)
-    except UsageError as exc:
-        print(f'{PROG}: error: {exc}', file=sys.stderr)
-        return EXIT_USAGE
+    return run_main(
+        PROG, build_parser(), lambda args: COMMANDS[args.command](args), argv
+    )
 
 
 if __name__ == '__main__':

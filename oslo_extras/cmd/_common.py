@@ -1,0 +1,137 @@
+"""What every oslo_extras command line shares.
+
+Exit codes (0 ok, 1 findings, 2 bad usage or unreadable input), one-line
+errors instead of argparse's usage dump or a traceback, and the flags that
+say where a config's options come from (``--namespace``, ``--opt-data``,
+``--group-pattern``) and which files to read, in command-line order.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from collections.abc import Callable
+from collections.abc import Sequence
+
+from oslo_extras.config.catalog import CatalogError
+from oslo_extras.config.catalog import OptionCatalog
+from oslo_extras.config.configset import DIR
+from oslo_extras.config.configset import FILE
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad arguments or unreadable input: exit 2 with one line."""
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (a UsageError)."""
+
+    def error(self, message: str):
+        raise UsageError(message)
+
+
+class _OrderedPaths(argparse.Action):
+    # --config-file and --config-dir share one list so the order in which
+    # oslo.config would read them survives.
+    def __call__(self, parser, namespace, values, option_string=None):
+        ordered = list(getattr(namespace, 'ordered', None) or [])
+        kind = DIR if option_string == '--config-dir' else FILE
+        ordered.append((kind, values))
+        namespace.ordered = ordered
+
+
+def add_catalog_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add ``--namespace``, ``--opt-data`` and ``--group-pattern``."""
+    group = parser.add_argument_group('where the options come from')
+    group.add_argument(
+        '--namespace',
+        action='append',
+        default=[],
+        metavar='NS',
+        help='an oslo.config.opts namespace, as for oslo-config-generator '
+        '(repeatable)',
+    )
+    group.add_argument(
+        '--opt-data',
+        action='append',
+        default=[],
+        metavar='FILE',
+        help='oslo-config-generator --format yaml|json output (repeatable)',
+    )
+    group.add_argument(
+        '--group-pattern',
+        action='append',
+        default=[],
+        metavar='PATTERN=GROUP',
+        help="sections matching PATTERN take GROUP's options, for dynamic "
+        "sections (e.g. 'backend_*=backend_defaults')",
+    )
+
+
+def add_config_path_arguments(
+    group: argparse._ArgumentGroup, aliases: Sequence[str] = ()
+) -> None:
+    """Add ``--config-file`` (and ``aliases``) and ``--config-dir``.
+
+    The paths land in ``args.ordered`` as ``(FILE|DIR, path)`` pairs.
+    """
+    for flag, helptext in (
+        ('--config-file', 'a config file (repeatable; later wins)'),
+        *((alias, 'same as --config-file') for alias in aliases),
+        ('--config-dir', 'a config dir: its *.conf files, sorted'),
+    ):
+        group.add_argument(
+            flag,
+            action=_OrderedPaths,
+            dest='ordered',
+            metavar='PATH',
+            help=helptext,
+        )
+
+
+def config_paths(args: argparse.Namespace) -> list[tuple[str, str]]:
+    """Return ``args.ordered``; UsageError when no file or dir was given."""
+    ordered = getattr(args, 'ordered', None)
+    if not ordered:
+        raise UsageError('give at least one --config-file or --config-dir')
+    return ordered
+
+
+def load_catalog(args: argparse.Namespace) -> OptionCatalog:
+    """Build the catalog the catalog arguments name; UsageError if not."""
+    if not args.namespace and not args.opt_data:
+        raise UsageError('give at least one --namespace or --opt-data')
+    try:
+        with warnings.catch_warnings():
+            # Libraries warn on import (eventlet...); not the user's concern.
+            warnings.simplefilter('ignore')
+            catalog = OptionCatalog.from_namespaces(args.namespace)
+            for path in args.opt_data:
+                catalog.merge(OptionCatalog.from_opt_data(path))
+    except CatalogError as exc:
+        raise UsageError(str(exc))
+    for spec in args.group_pattern:
+        pattern, sep, template = spec.partition('=')
+        if not sep or not pattern or not template:
+            raise UsageError(f'--group-pattern wants PATTERN=GROUP: {spec!r}')
+        if template not in catalog:
+            raise UsageError(f'--group-pattern: unknown group {template!r}')
+        catalog.add_group_pattern(pattern, template)
+    return catalog
+
+
+def run_main(
+    prog: str,
+    parser: argparse.ArgumentParser,
+    run: Callable[[argparse.Namespace], int],
+    argv: Sequence[str] | None,
+) -> int:
+    """Parse ``argv`` and run; a UsageError becomes one line and exit 2."""
+    try:
+        return run(parser.parse_args(argv))
+    except UsageError as exc:
+        print(f'{prog}: error: {exc}', file=sys.stderr)
+        return EXIT_USAGE
