@@ -71,7 +71,7 @@ def _castellan_conf(tmp_path, bb, ks, password=None):
     return path
 
 
-def _conf(tmp_path, castellan_conf, mapping, extra=''):
+def _conf(tmp_path, castellan_conf, mapping, extra='', driver='key_manager'):
     conf = cfg.ConfigOpts()
     conf.register_opts(
         [
@@ -89,9 +89,14 @@ def _conf(tmp_path, castellan_conf, mapping, extra=''):
     path = tmp_path / f'svc-{uuid.uuid4().hex[:6]}.conf'
     path.write_text(
         '[DEFAULT]\nconfig_source = secrets\n'
-        f'[secrets]\ndriver = key_manager\nconfig_file = {castellan_conf}\n'
+        f'[secrets]\ndriver = {driver}\nconfig_file = {castellan_conf}\n'
         f'mapping_file = {mapping_path}\n'
-        'retries = 1\nretry_backoff = 0.05\n' + extra
+        + (
+            'retries = 1\nretry_backoff = 0.05\n'
+            if driver == 'key_manager'
+            else ''
+        )
+        + extra
     )
     conf(['--config-file', str(path)])
     return conf
@@ -129,6 +134,7 @@ def test_barbican_values_typed_and_batched(
         assert conf.keystone.admin_password == 'adm-' + SECRET
     tokens = [url for url in sent if url.endswith('/auth/tokens')]
     assert len(tokens) == 1, sent
+
     # Read once at open, served from the cache afterwards.
     with count_requests() as again:
         _ = conf.database.password
@@ -220,3 +226,36 @@ def test_castellan_vault_backend(tmp_path, openbao):
     assert conf.get_location('password', 'database').detail == (
         f'key_manager:vault/{secret_id}'
     )
+
+
+def test_one_keystone_token_where_castellans_driver_needs_one_per_secret(
+    tmp_path, barbican, keystone
+):
+    from castellan import key_manager as castellan_km
+    from castellan.common import utils as km_utils
+    from castellan.common.objects import passphrase
+
+    castellan_conf = _castellan_conf(tmp_path, barbican, keystone)
+    km_conf = cfg.ConfigOpts()
+    km_conf(args=[], default_config_files=[str(castellan_conf)])
+    manager = castellan_km.API(km_conf)
+    context = km_utils.credential_factory(km_conf)
+    # Stored through castellan so that castellan's driver can read them
+    # (it fails on text/plain payloads: it calls .decode() on a str).
+    ids = [
+        manager.store(context, passphrase.Passphrase(v.encode()))
+        for v in (SECRET, '31', 'adm-' + SECRET)
+    ]
+    mapping = (
+        f'[database]\npassword = {ids[0]}\nmax_pool_size = {ids[1]}\n'
+        f'[keystone]\nadmin_password = {ids[2]}\n'
+    )
+    counts = {}
+    for driver in ('key_manager', 'castellan'):
+        with count_requests() as sent:
+            conf = _conf(tmp_path, castellan_conf, mapping, driver=driver)
+            assert conf.database.password == SECRET
+            assert conf.database.max_pool_size == 31
+            assert conf.keystone.admin_password == 'adm-' + SECRET
+        counts[driver] = len([u for u in sent if u.endswith('/auth/tokens')])
+    assert counts == {'key_manager': 1, 'castellan': 3}
