@@ -19,6 +19,7 @@ BENCHMARKS = (
     ('policy', 'policy.py'),
     ('sources', 'sources.py'),
     ('config_reload', 'config_reload.py'),
+    ('messaging', 'messaging.py'),
 )
 
 

@@ -68,7 +68,10 @@ class HeartbeatScheduler:
                 self._heap,
                 (time.monotonic() + interval, next(self._counter), beat),
             )
-            self._cond.notify()
+            # Wake the thread only when this beat is due first: calls that
+            # end before their first heartbeat then cost no thread switch.
+            if self._heap[0][2] is beat:
+                self._cond.notify()
         return beat
 
     def close(self) -> None:
