@@ -33,40 +33,34 @@ class _SharedAuthContext(oslo_context.RequestContext):
         return self._plugin
 
 
+# Attributes of castellan's Keystone credentials that keystoneauth's
+# identity plugins take under the same names.
+_SCOPE = (
+    'auth_url',
+    'trust_id',
+    'domain_id',
+    'domain_name',
+    'project_id',
+    'project_name',
+    'project_domain_id',
+    'project_domain_name',
+    'reauthenticate',
+)
+_USER = ('username', 'user_id', 'user_domain_id', 'user_domain_name')
+
+
+def _kwargs(credential: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: getattr(credential, name, None) for name in names}
+
+
 def shared_context(credential: Any) -> Any:
     """Turn a castellan Keystone credential into a token-reusing context."""
-    common = {
-        'auth_url': getattr(credential, 'auth_url', None),
-        'trust_id': getattr(credential, 'trust_id', None),
-    }
     if isinstance(credential, keystone_password.KeystonePassword):
         plugin = identity.Password(
-            username=credential.username,
-            password=credential.password,
-            user_id=credential.user_id,
-            user_domain_id=credential.user_domain_id,
-            user_domain_name=credential.user_domain_name,
-            domain_id=credential.domain_id,
-            domain_name=credential.domain_name,
-            project_id=credential.project_id,
-            project_name=credential.project_name,
-            project_domain_id=credential.project_domain_id,
-            project_domain_name=credential.project_domain_name,
-            reauthenticate=credential.reauthenticate,
-            **common,
+            **_kwargs(credential, _SCOPE + _USER + ('password',))
         )
     elif isinstance(credential, keystone_token.KeystoneToken):
-        plugin = identity.Token(
-            token=credential.token,
-            domain_id=credential.domain_id,
-            domain_name=credential.domain_name,
-            project_id=credential.project_id,
-            project_name=credential.project_name,
-            project_domain_id=credential.project_domain_id,
-            project_domain_name=credential.project_domain_name,
-            reauthenticate=credential.reauthenticate,
-            **common,
-        )
+        plugin = identity.Token(**_kwargs(credential, _SCOPE + ('token',)))
     else:
         return credential
     return _SharedAuthContext(plugin)
