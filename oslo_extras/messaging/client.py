@@ -149,7 +149,8 @@ def get_rpc_client(
         a call's TTL is at most what its caller waits
     :param methods: per-method ``{name: dict(heartbeat=, ttl=)}``
     :param timeout: seconds a call waits for its reply or, with a
-        heartbeat, for the next heartbeat (default twice the heartbeat)
+        heartbeat, for the next heartbeat (twice the heartbeat when unset
+        or not longer than the heartbeat)
     :param max_call_time: hard limit of a heartbeating call (default none)
     :param serializer: an optional entity serializer
     :param interceptors: the interceptor plugins to load, in order

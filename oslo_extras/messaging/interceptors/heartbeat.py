@@ -2,7 +2,8 @@
 
 Client side, a call with ``heartbeat=h`` uses upstream call monitoring: the
 caller fails when no reply or heartbeat came for ``timeout`` seconds
-(``2 * h`` by default) instead of after a fixed total time. Server side,
+(``2 * h`` by default, or when ``timeout`` is not longer than ``h``)
+instead of after a fixed total time. Server side,
 heartbeats start when the request is received (not when a worker picks it
 up) and stop on every outcome, before the final reply leaves. Upstream's
 own watchdog is switched off for that request so it cannot outlive a
@@ -35,10 +36,9 @@ class Heartbeat(Interceptor):
             return
         silence = message.timeout or 2 * interval
         if silence <= interval:
-            raise ValueError(
-                f'timeout {silence}s of {message.method!r} must be longer '
-                f'than its heartbeat {interval}s (twice as long is safe)'
-            )
+            # A per-method heartbeat longer than the client's timeout:
+            # the caller must at least wait for two of them.
+            silence = 2 * interval
         message.silence = silence
         message.call_monitor_timeout = silence
         message.timeout = message.max_call_time or UNLIMITED

@@ -36,9 +36,10 @@ def test_timeout_is_the_silence_window_and_max_call_time_the_cap():
     assert message.timeout == 30
 
 
-def test_a_timeout_not_longer_than_the_heartbeat_is_refused():
-    with pytest.raises(ValueError, match='longer than its heartbeat'):
-        outgoing(2, timeout=2)
+def test_a_timeout_not_longer_than_the_heartbeat_is_widened():
+    # e.g. a per-method heartbeat of 5 s on a client with timeout=2
+    assert outgoing(5, timeout=2).silence == 10
+    assert outgoing(1, timeout=1.5).silence == 1.5
 
 
 def test_casts_get_no_heartbeat():
