@@ -72,12 +72,16 @@ class SourcesTrigger(ThreadTrigger):
         return changed
 
     def _wait_time(self) -> float:
-        """Seconds until the earliest source TTL, capped by ``interval``."""
+        """Seconds until the earliest source is due, capped by ``interval``.
+
+        A source says when its values expire (its TTL, or a shorter Vault
+        lease) through ``refresh_due_in()``.
+        """
         wait = self.interval
         for source in self.sources():
-            ttl = getattr(source, 'cache_ttl', None)
-            if ttl:
-                wait = min(wait, ttl)
+            due = source.refresh_due_in()
+            if due is not None:
+                wait = min(wait, due)
         return max(wait, self.min_interval)
 
     def _run(self) -> None:
