@@ -330,3 +330,28 @@ def test_watch_sees_a_configmap_symlink_swap(tmp_path):
         assert wait_for(lambda: conf.debug is True)
     finally:
         reloader.stop()
+
+
+class _DueSource:
+    def __init__(self, due):
+        self.due = due
+
+    def refresh_due_in(self):
+        return self.due
+
+
+def test_sources_trigger_waits_for_the_earliest_due_source():
+    from oslo_extras.config.reload.triggers.sources import SourcesTrigger
+
+    trigger = SourcesTrigger(reloader=None, interval=60.0, min_interval=0.05)
+    # A Vault lease shorter than the cache TTL makes a source due sooner.
+    trigger.sources = lambda: [
+        _DueSource(None),
+        _DueSource(2.5),
+        _DueSource(7.0),
+    ]
+    assert trigger._wait_time() == 2.5
+    trigger.sources = lambda: [_DueSource(0.0)]
+    assert trigger._wait_time() == 0.05
+    trigger.sources = lambda: [_DueSource(None)]
+    assert trigger._wait_time() == 60.0
