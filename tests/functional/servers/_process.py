@@ -8,12 +8,14 @@ command line and a readiness probe; the session fixtures in
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import tempfile
 import time
 from collections.abc import Callable
+from collections.abc import Iterator
 from collections.abc import Mapping
 from collections.abc import Sequence
 
@@ -120,3 +122,35 @@ class ServerProcess:
                 return ''.join(stream.readlines()[-lines:])
         except OSError:
             return '(no log)'
+
+
+class Server:
+    """A real server for the tests, owning one :class:`ServerProcess`.
+
+    Subclasses build ``self.process`` and may override :meth:`prepare`
+    for work before the first start (a schema, keys, a bootstrap).
+    """
+
+    process: ServerProcess
+
+    def prepare(self) -> None:
+        """Run once before the process starts."""
+
+    def start(self) -> Server:
+        self.prepare()
+        self.process.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop the process by PID and remove its temporary directory."""
+        self.process.stop()
+        shutil.rmtree(self.process.dir, ignore_errors=True)
+
+
+def running(server: Server) -> Iterator[Server]:
+    """Start ``server`` for a fixture's lifetime: ``yield from running(x)``."""
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

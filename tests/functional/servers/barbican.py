@@ -15,15 +15,16 @@ from __future__ import annotations
 
 import base64
 import os
-import shutil
 import sys
 import tempfile
 
 import pytest
 import requests
 
+from tests.functional.servers._process import Server
 from tests.functional.servers._process import ServerProcess
 from tests.functional.servers._process import free_port
+from tests.functional.servers._process import running
 from tests.functional.servers.keystone import keystone  # noqa: F401
 
 _PASTE = """
@@ -95,7 +96,7 @@ def request_id_filter(global_conf, **local_conf):
     return factory
 
 
-class Barbican:
+class Barbican(Server):
     """A running Barbican: ``url`` (root), with Keystone ``keystone``."""
 
     def __init__(self, keystone_server) -> None:
@@ -147,19 +148,7 @@ class Barbican:
     def _ready(self) -> bool:
         return requests.get(self.url, timeout=2).status_code in (200, 300)
 
-    def start(self) -> Barbican:
-        self.process.start()
-        return self
-
-    def stop(self) -> None:
-        self.process.stop()
-        shutil.rmtree(self.process.dir, ignore_errors=True)
-
 
 @pytest.fixture(scope='session')
 def barbican(keystone):
-    server = Barbican(keystone).start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from running(Barbican(keystone))

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import shutil
-
 import etcd3gw
 import pytest
 
+from tests.functional.servers._process import Server
 from tests.functional.servers._process import ServerProcess
 from tests.functional.servers._process import free_port
+from tests.functional.servers._process import running
 
 
-class Etcd:
+class Etcd(Server):
     """A running single-node etcd: ``host``, ``port`` and ``client()``."""
 
     def __init__(self) -> None:
@@ -49,19 +49,7 @@ class Etcd:
     def _ready(self) -> bool:
         return bool(self.client().status())
 
-    def start(self) -> Etcd:
-        self.process.start()
-        return self
-
-    def stop(self) -> None:
-        self.process.stop()
-        shutil.rmtree(self.process.dir, ignore_errors=True)
-
 
 @pytest.fixture(scope='session')
 def etcd():
-    server = Etcd().start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from running(Etcd())

@@ -9,7 +9,6 @@ and the config is passed through ``OS_KEYSTONE_CONFIG_FILES``).
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -18,8 +17,10 @@ import uuid
 import pytest
 import requests
 
+from tests.functional.servers._process import Server
 from tests.functional.servers._process import ServerProcess
 from tests.functional.servers._process import free_port
+from tests.functional.servers._process import running
 
 _SERVE = """
 import sys
@@ -37,7 +38,7 @@ simple_server.make_server(
 """
 
 
-class Keystone:
+class Keystone(Server):
     """A running Keystone: ``url`` (``.../v3``), ``admin_password``."""
 
     def __init__(self) -> None:
@@ -77,7 +78,7 @@ class Keystone:
     def _ready(self) -> bool:
         return requests.get(self.url, timeout=2).status_code == 200
 
-    def start(self) -> Keystone:
+    def prepare(self) -> None:
         self._manage('db_sync')
         owner = ('--keystone-user', 'root', '--keystone-group', 'root')
         self._manage('fernet_setup', *owner)
@@ -91,18 +92,8 @@ class Keystone:
             '--bootstrap-region-id',
             'RegionOne',
         )
-        self.process.start()
-        return self
-
-    def stop(self) -> None:
-        self.process.stop()
-        shutil.rmtree(self.process.dir, ignore_errors=True)
 
 
 @pytest.fixture(scope='session')
 def keystone():
-    server = Keystone().start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from running(Keystone())

@@ -7,15 +7,16 @@ at ``secret/``; tests enable KV v1 and AppRole through the normal API.
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 import uuid
 
 import hvac
 import pytest
 
+from tests.functional.servers._process import Server
 from tests.functional.servers._process import ServerProcess
 from tests.functional.servers._process import free_port
+from tests.functional.servers._process import running
 
 
 def bao_binary() -> str:
@@ -23,7 +24,7 @@ def bao_binary() -> str:
     return candidate if os.path.exists(candidate) else 'bao'
 
 
-class OpenBao:
+class OpenBao(Server):
     """A running dev server: ``url``, root ``token`` and an admin client."""
 
     def __init__(self, tls: bool = False) -> None:
@@ -63,29 +64,13 @@ class OpenBao:
             verify=self.ca_file if self.tls else True,
         )
 
-    def start(self) -> OpenBao:
-        self.process.start()
-        return self
-
-    def stop(self) -> None:
-        self.process.stop()
-        shutil.rmtree(self.process.dir, ignore_errors=True)
-
 
 @pytest.fixture(scope='session')
 def openbao():
-    server = OpenBao().start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from running(OpenBao())
 
 
 @pytest.fixture(scope='session')
 def openbao_tls():
     """A dev server on HTTPS with its own CA (``ca_file``)."""
-    server = OpenBao(tls=True).start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from running(OpenBao(tls=True))
