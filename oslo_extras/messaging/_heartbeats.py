@@ -15,6 +15,9 @@ from collections.abc import Callable
 
 LOG = logging.getLogger(__name__)
 
+#: Seconds without any running call after which the thread ends.
+IDLE_EXIT = 30.0
+
 
 class Beat:
     """The heartbeats of one call; ``stop()`` ends them for good."""
@@ -87,7 +90,11 @@ class HeartbeatScheduler:
                 while self._heap and self._heap[0][2].stopped:
                     heapq.heappop(self._heap)
                 if not self._heap:
-                    self._cond.wait()
+                    # Idle: let the thread end; start() makes a new one.
+                    if not self._cond.wait(IDLE_EXIT):
+                        if not self._heap:
+                            self._thread = None
+                            return None
                     continue
                 due, _, beat = self._heap[0]
                 delay = due - time.monotonic()

@@ -76,3 +76,32 @@ def is_call(incoming: Any) -> bool:
     if hasattr(incoming, '_reply_q'):
         return incoming._reply_q is not None
     return bool(getattr(incoming, 'client_timeout', None))
+
+
+def fake_driver_base() -> type:
+    from oslo_messaging._drivers import impl_fake
+
+    return impl_fake.FakeDriver
+
+
+def wrap_listener_poll(adapter: Any, convert: Callable[[Any], None]) -> None:
+    """Run ``convert(message)`` on each message ``adapter`` polls.
+
+    ``PollStyleListenerAdapter`` keeps the driver's listener in
+    ``_poll_style_listener`` and calls its ``poll()`` for each batch.
+    """
+    listener = adapter._poll_style_listener
+    poll = listener.poll
+
+    def converting_poll(*args: Any, **kwargs: Any) -> Any:
+        messages = poll(*args, **kwargs)
+        for message in messages:
+            convert(message)
+        return messages
+
+    listener.poll = converting_poll
+
+
+def fake_reply_queue(incoming: Any) -> Any:
+    """The queue a fake-driver caller waits on (None for a cast)."""
+    return incoming._reply_q

@@ -127,29 +127,6 @@ def upstream_url(conf, url):
     )
 
 
-def extras_url(conf, url):
-    """Return ``url`` with the scheme that selects this driver.
-
-    URLs of other drivers (``fake://``, ``kafka://``) come back unchanged.
-    """
-    if not isinstance(url, msg_transport.TransportURL):
-        url = msg_transport.TransportURL.parse(conf, url)
-    transport = url.transport or 'rabbit'
-    if transport == 'rabbit':
-        transport = SCHEME
-    elif transport.startswith('kombu'):
-        transport = f'{SCHEME}+{transport}'
-    else:
-        return url
-    return msg_transport.TransportURL(
-        conf,
-        transport=transport,
-        virtual_host=url.virtual_host,
-        hosts=url.hosts,
-        query=url.query,
-    )
-
-
 def _ttl(ctxt: Any) -> float | None:
     if not isinstance(ctxt, dict):
         return None

@@ -53,3 +53,19 @@ def test_stop_waits_for_a_heartbeat_in_flight():
     time.sleep(0.3)
     assert len(finished) == count
     scheduler.close()
+
+
+def test_idle_thread_ends_and_comes_back(monkeypatch):
+    from oslo_extras.messaging import _heartbeats
+
+    monkeypatch.setattr(_heartbeats, 'IDLE_EXIT', 0.1)
+    scheduler = HeartbeatScheduler()
+    sent = []
+    scheduler.start(lambda: sent.append(1), 0.05, 'a').stop()
+    time.sleep(0.4)
+    assert scheduler._thread is None
+    beat = scheduler.start(lambda: sent.append(2), 0.05, 'b')
+    time.sleep(0.2)
+    beat.stop()
+    scheduler.close()
+    assert 2 in sent

@@ -96,22 +96,22 @@ def test_server_clock_skew_allowance(any_transport):
     assert endpoint.done == ['skewed']
 
 
-def test_long_call_is_kept_alive_by_fractional_heartbeats(memory_transport):
+def test_long_call_is_kept_alive_by_fractional_heartbeats(any_transport):
     target = new_target()
-    server = messaging.get_rpc_server(memory_transport, target, [Endpoint()])
+    server = messaging.get_rpc_server(any_transport, target, [Endpoint()])
     client = messaging.get_rpc_client(
-        memory_transport, target, heartbeat=0.1, timeout=0.25
+        any_transport, target, heartbeat=0.1, timeout=0.25
     )
     with running(server):
         assert client.call({}, 'work', seconds=1.2) == 'worked 1.2s'
     assert 9 <= server.stats['heartbeats'] <= 12
 
 
-def test_per_method_heartbeat(memory_transport):
+def test_per_method_heartbeat(any_transport):
     target = new_target()
-    server = messaging.get_rpc_server(memory_transport, target, [Endpoint()])
+    server = messaging.get_rpc_server(any_transport, target, [Endpoint()])
     client = messaging.get_rpc_client(
-        memory_transport,
+        any_transport,
         target,
         timeout=0.3,
         methods={'work': dict(heartbeat=0.1, ttl=10)},
@@ -120,14 +120,14 @@ def test_per_method_heartbeat(memory_transport):
         assert client.call({}, 'work', seconds=0.8) == 'worked 0.8s'
 
 
-def test_silent_server_fails_fast_with_a_clear_timeout(memory_transport):
+def test_silent_server_fails_fast_with_a_clear_timeout(any_transport):
     target = new_target()
     # This server does not heartbeat (only the TTL plugin is loaded).
     server = messaging.get_rpc_server(
-        memory_transport, target, [Endpoint()], interceptors=['ttl']
+        any_transport, target, [Endpoint()], interceptors=['ttl']
     )
     client = messaging.get_rpc_client(
-        memory_transport, target, heartbeat=0.1, timeout=0.3
+        any_transport, target, heartbeat=0.1, timeout=0.3
     )
     with running(server):
         started = time.monotonic()
@@ -139,11 +139,11 @@ def test_silent_server_fails_fast_with_a_clear_timeout(memory_transport):
     assert err.value.silence == 0.3
 
 
-def test_max_call_time_caps_a_heartbeating_call(memory_transport):
+def test_max_call_time_caps_a_heartbeating_call(any_transport):
     target = new_target()
-    server = messaging.get_rpc_server(memory_transport, target, [Endpoint()])
+    server = messaging.get_rpc_server(any_transport, target, [Endpoint()])
     client = messaging.get_rpc_client(
-        memory_transport, target, heartbeat=0.1, max_call_time=0.5
+        any_transport, target, heartbeat=0.1, max_call_time=0.5
     )
     with running(server):
         with pytest.raises(oslo_messaging.MessagingTimeout) as err:
@@ -152,20 +152,24 @@ def test_max_call_time_caps_a_heartbeating_call(memory_transport):
 
 
 def test_queued_call_keeps_alive_and_unknown_method_stops_beats(
-    memory_transport,
+    any_transport,
 ):
     target = new_target()
     endpoint = Endpoint()
-    server = messaging.get_rpc_server(memory_transport, target, [endpoint])
+    server = messaging.get_rpc_server(any_transport, target, [endpoint])
     client = messaging.get_rpc_client(
-        memory_transport, target, heartbeat=0.1, timeout=0.25
+        any_transport, target, heartbeat=0.1, timeout=0.25
     )
     with running(server, pool_size=1):
         client.cast({}, 'work', seconds=0.8, tag='busy')
         assert endpoint.started.wait(5)
-        with pytest.raises(oslo_messaging.RemoteError) as err:
+        # fake:// raises the server's exception itself, AMQP a RemoteError.
+        with pytest.raises(
+            (oslo_messaging.RemoteError, oslo_messaging.NoSuchMethod)
+        ) as err:
             client.call({}, 'no_such_method')
-        assert err.value.exc_type == 'NoSuchMethod'
+        kind = getattr(err.value, 'exc_type', type(err.value).__name__)
+        assert kind == 'NoSuchMethod'
         sent = server.stats['heartbeats']
         assert sent >= 4  # while the request waited for the worker
         time.sleep(0.4)
@@ -173,24 +177,24 @@ def test_queued_call_keeps_alive_and_unknown_method_stops_beats(
 
 
 def test_stock_client_gets_heartbeats_with_fractional_window(
-    memory_transport,
+    any_transport,
 ):
     target = new_target()
-    server = messaging.get_rpc_server(memory_transport, target, [Endpoint()])
+    server = messaging.get_rpc_server(any_transport, target, [Endpoint()])
     # Upstream refuses a 0.5 s interval (int(1)/2 < 1); we heartbeat.
     stock = oslo_messaging.get_rpc_client(
-        memory_transport, target, timeout=5, call_monitor_timeout=1
+        any_transport, target, timeout=5, call_monitor_timeout=1
     )
     with running(server):
         assert stock.call({}, 'work', seconds=1.5) == 'worked 1.5s'
     assert server.stats['heartbeats'] >= 2
 
 
-def test_prepare_keeps_the_policies(memory_transport):
+def test_prepare_keeps_the_policies(any_transport):
     target = new_target()
-    server = messaging.get_rpc_server(memory_transport, target, [Endpoint()])
+    server = messaging.get_rpc_server(any_transport, target, [Endpoint()])
     client = messaging.get_rpc_client(
-        memory_transport,
+        any_transport,
         oslo_messaging.Target(topic=target.topic),
         heartbeat=0.1,
         timeout=0.25,

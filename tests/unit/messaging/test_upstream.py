@@ -88,3 +88,19 @@ def test_options_registered_on_global_conf_only():
     assert conf.oslo_messaging_tracing.tracing_enabled is False
     assert conf.oslo_messaging_metrics.metrics_enabled is False
     assert conf.control_exchange == 'openstack'
+
+
+def test_fake_listener_adapter_and_reply_queue():
+    from oslo_messaging._drivers import base
+
+    assert '_poll_style_listener.poll(' in inspect.getsource(
+        base.PollStyleListenerAdapter
+    )
+    assert 'self._poll_style_listener = ' in inspect.getsource(
+        base.PollStyleListenerAdapter.__init__
+    )
+    message = impl_fake.FakeIncomingMessage({}, {}, 'replies', None)
+    assert _upstream.fake_reply_queue(message) == 'replies'
+    assert 'reply_q.get(timeout=timeout)' in inspect.getsource(
+        impl_fake.FakeDriver._send
+    )

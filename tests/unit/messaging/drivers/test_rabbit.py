@@ -10,6 +10,7 @@ from oslo_messaging import transport as msg_transport
 
 from oslo_extras import messaging
 from oslo_extras.messaging import _upstream
+from oslo_extras.messaging import transport
 from oslo_extras.messaging.drivers import rabbit
 from oslo_extras.messaging.drivers import scope
 from tests.unit.messaging.conftest import Endpoint
@@ -24,12 +25,13 @@ from tests.unit.messaging.conftest import running
         ('rabbit://u:p@h:5672/vh', 'rabbit-extras', 'rabbit'),
         ('kombu+memory:////', 'rabbit-extras+kombu+memory', 'kombu+memory'),
         ('rabbit-extras://h/', 'rabbit-extras', 'rabbit'),
-        ('fake://', 'fake', 'fake'),
+        ('fake://', 'fake-extras', None),
+        ('kafka://h:9092', 'kafka', None),
     ],
 )
 def test_scheme_mapping(given, extras, upstream):
     conf = make_conf()
-    url = rabbit.extras_url(conf, given)
+    url = transport.extras_url(conf, given)
     assert url.transport == extras
     if extras.startswith(rabbit.SCHEME):
         back = rabbit.upstream_url(conf, url)

@@ -1,0 +1,100 @@
+"""``fake-extras``: upstream's in-memory fake driver with call monitoring.
+
+Upstream's fake driver ignores ``call_monitor_timeout`` and its incoming
+messages cannot heartbeat. Here a monitored call waits on a reply queue
+that also receives heartbeats, fails once none came for the monitoring
+window, and the server side sees the caller's window as
+``client_timeout`` (so stock servers heartbeat it too, as on RabbitMQ).
+"""
+
+from __future__ import annotations
+
+import queue
+import time
+from typing import Any
+
+import oslo_messaging
+
+from oslo_extras.messaging import _upstream
+
+SCHEME = 'fake-extras'
+HEARTBEAT = ('oslo_extras', 'heartbeat')
+
+
+class _Replies(queue.Queue):
+    """A call's reply queue, which also knows its monitoring window."""
+
+    def __init__(self, call_monitor_timeout: float) -> None:
+        super().__init__()
+        self.call_monitor_timeout = call_monitor_timeout
+
+
+def _can_heartbeat(message: Any) -> None:
+    replies = _upstream.fake_reply_queue(message)
+    if not isinstance(replies, _Replies):
+        return
+    message.client_timeout = replies.call_monitor_timeout
+    # The fake message's heartbeat() is a no-op: send one to the caller.
+    message.heartbeat = lambda: replies.put(HEARTBEAT)
+
+
+class FakeDriver(_upstream.fake_driver_base()):
+    """Upstream's fake driver; monitored calls get heartbeats."""
+
+    def send(
+        self,
+        target,
+        ctxt,
+        message,
+        wait_for_reply=None,
+        timeout=None,
+        call_monitor_timeout=None,
+        retry=None,
+        transport_options=None,
+    ):
+        if not (wait_for_reply and call_monitor_timeout):
+            return super().send(
+                target,
+                ctxt,
+                message,
+                wait_for_reply,
+                timeout,
+                call_monitor_timeout,
+                retry,
+                transport_options,
+            )
+        self._check_serialize(message)
+        replies = _Replies(call_monitor_timeout)
+        exchange = self._exchange_manager.get_exchange(target.exchange)
+        exchange.deliver_message(
+            target.topic,
+            ctxt,
+            message,
+            server=target.server,
+            fanout=target.fanout,
+            reply_q=replies,
+        )
+        deadline = time.monotonic() + timeout if timeout else None
+        while True:
+            wait = call_monitor_timeout
+            if deadline is not None:
+                wait = min(wait, deadline - time.monotonic())
+            try:
+                if wait <= 0:
+                    raise queue.Empty
+                item = replies.get(timeout=wait)
+            except queue.Empty:
+                raise oslo_messaging.MessagingTimeout(
+                    f'No reply or heartbeat on topic {target.topic}'
+                )
+            if item == HEARTBEAT:
+                continue
+            reply, failure = item
+            if failure:
+                raise failure
+            return reply
+
+    def listen(self, target, batch_size, batch_timeout):
+        adapter = super().listen(target, batch_size, batch_timeout)
+        _upstream.wrap_listener_poll(adapter, _can_heartbeat)
+        return adapter
