@@ -8,6 +8,7 @@ import oslo_messaging
 from oslo_messaging import transport as msg_transport
 
 from oslo_extras.messaging import _upstream
+from oslo_extras.messaging import drivers
 from oslo_extras.messaging.drivers import fake
 from oslo_extras.messaging.drivers import rabbit
 
@@ -30,13 +31,7 @@ def extras_url(conf: Any, url: Any) -> Any:
         transport = fake.SCHEME
     else:
         return url
-    return msg_transport.TransportURL(
-        conf,
-        transport=transport,
-        virtual_host=url.virtual_host,
-        hosts=url.hosts,
-        query=url.query,
-    )
+    return drivers.with_scheme(conf, url, transport)
 
 
 def _url(conf: Any, url: Any) -> Any:

@@ -12,9 +12,9 @@ import logging
 from typing import Any
 
 import kombu
-from oslo_messaging import transport as msg_transport
 
 from oslo_extras.messaging import _upstream
+from oslo_extras.messaging import drivers
 from oslo_extras.messaging import stamp
 from oslo_extras.messaging.drivers import scope
 
@@ -118,13 +118,7 @@ def upstream_url(conf, url):
         transport = 'rabbit'
     elif transport.startswith(SCHEME + '+'):
         transport = transport[len(SCHEME) + 1 :]
-    return msg_transport.TransportURL(
-        conf,
-        transport=transport,
-        virtual_host=url.virtual_host,
-        hosts=url.hosts,
-        query=url.query,
-    )
+    return drivers.with_scheme(conf, url, transport)
 
 
 def _ttl(ctxt: Any) -> float | None:

@@ -31,29 +31,29 @@ class QueueOptions:
 
 
 @contextlib.contextmanager
-def message_ttl(ttl: float | None) -> Iterator[None]:
-    """Publish messages sent in this block with AMQP ``expiration``."""
-    previous = getattr(_LOCAL, 'ttl', None)
-    _LOCAL.ttl = ttl
+def _set(name: str, value: object) -> Iterator[None]:
+    previous = getattr(_LOCAL, name, None)
+    setattr(_LOCAL, name, value)
     try:
         yield
     finally:
-        _LOCAL.ttl = previous
+        setattr(_LOCAL, name, previous)
+
+
+def message_ttl(ttl: float | None) -> contextlib.AbstractContextManager:
+    """Publish messages sent in this block with AMQP ``expiration``."""
+    return _set('ttl', ttl)
 
 
 def current_ttl() -> float | None:
     return getattr(_LOCAL, 'ttl', None)
 
 
-@contextlib.contextmanager
-def queue_options(options: QueueOptions | None) -> Iterator[None]:
+def queue_options(
+    options: QueueOptions | None,
+) -> contextlib.AbstractContextManager:
     """Declare the queues of a listener created in this block so."""
-    previous = getattr(_LOCAL, 'queue', None)
-    _LOCAL.queue = options
-    try:
-        yield
-    finally:
-        _LOCAL.queue = previous
+    return _set('queue', options)
 
 
 def current_queue_options() -> QueueOptions | None:

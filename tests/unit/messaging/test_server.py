@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 
@@ -10,9 +11,21 @@ import pytest
 
 from oslo_extras import messaging
 from oslo_extras.messaging import stamp
-from tests.unit.messaging.conftest import Endpoint
-from tests.unit.messaging.conftest import new_target
-from tests.unit.messaging.conftest import running
+from tests.unit.messaging.helpers import Endpoint
+from tests.unit.messaging.helpers import new_target
+from tests.unit.messaging.helpers import running
+from tests.unit.messaging.helpers import wait_for
+
+
+@contextlib.contextmanager
+def clock_behind(seconds):
+    """Stamp messages as a sender whose clock is ``seconds`` behind."""
+    real_now = stamp.now
+    stamp.now = lambda: real_now() - seconds
+    try:
+        yield
+    finally:
+        stamp.now = real_now
 
 
 def test_call_and_cast_work_and_hide_the_stamp(any_transport):
@@ -23,9 +36,7 @@ def test_call_and_cast_work_and_hide_the_stamp(any_transport):
     with running(server):
         assert client.call({'user': 'u1'}, 'work', seconds=0) == 'worked 0s'
         client.cast({'user': 'u2'}, 'work', seconds=0, tag='cast')
-        deadline = time.monotonic() + 5
-        while len(endpoint.done) < 2 and time.monotonic() < deadline:
-            time.sleep(0.01)
+        wait_for(lambda: len(endpoint.done) >= 2)
     assert endpoint.done == [0, 'cast']
     assert [c['user'] for c in endpoint.contexts] == ['u1', 'u2']
     assert not [
@@ -46,9 +57,7 @@ def test_expired_cast_is_dropped_logged_and_counted(any_transport, caplog):
             {}, 'work', seconds=0, tag='stale'
         )
         client.cast({}, 'work', seconds=0, tag='fresh')
-        deadline = time.monotonic() + 5
-        while len(endpoint.done) < 2 and time.monotonic() < deadline:
-            time.sleep(0.01)
+        wait_for(lambda: len(endpoint.done) >= 2)
     assert endpoint.done == ['busy', 'fresh']
     assert server.stats['expired'] == 1
     assert 'Dropped expired cast' in caplog.text
@@ -61,16 +70,10 @@ def test_message_older_than_its_ttl_is_dropped_on_receipt(any_transport):
     client = messaging.get_rpc_client(any_transport, target, ttl=0.3)
     with running(server):
         # A caller whose clock is 10 s behind ours: its message is old.
-        real_now = stamp.now
-        stamp.now = lambda: real_now() - 10
-        try:
+        with clock_behind(10):
             client.cast({}, 'work', seconds=0, tag='old')
-        finally:
-            stamp.now = real_now
         client.cast({}, 'work', seconds=0, tag='new')
-        deadline = time.monotonic() + 5
-        while not endpoint.done and time.monotonic() < deadline:
-            time.sleep(0.01)
+        wait_for(lambda: endpoint.done)
         time.sleep(0.1)
     assert endpoint.done == ['new']
     assert server.stats['expired'] == 1
@@ -84,15 +87,9 @@ def test_server_clock_skew_allowance(any_transport):
     )
     client = messaging.get_rpc_client(any_transport, target, ttl=0.3)
     with running(server):
-        real_now = stamp.now
-        stamp.now = lambda: real_now() - 10
-        try:
+        with clock_behind(10):
             client.cast({}, 'work', seconds=0, tag='skewed')
-        finally:
-            stamp.now = real_now
-        deadline = time.monotonic() + 5
-        while not endpoint.done and time.monotonic() < deadline:
-            time.sleep(0.01)
+        wait_for(lambda: endpoint.done)
     assert endpoint.done == ['skewed']
 
 
@@ -104,7 +101,8 @@ def test_long_call_is_kept_alive_by_fractional_heartbeats(any_transport):
     )
     with running(server):
         assert client.call({}, 'work', seconds=1.2) == 'worked 1.2s'
-    assert 9 <= server.stats['heartbeats'] <= 12
+    # ~12 at 0.1 s; fewer on a loaded machine, never more.
+    assert 6 <= server.stats['heartbeats'] <= 12
 
 
 def test_per_method_heartbeat(any_transport):

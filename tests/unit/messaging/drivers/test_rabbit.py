@@ -13,10 +13,10 @@ from oslo_extras.messaging import _upstream
 from oslo_extras.messaging import transport
 from oslo_extras.messaging.drivers import rabbit
 from oslo_extras.messaging.drivers import scope
-from tests.unit.messaging.conftest import Endpoint
-from tests.unit.messaging.conftest import make_conf
-from tests.unit.messaging.conftest import new_target
-from tests.unit.messaging.conftest import running
+from tests.unit.messaging.helpers import Endpoint
+from tests.unit.messaging.helpers import make_conf
+from tests.unit.messaging.helpers import new_target
+from tests.unit.messaging.helpers import running
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,69 @@
+"""Helpers shared by the messaging unit and functional tests."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+import uuid
+from collections.abc import Callable
+
+import oslo_messaging
+from oslo_config import cfg
+from oslo_messaging import opts as messaging_opts
+
+
+def make_conf(**rabbit_overrides) -> cfg.ConfigOpts:
+    """A private ConfigOpts with oslo.messaging's options registered."""
+    conf = cfg.ConfigOpts()
+    for group, opts in messaging_opts.list_opts():
+        conf.register_opts(opts, group=group)
+    conf([], project='oslo-extras-test')
+    for name, value in rabbit_overrides.items():
+        conf.set_override(name, value, 'oslo_messaging_rabbit')
+    return conf
+
+
+class Endpoint:
+    """Records what ran, in order, and the contexts it saw."""
+
+    def __init__(self) -> None:
+        self.done: list[object] = []
+        self.contexts: list[dict] = []
+        self.started = threading.Event()
+
+    def work(self, ctxt, seconds, tag=None):
+        self.contexts.append(dict(ctxt))
+        self.started.set()
+        time.sleep(seconds)
+        self.done.append(tag if tag is not None else seconds)
+        return f'worked {seconds}s'
+
+    def record(self, ctxt, tag):
+        self.done.append(tag)
+
+
+@contextlib.contextmanager
+def running(server, pool_size=None):
+    server.start(override_pool_size=pool_size)
+    try:
+        yield server
+    finally:
+        server.stop()
+        server.wait()
+
+
+def new_target(**kwargs) -> oslo_messaging.Target:
+    return oslo_messaging.Target(
+        topic='t-' + uuid.uuid4().hex[:8], server='s1', **kwargs
+    )
+
+
+def wait_for(done: Callable[[], bool], timeout: float = 5.0) -> bool:
+    """Poll ``done()`` until it is true or ``timeout`` passed."""
+    deadline = time.monotonic() + timeout
+    while not done():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
