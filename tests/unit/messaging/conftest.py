@@ -8,28 +8,24 @@ from oslo_extras import messaging
 from tests.unit.messaging.helpers import make_conf
 
 
-@pytest.fixture(params=['kombu+memory:////', 'fake://'])
-def any_transport(request):
-    transport = messaging.get_rpc_transport(make_conf(), request.param)
+def _transport(url):
+    transport = messaging.get_rpc_transport(make_conf(), url)
     try:
         yield transport
     finally:
         transport.cleanup()
+
+
+@pytest.fixture(params=['kombu+memory:////', 'fake://'])
+def any_transport(request):
+    yield from _transport(request.param)
 
 
 @pytest.fixture
 def memory_transport():
-    transport = messaging.get_rpc_transport(make_conf(), 'kombu+memory:////')
-    try:
-        yield transport
-    finally:
-        transport.cleanup()
+    yield from _transport('kombu+memory:////')
 
 
 @pytest.fixture
 def fake_transport():
-    transport = messaging.get_rpc_transport(make_conf(), 'fake://')
-    try:
-        yield transport
-    finally:
-        transport.cleanup()
+    yield from _transport('fake://')
