@@ -258,6 +258,30 @@ def test_cast_carries_amqp_expiration(rabbitmq, transport):  # noqa: F811
     assert message.properties['expiration'] == '42500'
 
 
+def test_notifications_carry_amqp_expiration(rabbitmq):  # noqa: F811
+    conf = make_conf()
+    transport = messaging.get_notification_transport(conf, rabbitmq.url)
+    name = topic()
+    try:
+        notifier = messaging.get_notifier(
+            transport,
+            'compute.host-1',
+            driver='messagingv2',
+            topics=[name],
+            ttl=600,
+            events={'compute.metrics': dict(ttl=5)},
+        )
+        notifier.info({}, 'compute.instance.create', {'id': 1})
+        notifier.info({}, 'compute.metrics', {'cpu': 3})
+    finally:
+        transport.cleanup()
+    messages = rabbitmq.get_all(f'{name}.info')
+    assert [m.properties['expiration'] for m in messages] == [
+        '600000',
+        '5000',
+    ]
+
+
 def test_stock_client_calling_our_server(transport):
     target = oslo_messaging.Target(topic=topic(), server='s1')
     server = messaging.get_rpc_server(transport, target, [Endpoint()])

@@ -149,8 +149,15 @@ def test_max_call_time_caps_a_heartbeating_call(any_transport):
     assert not isinstance(err.value, messaging.HeartbeatTimeout)
 
 
-def test_queued_call_keeps_alive_and_unknown_method_stops_beats(
-    any_transport,
+@pytest.mark.parametrize(
+    'method, version, error',
+    [
+        ('no_such_method', None, 'NoSuchMethod'),
+        ('work', '2.0', 'UnsupportedVersion'),
+    ],
+)
+def test_queued_call_keeps_alive_and_errors_stop_beats(
+    any_transport, method, version, error
 ):
     target = new_target()
     endpoint = Endpoint()
@@ -161,13 +168,14 @@ def test_queued_call_keeps_alive_and_unknown_method_stops_beats(
     with running(server, pool_size=1):
         client.cast({}, 'work', seconds=0.8, tag='busy')
         assert endpoint.started.wait(5)
+        caller = client.prepare(version=version) if version else client
         # fake:// raises the server's exception itself, AMQP a RemoteError.
         with pytest.raises(
-            (oslo_messaging.RemoteError, oslo_messaging.NoSuchMethod)
+            (oslo_messaging.RemoteError, oslo_messaging.RPCDispatcherError)
         ) as err:
-            client.call({}, 'no_such_method')
+            caller.call({}, method, seconds=0)
         kind = getattr(err.value, 'exc_type', type(err.value).__name__)
-        assert kind == 'NoSuchMethod'
+        assert kind == error
         sent = server.stats['heartbeats']
         assert sent >= 4  # while the request waited for the worker
         time.sleep(0.4)
