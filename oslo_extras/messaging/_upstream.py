@@ -105,3 +105,32 @@ def wrap_listener_poll(adapter: Any, convert: Callable[[Any], None]) -> None:
 def fake_reply_queue(incoming: Any) -> Any:
     """The queue a fake-driver caller waits on (None for a cast)."""
     return incoming._reply_q
+
+
+def transport_driver(transport: Any) -> Any:
+    """The driver object behind an oslo.messaging ``Transport``."""
+    return transport._driver
+
+
+def request_body(ctxt: dict, message: dict) -> Any:
+    """Build a request body as the AMQP driver sends it (context packed)."""
+    from oslo_messaging._drivers import amqp
+    from oslo_messaging._drivers import common
+
+    body = dict(message)
+    amqp.pack_context(body, ctxt)
+    return common.serialize_msg(body)
+
+
+def publish(conn: Any, exchange: Any, body: Any, routing_key: str) -> None:
+    """Publish on a rabbit ``Connection`` with its usual retries."""
+    conn._ensure_publishing(
+        conn._publish, exchange, body, routing_key=routing_key
+    )
+
+
+def send_connection(driver: Any) -> Any:
+    """A pooled connection of an AMQP driver, as a context manager."""
+    from oslo_messaging._drivers import common
+
+    return driver._get_connection(common.PURPOSE_SEND)

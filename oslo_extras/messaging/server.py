@@ -152,6 +152,29 @@ class RPCServer(_upstream.RPCServer):
             request.incoming.acknowledge()
         except Exception:
             LOG.warning('Could not acknowledge dropped message', exc_info=1)
+        if self._dead_letter:
+            self._send_to_dead_letters(request)
+
+    def _send_to_dead_letters(self, request: interceptors_mod.Request):
+        driver = _upstream.transport_driver(self.transport)
+        dead_letter = getattr(driver, 'dead_letter', None)
+        if dead_letter is None:
+            return  # only the rabbit-extras driver keeps dead letters
+        ctxt = {
+            key: value
+            for key, value in request.incoming.ctxt.items()
+            # what the AMQP driver unpacked into the context
+            if key not in ('msg_id', 'reply_q', 'client_timeout')
+        }
+        request.stamp.write(ctxt)
+        try:
+            dead_letter(self._target.topic, ctxt, request.incoming.message)
+        except Exception:
+            LOG.warning(
+                'Could not keep dropped %r in the dead-letter queue',
+                request.method,
+                exc_info=True,
+            )
 
 
 def get_rpc_server(
@@ -180,7 +203,8 @@ def get_rpc_server(
         on RabbitMQ also the queue's ``x-message-ttl``
     :param methods: per-method ``{name: dict(heartbeat=, ttl=)}``
     :param dead_letter: on RabbitMQ, expired messages go to the
-        ``<topic>.dead`` queue instead of vanishing
+        ``<topic>.dead`` queue instead of vanishing, both those the broker
+        expires and those this server drops
     :param clock_skew: seconds the clocks of callers may be ahead of or
         behind this host's; widens the wall-clock TTL check
     :param serializer: an optional entity serializer

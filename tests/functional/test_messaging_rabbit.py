@@ -221,10 +221,16 @@ def test_expired_cast_is_never_run_and_is_dead_lettered(
     assert death['original-expiration'] == '500'
 
 
-def test_busy_server_drops_what_expired_while_it_waited(transport, caplog):
+def test_busy_server_drops_what_expired_while_it_waited(
+    rabbitmq,  # noqa: F811
+    transport,
+    caplog,
+):
     target = oslo_messaging.Target(topic=topic(), server='s1')
     endpoint = Endpoint()
-    server = messaging.get_rpc_server(transport, target, [endpoint])
+    server = messaging.get_rpc_server(
+        transport, target, [endpoint], dead_letter=True
+    )
     client = messaging.get_rpc_client(transport, target)
     with running(server, pool_size=1):
         client.cast({}, 'work', seconds=2, tag='busy')
@@ -241,6 +247,11 @@ def test_busy_server_drops_what_expired_while_it_waited(transport, caplog):
         'Dropped expired cast' in r.message and "'record'" in r.message
         for r in caplog.records
     )
+    # Acknowledged on receipt, so the server itself keeps it inspectable.
+    (dead,) = rabbitmq.get_all(rabbit_driver.dead_letter_queue(target.topic))
+    body = json.loads(json.loads(dead.body)['oslo.message'])
+    assert body['method'] == 'record' and body['args'] == {'tag': 'stale'}
+    assert body['_context_oslo_extras_ttl'] == 0.5
 
 
 def test_cast_carries_amqp_expiration(rabbitmq, transport):  # noqa: F811

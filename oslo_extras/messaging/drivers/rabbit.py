@@ -74,12 +74,18 @@ class Connection(_upstream.RabbitConnection):
                 )
         return super().declare_consumer(consumer)
 
+    def dead_letter_send(self, topic: str, body: Any) -> None:
+        """Publish ``body`` to the dead-letter queue of ``topic``."""
+        _upstream.publish(self, _dead_letter_exchange(), body, topic)
+
+
+def _dead_letter_exchange() -> kombu.Exchange:
+    return kombu.Exchange(DEAD_LETTER_EXCHANGE, type='direct', durable=True)
+
 
 def declare_dead_letter(channel: Any, options: scope.QueueOptions) -> None:
     """Declare the dead-letter exchange and the topic's dead queue."""
-    exchange = kombu.Exchange(
-        DEAD_LETTER_EXCHANGE, type='direct', durable=True
-    )
+    exchange = _dead_letter_exchange()
     exchange(channel).declare()
     kombu.Queue(
         dead_letter_queue(options.topic),
@@ -109,6 +115,21 @@ class RabbitDriver(_upstream.RabbitDriver):
             return super().send_notification(
                 target, ctxt, message, version, retry=retry
             )
+
+    def dead_letter(self, topic: str, ctxt: dict, message: dict) -> None:
+        """Keep a message a server dropped in the ``<topic>.dead`` queue.
+
+        Upstream acknowledges requests on receipt, so a message the server
+        drops later can no longer be rejected to the broker's dead-letter
+        exchange: it is published there instead, in the request format.
+
+        :param topic: the server's topic
+        :param ctxt: the request context (as a dict)
+        :param message: the request (method, args, ...)
+        """
+        body = _upstream.request_body(ctxt, message)
+        with _upstream.send_connection(self) as conn:
+            conn.dead_letter_send(topic, body)
 
 
 def upstream_url(conf, url):

@@ -104,3 +104,24 @@ def test_fake_listener_adapter_and_reply_queue():
     assert 'reply_q.get(timeout=timeout)' in inspect.getsource(
         impl_fake.FakeDriver._send
     )
+
+
+def test_dead_letter_helpers():
+    from oslo_messaging._drivers import common
+
+    body = _upstream.request_body({'user': 'u'}, {'method': 'm'})
+    assert common.deserialize_msg(body) == {
+        'method': 'm',
+        '_context_user': 'u',
+    }
+    assert params(impl_rabbit.Connection._ensure_publishing)[:5] == [
+        'self',
+        'method',
+        'exchange',
+        'msg',
+        'routing_key',
+    ]
+    assert params(amqpdriver.AMQPDriverBase._get_connection)[:2] == [
+        'self',
+        'purpose',
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from unittest import mock
 
 import oslo_messaging
@@ -17,6 +18,7 @@ from tests.unit.messaging.helpers import Endpoint
 from tests.unit.messaging.helpers import make_conf
 from tests.unit.messaging.helpers import new_target
 from tests.unit.messaging.helpers import running
+from tests.unit.messaging.helpers import wait_for
 
 
 @pytest.mark.parametrize(
@@ -171,3 +173,33 @@ def test_stock_transport_still_works_with_our_client(published):
         transport.cleanup()
     # Upstream's driver: only the call timeout as expiration.
     assert ('openstack', 5) in published
+
+
+def test_dropped_message_is_published_to_the_dead_letters(memory_transport):
+    target = new_target()
+    endpoint = Endpoint()
+    kept = []
+    with mock.patch.object(
+        rabbit.Connection,
+        'dead_letter_send',
+        lambda self, topic, body: kept.append((topic, body)),
+    ):
+        server = messaging.get_rpc_server(
+            memory_transport, target, [endpoint], dead_letter=True
+        )
+        with running(server, pool_size=1):
+            messaging.get_rpc_client(memory_transport, target).cast(
+                {}, 'work', seconds=0.5, tag='busy'
+            )
+            assert endpoint.started.wait(5)
+            messaging.get_rpc_client(memory_transport, target, ttl=0.1).cast(
+                {'user': 'u1'}, 'work', seconds=0, tag='stale'
+            )
+            assert wait_for(lambda: kept)
+    ((topic, body),) = kept
+    assert topic == target.topic
+    message = json.loads(body['oslo.message'])
+    assert message['args'] == {'seconds': 0, 'tag': 'stale'}
+    assert message['_context_user'] == 'u1'
+    assert message['_context_oslo_extras_ttl'] == 0.1
+    assert '_context_reply_q' not in message
