@@ -3,8 +3,9 @@
 The node gets a unique name, its own HOME (Erlang cookie), mnesia and log
 directories and free ports. :meth:`RabbitMQ.restart` stops it and starts
 the same node again on the same mnesia directory, as a broker restart does.
-It is stopped with ``rabbitmqctl stop`` (then by PID if that fails), and
-``epmd`` is stopped too when this fixture started it and no node is left.
+It is stopped with ``rabbitmqctl stop`` (then by PID if that fails). The
+node registers with its own ``epmd`` on a private port (``ERL_EPMD_PORT``),
+never a shared one, and that ``epmd`` is stopped at the end.
 """
 
 from __future__ import annotations
@@ -22,11 +23,17 @@ from tests.functional.servers._process import free_port
 BIN = '/usr/lib/rabbitmq/bin'
 
 
-def _epmd_running() -> bool:
-    result = subprocess.run(
-        ['epmd', '-names'], capture_output=True, text=True, check=False
+def _epmd(port: int, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ['epmd', '-port', str(port), *args],
+        capture_output=True,
+        text=True,
+        check=False,
     )
-    return result.returncode == 0 and 'epmd: up and running' in result.stdout
+
+
+def epmd_running(port: int) -> bool:
+    return 'up and running' in _epmd(port, '-names').stdout
 
 
 class RabbitMQ:
@@ -36,7 +43,7 @@ class RabbitMQ:
         self.port = free_port()
         self.node = f'oslo-extras-{uuid.uuid4().hex[:10]}@localhost'
         self.url = f'rabbit://guest:guest@127.0.0.1:{self.port}/'
-        self._epmd_was_running = _epmd_running()
+        self.epmd_port = free_port()
         self.dir: str | None = None
         self.process: ServerProcess | None = None
         self._env: dict[str, str] = {}
@@ -70,6 +77,7 @@ class RabbitMQ:
                 ),
                 'RABBITMQ_CONFIG_FILE': os.path.join(self.dir, 'rabbitmq'),
                 'RABBITMQ_PID_FILE': os.path.join(self.dir, 'rabbit.pid'),
+                'ERL_EPMD_PORT': str(self.epmd_port),
             }
         process.env.update(self._env)
         return process
@@ -115,12 +123,9 @@ class RabbitMQ:
 
     def close(self) -> None:
         self.stop()
-        if not self._epmd_was_running and _epmd_running():
-            names = subprocess.run(
-                ['epmd', '-names'], capture_output=True, text=True
-            ).stdout
-            if 'name ' not in names:
-                subprocess.run(['epmd', '-kill'], capture_output=True)
+        # Our private epmd (its port is ours alone); it serves no other node.
+        if epmd_running(self.epmd_port):
+            _epmd(self.epmd_port, '-kill')
 
     def connection(self) -> amqp.Connection:
         conn = amqp.Connection(f'127.0.0.1:{self.port}')
