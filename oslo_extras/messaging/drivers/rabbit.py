@@ -143,6 +143,6 @@ def upstream_url(conf, url):
 
 
 def _ttl(ctxt: Any) -> float | None:
-    if not isinstance(ctxt, dict):
+    if not isinstance(ctxt, dict) or stamp.TTL not in ctxt:
         return None
     return stamp.Stamp.read(ctxt).ttl
