@@ -10,6 +10,7 @@ the outcome, before the reply leaves.
 from __future__ import annotations
 
 import logging
+import threading
 import weakref
 from collections.abc import Iterable
 from collections.abc import Sequence
@@ -73,6 +74,8 @@ class RPCServer(_upstream.RPCServer):
         self._requests: weakref.WeakKeyDictionary[
             Any, interceptors_mod.Request
         ] = weakref.WeakKeyDictionary()
+        # Written by the listener thread, read and emptied by workers.
+        self._requests_lock = threading.Lock()
         #: counters: ``expired`` (dropped), ``heartbeats`` (sent)
         self.stats = Stats()
         self._services = {
@@ -107,12 +110,14 @@ class RPCServer(_upstream.RPCServer):
             if not interceptor.received(request):
                 self._drop(request)
                 return
-        self._requests[message] = request
+        with self._requests_lock:
+            self._requests[message] = request
         super()._on_incoming(incoming)
 
     def _process_incoming(self, incoming):
         message = incoming[0]
-        request = self._requests.get(message)
+        with self._requests_lock:
+            request = self._requests.get(message)
         if request is not None:
             for interceptor in self._interceptors:
                 if not interceptor.dispatching(request):
@@ -125,7 +130,8 @@ class RPCServer(_upstream.RPCServer):
             self._finish(message)
 
     def _finish(self, message: Any) -> None:
-        request = self._requests.pop(message, None)
+        with self._requests_lock:
+            request = self._requests.pop(message, None)
         if request is not None:
             self._run_finished(request)
 
@@ -137,7 +143,8 @@ class RPCServer(_upstream.RPCServer):
                 LOG.exception('%s failed to finish', interceptor.name)
 
     def _drop(self, request: interceptors_mod.Request) -> None:
-        self._requests.pop(request.incoming, None)
+        with self._requests_lock:
+            self._requests.pop(request.incoming, None)
         self._run_finished(request)
         self.stats.add('expired')
         kind = 'call' if request.is_call else 'cast'
