@@ -135,8 +135,9 @@ def test_killed_server_is_detected_within_two_heartbeats(
     assert isinstance(error, messaging.HeartbeatTimeout)
     assert isinstance(error, oslo_messaging.MessagingTimeout)
     assert "server 'child'" in str(error) and name in str(error)
-    # Two heartbeat intervals (1 s), plus slack for a loaded machine.
-    assert outcome['at'] - killed < 2.0
+    # Two heartbeat intervals (1 s; ~0.9 s measured), plus one for a
+    # loaded machine.
+    assert outcome['at'] - killed < 1.5
 
 
 def test_call_queued_behind_a_busy_worker_survives(transport):
