@@ -6,12 +6,20 @@ changes upstream.
 - ``MessageHandlingServer._on_incoming(incoming)`` runs on the listener
   thread as soon as a request arrives; ``_process_incoming(incoming)``
   runs on a worker; ``_create_listener()`` declares the queues.
-- ``ConnectionPool.connection_cls`` builds every connection of a driver.
+- ``ConnectionPool.connection_cls`` builds every connection of a driver
+  (``AMQPDriverBase._connection_pool``, ``_get_connection()``).
 - ``impl_rabbit.Connection._publish(exchange, msg, routing_key, timeout,
   transport_options)`` turns ``timeout`` into AMQP ``expiration``;
+  ``_ensure_publishing()`` publishes with retries;
   ``declare_consumer(consumer)`` declares a ``Consumer`` whose ``declare(
   conn)`` runs again after every reconnection, using its
   ``queue_arguments``.
+- The AMQP driver's request format (``amqp.pack_context``,
+  ``common.serialize_msg``) and ``AMQPIncomingMessage.orig_msg_id``.
+- The fake driver's ``FakeIncomingMessage._reply_q`` and the listener that
+  ``PollStyleListenerAdapter._poll_style_listener`` polls.
+- ``Transport._driver``, and the tracing/metrics option lists that upstream
+  registers on the global ``cfg.CONF`` only.
 """
 
 from __future__ import annotations
@@ -20,12 +28,14 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+from oslo_messaging._drivers import impl_fake
 from oslo_messaging._drivers import impl_rabbit
 from oslo_messaging.rpc import server as rpc_server
 
 RPCServer = rpc_server.RPCServer
 RabbitDriver = impl_rabbit.RabbitDriver
 RabbitConnection = impl_rabbit.Connection
+FakeDriver = impl_fake.FakeDriver
 
 
 def use_connection_class(driver: Any, cls: type, **kwargs: Any) -> None:
@@ -76,12 +86,6 @@ def is_call(incoming: Any) -> bool:
     if hasattr(incoming, '_reply_q'):
         return incoming._reply_q is not None
     return bool(getattr(incoming, 'client_timeout', None))
-
-
-def fake_driver_base() -> type:
-    from oslo_messaging._drivers import impl_fake
-
-    return impl_fake.FakeDriver
 
 
 def wrap_listener_poll(adapter: Any, convert: Callable[[Any], None]) -> None:

@@ -38,7 +38,7 @@ def _can_heartbeat(message: Any) -> None:
     message.heartbeat = lambda: replies.put(HEARTBEAT)
 
 
-class FakeDriver(_upstream.fake_driver_base()):
+class FakeDriver(_upstream.FakeDriver):
     """Upstream's fake driver; monitored calls get heartbeats."""
 
     def send(
