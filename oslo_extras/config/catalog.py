@@ -271,7 +271,7 @@ class OptionCatalog:
                 names=namespaces,
                 on_load_failure_callback=_reraise,
                 # Few namespaces have defaults hooks; that is no problem.
-                warn_on_missing_entrypoint=False,
+                on_missing_entrypoints_callback=_ignore,
             )
             # Libraries adjust their defaults before listing, as upstream.
             for ext in defaults:
@@ -301,7 +301,7 @@ class OptionCatalog:
             'oslo.config.opts.' + group.driver_option,
             names=namespaces,
             on_load_failure_callback=_reraise,
-            warn_on_missing_entrypoint=False,
+            on_missing_entrypoints_callback=_ignore,
         )
         for ext in manager:
             for driver, opts in ext.plugin().items():
@@ -555,6 +555,10 @@ def _index_deprecated(
     for info in every:
         for old in info.deprecated_names():
             index.setdefault(old, info)
+
+
+def _ignore(names: Any) -> None:
+    """Missing entry points are expected here: not a warning."""
 
 
 def _reraise(manager: Any, entrypoint: Any, exc: Exception) -> None:
