@@ -35,7 +35,7 @@ def _run(*cmd, **kwargs):
 
 
 def ensure_venv(with_tests):
-    files = ['requirements.txt', 'setup.cfg']
+    files = ['requirements.txt', 'demo-requirements.txt', 'setup.cfg']
     if with_tests:
         files.append('test-requirements.txt')
     digest = hashlib.sha256()
@@ -49,6 +49,7 @@ def ensure_venv(with_tests):
         venv.EnvBuilder(with_pip=True).create(VENV)
     pip = [PYTHON, '-m', 'pip', 'install', '-q', '--disable-pip-version-check']
     args = ['-r', os.path.join(ROOT, 'requirements.txt')]
+    args += ['-r', os.path.join(ROOT, 'demo-requirements.txt')]
     if with_tests:
         args += ['-r', os.path.join(ROOT, 'test-requirements.txt')]
     _run(*pip, *args)
