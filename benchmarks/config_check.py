@@ -39,7 +39,7 @@ NAMESPACES = [
     'keystonemiddleware.auth_token',
     'castellan.config',
 ]
-RUNS = 7
+RUNS = 11
 BIN = os.path.dirname(sys.executable)
 
 
@@ -72,24 +72,27 @@ def build_config(directory: str) -> str:
     return path
 
 
-def _median_runtime(cmd: list[str]) -> tuple[float, int]:
-    times, code = [], None
-    for _ in range(RUNS):
-        start = time.perf_counter()
-        code = subprocess.run(
-            cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        ).returncode
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), code
+def _alternating(ours, theirs) -> tuple[float, float]:
+    """Median seconds of each, run in turns so both see the same noise."""
+    times: tuple[list[float], list[float]] = ([], [])
+    for turn in range(RUNS):
+        pair = ((0, ours), (1, theirs))
+        for index, fn in pair if turn % 2 == 0 else reversed(pair):
+            start = time.perf_counter()
+            fn()
+            times[index].append(time.perf_counter() - start)
+    return statistics.median(times[0]), statistics.median(times[1])
 
 
-def _median_call(fn) -> float:
-    times = []
-    for _ in range(RUNS):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def _command(cmd: list[str], codes: list[int]):
+    def run():
+        codes.append(
+            subprocess.run(
+                cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            ).returncode
+        )
+
+    return run
 
 
 def in_process(path: str) -> tuple[float, float, int]:
@@ -125,11 +128,10 @@ def in_process(path: str) -> tuple[float, float, int]:
                 ):
                     upstream._validate_opt(section, option, opt_data)
 
-    return (
-        _median_call(lambda: ours.validate([path])),
-        _median_call(upstream_check),
-        len(findings),
+    ours_time, theirs_time = _alternating(
+        lambda: ours.validate([path]), upstream_check
     )
+    return ours_time, theirs_time, len(findings)
 
 
 def main() -> int:
@@ -138,22 +140,21 @@ def main() -> int:
         with open(path) as stream:
             lines = sum(1 for _ in stream)
         ns_args = [arg for ns in NAMESPACES for arg in ('--namespace', ns)]
-        ours_cli, ours_code = _median_runtime(
-            [
-                os.path.join(BIN, 'oslo-config-check'),
-                *ns_args,
-                '--config-file',
-                path,
-            ]
+        ours_codes: list[int] = []
+        theirs_codes: list[int] = []
+        ours_cli, theirs_cli = _alternating(
+            _command(
+                [os.path.join(BIN, 'oslo-config-check'), *ns_args]
+                + ['--config-file', path],
+                ours_codes,
+            ),
+            _command(
+                [os.path.join(BIN, 'oslo-config-validator'), *ns_args]
+                + ['--input-file', path],
+                theirs_codes,
+            ),
         )
-        theirs_cli, theirs_code = _median_runtime(
-            [
-                os.path.join(BIN, 'oslo-config-validator'),
-                *ns_args,
-                '--input-file',
-                path,
-            ]
-        )
+        ours_code, theirs_code = ours_codes[-1], theirs_codes[-1]
         ours_check, theirs_check, found = in_process(path)
 
     print(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import glob
 import os
+from typing import NamedTuple
 
 from oslo_config import iniparser
 
@@ -33,9 +34,12 @@ class ConfigFileError(Exception):
         super().__init__(f'{where}: {reason}')
 
 
-@dataclasses.dataclass(frozen=True)
-class Entry:
-    """One ``key = value`` assignment as it stands in a file."""
+class Entry(NamedTuple):
+    """One ``key = value`` assignment as it stands in a file.
+
+    A named tuple: config files have thousands of these, made on every
+    validation and reload.
+    """
 
     file: str
     line: int
@@ -53,8 +57,7 @@ class Entry:
         return self.key
 
 
-@dataclasses.dataclass(frozen=True)
-class Section:
+class Section(NamedTuple):
     """A ``[section]`` header as it stands in a file."""
 
     file: str
