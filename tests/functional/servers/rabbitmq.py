@@ -78,6 +78,12 @@ class RabbitMQ:
                 'RABBITMQ_CONFIG_FILE': os.path.join(self.dir, 'rabbitmq'),
                 'RABBITMQ_PID_FILE': os.path.join(self.dir, 'rabbit.pid'),
                 'ERL_EPMD_PORT': str(self.epmd_port),
+                # Loopback only: epmd and Erlang distribution listen on
+                # every interface unless told otherwise.
+                'ERL_EPMD_ADDRESS': '127.0.0.1',
+                'RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS': (
+                    '-kernel inet_dist_use_interface {127,0,0,1}'
+                ),
             }
         process.env.update(self._env)
         return process
