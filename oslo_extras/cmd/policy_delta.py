@@ -169,13 +169,28 @@ def build_parser() -> argparse.ArgumentParser:
 # -- helpers ----------------------------------------------------------------
 
 
+def _named_path(path, exists):
+    # oslo.policy falls back to the defaults when its file is missing; a
+    # path typed on the command line must exist, or a lint of a mistyped
+    # path would pass.
+    if not exists(path):
+        raise UsageError(f'{path}: no such file or directory')
+    return os.path.abspath(path)
+
+
 def _conf(args):
+    policy_file = args.policy_file and _named_path(
+        args.policy_file, os.path.isfile
+    )
+    policy_dirs = args.policy_dir and [
+        _named_path(d, os.path.isdir) for d in args.policy_dir
+    ]
     try:
         conf = inputs.make_conf(
             args.config_file,
             args.config_dir,
-            args.policy_file,
-            args.policy_dir,
+            policy_file,
+            policy_dirs,
         )
     except inputs.InputError as exc:
         raise UsageError(str(exc))

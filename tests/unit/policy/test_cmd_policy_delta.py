@@ -286,6 +286,14 @@ def test_snapshot_then_diff(setup, capsys, tmp_path):
         ),
         (['diff', *NS], 'diff needs --defaults-file OLD'),
         (
+            ['lint', *NS, '--policy-file', '/nonexistent/policy.yaml'],
+            '/nonexistent/policy.yaml: no such file or directory',
+        ),
+        (
+            ['effective', *NS, '--policy-dir', '/nonexistent/policy.d'],
+            '/nonexistent/policy.d: no such file or directory',
+        ),
+        (
             ['effective', '--defaults-file', '/nonexistent.yaml'],
             'cannot read the defaults snapshot',
         ),
@@ -303,3 +311,13 @@ def test_help(capsys):
         policy_delta.main(['--help'])
     assert info.value.code == 0
     assert 'minimize' in capsys.readouterr().out
+
+
+def test_relative_policy_file_is_read_from_the_working_dir(
+    capsys, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / 'p.yaml').write_text('"demo:widgets:lsit": "role:reader"\n')
+    code, out, _err = run(capsys, 'lint', *NS, '--policy-file', 'p.yaml')
+    assert code == 1
+    assert 'unknown-rule' in out
