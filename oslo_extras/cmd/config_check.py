@@ -17,12 +17,15 @@ from oslo_extras.cmd._common import EXIT_FINDINGS
 from oslo_extras.cmd._common import EXIT_OK
 from oslo_extras.cmd._common import EXIT_USAGE
 from oslo_extras.cmd._common import Parser
+from oslo_extras.cmd._common import UsageError
 from oslo_extras.cmd._common import add_catalog_arguments
 from oslo_extras.cmd._common import add_config_path_arguments
 from oslo_extras.cmd._common import config_paths
 from oslo_extras.cmd._common import load_catalog
 from oslo_extras.cmd._common import run_main
+from oslo_extras.config.configset import ConfigSet
 from oslo_extras.config.findings import Finding
+from oslo_extras.config.inifile import ConfigFileError
 from oslo_extras.config.validate import PARSE_ERROR
 from oslo_extras.config.validate import Validator
 from oslo_extras.config.validate import load_checks
@@ -116,6 +119,12 @@ def run(args: argparse.Namespace) -> int:
         ignore=_codes(args.ignore),
         exclude_groups=args.exclude_group,
     )
+    try:
+        if not ConfigSet.expand(ordered):
+            # Checking nothing must not pass a CI job.
+            raise UsageError('no config files found (empty --config-dir?)')
+    except ConfigFileError:
+        pass  # validate() reports it as a parse-error finding
     findings = validator.validate(ordered=ordered)
     _report(findings, args.format)
     unreadable = [f for f in findings if f.code == PARSE_ERROR]

@@ -45,10 +45,18 @@ class ConfigSet:
             ordered = [(FILE, p) for p in config_files] + [
                 (DIR, p) for p in config_dirs
             ]
+        return cls([parse_file(path) for path in cls.expand(ordered)])
+
+    @staticmethod
+    def expand(ordered: Sequence[tuple[str, str]]) -> list[str]:
+        """Return the files ``(FILE|DIR, path)`` pairs name, in order.
+
+        :raises ConfigFileError: for a config dir that does not exist
+        """
         paths: list[str] = []
         for kind, path in ordered:
             paths.extend(config_dir_files(path) if kind == DIR else [path])
-        return cls([parse_file(path) for path in paths])
+        return paths
 
     @property
     def paths(self) -> list[str]:

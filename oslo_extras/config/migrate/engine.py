@@ -19,7 +19,6 @@ oslo.config reads deprecated names (``_Namespace._get_file_value``):
 
 from __future__ import annotations
 
-import glob
 import os
 from collections.abc import Iterable
 from collections.abc import Sequence
@@ -31,6 +30,8 @@ from oslo_extras.config.catalog import OptionCatalog
 from oslo_extras.config.catalog import OptionInfo
 from oslo_extras.config.catalog import normalize_group
 from oslo_extras.config.catalog import normalize_name
+from oslo_extras.config.configset import ConfigSet
+from oslo_extras.config.inifile import ConfigFileError
 from oslo_extras.config.migrate.inifile import Entry
 from oslo_extras.config.migrate.inifile import IniFile
 from oslo_extras.config.migrate.inifile import IniSyntaxError
@@ -55,16 +56,14 @@ def expand_sources(sources: Iterable[tuple[str, str]]) -> list[str]:
         sorted by name, as ``--config-dir`` does
     :raises MigrationError: when a file or directory does not exist
     """
-    paths: list[str] = []
-    for kind, path in sources:
-        if kind == 'dir':
-            if not os.path.isdir(path):
-                raise MigrationError(f'{path}: config dir not found')
-            paths.extend(sorted(glob.glob(os.path.join(path, '*.conf'))))
-        else:
-            if not os.path.isfile(path):
-                raise MigrationError(f'{path}: config file not found')
-            paths.append(path)
+    sources = list(sources)
+    try:
+        paths = ConfigSet.expand(sources)
+    except ConfigFileError as exc:
+        raise MigrationError(f'{exc.file}: config dir not found')
+    for path in paths:
+        if not os.path.isfile(path):
+            raise MigrationError(f'{path}: config file not found')
     return paths
 
 

@@ -152,6 +152,15 @@ def test_bad_usage_exits_2_with_one_line(capsys, argv, reason):
     assert err.startswith('oslo-config-check: error: ')
 
 
+def test_empty_config_dir_is_not_a_pass(capsys, tmp_path):
+    (tmp_path / 'empty.d').mkdir()
+    code, _out, err = run(
+        capsys, *NS, '--config-dir', str(tmp_path / 'empty.d')
+    )
+    assert code == 2
+    assert 'no config files found' in err
+
+
 def test_unreadable_input_exits_2(capsys, conf, tmp_path):
     bad = conf('[DEFAULT]\nfoo = 1\n[oops\n')
     code, _out, err = run(capsys, *NS, '--config-file', bad)
