@@ -2,8 +2,9 @@
 """Bootstrap and run oslo_extras jobs on a machine that has only python3.
 
     python3 run.py demo      # the demo service, embedded defaults, no servers
-    python3 run.py test      # unit + functional tests (starts real servers)
+    python3 run.py test      # unit + functional + real-world tests
     python3 run.py unit      # unit tests only
+    python3 run.py realworld # real services from PyPI, real deployment files
     python3 run.py bench     # benchmarks against the upstream tools
 
 It creates ``.venv`` beside this file, installs the package with its
@@ -34,10 +35,12 @@ def _run(*cmd, **kwargs):
     return subprocess.run(cmd, check=True, **kwargs)
 
 
-def ensure_venv(with_tests):
+def ensure_venv(with_tests, with_realworld=False):
     files = ['requirements.txt', 'demo-requirements.txt', 'setup.cfg']
     if with_tests:
         files.append('test-requirements.txt')
+    if with_realworld:
+        files.append('realworld-requirements.txt')
     digest = hashlib.sha256()
     for name in files:
         with open(os.path.join(ROOT, name), 'rb') as stream:
@@ -52,6 +55,8 @@ def ensure_venv(with_tests):
     args += ['-r', os.path.join(ROOT, 'demo-requirements.txt')]
     if with_tests:
         args += ['-r', os.path.join(ROOT, 'test-requirements.txt')]
+    if with_realworld:
+        args += ['-r', os.path.join(ROOT, 'realworld-requirements.txt')]
     _run(*pip, *args)
     _run(*pip, '--no-deps', '-e', ROOT)
     open(stamp, 'w').close()
@@ -89,19 +94,24 @@ def main(argv):
     if job == 'demo':
         ensure_venv(with_tests=False)
         cmd = [PYTHON, '-m', 'oslo_extras.demo', *extra]
-    elif job in ('test', 'unit'):
-        ensure_venv(with_tests=True)
-        paths = ['tests/unit']
+    elif job in ('test', 'unit', 'realworld'):
+        ensure_venv(with_tests=True, with_realworld=job != 'unit')
+        paths = {
+            'unit': ['tests/unit'],
+            'test': ['tests/unit', 'tests/functional', 'tests/realworld'],
+            'realworld': ['tests/realworld'],
+        }[job]
         if job == 'test':
             ensure_debian_packages()
-            paths.append('tests/functional')
         cmd = [PYTHON, '-m', 'pytest', '-ra', *paths, *extra]
     elif job == 'bench':
         ensure_venv(with_tests=True)
         ensure_debian_packages()
         cmd = [PYTHON, os.path.join('benchmarks', 'run.py'), *extra]
     else:
-        sys.exit(f'run.py: unknown job {job!r} (demo, test, unit, bench)')
+        sys.exit(
+            f'run.py: unknown job {job!r} (demo, test, unit, realworld, bench)'
+        )
     print('+ ' + ' '.join(cmd), flush=True)
     return subprocess.call(cmd)
 
