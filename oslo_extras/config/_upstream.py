@@ -158,8 +158,21 @@ def typed_value(conf: cfg.ConfigOpts, group: str, dest: str, namespace=None):
 
     :raises ValueError: the value does not convert to the option type
     """
-    grp = None if group == 'DEFAULT' else group
-    return conf._do_get(dest, grp, namespace)[0]
+    return _do_get(conf, group, dest, namespace)[0]
+
+
+def typed_value_and_location(
+    conf: cfg.ConfigOpts, group: str, dest: str, namespace=None
+):
+    """Like :func:`typed_value`, with the ``LocationInfo`` (or ``None``)."""
+    return _do_get(conf, group, dest, namespace)
+
+
+def _do_get(conf: cfg.ConfigOpts, group: str, dest: str, namespace):
+    # oslo.config < 10.4 reads ``group.name`` in ``_do_get``: it needs the
+    # OptGroup object, not its name (10.4+ accepts either).
+    grp = None if group == 'DEFAULT' else conf._get_group(group)
+    return conf._do_get(dest, grp, namespace)
 
 
 def install(conf: cfg.ConfigOpts, namespace, values: dict) -> None:
