@@ -3,8 +3,11 @@
 :class:`ReloadChecks` runs the ``oslo-config-check`` rules
 (:class:`oslo_extras.config.validate.Validator`) on the files a reload reads
 and remembers the errors of the running config: only errors the edit
-introduced refuse a reload. :func:`refresh_sources` re-queries the config
-sources of the ``ConfigOpts``.
+introduced refuse a reload. :func:`add_candidate_problems` merges the
+candidate's own errors with the validator's, each bad value once.
+:func:`refresh_sources` re-queries the config sources of the ``ConfigOpts``
+and :func:`vanished_source_values` fails a reload that would let a value a
+source served (a deleted secret) fall back to its default.
 """
 
 from __future__ import annotations
@@ -17,7 +20,14 @@ from typing import Any
 from oslo_config import cfg
 
 from oslo_extras.config import _upstream
+from oslo_extras.config.reload.report import APPLIED
+from oslo_extras.config.reload.report import NEEDS_RESTART
+from oslo_extras.config.reload.report import OptionChange
 from oslo_extras.config.reload.report import ReloadReport
+
+#: Validator codes that say the same as a candidate's conversion error.
+_VALUE_CODES = frozenset({'invalid-value', 'required-option'})
+_FILE_CODES = frozenset({'parse-error'})
 
 LOG = logging.getLogger(__name__)
 
@@ -136,3 +146,76 @@ def refresh_sources(conf: cfg.ConfigOpts, report: ReloadReport) -> bool:
                 '(last good value kept)'
             )
     return changed
+
+
+def served_keys(conf: cfg.ConfigOpts) -> frozenset[tuple[str, str]]:
+    """Return the ``(group, dest)`` our config sources have a value for."""
+    try:
+        from oslo_extras.config.sources import find_sources
+    except ImportError:
+        return frozenset()
+    return frozenset(
+        _option_key(group, option)
+        for source in find_sources(conf)
+        for group, option in source.keys()
+    )
+
+
+def vanished_source_values(
+    before: frozenset[tuple[str, str]],
+    now: frozenset[tuple[str, str]],
+    changes: Iterable[OptionChange],
+) -> dict[tuple[str, str], str]:
+    """Return ``{key: reason}`` for changes whose source value is gone.
+
+    A secret deleted from its backend must not silently become the
+    option's default (fail closed): the reload is refused and readers keep
+    the old value until the source serves one again.
+    """
+    gone = {}
+    for change in changes:
+        key = (change.group, change.option)
+        if change.status not in (APPLIED, NEEDS_RESTART):
+            continue
+        if key in before and key not in now:
+            gone[key] = (
+                f'[{change.group}] {change.option}: its config source no '
+                'longer has a value (deleted?); a value from a source never '
+                'falls back to the default: old value kept'
+            )
+    return gone
+
+
+def add_candidate_problems(
+    report: ReloadReport, cand: Any, findings: list[Any] | None
+) -> None:
+    """Add the candidate's errors and warnings, skipping repeats.
+
+    The validator and the candidate both see a value that does not convert
+    or a file that does not parse; the validator's finding is kept (it
+    names the file and line), the candidate's only fills the gaps (no
+    validator, or a problem only the typed read finds).
+    """
+    value_keys: set[tuple[str, str]] = set()
+    file_problem = False
+    for finding in findings or ():
+        if finding.code in _VALUE_CODES and finding.group and finding.option:
+            value_keys.add(_option_key(finding.group, finding.option))
+        file_problem = file_problem or (
+            finding.code in _FILE_CODES and finding.is_error
+        )
+    report.errors += cand.errors
+    if not file_problem:
+        report.errors += cand.file_errors
+    for key, reason in cand.option_errors.items():
+        if key not in value_keys:
+            report.errors.append(reason)
+    for key, reason in cand.option_warnings.items():
+        if key not in value_keys:
+            report.warnings.append(reason)
+
+
+def _option_key(group: str, option: str) -> tuple[str, str]:
+    """Normalise a name as written to oslo.config's ``(group, dest)``."""
+    group = 'DEFAULT' if group.upper() == 'DEFAULT' else group.lower()
+    return group, option.replace('-', '_')

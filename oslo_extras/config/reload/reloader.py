@@ -77,6 +77,17 @@ class Reloader:
         self._snapshot: ConfigSnapshot | None = None
         self._listeners: list[Callable[[ReloadReport], Any]] = []
         self._triggers: list[Any] = []
+        # Options whose running value does not convert (see candidate).
+        self._invalid: dict[_candidate.Key, _candidate.Invalid] = {}
+        # (group, option) the config sources served at the last install.
+        self._served: frozenset[tuple[str, str]] = frozenset()
+        # Reports waiting for their callbacks and listeners; a reload from
+        # inside a callback queues here so every subscriber sees the
+        # generations in order.
+        self._pending: list[
+            tuple[ReloadReport, _candidate.Candidate | None]
+        ] = []
+        self._dispatching = False
         self.checks = _checks.ReloadChecks(conf, ignore_codes)
         if _upstream.is_parsed(conf):
             self._start()
@@ -160,7 +171,6 @@ class Reloader:
     ) -> tuple[ReloadReport, dict[tuple[str | None, str], Any]]:
         """Reload; return the report and the applied typed diff."""
         started = time.monotonic()
-        hook_diff: dict[tuple[str | None, str], Any] = {}
         with self._reload_lock:
             self._start()
             report = ReloadReport(trigger=trigger)
@@ -170,29 +180,57 @@ class Reloader:
                 if refresh_sources:
                     _checks.refresh_sources(self.conf, report)
                 findings = self.checks.check(report) if self.validate else None
-                cand = _candidate.build(self.conf, self._snapshot.values())
-                report.errors += cand.errors
+                cand = _candidate.build(
+                    self.conf, self._snapshot.values(), self._invalid
+                )
+                served = _checks.served_keys(self.conf)
+                cand.option_errors.update(
+                    _checks.vanished_source_values(
+                        self._served, served, cand.changes
+                    )
+                )
+                _checks.add_candidate_problems(report, cand, findings)
                 if report.errors:
                     cand.refuse()
                     report.generation = self._snapshot.generation
                 else:
                     report.generation = self._install(cand)
                     report.applied = True
+                    self._invalid = dict(cand.invalid)
+                    self._served = served
                 report.changes = cand.changes
             if report.applied:
                 self.checks.accept(findings)
-                hook_diff = cand.hook_diff
-                report.callback_errors = self.subscriptions.dispatch(
-                    report.applied_changes,
-                    _upstream.mutate_hooks(self.conf),
-                    (self.conf, cand.hook_diff),
-                    cand.secret_values,
-                )
             report.duration = time.monotonic() - started
-            self.last_report = report
-            self._log(report)
-            self._notify(report)
-            return report, hook_diff
+            self._pending.append((report, cand if report.applied else None))
+            self._finish_pending()
+            return report, cand.hook_diff if report.applied else {}
+
+    def _finish_pending(self) -> None:
+        """Run callbacks and listeners of queued reports, oldest first.
+
+        A callback that reloads lands here again while we are dispatching:
+        its report is queued and handled after the current one, so no
+        subscriber is left on an older value than ``conf`` holds.
+        """
+        if self._dispatching:
+            return
+        self._dispatching = True
+        try:
+            while self._pending:
+                report, cand = self._pending.pop(0)
+                if cand is not None:
+                    report.callback_errors += self.subscriptions.dispatch(
+                        report.applied_changes,
+                        _upstream.mutate_hooks(self.conf),
+                        (self.conf, cand.hook_diff),
+                        cand.secret_values,
+                    )
+                self.last_report = report
+                self._log(report)
+                self._notify(report)
+        finally:
+            self._dispatching = False
 
     def _notify(self, report: ReloadReport) -> None:
         for listener in list(self._listeners):
@@ -260,9 +298,11 @@ class Reloader:
             )
         if self.validate:
             self.checks.take_baseline()
-        values, errors = _candidate.current_values(self.conf)
-        for error in errors:
-            LOG.warning('current config has an invalid value: %s', error)
+        values, invalid = _candidate.current_values(self.conf)
+        for bad in invalid.values():
+            LOG.warning('current config has an invalid value: %s', bad.reason)
+        self._invalid = invalid
+        self._served = _checks.served_keys(self.conf)
         secrets = frozenset(
             (g, o.dest) for g, o in _candidate.options(self.conf) if o.secret
         )

@@ -355,3 +355,26 @@ def test_sources_trigger_waits_for_the_earliest_due_source():
     assert trigger._wait_time() == 0.05
     trigger.sources = lambda: [_DueSource(None)]
     assert trigger._wait_time() == 60.0
+
+
+def test_deleted_secret_is_a_failed_reload_and_keeps_the_old_value(
+    tmp_path, caplog
+):
+    conf, secrets = _secrets_conf(tmp_path)
+    reloader = Reloader(conf)
+    os.unlink(secrets / 'db' / 'password')
+
+    report = reloader.reload()
+
+    assert not report.applied
+    assert conf.db.password == 'rotated-0'
+    assert any('[db] password' in e for e in report.errors), report.errors
+    assert 'rotated' not in report.as_text() + caplog.text
+    # A later edit is refused too until the secret is back.
+    put_secret(secrets / 'DEFAULT' / 'debug', 'true')
+    assert not reloader.reload().applied
+    assert conf.db.password == 'rotated-0' and conf.debug is False
+    put_secret(secrets / 'db' / 'password', 'rotated-5')
+    report = reloader.reload()
+    assert report.applied and conf.db.password == 'rotated-5'
+    assert conf.debug is True
