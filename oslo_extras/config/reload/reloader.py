@@ -40,6 +40,7 @@ from oslo_extras.config import _upstream
 from oslo_extras.config.reload import _rwlock
 from oslo_extras.config.reload import candidate as _candidate
 from oslo_extras.config.reload import checks as _checks
+from oslo_extras.config.reload import triggers
 from oslo_extras.config.reload.report import ReloadReport
 from oslo_extras.config.reload.snapshot import ConfigSnapshot
 from oslo_extras.config.reload.subscriptions import Callback
@@ -265,8 +266,6 @@ class Reloader:
             ``{'watch': {'debounce': 0.1}, 'poll': {'interval': 5}}``
         :returns: the started triggers
         """
-        from oslo_extras.config.reload import triggers
-
         started = []
         for name in names:
             trigger = triggers.load(
