@@ -38,18 +38,26 @@ LOG = logging.getLogger(__name__)
 WATCHDOG_LOGGER = 'watchdog.observers'
 
 # Reading a file (our own reload does) is not a change: these event types
-# are not even asked of the kernel.
+# are not even asked of the kernel. (Some are missing before watchdog 5.)
 _EVENT_TYPES = [
-    events.FileCreatedEvent,
-    events.FileDeletedEvent,
-    events.FileModifiedEvent,
-    events.FileMovedEvent,
-    events.FileClosedEvent,
-    events.DirCreatedEvent,
-    events.DirDeletedEvent,
-    events.DirMovedEvent,
+    getattr(events, name)
+    for name in (
+        'FileCreatedEvent',
+        'FileDeletedEvent',
+        'FileModifiedEvent',
+        'FileMovedEvent',
+        'FileClosedEvent',
+        'DirCreatedEvent',
+        'DirDeletedEvent',
+        'DirMovedEvent',
+    )
+    if hasattr(events, name)
 ]
-_IGNORED = (events.EVENT_TYPE_OPENED, events.EVENT_TYPE_CLOSED_NO_WRITE)
+_IGNORED = frozenset(
+    getattr(events, name)
+    for name in ('EVENT_TYPE_OPENED', 'EVENT_TYPE_CLOSED_NO_WRITE')
+    if hasattr(events, name)
+)
 
 
 def quiet_watchdog_debug() -> None:
