@@ -10,6 +10,8 @@ and converted to its type. Comparing typed values means ``true`` and
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
+from collections.abc import Collection
 from collections.abc import Mapping
 from typing import Any
 
@@ -121,6 +123,8 @@ def build(
     conf: cfg.ConfigOpts,
     previous: Mapping[Key, Any],
     previous_invalid: Mapping[Key, Invalid] | None = None,
+    opts: list[tuple[str, cfg.Opt]] | None = None,
+    select: Callable[[Any], Collection[Key] | None] | None = None,
 ) -> Candidate:
     """Parse the files again and compare every option with ``previous``.
 
@@ -129,9 +133,13 @@ def build(
     :param previous_invalid: options whose running value does not convert
         (see :func:`current_values`); the same bad value again is a
         warning, not an error
+    :param opts: :func:`options` of ``conf``, if the caller has them
+    :param select: given the parsed namespace, returns the keys to read
+        again (see :mod:`.changed`), or ``None`` for all; the others keep
+        their ``previous`` value
     """
     candidate = Candidate()
-    opts = options(conf)
+    opts = options(conf) if opts is None else opts
     previous_invalid = previous_invalid or {}
     current: dict[Key, Any] = {}
     for group, opt in opts:
@@ -163,11 +171,18 @@ def build(
         )
     if candidate.namespace is None:
         return candidate
+    only = select(candidate.namespace) if select is not None else None
+
+    def unchanged(key: Key) -> bool:
+        return only is not None and key not in only and key in previous
 
     new_values: dict[Key, Any] = {}
     rejected: dict[Key, str] = {}
     for group, opt in opts:
         key = (group, opt.dest)
+        if unchanged(key):
+            new_values[key] = previous[key]
+            continue
         try:
             value = _upstream.typed_value(
                 conf, group, opt.dest, candidate.namespace
@@ -202,6 +217,9 @@ def build(
     for group, opt in opts:
         key = (group, opt.dest)
         if key in candidate.invalid:
+            continue
+        if unchanged(key):
+            candidate.values[key] = previous[key]
             continue
         old = current[key]
         old_is_invalid = isinstance(old, Invalid)

@@ -12,6 +12,7 @@ source served (a deleted secret) fall back to its default.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from collections.abc import Iterable
@@ -24,6 +25,19 @@ from oslo_extras.config.reload.report import APPLIED
 from oslo_extras.config.reload.report import NEEDS_RESTART
 from oslo_extras.config.reload.report import OptionChange
 from oslo_extras.config.reload.report import ReloadReport
+
+#: Codes of checks that judge each entry on its own (through
+#: ``context.entries()``): after an edit they only need the entries that
+#: changed, and entries that substitute ``$var`` (they may depend on one).
+#: Their findings for the other entries are carried over from the last run.
+ENTRY_CODES = frozenset(
+    {
+        'invalid-value',
+        'unknown-option',
+        'deprecated-name',
+        'deprecated-for-removal',
+    }
+)
 
 #: Validator codes that say the same as a candidate's conversion error.
 _VALUE_CODES = frozenset({'invalid-value', 'required-option'})
@@ -58,17 +72,68 @@ class ReloadChecks:
         self.baseline: set[tuple] = set()
         self._catalog: Any = None
         self._catalog_size = -1
+        self._validator: Any = None
+        # entries and per-entry findings of the last run
+        self._last: tuple[dict, list[Any]] | None = None
 
     def findings(self) -> list[Any]:
         """Run the checks on the files as they are now.
 
+        Checks that look at the whole config run in full; the per-entry
+        checks (:data:`ENTRY_CODES`) only on entries that changed since
+        the last run (or substitute ``$var``); their findings for the other
+        entries are carried over, with updated line numbers.
+
         :raises ImportError: the validator is not installed
         """
-        from oslo_extras.config.validate import Validator
+        from oslo_extras.config.configset import ConfigSet
+        from oslo_extras.config.inifile import ConfigFileError
 
         files, dirs = watched_paths(self.conf)
-        found = Validator(self._catalog_now()).validate(files, dirs)
+        validator = self._validator_now()
+        try:
+            config = ConfigSet.load(files, dirs)
+        except ConfigFileError:
+            self._last = None
+            found = validator.validate(files, dirs)  # the parse-error finding
+            return [f for f in found if f.code not in self.ignore_codes]
+        entries = list(config.entries())
+        values: dict[tuple[str, str, str], tuple[str, ...]] = {}
+        for e in entries:
+            key = (e.file, e.section, e.key)
+            values[key] = values.get(key, ()) + (e.value,)
+        if self._last is None:
+            found = validator.validate_config(config)
+        else:
+            last_values, last_found = self._last
+            recheck = {
+                k for k, _ in set(values.items()) ^ set(last_values.items())
+            }
+            recheck.update(
+                k for k, v in values.items() if any('$' in x for x in v)
+            )
+            found = validator.validate_config(
+                config,
+                entry_filter=lambda e: (e.file, e.section, e.key) in recheck,
+                entry_codes=ENTRY_CODES,
+            )
+            lines = {(e.file, e.section, e.key): e.line for e in entries}
+            for finding in last_found:
+                key = (finding.file, finding.group, finding.option)
+                if key in lines and key not in recheck:
+                    found.append(dataclasses.replace(finding, line=lines[key]))
+            found.sort(key=lambda f: f.sort_key())
+        self._last = (values, [f for f in found if f.code in ENTRY_CODES])
         return [f for f in found if f.code not in self.ignore_codes]
+
+    def _validator_now(self) -> Any:
+        from oslo_extras.config.validate import Validator
+
+        catalog = self._catalog_now()
+        if self._validator is None or self._validator.catalog is not catalog:
+            self._validator = Validator(catalog)
+            self._last = None
+        return self._validator
 
     def take_baseline(self) -> None:
         """Remember the errors of the config the service runs with now."""
@@ -187,7 +252,10 @@ def vanished_source_values(
 
 
 def add_candidate_problems(
-    report: ReloadReport, cand: Any, findings: list[Any] | None
+    report: ReloadReport,
+    cand: Any,
+    findings: list[Any] | None,
+    baseline: set[tuple] = frozenset(),
 ) -> None:
     """Add the candidate's errors and warnings, skipping repeats.
 
@@ -197,10 +265,17 @@ def add_candidate_problems(
     validator, or a problem only the typed read finds).
     """
     value_keys: set[tuple[str, str]] = set()
+    # Only a finding that refuses this reload may stand for a candidate
+    # error: one already in the running config is a warning, and a value
+    # that no longer converts must still refuse (fail closed).
+    error_keys: set[tuple[str, str]] = set()
     file_problem = False
     for finding in findings or ():
         if finding.code in _VALUE_CODES and finding.group and finding.option:
-            value_keys.add(_option_key(finding.group, finding.option))
+            key = _option_key(finding.group, finding.option)
+            value_keys.add(key)
+            if finding.is_error and finding_key(finding) not in baseline:
+                error_keys.add(key)
         file_problem = file_problem or (
             finding.code in _FILE_CODES and finding.is_error
         )
@@ -208,7 +283,7 @@ def add_candidate_problems(
     if not file_problem:
         report.errors += cand.file_errors
     for key, reason in cand.option_errors.items():
-        if key not in value_keys:
+        if key not in error_keys:
             report.errors.append(reason)
     for key, reason in cand.option_warnings.items():
         if key not in value_keys:

@@ -39,8 +39,10 @@ from oslo_config import cfg
 from oslo_extras.config import _upstream
 from oslo_extras.config.reload import _rwlock
 from oslo_extras.config.reload import candidate as _candidate
+from oslo_extras.config.reload import changed as _changed
 from oslo_extras.config.reload import checks as _checks
 from oslo_extras.config.reload import triggers
+from oslo_extras.config.reload.report import NEEDS_RESTART
 from oslo_extras.config.reload.report import ReloadReport
 from oslo_extras.config.reload.snapshot import ConfigSnapshot
 from oslo_extras.config.reload.subscriptions import Callback
@@ -89,6 +91,12 @@ class Reloader:
             tuple[ReloadReport, _candidate.Candidate | None]
         ] = []
         self._dispatching = False
+        # Raw file entries of the installed namespace (None: read every
+        # option on the next reload), and what a reload reads again.
+        self._raw: dict | None = None
+        self._next_raw: dict | None = None
+        self._needs_restart: set[_candidate.Key] = set()
+        self._index: tuple[Any, list, _changed.OptionIndex] | None = None
         self.checks = _checks.ReloadChecks(conf, ignore_codes)
         if _upstream.is_parsed(conf):
             self._start()
@@ -181,8 +189,13 @@ class Reloader:
                 if refresh_sources:
                     _checks.refresh_sources(self.conf, report)
                 findings = self.checks.check(report) if self.validate else None
+                opts, index = self._options()
                 cand = _candidate.build(
-                    self.conf, self._snapshot.values(), self._invalid
+                    self.conf,
+                    self._snapshot.values(),
+                    self._invalid,
+                    opts,
+                    self._selector(index),
                 )
                 served = _checks.served_keys(self.conf)
                 cand.option_errors.update(
@@ -190,7 +203,9 @@ class Reloader:
                         self._served, served, cand.changes
                     )
                 )
-                _checks.add_candidate_problems(report, cand, findings)
+                _checks.add_candidate_problems(
+                    report, cand, findings, self.checks.baseline
+                )
                 if report.errors:
                     cand.refuse()
                     report.generation = self._snapshot.generation
@@ -199,6 +214,12 @@ class Reloader:
                     report.applied = True
                     self._invalid = dict(cand.invalid)
                     self._served = served
+                    self._raw = self._next_raw
+                    self._needs_restart = {
+                        (c.group, c.option)
+                        for c in cand.changes
+                        if c.status == NEEDS_RESTART
+                    }
                 report.changes = cand.changes
             if report.applied:
                 self.checks.accept(findings)
@@ -206,6 +227,30 @@ class Reloader:
             self._pending.append((report, cand if report.applied else None))
             self._finish_pending()
             return report, cand.hook_diff if report.applied else {}
+
+    def _options(self) -> tuple[list, _changed.OptionIndex]:
+        """Registered options in report order, and their entry index."""
+        signature = _upstream.registration_signature(self.conf)
+        if self._index is None or self._index[0] != signature:
+            opts = _candidate.options(self.conf)
+            self._index = (signature, opts, _changed.OptionIndex(opts))
+        return self._index[1], self._index[2]
+
+    def _selector(self, index: _changed.OptionIndex):
+        """Tell the candidate which options to read again (see changed)."""
+
+        def select(namespace) -> set[_candidate.Key] | None:
+            self._next_raw = _upstream.raw_file_values(namespace)
+            if self._raw is None or _upstream.has_config_sources(self.conf):
+                return None
+            always = (
+                set(self._invalid)
+                | self._needs_restart
+                | _upstream.overridden_keys(self.conf)
+            )
+            return _changed.affected(index, self._raw, self._next_raw, always)
+
+        return select
 
     def _finish_pending(self) -> None:
         """Run callbacks and listeners of queued reports, oldest first.
@@ -302,6 +347,13 @@ class Reloader:
             LOG.warning('current config has an invalid value: %s', bad.reason)
         self._invalid = invalid
         self._served = _checks.served_keys(self.conf)
+        # Until a reload installs one namespace, mutable options may be
+        # read from another than the rest: the first reload reads all.
+        self._raw = (
+            None
+            if _upstream.mutable_namespace(self.conf) is not None
+            else _upstream.raw_file_values(_upstream.namespace(self.conf))
+        )
         secrets = frozenset(
             (g, o.dest) for g, o in _candidate.options(self.conf) if o.secret
         )
