@@ -78,26 +78,39 @@ class OptionIndex:
         return found
 
 
+def dollar_entries(raw: Mapping[RawKey, tuple]) -> set[RawKey]:
+    """Return the entries of ``raw`` whose value substitutes ``$var``."""
+    return {
+        entry
+        for entry, values in raw.items()
+        if '$' in '\0'.join(v for v in values if isinstance(v, str))
+    }
+
+
 def affected(
     index: OptionIndex,
     old: Mapping[RawKey, tuple],
     new: Mapping[RawKey, tuple],
     always: Iterable[Key] = (),
+    old_dollar: set[RawKey] | None = None,
+    new_dollar: set[RawKey] | None = None,
 ) -> set[Key]:
     """Return the options to read again after the files went from ``old``
-    to ``new`` (both as ``_upstream.raw_file_values`` returns them)."""
+    to ``new`` (both as ``_upstream.raw_file_values`` returns them).
+
+    :param old_dollar: :func:`dollar_entries` of ``old``, if known
+    :param new_dollar: :func:`dollar_entries` of ``new``, if known
+    """
     changed = {entry for entry, _ in set(old.items()) ^ set(new.items())}
     found = index.options_for(changed)
     if changed:
         # Any change may feed a substitution elsewhere: read every option
         # that substitutes (few in real configs) again.
-        dollar = [
-            entry
-            for raw in (old, new)
-            for entry, values in raw.items()
-            if any('$' in v for v in values if isinstance(v, str))
-        ]
-        found |= index.options_for(dollar)
+        if old_dollar is None:
+            old_dollar = dollar_entries(old)
+        if new_dollar is None:
+            new_dollar = dollar_entries(new)
+        found |= index.options_for(old_dollar | new_dollar)
         found |= index.dollar_defaults
     found.update(always)
     return found

@@ -36,6 +36,9 @@ ENTRY_CODES = frozenset(
         'unknown-option',
         'deprecated-name',
         'deprecated-for-removal',
+        # compares entries of one option in one file: a changed entry is
+        # re-checked with every entry of the same file naming that option
+        'duplicate-option',
     }
 )
 
@@ -73,6 +76,7 @@ class ReloadChecks:
         self._catalog: Any = None
         self._catalog_size = -1
         self._validator: Any = None
+        self._index: Any = None
         # entries and per-entry findings of the last run
         self._last: tuple[dict, list[Any]] | None = None
 
@@ -97,11 +101,21 @@ class ReloadChecks:
             self._last = None
             found = validator.validate(files, dirs)  # the parse-error finding
             return [f for f in found if f.code not in self.ignore_codes]
-        entries = list(config.entries())
         values: dict[tuple[str, str, str], tuple[str, ...]] = {}
-        for e in entries:
+        lines: dict[tuple[str, str, str], int] = {}
+        dollar = set()
+        # (file, option) -> entries naming it, under any of its names
+        by_option: dict[tuple[str, Any], set[tuple[str, str, str]]] = {}
+        index = self._index
+        by_entry = index.by_entry
+        for e in config.entries():
             key = (e.file, e.section, e.key)
             values[key] = values.get(key, ()) + (e.value,)
+            lines[key] = e.line
+            if '$' in e.value:
+                dollar.add(key)
+            for option in by_entry.get(_option_key(e.section, e.key), ()):
+                by_option.setdefault((e.file, option), set()).add(key)
         if self._last is None:
             found = validator.validate_config(config)
         else:
@@ -109,15 +123,15 @@ class ReloadChecks:
             recheck = {
                 k for k, _ in set(values.items()) ^ set(last_values.items())
             }
-            recheck.update(
-                k for k, v in values.items() if any('$' in x for x in v)
-            )
+            recheck |= dollar
+            for file, section, name in list(recheck):
+                for option in index.options_for([_option_key(section, name)]):
+                    recheck |= by_option.get((file, option), set())
             found = validator.validate_config(
                 config,
                 entry_filter=lambda e: (e.file, e.section, e.key) in recheck,
                 entry_codes=ENTRY_CODES,
             )
-            lines = {(e.file, e.section, e.key): e.line for e in entries}
             for finding in last_found:
                 key = (finding.file, finding.group, finding.option)
                 if key in lines and key not in recheck:
@@ -131,7 +145,11 @@ class ReloadChecks:
 
         catalog = self._catalog_now()
         if self._validator is None or self._validator.catalog is not catalog:
+            from oslo_extras.config.reload import candidate
+            from oslo_extras.config.reload import changed
+
             self._validator = Validator(catalog)
+            self._index = changed.OptionIndex(candidate.options(self.conf))
             self._last = None
         return self._validator
 

@@ -93,8 +93,8 @@ class Reloader:
         self._dispatching = False
         # Raw file entries of the installed namespace (None: read every
         # option on the next reload), and what a reload reads again.
-        self._raw: dict | None = None
-        self._next_raw: dict | None = None
+        self._raw: tuple[dict, set] | None = None
+        self._next_raw: tuple[dict, set] | None = None
         self._needs_restart: set[_candidate.Key] = set()
         self._index: tuple[Any, list, _changed.OptionIndex] | None = None
         self.checks = _checks.ReloadChecks(conf, ignore_codes)
@@ -240,7 +240,8 @@ class Reloader:
         """Tell the candidate which options to read again (see changed)."""
 
         def select(namespace) -> set[_candidate.Key] | None:
-            self._next_raw = _upstream.raw_file_values(namespace)
+            raw = _upstream.raw_file_values(namespace)
+            self._next_raw = (raw, _changed.dollar_entries(raw))
             if self._raw is None or _upstream.has_config_sources(self.conf):
                 return None
             always = (
@@ -248,7 +249,14 @@ class Reloader:
                 | self._needs_restart
                 | _upstream.overridden_keys(self.conf)
             )
-            return _changed.affected(index, self._raw, self._next_raw, always)
+            return _changed.affected(
+                index,
+                self._raw[0],
+                raw,
+                always,
+                self._raw[1],
+                self._next_raw[1],
+            )
 
         return select
 
@@ -349,11 +357,10 @@ class Reloader:
         self._served = _checks.served_keys(self.conf)
         # Until a reload installs one namespace, mutable options may be
         # read from another than the rest: the first reload reads all.
-        self._raw = (
-            None
-            if _upstream.mutable_namespace(self.conf) is not None
-            else _upstream.raw_file_values(_upstream.namespace(self.conf))
-        )
+        self._raw = None
+        if _upstream.mutable_namespace(self.conf) is None:
+            raw = _upstream.raw_file_values(_upstream.namespace(self.conf))
+            self._raw = (raw, _changed.dollar_entries(raw))
         secrets = frozenset(
             (g, o.dest) for g, o in _candidate.options(self.conf) if o.secret
         )

@@ -195,3 +195,19 @@ def test_a_substituted_value_gone_bad_is_rechecked(tmp_path):
 
     assert not report.applied and conf.db.pool == 5
     assert any('pool' in e for e in report.errors)
+
+
+def test_duplicate_under_an_old_name_added_by_an_edit_is_reported(tmp_path):
+    path = tmp_path / 'svc.conf'
+    write(path, '[DEFAULT]\nhost = a\nworkers = 2\n')
+    conf = _conf(path)
+    reloader = Reloader(conf)
+    write(path, '[DEFAULT]\nhost = a\nworkers = 2\nold_host = b\n')
+
+    report = reloader.reload()
+
+    assert any('duplicate-option' in w for w in report.warnings)
+    # Unchanged on the next edit: still reported, not twice.
+    write(path, '[DEFAULT]\nhost = a\nworkers = 3\nold_host = b\n')
+    report = reloader.reload()
+    assert len([w for w in report.warnings if 'duplicate-option' in w]) == 1
