@@ -186,3 +186,33 @@ def test_typed_value_passes_optgroup_objects_as_oslo_config_10_0_needs(
     assert value == 7 and location is not None
     assert isinstance(seen[0], cfg.OptGroup) and seen[0].name == 'db'
     assert seen[1] is None
+
+
+def test_raw_file_values_reads_every_entry_normalised(tmp_path):
+    conf, path = _reload_conf(
+        tmp_path, '[DEFAULT]\ncolor = red\n[DB]\npool = 3\nlog-file = x\n'
+    )
+
+    raw = _upstream.raw_file_values(_upstream.parse_files(conf))
+
+    assert raw[('DEFAULT', 'color')] == ('red',)
+    assert raw[('db', 'pool')] == ('3',)
+    assert raw[('db', 'log_file')] == ('x',)
+    assert _upstream.raw_file_values(_upstream.namespace(conf)) == raw
+
+
+def test_overrides_registrations_and_sources_are_seen(tmp_path):
+    conf, path = _reload_conf(tmp_path)
+    before = _upstream.registration_signature(conf)
+    assert _upstream.overridden_keys(conf) == set()
+    assert not _upstream.has_config_sources(conf)
+
+    conf.set_override('color', 'blue')
+    conf.set_default('pool', 9, group='db')
+    conf.register_opt(cfg.IntOpt('extra'), group='db')
+
+    assert _upstream.overridden_keys(conf) == {
+        ('DEFAULT', 'color'),
+        ('db', 'pool'),
+    }
+    assert _upstream.registration_signature(conf) != before
