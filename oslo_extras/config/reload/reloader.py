@@ -88,7 +88,7 @@ class Reloader:
         # inside a callback queues here so every subscriber sees the
         # generations in order.
         self._pending: list[
-            tuple[ReloadReport, _candidate.Candidate | None]
+            tuple[ReloadReport, _candidate.Candidate | None, float]
         ] = []
         self._dispatching = False
         # Raw file entries of the installed namespace (None: read every
@@ -223,8 +223,9 @@ class Reloader:
                 report.changes = cand.changes
             if report.applied:
                 self.checks.accept(findings)
-            report.duration = time.monotonic() - started
-            self._pending.append((report, cand if report.applied else None))
+            self._pending.append(
+                (report, cand if report.applied else None, started)
+            )
             self._finish_pending()
             return report, cand.hook_diff if report.applied else {}
 
@@ -272,7 +273,7 @@ class Reloader:
         self._dispatching = True
         try:
             while self._pending:
-                report, cand = self._pending.pop(0)
+                report, cand, started = self._pending.pop(0)
                 if cand is not None:
                     report.callback_errors += self.subscriptions.dispatch(
                         report.applied_changes,
@@ -280,6 +281,7 @@ class Reloader:
                         (self.conf, cand.hook_diff),
                         cand.secret_values,
                     )
+                report.duration = time.monotonic() - started
                 self.last_report = report
                 self._log(report)
                 self._notify(report)
