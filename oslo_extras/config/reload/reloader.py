@@ -96,6 +96,8 @@ class Reloader:
         self._raw: tuple[dict, set] | None = None
         self._next_raw: tuple[dict, set] | None = None
         self._needs_restart: set[_candidate.Key] = set()
+        self._overridden: set[_candidate.Key] = set()
+        self._next_overridden: set[_candidate.Key] = set()
         self._index: tuple[Any, list, _changed.OptionIndex] | None = None
         self.checks = _checks.ReloadChecks(conf, ignore_codes)
         if _upstream.is_parsed(conf):
@@ -215,6 +217,7 @@ class Reloader:
                     self._invalid = dict(cand.invalid)
                     self._served = served
                     self._raw = self._next_raw
+                    self._overridden = self._next_overridden
                     self._needs_restart = {
                         (c.group, c.option)
                         for c in cand.changes
@@ -243,12 +246,17 @@ class Reloader:
         def select(namespace) -> set[_candidate.Key] | None:
             raw = _upstream.raw_file_values(namespace)
             self._next_raw = (raw, _changed.dollar_entries(raw))
+            # Overridden now or at the last reload (a cleared override
+            # changes the value with no file entry changing).
+            overridden = _upstream.overridden_keys(self.conf)
+            self._next_overridden = overridden
             if self._raw is None or _upstream.has_config_sources(self.conf):
                 return None
             always = (
                 set(self._invalid)
                 | self._needs_restart
-                | _upstream.overridden_keys(self.conf)
+                | overridden
+                | self._overridden
             )
             return _changed.affected(
                 index,
@@ -357,6 +365,7 @@ class Reloader:
             LOG.warning('current config has an invalid value: %s', bad.reason)
         self._invalid = invalid
         self._served = _checks.served_keys(self.conf)
+        self._overridden = _upstream.overridden_keys(self.conf)
         # Until a reload installs one namespace, mutable options may be
         # read from another than the rest: the first reload reads all.
         self._raw = None

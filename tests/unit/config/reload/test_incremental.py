@@ -211,3 +211,21 @@ def test_duplicate_under_an_old_name_added_by_an_edit_is_reported(tmp_path):
     write(path, '[DEFAULT]\nhost = a\nworkers = 3\nold_host = b\n')
     report = reloader.reload()
     assert len([w for w in report.warnings if 'duplicate-option' in w]) == 1
+
+
+def test_cleared_override_is_read_again(tmp_path):
+    path = tmp_path / 'svc.conf'
+    write(path, '[DEFAULT]\nhost = from-file\n')
+    conf = _conf(path)
+    conf.set_override('host', 'pinned')
+    reloader = Reloader(conf)
+    assert conf.host == 'pinned'
+    conf.clear_override('host')
+    # A refused reload in between must not lose track of it.
+    write(path, '[DEFAULT]\nhost = from-file\nworkers = none\n')
+    assert not reloader.reload().applied
+    write(path, '[DEFAULT]\nhost = from-file\nworkers = 2\n')
+
+    reloader.reload()
+
+    assert conf.host == 'from-file'
