@@ -317,22 +317,11 @@ def test_every_snippet_is_run():
 
 
 def _params():
-    params = []
-    for snippet in SNIPPETS:
-        if not _handler(snippet):
-            continue
-        marks = []
-        if _handler(snippet) is ini_checked and 'driver =' in snippet.text:
-            # Known false promise on main, for the config-check owners:
-            # every [<source>] driver = <our driver> is reported as
-            # 'unknown driver'. strict: this test fails once it is fixed.
-            marks.append(
-                pytest.mark.xfail(
-                    strict=True, reason='config-check: unknown-driver bug'
-                )
-            )
-        params.append(pytest.param(snippet, id=snippet.id, marks=marks))
-    return params
+    return [
+        pytest.param(snippet, id=snippet.id)
+        for snippet in SNIPPETS
+        if _handler(snippet)
+    ]
 
 
 @pytest.mark.parametrize('snippet', _params())
