@@ -9,6 +9,10 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
 
 
+def _which(name):
+    return '/usr/bin/' + name
+
+
 @pytest.fixture
 def run_py():
     spec = importlib.util.spec_from_file_location(
@@ -35,7 +39,7 @@ def test_root_installs_python3_venv_with_apt_get(run_py, monkeypatch):
     answers = iter([False, True])
     monkeypatch.setattr(run_py, '_has_ensurepip', lambda: next(answers))
     monkeypatch.setattr(run_py.os, 'geteuid', lambda: 0)
-    monkeypatch.setattr(run_py.shutil, 'which', lambda name: '/usr/bin/' + name)
+    monkeypatch.setattr(run_py.shutil, 'which', _which)
     monkeypatch.setattr(run_py, '_run', lambda *cmd, **kw: calls.append(cmd))
     run_py.ensure_ensurepip()
     assert calls[-1] == ('apt-get', 'install', '-y', '-qq', 'python3-venv')
@@ -47,7 +51,7 @@ def test_failed_apt_get_is_one_line(run_py, monkeypatch):
 
     monkeypatch.setattr(run_py, '_has_ensurepip', lambda: False)
     monkeypatch.setattr(run_py.os, 'geteuid', lambda: 0)
-    monkeypatch.setattr(run_py.shutil, 'which', lambda name: '/usr/bin/' + name)
+    monkeypatch.setattr(run_py.shutil, 'which', _which)
     monkeypatch.setattr(run_py, '_run', fail)
     with pytest.raises(SystemExit) as exc:
         run_py.ensure_ensurepip()
