@@ -201,6 +201,9 @@ FUNCTIONAL = {
     'import oslo_messaging',
     'transport = messaging.get_rpc_transport(conf)',
     "rabbitmqctl list_queues name messages | grep '\\.dead'",
+    # Run as the demo's --oslo-service --reload-in-worker mode by
+    # tests/functional/test_reload_triggers.py.
+    'class MyService(service.Service):',
 }
 
 
