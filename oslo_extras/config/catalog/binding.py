@@ -206,9 +206,34 @@ def bind(catalog: OptionCatalog, raw: RawLookup) -> BoundCatalog:
     for source in _split_list(raw(DEFAULT_GROUP, 'config_source')):
         bound._bind_source_group(normalize_group(source), raw)
     for group in list(bound._groups.values()):
-        if 'auth_type' in group.options and not group.template:
+        if group.template:
+            continue
+        if 'auth_type' not in group.options and _lists_auth_options(group):
+            group = bound._own(group.name)
+            for opt in (_AUTH_TYPE_OPT, _AUTH_SECTION_OPT):
+                bound._add(group, OptionInfo(group.name, opt))
+        if 'auth_type' in group.options:
             bound._bind_auth(group, raw)
     return bound
+
+
+#: keystoneauth's session options (``get_session_conf_options``).
+_SESSION_OPTS = frozenset(
+    ('cafile', 'certfile', 'keyfile', 'insecure', 'timeout')
+)
+
+
+def _lists_auth_options(group: GroupInfo) -> bool:
+    """Tell a keystoneauth group whose listing left out ``auth_type``.
+
+    Some services list a group's session and sample plugin options but
+    not the ``auth_type``/``auth_section`` that
+    ``register_auth_conf_options`` adds at runtime (cinder's
+    ``[service_user]``).
+    """
+    return (
+        'auth_url' in group.options and _SESSION_OPTS <= group.options.keys()
+    )
 
 
 def _split_list(value: str | None) -> list[str]:
