@@ -9,6 +9,7 @@ from oslo_extras.config.catalog import DEFAULT_GROUP
 from oslo_extras.config.catalog import normalize_name
 from oslo_extras.config.checks import Check
 from oslo_extras.config.checks import CheckContext
+from oslo_extras.config.checks._successors import REMOVED_RENAMES
 from oslo_extras.config.findings import ERROR
 from oslo_extras.config.findings import WARNING
 from oslo_extras.config.findings import Finding
@@ -27,6 +28,7 @@ class UnknownGroupCheck(Check):
 
     def run(self, context: CheckContext) -> Iterator[Finding]:
         groups = context.catalog.group_names()
+        filled = {(e.file, e.section) for e in context.config.entries()}
         for section in context.config.sections():
             if context.excluded(section.name) or _wrong_case_default(
                 section.name
@@ -35,6 +37,21 @@ class UnknownGroupCheck(Check):
             if context.catalog.group(section.name) is not None:
                 continue
             match = _suggest.suggest(section.name, groups)
+            if (section.file, section.name) not in filled:
+                # A header left over from an older sample: nothing in it
+                # is read, and the service does not mind.
+                yield Finding(
+                    WARNING,
+                    'unknown-group',
+                    section.file,
+                    section.line,
+                    section.name,
+                    None,
+                    f'empty section [{section.name}] that no group of the '
+                    'service has: remove it',
+                    match[0] if match else None,
+                )
+                continue
             yield Finding(
                 ERROR,
                 'unknown-group',
@@ -106,16 +123,7 @@ class UnknownOptionCheck(Check):
     @staticmethod
     def _finding(context: CheckContext, entry: Entry) -> Finding:
         catalog = context.catalog
-        close = _suggest.suggest(
-            entry.dest, catalog.names_in_group(entry.section)
-        )
-        elsewhere = [
-            g
-            for g in catalog.groups_with_option(entry.key)
-            if g != entry.group
-        ]
         message = f'unknown option {entry.key!r} in [{entry.section}]'
-        suggestion = close[0] if close else None
         dest = normalize_name(entry.key)
         if dest != entry.key and catalog.option(entry.section, dest):
             # oslo.config reads files by dest: "log-file = x" is ignored.
@@ -123,12 +131,74 @@ class UnknownOptionCheck(Check):
                 f'{entry.key!r} is ignored: config files must spell it '
                 f'{dest!r}'
             )
-            suggestion = dest
-        if elsewhere:
-            message += ': it belongs in ' + ', '.join(
-                f'[{g}]' for g in elsewhere
+            return context.finding(
+                ERROR, 'unknown-option', entry, message, dest
             )
-            suggestion = suggestion or f'[{elsewhere[0]}] {entry.key}'
+        successor = _successor(context, entry)
+        if successor is not None:
+            message += f': it was renamed {successor}'
+            return context.finding(
+                ERROR, 'unknown-option', entry, message, successor
+            )
+        suggestion = _close_name(context, entry)
+        elsewhere = [
+            g
+            for g in catalog.groups_with_option(entry.key)
+            if g != entry.group
+        ]
+        if elsewhere:
+            message += ': it belongs in ' + _group_list(elsewhere)
+            suggestion = suggestion or _likely_group(context, entry, elsewhere)
         return context.finding(
             ERROR, 'unknown-option', entry, message, suggestion
         )
+
+
+#: How many groups a message names before "and N more".
+_MAX_GROUPS_SHOWN = 4
+
+
+def _group_list(groups: list[str]) -> str:
+    shown = ', '.join(f'[{g}]' for g in groups[:_MAX_GROUPS_SHOWN])
+    more = len(groups) - _MAX_GROUPS_SHOWN
+    return shown + (f' and {more} more' if more > 0 else '')
+
+
+def _successor(context: CheckContext, entry: Entry) -> str | None:
+    """The documented successor of a name upstream dropped, if known."""
+    new = REMOVED_RENAMES.get((entry.group, entry.key))
+    if new is None or context.catalog.option(*new) is None:
+        return None
+    group, name = new
+    return name if group == entry.group else f'[{group}] {name}'
+
+
+def _close_name(context: CheckContext, entry: Entry) -> str | None:
+    """The most similar name in the same group, preferring unset ones.
+
+    A name already set there is less likely what a typo meant than a
+    similar name that is not set yet.
+    """
+    names = context.catalog.names_in_group(entry.section)
+    close = _suggest.suggest(entry.dest, names)
+    for candidate in close:
+        if not context.config.entries_for(entry.section, candidate):
+            return candidate
+    return close[0] if close else None
+
+
+def _likely_group(
+    context: CheckContext, entry: Entry, groups: list[str]
+) -> str | None:
+    """The group the option probably belongs in, or ``None`` if unclear.
+
+    One candidate: that one. Several: the one the files already use, if
+    exactly one is; otherwise no guess (the message lists them all).
+    """
+    if len(groups) == 1:
+        return f'[{groups[0]}] {entry.key}'
+    used = {e.group for e in context.config.entries()}
+    in_use = [g for g in groups if g in used]
+    if len(in_use) == 1:
+        return f'[{in_use[0]}] {entry.key}'
+    return None
