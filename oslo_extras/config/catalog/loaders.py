@@ -144,7 +144,7 @@ def load_opt_data(catalog: OptionCatalog, path: str) -> OptionCatalog:
         for opt_data in group_data.get('opts') or []:
             try:
                 opt = opt_from_data(opt_data)
-            except (KeyError, TypeError, ValueError) as exc:
+            except Exception as exc:  # any bad entry: one line, no trace
                 raise CatalogError(
                     f'{path}: [{group_name}] bad option entry: {exc}'
                 ) from exc

@@ -213,8 +213,10 @@ def _type_from_generator(data: Mapping[str, Any]) -> types.ConfigType:
     choices = _pairs(data.get('choices'))
     if cls is None or cls is types.String:
         # Unknown (a service's own type) or a string: only choices are
-        # known, and whether they ignore case is not, so they do.
-        return types.String(choices=choices, ignore_case=True)
+        # known, and whether they ignore case is not, so they do (unless a
+        # choice is not text, e.g. None, which oslo.config cannot fold).
+        folds = all(isinstance(c, str) for c, _desc in choices or ())
+        return types.String(choices=choices, ignore_case=folds)
     if cls is types.Float:
         return cls(min=data.get('min'), max=data.get('max'))
     if issubclass(cls, types.Integer):

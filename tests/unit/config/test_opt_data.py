@@ -115,3 +115,17 @@ def test_plain_generator_choices_ignore_case():
     assert opt.type('encrypt') == 'encrypt'
     with pytest.raises(ValueError):
         opt.type('bogus')
+
+
+def test_plain_generator_choices_with_none():
+    # nova lists choices such as [null, 'disabled'] for a StrOpt.
+    opt = opt_from_data(
+        {
+            'name': 'mode',
+            'type': 'string value',
+            'choices': [[None, 'disabled'], ['on', None]],
+        }
+    )
+    assert opt.type('on') == 'on'
+    with pytest.raises(ValueError):
+        opt.type('ON')
