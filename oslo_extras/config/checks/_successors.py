@@ -31,8 +31,20 @@ REMOVED_RENAMES: dict[tuple[str, str], tuple[str, str]] = {
         'oslo_messaging_notifications',
         'transport_url',
     ),
+    # oslo.concurrency moved its options out of [DEFAULT].
+    ('DEFAULT', 'lock_path'): ('oslo_concurrency', 'lock_path'),
+    ('DEFAULT', 'disable_process_locking'): (
+        'oslo_concurrency',
+        'disable_process_locking',
+    ),
+    # oslo.db moved the connection to [database].
+    ('DEFAULT', 'sql_connection'): ('database', 'connection'),
     # oslo.messaging: the broker is chosen and reached by a transport URL.
     ('DEFAULT', 'rpc_backend'): ('DEFAULT', 'transport_url'),
+    ('DEFAULT', 'rabbit_host'): ('DEFAULT', 'transport_url'),
+    ('DEFAULT', 'rabbit_hosts'): ('DEFAULT', 'transport_url'),
+    ('DEFAULT', 'rabbit_userid'): ('DEFAULT', 'transport_url'),
+    ('DEFAULT', 'rabbit_password'): ('DEFAULT', 'transport_url'),
     ('oslo_messaging_rabbit', 'rabbit_host'): ('DEFAULT', 'transport_url'),
     ('oslo_messaging_rabbit', 'rabbit_hosts'): ('DEFAULT', 'transport_url'),
     ('oslo_messaging_rabbit', 'rabbit_userid'): ('DEFAULT', 'transport_url'),

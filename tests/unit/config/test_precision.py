@@ -439,6 +439,14 @@ def test_auth_uri_suggests_its_successor(real_catalog, write):
     assert found[0].suggestion == 'www_authenticate_uri'
 
 
+def test_lock_path_in_default_suggests_oslo_concurrency(write):
+    catalog = OptionCatalog()
+    for group in ('os_brick', 'oslo_concurrency'):
+        catalog.add_opts(group, [cfg.StrOpt('lock_path')])
+    found = _check(catalog, write, '[DEFAULT]\nlock_path = /var/lock\n')
+    assert found[0].suggestion == '[oslo_concurrency] lock_path'
+
+
 def test_no_alphabetical_first_group_guess(write):
     catalog = OptionCatalog()
     for group in ('cyborg', 'neutron', 'placement'):
