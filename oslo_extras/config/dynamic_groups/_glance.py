@@ -3,8 +3,8 @@
 glance-api reads ``enabled_backends = fast:rbd,local:file`` (a dict of
 store name to store type) and registers, for each store, the options of
 its type's driver in the store's section
-(``glance_store.multi_backend.register_store_opts``); it also always
-registers the filesystem options in two reserved stores,
+(``glance_store.multi_backend.register_store_opts``); in that multi-store
+mode it also registers the filesystem options in two reserved stores,
 ``[os_glance_staging_store]`` and ``[os_glance_tasks_store]``
 (``glance.common.wsgi_app.RESERVED_STORES``). The driver of a type is the
 ``glance_store.drivers`` entry point of that name; its ``OPTIONS`` are the
@@ -48,6 +48,8 @@ class GlanceStores(DynamicGroups):
         if STORE_GROUP not in catalog or not catalog.option('DEFAULT', OWNER):
             return
         stores = split_dict(raw('DEFAULT', OWNER))
+        if not stores:
+            return  # single-store mode: [glance_store] only
         for name, store_type in stores.items():
             opts = store_options(store_type)
             if opts is None:

@@ -313,6 +313,15 @@ def test_glance_store_section_takes_only_its_type_options(
     ]
 
 
+def test_glance_reserved_stores_only_in_multi_store_mode(
+    glance_catalog, write
+):
+    text = '[os_glance_staging_store]\nfilesystem_store_datadir = /x\n'
+    assert _summary(_check(glance_catalog, write, text)) == [
+        ('error', 'unknown-group', 'os_glance_staging_store', None)
+    ]
+
+
 def test_manila_share_backends(write):
     catalog = OptionCatalog()
     catalog.add_opts(
