@@ -278,7 +278,7 @@ KINDS = (
     'bad-bool',
     'bad-choice',
 )
-PER_KIND = 2
+PER_KIND = 3
 
 
 @dataclasses.dataclass(frozen=True)

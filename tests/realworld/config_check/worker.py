@@ -124,6 +124,7 @@ class _Upstream:
         logger = logging.getLogger(validator.__name__)
         logger.addHandler(handler)
         logger.setLevel(logging.ERROR)
+        logger.propagate = False  # collected, not printed
         # The validator re-reads its YAML on every call (seconds for nova);
         # the harness hands it the same data, parsed once.
         original = validator.load_opt_data
