@@ -140,15 +140,19 @@ class UnknownOptionCheck(Check):
             return context.finding(
                 ERROR, 'unknown-option', entry, message, successor
             )
-        suggestion = _close_name(context, entry)
         elsewhere = [
             g
             for g in catalog.groups_with_option(entry.key)
             if g != entry.group
         ]
+        # The exact name in the group it lives in is stronger evidence
+        # than a similar name here ([ovs] ovn_sb_connection is not a
+        # misspelt ovsdb_connection); a similar name comes next.
+        suggestion = None
         if elsewhere:
             message += ': it belongs in ' + _group_list(elsewhere)
-            suggestion = suggestion or _likely_group(context, entry, elsewhere)
+            suggestion = _likely_group(context, entry, elsewhere)
+        suggestion = suggestion or _close_name(context, entry)
         return context.finding(
             ERROR, 'unknown-option', entry, message, suggestion
         )

@@ -456,6 +456,14 @@ def test_lock_path_in_default_suggests_oslo_concurrency(write):
     assert found[0].suggestion == '[oslo_concurrency] lock_path'
 
 
+def test_exact_name_in_its_group_beats_a_similar_name_here(write):
+    catalog = OptionCatalog()
+    catalog.add_opts('ovs', [cfg.StrOpt('ovsdb_connection')])
+    catalog.add_opts('ovn', [cfg.StrOpt('ovn_sb_connection')])
+    found = _check(catalog, write, '[ovs]\novn_sb_connection = tcp:x\n')
+    assert found[0].suggestion == '[ovn] ovn_sb_connection'
+
+
 def test_no_alphabetical_first_group_guess(write):
     catalog = OptionCatalog()
     for group in ('cyborg', 'neutron', 'placement'):
