@@ -27,7 +27,8 @@ class UnknownGroupCheck(Check):
     codes = ('unknown-group',)
 
     def run(self, context: CheckContext) -> Iterator[Finding]:
-        groups = context.catalog.group_names()
+        # Template groups (sample_<driver>_source) are never meant.
+        groups = [g.name for g in context.catalog.groups() if not g.template]
         filled = {(e.file, e.section) for e in context.config.entries()}
         for section in context.config.sections():
             if context.excluded(section.name) or _wrong_case_default(
@@ -143,7 +144,7 @@ class UnknownOptionCheck(Check):
         elsewhere = [
             g
             for g in catalog.groups_with_option(entry.key)
-            if g != entry.group
+            if g != entry.group and not catalog.group(g).template
         ]
         # The exact name in the group it lives in is stronger evidence
         # than a similar name here ([ovs] ovn_sb_connection is not a

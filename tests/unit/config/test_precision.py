@@ -96,6 +96,12 @@ def test_oslo_config_sample_source_groups_are_not_required(write):
         'sample_secrets_dir_source', 'directory'
     ).opt.required
     assert _check(catalog, write, '[DEFAULT]\n') == []
+    # ... and never suggested as a place for an option or a section.
+    found = _check(catalog, write, '[sample_vault_sourc]\nmount_point = x\n')
+    assert found[0].suggestion is None
+    found = _check(catalog, write, '[DEFAULT]\nmount_point = x\n')
+    assert found[0].suggestion is None
+    assert 'sample_' not in found[0].message
 
 
 # -- 10. config source groups with --namespace oslo.config -----------------
