@@ -129,3 +129,46 @@ def test_plain_generator_choices_with_none():
     assert opt.type('on') == 'on'
     with pytest.raises(ValueError):
         opt.type('ON')
+
+
+def test_generator_data_checks_like_the_namespaces(tmp_path, real_catalog):
+    """--opt-data of real libraries reports what --namespace reports."""
+    import warnings
+
+    from oslo_config import generator
+
+    from oslo_extras.config.catalog import OptionCatalog
+    from oslo_extras.config.validate import Validator
+    from tests.unit.config.conftest import REAL_NAMESPACES
+
+    data = tmp_path / 'opts.yaml'
+    argv = ['--format', 'yaml', '--output-file', str(data)]
+    for namespace in REAL_NAMESPACES:
+        argv += ['--namespace', namespace]
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        generator.main(argv)
+    from_data = OptionCatalog.from_opt_data(str(data))
+    conf = tmp_path / 'svc.conf'
+    conf.write_text(
+        '[DEFAULT]\n'
+        'log_rotate_interval_type = days\n'  # case-insensitive choice
+        'debug = maybe\n'
+        'rpc_response_timeout = 0.5\n'
+        '[keystone_authtoken]\n'
+        'memcache_security_strategy = encrypt\n'  # case-insensitive
+        'memcache_secret_key = k\n'
+        'www_authenticate_uri = not a uri\n'
+        '[oslo_messaging_rabbit]\n'
+        'rabbit_login_method = NOPE\n'
+        'heartbeat_rate = x\n'
+    )
+
+    def found(catalog):
+        return sorted(
+            (f.line, f.code, f.severity)
+            for f in Validator(catalog).validate([str(conf)])
+        )
+
+    assert found(from_data) == found(real_catalog)
+    assert [line for line, *_ in found(from_data)] == [3, 4, 10, 11]
