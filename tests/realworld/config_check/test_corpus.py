@@ -177,3 +177,22 @@ def test_option_in_wrong_group_suggests_its_group(results):
         if f['kind'] == 'wrong-group'
     ]
     assert [f['where'] for f in faults if not f['found']] == []
+
+
+@pytest.mark.parametrize(
+    'name',
+    ['kolla-ansible/nova/nova.conf', 'install-guide/nova-controller.conf'],
+)
+def test_console_script(name):
+    # The installed command, as a CI job runs it: exit 1 only for the
+    # accepted true positives, 0 on a file without any.
+    item = next(i for i in CORPUS if i.name == name)
+    command = os.path.join(
+        os.path.dirname(sys.executable), 'oslo-config-check'
+    )
+    argv = [command, '--config-file', item.path, '--format', 'json']
+    argv += [arg for ns in item.namespaces for arg in ('--namespace', ns)]
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=300)
+    errors = [f for f in json.loads(proc.stdout) if f['severity'] == 'error']
+    assert _false_errors(item, errors) == []
+    assert proc.returncode == (1 if item.accepted else 0), proc.stderr
