@@ -15,6 +15,7 @@ tell what the service would read, so it says nothing about that value.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from typing import Any
@@ -122,7 +123,9 @@ class Interpolator:
 class _Lookup(Mapping[str, str]):
     # string.Template only calls __getitem__; a KeyError is a bad name.
 
-    def __init__(self, owner: Interpolator, group: str, depth: int, used):
+    def __init__(
+        self, owner: Interpolator, group: str, depth: int, used: list[bool]
+    ) -> None:
         self.owner = owner
         self.group = group
         self.depth = depth
@@ -131,7 +134,7 @@ class _Lookup(Mapping[str, str]):
     def __getitem__(self, key: str) -> str:
         return self.owner._resolve(self.group, key, self.depth, self.used)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(())
 
     def __len__(self) -> int:

@@ -91,7 +91,9 @@ class BoundCatalog(OptionCatalog):
         self._groups[group.name] = group
         _index_deprecated(self._deprecated, group)
 
-    def _add(self, group: GroupInfo, info: OptionInfo, replace=False) -> None:
+    def _add(
+        self, group: GroupInfo, info: OptionInfo, replace: bool = False
+    ) -> None:
         if replace:
             group.options[info.dest] = info
         else:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from oslo_extras.config.catalog import OptionInfo
 from oslo_extras.config.catalog.binding import AUTH_NAMESPACE
+from oslo_extras.config.catalog.binding import AuthBinding
 from oslo_extras.config.checks import Check
 from oslo_extras.config.checks import CheckContext
 from oslo_extras.config.findings import ERROR
@@ -80,7 +81,13 @@ class DuplicateOptionCheck(Check):
                     continue
                 yield from self._check(context, seen, index, entry)
 
-    def _check(self, context, seen, index, entry) -> Iterator[Finding]:
+    def _check(
+        self,
+        context: CheckContext,
+        seen: dict[tuple[int, str, str], Entry],
+        index: int,
+        entry: Entry,
+    ) -> Iterator[Finding]:
         # Keyed by the file's position: a file given twice is read twice,
         # which is harmless, not a duplicate inside one file.
         info = context.option_for(entry)
@@ -166,7 +173,9 @@ class RequiredOptionCheck(Check):
                     yield finding
 
     @staticmethod
-    def _is_set(context, info: OptionInfo, binding) -> bool:
+    def _is_set(
+        context: CheckContext, info: OptionInfo, binding: AuthBinding | None
+    ) -> bool:
         config = context.config
         groups = {info.group}
         if binding is not None:
@@ -180,7 +189,10 @@ class RequiredOptionCheck(Check):
 
     @staticmethod
     def _finding(
-        info: OptionInfo, binding, has_sources: bool, group_used: bool
+        info: OptionInfo,
+        binding: AuthBinding | None,
+        has_sources: bool,
+        group_used: bool,
     ) -> Finding | None:
         if binding is not None:
             severity = WARNING
