@@ -214,9 +214,23 @@ def bind(catalog: OptionCatalog, raw: RawLookup) -> BoundCatalog:
             group = bound._own(group.name)
             for opt in (_AUTH_TYPE_OPT, _AUTH_SECTION_OPT):
                 bound._add(group, OptionInfo(group.name, opt))
-        if 'auth_type' in group.options:
+        if is_keystoneauth_group(group):
             bound._bind_auth(group, raw)
     return bound
+
+
+def is_keystoneauth_group(group: GroupInfo) -> bool:
+    """Tell a group whose ``auth_type`` picks a keystoneauth plugin.
+
+    keystoneauth registers ``auth_type`` and ``auth_section`` together
+    (``register_auth_conf_options``); an ``auth_type`` of its own with
+    fixed choices (castellan's ``[key_manager]``: token, password,
+    keystone_token, keystone_password) names no keystoneauth plugin.
+    """
+    auth_type = group.options.get('auth_type')
+    if auth_type is None or 'auth_section' not in group.options:
+        return False
+    return not getattr(auth_type.opt.type, 'choices', None)
 
 
 #: keystoneauth's session options (``get_session_conf_options``).

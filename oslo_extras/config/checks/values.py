@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from oslo_extras.config.catalog import OptionInfo
 from oslo_extras.config.catalog.binding import AUTH_NAMESPACE
 from oslo_extras.config.catalog.binding import AuthBinding
+from oslo_extras.config.catalog.binding import is_keystoneauth_group
 from oslo_extras.config.checks import Check
 from oslo_extras.config.checks import CheckContext
 from oslo_extras.config.findings import ERROR
@@ -160,7 +161,7 @@ class RequiredOptionCheck(Check):
                 if not opt.required or opt.default is not None:
                     continue
                 from_plugin = (info.namespace or '').startswith(AUTH_NAMESPACE)
-                if 'auth_type' in group.options and not from_plugin:
+                if is_keystoneauth_group(group) and not from_plugin:
                     continue  # a sample plugin's option: not chosen here
                 if from_plugin and binding is None:
                     continue  # bound on the auth_section, checked there

@@ -585,6 +585,27 @@ def test_auth_section_is_followed(real_catalog, write):
     assert not _errors(found)
 
 
+def test_castellan_auth_type_is_not_a_keystoneauth_plugin(real_catalog, write):
+    text = """
+        [key_manager]
+        backend = barbican
+        auth_type = keystone_password
+        auth_url = http://k:5000/v3
+        username = svc
+        password = pw
+        user_domain_name = Default
+        project_name = service
+    """
+    assert _check(real_catalog, write, text) == []
+    # Its own choices are still checked.
+    found = _check(
+        real_catalog, write, '[key_manager]\nauth_type = v3password\n'
+    )
+    assert _summary(found) == [
+        ('error', 'invalid-value', 'key_manager', 'auth_type')
+    ]
+
+
 # -- strict mode: the same precision ----------------------------------------
 
 
