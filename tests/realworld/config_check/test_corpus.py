@@ -163,13 +163,8 @@ def test_strict_mode_refuses_injected_bad_value(results):
     assert all(probes)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason='issue 10 class 7: an option in the wrong group gets a similar '
-    'name of the wrong group as suggestion ([ovs] ovn_sb_connection -> '
-    "'ovsdb_connection') instead of the group it lives in",
-)
 def test_option_in_wrong_group_suggests_its_group(results):
+    # issue 10 class 7: the group the option lives in, not a similar name
     faults = [
         f
         for item in CORPUS
