@@ -191,3 +191,12 @@ def test_console_script(name):
     errors = [f for f in json.loads(proc.stdout) if f['severity'] == 'error']
     assert _false_errors(item, errors) == []
     assert proc.returncode == (1 if item.accepted else 0), proc.stderr
+
+
+def test_rendered_files_match_their_templates():
+    # files/kolla-ansible is render.py's output, committed: keep them equal.
+    from tests.realworld.config_check import render
+
+    for path, text in render.render_all().items():
+        with open(path) as stream:
+            assert stream.read() == text, path
