@@ -349,6 +349,28 @@ def test_manila_share_backends(write):
     assert _check(catalog, write, text) == []
 
 
+def test_keystone_auth_methods_and_federation_protocols(write):
+    catalog = OptionCatalog()
+    catalog.add_opts(
+        'auth',
+        [cfg.ListOpt('methods'), cfg.StrOpt('password'), cfg.StrOpt('token')],
+    )
+    catalog.add_opts('federation', [cfg.StrOpt('remote_id_attribute')])
+    text = """
+        [auth]
+        methods = password,token,openid
+        openid = keystone.auth.plugins.mapped.Mapped
+
+        [openid]
+        remote_id_attribute = HTTP_OIDC_ISS
+    """
+    assert _check(catalog, write, text) == []
+    found = _check(
+        catalog, write, '[auth]\nmethods = password\n[password]\nx = 1\n'
+    )
+    assert _summary(found) == [('error', 'unknown-group', 'password', None)]
+
+
 def test_a_service_adds_its_own_dynamic_groups(monkeypatch, write):
     class Pools(dynamic_groups.DynamicGroups):
         def sections(self, catalog, raw):
@@ -373,7 +395,7 @@ def test_a_service_adds_its_own_dynamic_groups(monkeypatch, write):
 
 def test_dynamic_group_plugins_are_installed():
     names = [name for name, _plugin in dynamic_groups.load_plugins()]
-    assert {'cinder', 'glance', 'manila'} <= set(names)
+    assert {'cinder', 'glance', 'keystone', 'manila'} <= set(names)
 
 
 # -- 4. empty leftover sections ----------------------------------------------
