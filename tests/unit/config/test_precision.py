@@ -410,6 +410,24 @@ def test_empty_unknown_section_is_a_warning(real_catalog, write):
     assert _summary(found) == [('error', 'unknown-group', 'old_stuff', None)]
 
 
+def test_deprecated_group_is_not_unknown(write):
+    # nova still reads [keymgr] fixed_key as [key_manager] fixed_key.
+    catalog = OptionCatalog()
+    catalog.add_opts(
+        'key_manager',
+        [cfg.StrOpt('fixed_key', deprecated_group='keymgr')],
+    )
+    found = _check(catalog, write, '[keymgr]\nfixed_key = k\n')
+    assert _summary(found) == [
+        ('warning', 'deprecated-name', 'keymgr', 'fixed_key')
+    ]
+    assert found[0].suggestion == '[key_manager] fixed_key'
+    found = _check(catalog, write, '[keymgr]\nfixed_ky = k\n')
+    assert _summary(found) == [
+        ('error', 'unknown-option', 'keymgr', 'fixed_ky')
+    ]
+
+
 # -- 5. names as a file needs them -------------------------------------------
 
 
