@@ -104,7 +104,17 @@ class BoundCatalog(OptionCatalog):
     def _bind_instance(self, section: dynamic_groups.DynamicSection) -> None:
         key = normalize_group(section.name)
         if key in self._groups and not self._groups[key].template:
-            return  # a registered group keeps its own options
+            # A registered group keeps its own options and may gain some
+            # (keystone adds an [auth] option per extra auth method).
+            if section.opts:
+                group = self._own(key)
+                for opt in section.opts:
+                    if opt.dest not in group.options:
+                        self._add(
+                            group,
+                            OptionInfo(key, opt, namespace=section.origin),
+                        )
+            return
         template = (
             self._groups.get(normalize_group(section.template))
             if section.template

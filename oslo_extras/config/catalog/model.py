@@ -157,6 +157,7 @@ class OptionCatalog:
         self._groups: dict[str, GroupInfo] = {}
         self._patterns: list[tuple[str, re.Pattern[str], str]] = []
         self._deprecated: dict[tuple[str, str], OptionInfo] | None = None
+        self._old_groups: tuple[int, frozenset[str]] = (-1, frozenset())
         #: problems met while binding file values, as (group, option, reason)
         self.unresolved: list[tuple[str, str, str]] = []
         # Every ConfigOpts registers this one itself; no namespace lists it.
@@ -315,6 +316,15 @@ class OptionCatalog:
     def replacement_for(self, group: str, name: str) -> OptionInfo | None:
         """Return the option that an old ``[group] name`` was renamed to."""
         return self._deprecated_index().get((normalize_group(group), name))
+
+    def is_old_group(self, name: str) -> bool:
+        """Tell whether ``name`` is a deprecated group some option still
+        reads (oslo.db's ``[sql]`` for ``[database]``), though no group of
+        that name is registered."""
+        index = self._deprecated_index()
+        if self._old_groups[0] != len(index):
+            self._old_groups = (len(index), frozenset(g for g, _ in index))
+        return normalize_group(name) in self._old_groups[1]
 
     def names_in_group(self, group: str) -> list[str]:
         """Return the option names (dests) a group accepts, sorted."""

@@ -37,6 +37,8 @@ class UnknownGroupCheck(Check):
                 continue
             if context.catalog.group(section.name) is not None:
                 continue
+            if context.catalog.is_old_group(section.name):
+                continue  # deprecated-name reports its old names
             match = _suggest.suggest(section.name, groups)
             if (section.file, section.name) not in filled:
                 # A header left over from an older sample: nothing in it
@@ -117,7 +119,9 @@ class UnknownOptionCheck(Check):
                 continue  # live, or an old name deprecated-name reports
             if _wrong_case_default(entry.section):
                 continue  # group-case reports the whole section
-            if catalog.group(entry.section) is None:
+            if catalog.group(entry.section) is None and not (
+                catalog.is_old_group(entry.section)
+            ):
                 continue  # unknown-group reports the whole section
             yield self._finding(context, entry)
 

@@ -55,7 +55,8 @@ RawLookup = Callable[[str, str], 'str | None']
 class DynamicSection:
     """A section the file's values create.
 
-    :param name: the section name as the service reads it
+    :param name: the section name as the service reads it; a group the
+        catalog already has keeps its options and gains ``opts``
     :param template: a catalog group whose options the section takes
         (the section is skipped when the catalog lacks that group)
     :param opts: more options the section takes

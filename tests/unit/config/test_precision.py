@@ -349,6 +349,74 @@ def test_manila_share_backends(write):
     assert _check(catalog, write, text) == []
 
 
+def test_nova_dynamic_groups_come_from_novas_own_function(monkeypatch, write):
+    import sys
+    import types
+
+    calls = []
+
+    def register_dynamic_opts(conf):
+        # What nova.conf.devices.register_dynamic_opts does.
+        calls.append(list(conf.devices.enabled_mdev_types))
+        for mdev_type in conf.devices.enabled_mdev_types:
+            conf.register_opt(
+                cfg.ListOpt(
+                    'device_addresses', deprecated_group=f'vgpu_{mdev_type}'
+                ),
+                group=f'mdev_{mdev_type}',
+            )
+
+    fake = types.ModuleType('nova.conf.devices')
+    fake.register_dynamic_opts = register_dynamic_opts
+    for name, module in (
+        ('nova', types.ModuleType('nova')),
+        ('nova.conf', types.ModuleType('nova.conf')),
+        ('nova.conf.devices', fake),
+    ):
+        monkeypatch.setitem(sys.modules, name, module)
+    catalog = OptionCatalog()
+    catalog.add_opts('devices', [cfg.ListOpt('enabled_mdev_types')])
+    text = """
+        [devices]
+        enabled_mdev_types = nvidia-35, nvidia-36
+
+        [mdev_nvidia-35]
+        device_addresses = 0000:84:00.0
+    """
+    assert _check(catalog, write, text) == []
+    assert calls == [['nvidia-35', 'nvidia-36']]
+    text = textwrap.dedent(text)
+    text += '[vgpu_nvidia-36]\ndevice_addresses = 0000:85:00.0\n'
+    text += '[mdev_nvidia-99]\ndevice_addresses = 0000:86:00.0\n'
+    found = _check(catalog, write, text)
+    assert _summary(found) == [
+        ('warning', 'deprecated-name', 'vgpu_nvidia-36', 'device_addresses'),
+        ('error', 'unknown-group', 'mdev_nvidia-99', None),
+    ]
+
+
+def test_keystone_auth_methods_and_federation_protocols(write):
+    catalog = OptionCatalog()
+    catalog.add_opts(
+        'auth',
+        [cfg.ListOpt('methods'), cfg.StrOpt('password'), cfg.StrOpt('token')],
+    )
+    catalog.add_opts('federation', [cfg.StrOpt('remote_id_attribute')])
+    text = """
+        [auth]
+        methods = password,token,openid
+        openid = keystone.auth.plugins.mapped.Mapped
+
+        [openid]
+        remote_id_attribute = HTTP_OIDC_ISS
+    """
+    assert _check(catalog, write, text) == []
+    found = _check(
+        catalog, write, '[auth]\nmethods = password\n[password]\nx = 1\n'
+    )
+    assert _summary(found) == [('error', 'unknown-group', 'password', None)]
+
+
 def test_a_service_adds_its_own_dynamic_groups(monkeypatch, write):
     class Pools(dynamic_groups.DynamicGroups):
         def sections(self, catalog, raw):
@@ -373,7 +441,7 @@ def test_a_service_adds_its_own_dynamic_groups(monkeypatch, write):
 
 def test_dynamic_group_plugins_are_installed():
     names = [name for name, _plugin in dynamic_groups.load_plugins()]
-    assert {'cinder', 'glance', 'manila'} <= set(names)
+    assert {'cinder', 'glance', 'keystone', 'manila', 'nova'} <= set(names)
 
 
 # -- 4. empty leftover sections ----------------------------------------------
@@ -386,6 +454,24 @@ def test_empty_unknown_section_is_a_warning(real_catalog, write):
     assert _summary(found) == [('warning', 'unknown-group', 'old_stuff', None)]
     found = _check(real_catalog, write, '[old_stuff]\nfoo = 1\n')
     assert _summary(found) == [('error', 'unknown-group', 'old_stuff', None)]
+
+
+def test_deprecated_group_is_not_unknown(write):
+    # nova still reads [keymgr] fixed_key as [key_manager] fixed_key.
+    catalog = OptionCatalog()
+    catalog.add_opts(
+        'key_manager',
+        [cfg.StrOpt('fixed_key', deprecated_group='keymgr')],
+    )
+    found = _check(catalog, write, '[keymgr]\nfixed_key = k\n')
+    assert _summary(found) == [
+        ('warning', 'deprecated-name', 'keymgr', 'fixed_key')
+    ]
+    assert found[0].suggestion == '[key_manager] fixed_key'
+    found = _check(catalog, write, '[keymgr]\nfixed_ky = k\n')
+    assert _summary(found) == [
+        ('error', 'unknown-option', 'keymgr', 'fixed_ky')
+    ]
 
 
 # -- 5. names as a file needs them -------------------------------------------
