@@ -75,10 +75,13 @@ class DuplicateOptionCheck(Check):
     codes = ('duplicate-option',)
 
     def run(self, context: CheckContext) -> Iterator[Finding]:
+        # context.entries() may be narrowed (a reload re-checks only the
+        # entries an edit touched); walk files by position within it.
+        wanted = {id(entry) for entry in context.entries()}
         seen: dict[tuple[int, str, str], Entry] = {}
         for index, ini in enumerate(context.config.files):
             for entry in ini.entries:
-                if context.excluded(entry.section):
+                if id(entry) not in wanted or context.excluded(entry.section):
                     continue
                 yield from self._check(context, seen, index, entry)
 

@@ -217,6 +217,7 @@ def test_overrides_registrations_and_sources_are_seen(tmp_path):
     }
     assert _upstream.registration_signature(conf) != before
 
+
 def test_substitution_template_is_what_conf_substitutes_with(tmp_path):
     import string
 
