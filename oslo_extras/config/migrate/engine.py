@@ -226,11 +226,12 @@ class _FilePass:
             if self.ini.edited(entry):
                 continue
             group, key = entry.group, entry.key
-            if '-' in key:
-                self._hyphenated(entry)
-                continue
             live = self.bound.option(group, key)
             replacement = self.renames.find(group, key)
+            if '-' in key and replacement is None:
+                # Only old names are read hyphenated (``log-config``).
+                self._hyphenated(entry)
+                continue
             if live is not None:
                 if replacement is not None and replacement is not live:
                     shared.append((entry, replacement))
@@ -406,31 +407,43 @@ class _FilePass:
                 )
             )
             return
-        # oslo.config reads the last old name's values first.
+        # oslo.config reads the last old name's values first, then the
+        # earlier old names', then the current name's (per file).
         ordered = [e for _n, es in reversed(olds) for e in es]
-        starts = [e.start for e in ordered]
-        if starts != sorted(starts):
+        anchor = current[0] if current else None
+        staying = [e for e in ordered if e.group == info.group]
+        starts = [e.start for e in staying]
+        in_order = starts == sorted(starts) and (
+            anchor is None or all(s < anchor.start for s in starts)
+        )
+        if not in_order and anchor is None:
             self.changes.append(
                 Change(
                     'manual',
                     self.ini.path,
                     ordered[0].lineno,
                     message=f"[{info.group}] {info.dest}: the old names' "
-                    'values are interleaved; migrating them would reorder the '
-                    'list, so move them by hand',
+                    'lines in that group are not in the order oslo.config '
+                    'reads them; merge them by hand, in that order',
                 )
             )
             return
-        if not current:
+        if not in_order:
             for entry in ordered:
-                self._move(entry, info)
+                self._move(entry, info, before=anchor)
             return
-        anchor = current[0]
-        in_place = all(
-            e.group == info.group and e.start < anchor.start for e in ordered
-        )
-        for entry in ordered:
-            self._move(entry, info, before=None if in_place else anchor)
+        # Lines already in the group are renamed where they are; each line
+        # from another group goes just before the next of them (or before
+        # the first current line, or at the end of the section).
+        for index, entry in enumerate(ordered):
+            if entry.group == info.group:
+                self._move(entry, info)
+                continue
+            follower = next(
+                (e for e in ordered[index + 1 :] if e.group == info.group),
+                anchor,
+            )
+            self._move(entry, info, before=follower)
 
 
 class Renames:
@@ -463,7 +476,8 @@ class Renames:
                 for old_group, old_name in option.deprecated_names():
                     if old_group == group:
                         index.setdefault(old_name, option)
-        return index.get(normalize_name(name))
+        # Exact: oslo.config looks old names up in files as declared.
+        return index.get(name)
 
 
 def apply(plan: MigrationPlan, backup_suffix: str | None = None) -> list[str]:

@@ -84,6 +84,8 @@ class _EntryEdit:
     group: str | None = None
     before: Entry | None = None
     removed: bool = False
+    #: when the move was recorded: moves before one anchor keep this order
+    sequence: int = 0
 
 
 class IniFile:
@@ -112,6 +114,7 @@ class IniFile:
         self._parse()
         self._edits: dict[int, _EntryEdit] = {}
         self._added: list[tuple[str, list[str], Entry | None]] = []
+        self._moves = 0
 
     @classmethod
     def read(cls, path: str) -> IniFile:
@@ -237,6 +240,8 @@ class IniFile:
         if before is not None:
             edit.group = before.group
             edit.before = before
+            self._moves += 1
+            edit.sequence = self._moves
 
     def set_value(self, entry: Entry, value: str) -> None:
         """Replace the value of ``entry`` (one line, no newline)."""
@@ -318,6 +323,7 @@ class IniFile:
         drop: set[int] = set()
         replace: dict[int, list[str]] = {}
         before: dict[int, list[str]] = {}
+        anchored: dict[int, list[tuple[int, list[str]]]] = {}
         tails: dict[str, list[str]] = {}
         for entry in self.entries:
             edit = self._edits.get(id(entry))
@@ -333,12 +339,17 @@ class IniFile:
                 block += self._entry_lines(entry, edit)
                 if edit.before is not None:
                     anchor = self._comment_start(edit.before)
-                    before.setdefault(anchor, []).extend(block)
+                    anchored.setdefault(anchor, []).append(
+                        (edit.sequence, block)
+                    )
                 else:
                     tails.setdefault(edit.group, []).extend(block)
             elif edit.key is not None or edit.value is not None:
                 replace[entry.start] = self._entry_lines(entry, edit)
                 drop.update(range(entry.start + 1, entry.end))
+        for anchor, blocks in anchored.items():
+            for _sequence, block in sorted(blocks, key=lambda b: b[0]):
+                before.setdefault(anchor, []).extend(block)
         for group, block, near in self._added:
             if near is not None and near.group == group:
                 before.setdefault(near.start, []).extend(block)
