@@ -23,7 +23,6 @@ import os
 from collections.abc import Iterable
 from collections.abc import Sequence
 
-from oslo_extras import _fileutils
 from oslo_extras import _suggest
 from oslo_extras.config import masking
 from oslo_extras.config.catalog import OptionCatalog
@@ -32,6 +31,7 @@ from oslo_extras.config.catalog import normalize_group
 from oslo_extras.config.catalog import normalize_name
 from oslo_extras.config.configset import ConfigSet
 from oslo_extras.config.inifile import ConfigFileError
+from oslo_extras.config.migrate.errors import MigrationError
 from oslo_extras.config.migrate.inifile import Entry
 from oslo_extras.config.migrate.inifile import IniFile
 from oslo_extras.config.migrate.inifile import IniSyntaxError
@@ -42,10 +42,6 @@ from oslo_extras.config.migrate.plugins import Migration
 from oslo_extras.config.migrate.plugins import load_migrations
 
 CHECK_HINT = 'run oslo-config-check for details'
-
-
-class MigrationError(Exception):
-    """A file could not be read, parsed or written; nothing was changed."""
 
 
 def expand_sources(sources: Iterable[tuple[str, str]]) -> list[str]:
@@ -478,56 +474,6 @@ class Renames:
                         index.setdefault(old_name, option)
         # Exact: oslo.config looks old names up in files as declared.
         return index.get(name)
-
-
-def apply(plan: MigrationPlan, backup_suffix: str | None = None) -> list[str]:
-    """Write every changed file of ``plan`` in place; return their paths.
-
-    Each file is replaced atomically with its mode and owner kept. Files
-    are checked first (still as planned, writable), so a refusal leaves
-    every file untouched.
-
-    :raises MigrationError: when a file changed since it was planned, is
-        read-only, or cannot be written
-    """
-    todo = [f for f in plan.files if f.changed]
-    for file_plan in todo:
-        try:
-            with open(file_plan.path, encoding='utf-8') as stream:
-                current = stream.read()
-            mode = os.stat(file_plan.path).st_mode
-        except OSError as exc:
-            raise MigrationError(
-                f'{file_plan.path}: cannot read: {exc.strerror}'
-            ) from exc
-        if current != file_plan.original:
-            raise MigrationError(
-                f'{file_plan.path}: changed since it was read; run again'
-            )
-        if not mode & 0o222:
-            raise MigrationError(
-                f'{file_plan.path}: file is read-only (mode '
-                f'{mode & 0o777:04o}); make it writable or use --output'
-            )
-    written = []
-    for file_plan in todo:
-        write(file_plan.path, file_plan.migrated, backup_suffix)
-        written.append(file_plan.path)
-    return written
-
-
-def write(path: str, text: str, backup_suffix: str | None = None) -> None:
-    """Atomically write ``text`` to ``path``.
-
-    :raises MigrationError: with the file name when writing fails (the
-        original file, if any, is then unchanged)
-    """
-    try:
-        _fileutils.atomic_write(path, text, backup_suffix=backup_suffix)
-    except OSError as exc:
-        raise MigrationError(
-            f'{path}: cannot write: {exc.strerror or exc}; file left untouched'
-        ) from exc
 
 
 def _read(path: str) -> IniFile:
