@@ -38,6 +38,7 @@ from oslo_extras.config.migrate.inifile import IniSyntaxError
 from oslo_extras.config.migrate.model import Change
 from oslo_extras.config.migrate.model import FilePlan
 from oslo_extras.config.migrate.model import MigrationPlan
+from oslo_extras.config.migrate.plugins import FilesLookup
 from oslo_extras.config.migrate.plugins import Migration
 from oslo_extras.config.migrate.plugins import load_migrations
 
@@ -92,21 +93,7 @@ class Migrator:
         :raises MigrationError: when a file cannot be read or parsed
         """
         inis = [_read(path) for path in paths]
-
-        def lookup(group: str, name: str) -> str | None:
-            # As oslo.config reads it: newest file first, and in each file
-            # the current name, then its old names.
-            info = self.catalog.option(group, name)
-            names = [(group, name)] + (
-                info.deprecated_names() if info is not None else []
-            )
-            for ini in reversed(inis):
-                for old_group, old_name in names:
-                    value = ini.lookup(old_group, old_name)
-                    if value is not None:
-                        return value
-            return None
-
+        lookup = FilesLookup(inis, self.catalog)
         bound = self.catalog.bind(lookup)
         renames = Renames(bound)
         plan = MigrationPlan()
