@@ -254,18 +254,32 @@ class IniFile:
         self._edit(entry).removed = True
 
     def add(
-        self, group: str, key: str, value: str, near: Entry | None = None
+        self,
+        group: str,
+        key: str,
+        value: str,
+        near: Entry | None = None,
+        comments: list[str] | None = None,
     ) -> None:
         """Add ``key = value`` to ``group`` (creating the section).
 
         :param near: put the new line where this entry is (when it is in the
             same group), which keeps folded values where the old ones were
+        :param comments: comment lines to put above it (those of the lines
+            folded into it, from :meth:`comment_lines`)
         """
         if '\n' in value:
             raise ValueError('a value set by migration must be one line')
-        self._added.append(
-            (normalize_group(group), [f'{key} = {value}{self.eol}'], near)
-        )
+        block = [
+            line if line.endswith('\n') else line + self.eol
+            for line in comments or ()
+        ]
+        block.append(f'{key} = {value}{self.eol}')
+        self._added.append((normalize_group(group), block, near))
+
+    def comment_lines(self, entry: Entry) -> list[str]:
+        """Return the comment lines directly above ``entry``."""
+        return list(self.lines[self._comment_start(entry) : entry.start])
 
     @property
     def changed(self) -> bool:
@@ -352,7 +366,8 @@ class IniFile:
                 before.setdefault(anchor, []).extend(block)
         for group, block, near in self._added:
             if near is not None and near.group == group:
-                before.setdefault(near.start, []).extend(block)
+                anchor = self._comment_start(near)
+                before.setdefault(anchor, []).extend(block)
             else:
                 tails.setdefault(group, []).extend(block)
         self._drop_emptied_sections(drop, tails)
@@ -386,8 +401,14 @@ class IniFile:
             elif index in drop:
                 gap = True
                 continue
-            elif gap and not line.strip() and (not out or not out[-1].strip()):
-                continue  # no double blank where lines were taken out
+            elif (
+                gap
+                and not line.strip()
+                and (not out or not out[-1].strip() or out[-1].startswith('['))
+            ):
+                # no double blank where lines were taken out, nor a blank
+                # right below a section header
+                continue
             else:
                 out.append(line)
             gap = False

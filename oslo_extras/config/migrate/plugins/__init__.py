@@ -139,8 +139,9 @@ class MigrationResult:
         value: str,
         message: str,
         near: Entry | None = None,
+        comments: list[str] | None = None,
     ) -> None:
-        self.ini.add(group, name, value, near=near)
+        self.ini.add(group, name, value, near=near, comments=comments)
         self.edits.append(
             Edit(
                 'add',

@@ -156,6 +156,11 @@ class RabbitTransportUrl(Migration):
         url = build_url(values)
         result.secrets.add(url)
         near = next((e for e in present if e.group == 'DEFAULT'), None)
+        comments: list[str] = []
+        for entry in present:  # they travel with the folded value
+            for line in ini.comment_lines(entry):
+                if line not in comments:
+                    comments.append(line)
         result.add(
             'DEFAULT',
             'transport_url',
@@ -168,6 +173,7 @@ class RabbitTransportUrl(Migration):
                 else ''
             ),
             near=near,
+            comments=comments,
         )
         for entry in present:
             result.remove(

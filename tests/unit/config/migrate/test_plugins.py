@@ -153,7 +153,7 @@ def test_rabbit_url_keeps_its_place_in_default(tmp_path, messaging_catalog):
     )
     migrate_files(messaging_catalog, [path])
     assert open(path).read() == (
-        '[DEFAULT]\ndebug = true\n'
+        '[DEFAULT]\ndebug = true\n# the broker\n'
         'transport_url = rabbit://guest:guest@mq:5672/\n'
         'state_path = /var/lib/x\n'
     )
@@ -492,3 +492,39 @@ def test_rabbit_options_split_over_files_follow_oslo_config(
         [first, second]
     )
     assert not again.changed
+
+
+def test_rabbit_fold_keeps_comments_and_paragraphs(
+    tmp_path, messaging_catalog
+):
+    path = write(
+        tmp_path,
+        'a.conf',
+        """
+        [DEFAULT]
+        debug = true
+
+        # broker
+        rabbit_host = mq
+        # credentials
+        rabbit_userid = nova
+        rabbit_password = pw
+
+        # logging
+        log_dir = /var/log/svc
+
+        [oslo_messaging_rabbit]
+        # Broker address
+        rabbit_host = mq2
+
+        heartbeat_rate = 2
+        """,
+    )
+    migrate_files(messaging_catalog, [path])
+    assert open(path).read() == (
+        '[DEFAULT]\ndebug = true\n\n'
+        '# broker\n# credentials\n# Broker address\n'
+        'transport_url = rabbit://nova:pw@mq2:5672/\n\n'
+        '# logging\nlog_dir = /var/log/svc\n\n'
+        '[oslo_messaging_rabbit]\nheartbeat_rate = 2\n'
+    )
