@@ -156,23 +156,20 @@ class FilePass:
         )
 
     def _obsolete(self, entry: Entry, info: OptionInfo) -> None:
+        # Deprecated for removal is not removed: the installed code still
+        # reads the option, so deleting the line would change what the
+        # service does. Only the operator can decide; it is never removed,
+        # not even with --remove-obsolete.
         reason = info.opt.deprecated_reason or 'no reason given'
         reason = ' '.join(reason.split())
-        if self.remove_obsolete:
-            self.ini.remove(entry)
-            self.change(
-                'remove',
-                entry,
-                f'[{entry.group}] {entry.key} is deprecated for removal '
-                f'({reason}); removed',
-            )
-        else:
-            self.change(
-                'obsolete',
-                entry,
-                f'[{entry.group}] {entry.key} is deprecated for removal '
-                f'({reason}); kept (--remove-obsolete deletes it)',
-            )
+        self.change(
+            'obsolete',
+            entry,
+            f'[{entry.group}] {entry.key} is deprecated for removal '
+            f'({reason}) but the installed code still reads it; kept '
+            '(--remove-obsolete only deletes options nothing reads any '
+            'more): stop relying on it before the release that removes it',
+        )
 
     def _migrate(self, info: OptionInfo) -> None:
         names = [(info.group, info.dest)]

@@ -267,7 +267,9 @@ def test_live_alias_is_not_copied_when_the_new_name_is_set(tmp_path):
     assert not plan.changed
 
 
-def test_obsolete_options_reported_and_removed_on_request(tmp_path):
+def test_live_options_deprecated_for_removal_are_reported_never_removed(
+    tmp_path,
+):
     text = """
         [DEFAULT]
         plain = 1
@@ -276,18 +278,15 @@ def test_obsolete_options_reported_and_removed_on_request(tmp_path):
         new_name = y
     """
     path = write(tmp_path / 'a.conf', text)
-    plan = migrate.Migrator(fake_opts.catalog()).plan([path])
-    assert not plan.changed
-    (obsolete,) = plan.all_changes()
-    assert obsolete.kind == 'obsolete'
-    assert 'Nothing reads it any more.' in obsolete.message
-    assert '--remove-obsolete' in obsolete.message
-
-    plan = migrate.Migrator(fake_opts.catalog(), remove_obsolete=True).plan(
-        [path]
-    )
-    assert plan.files[0].migrated == '[DEFAULT]\nplain = 1\nnew_name = y\n'
-    assert kinds(plan) == ['remove']
+    for remove_obsolete in (False, True):
+        plan = migrate.Migrator(
+            fake_opts.catalog(), remove_obsolete=remove_obsolete
+        ).plan([path])
+        assert not plan.changed
+        (obsolete,) = plan.all_changes()
+        assert obsolete.kind == 'obsolete'
+        assert 'Nothing reads it any more.' in obsolete.message
+        assert 'still reads it; kept' in obsolete.message
 
 
 def test_unknown_options_and_groups_left_alone_and_reported(tmp_path):
