@@ -68,7 +68,8 @@ def _tls(path):
     }
 
 
-def check(service, paths):
+def load(service):
+    """Return the service's ``(catalog, list_opts)``."""
     namespaces = NAMESPACES[service]
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
@@ -81,6 +82,11 @@ def check(service, paths):
             for ext in manager
             for group, opts in ext.plugin()
         ]
+    return catalog, list_opts
+
+
+def check(service, paths):
+    catalog, list_opts = load(service)
     migrator = migrate.Migrator(catalog, load_migrations())
     results = {}
     for original in paths:
