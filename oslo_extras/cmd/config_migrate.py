@@ -26,6 +26,7 @@ from oslo_extras.cmd._common import config_paths
 from oslo_extras.cmd._common import load_catalog
 from oslo_extras.cmd._common import run_main
 from oslo_extras.config import migrate
+from oslo_extras.config.migrate.history import ReleaseCatalog
 from oslo_extras.config.migrate.plugins import load_migrations
 
 PROG = 'oslo-config-migrate'
@@ -93,7 +94,20 @@ def build_parser() -> argparse.ArgumentParser:
     opts.add_argument(
         '--remove-obsolete',
         action='store_true',
-        help='delete options deprecated for removal (only reported otherwise)',
+        help='delete options that past releases removed and the installed '
+        'code no longer reads (reported otherwise); options deprecated for '
+        'removal but still read are never deleted',
+    )
+    opts.add_argument(
+        '--from-release',
+        metavar='SERIES',
+        help='the release the files were written for (e.g. queens): only '
+        'renames and removals of later releases are applied',
+    )
+    opts.add_argument(
+        '--to-release',
+        metavar='SERIES',
+        help='only renames and removals up to this release are applied',
     )
     opts.add_argument(
         '--migration',
@@ -206,11 +220,20 @@ def run(args: argparse.Namespace) -> int:
     except KeyError as exc:
         raise UsageError(exc.args[0])
     try:
+        history = ReleaseCatalog.load(
+            from_release=args.from_release, to_release=args.to_release
+        )
+    except ValueError as exc:
+        raise UsageError(f'--from-release/--to-release: {exc}')
+    try:
         paths = migrate.expand_sources(ordered)
         if not paths:
             raise UsageError('no config files found (empty --config-dir?)')
         migrator = migrate.Migrator(
-            catalog, plugins, remove_obsolete=args.remove_obsolete
+            catalog,
+            plugins,
+            remove_obsolete=args.remove_obsolete,
+            history=history,
         )
         plan = migrator.plan(paths)
         written: list[str] = []

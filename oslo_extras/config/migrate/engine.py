@@ -17,6 +17,7 @@ from oslo_extras.config.catalog import normalize_name
 from oslo_extras.config.configset import ConfigSet
 from oslo_extras.config.inifile import ConfigFileError
 from oslo_extras.config.migrate.errors import MigrationError
+from oslo_extras.config.migrate.history import ReleaseCatalog
 from oslo_extras.config.migrate.inifile import Entry
 from oslo_extras.config.migrate.inifile import IniFile
 from oslo_extras.config.migrate.inifile import IniSyntaxError
@@ -56,8 +57,12 @@ class Migrator:
         deprecation metadata)
     :param migrations: complex migrations to run first; ``None`` loads every
         installed ``oslo_extras.config.migrations`` plugin
-    :param remove_obsolete: delete options deprecated for removal instead of
-        only reporting them
+    :param remove_obsolete: delete options that past releases removed and
+        the installed code no longer reads (options deprecated for removal
+        but still read are only ever reported)
+    :param history: the release catalog, for names the installed code no
+        longer declares (renamed in a past release, or removed); ``None``
+        migrates only what the installed code declares
     """
 
     def __init__(
@@ -65,12 +70,14 @@ class Migrator:
         catalog: OptionCatalog,
         migrations: Sequence[Migration] | None = None,
         remove_obsolete: bool = False,
+        history: ReleaseCatalog | None = None,
     ):
         self.catalog = catalog
         self.migrations = (
             load_migrations() if migrations is None else list(migrations)
         )
         self.remove_obsolete = remove_obsolete
+        self.history = history
 
     def plan(self, paths: Sequence[str]) -> MigrationPlan:
         """Compute the migration of ``paths`` (in oslo.config parse order).
@@ -90,7 +97,9 @@ class Migrator:
                 changes.extend(
                     self._run_plugin(migration, ini, bound, lookup, plan)
                 )
-            changes.extend(FilePass(ini, renames, self.remove_obsolete).run())
+            rules = FilePass(ini, renames, self.remove_obsolete, self.history)
+            changes.extend(rules.run())
+            plan.secret_keys.update(rules.secret_keys)
             for entry in ini.entries:
                 if normalize_name(entry.key) in plan.secret_keys:
                     plan.secrets.add(entry.value)

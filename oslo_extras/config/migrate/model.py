@@ -24,6 +24,7 @@ EDIT_KINDS = frozenset(
 REPORT_KINDS = frozenset(
     {
         'obsolete',
+        'removed',
         'unknown',
         'unknown-group',
         'duplicate',

@@ -25,6 +25,7 @@ from oslo_extras.config.catalog import OptionCatalog
 from oslo_extras.config.catalog import OptionInfo
 from oslo_extras.config.catalog import normalize_group
 from oslo_extras.config.catalog import normalize_name
+from oslo_extras.config.migrate.history import ReleaseCatalog
 from oslo_extras.config.migrate.inifile import Entry
 from oslo_extras.config.migrate.inifile import IniFile
 from oslo_extras.config.migrate.model import Change
@@ -36,12 +37,23 @@ class FilePass:
     """The generic (catalog-driven) migration of one file."""
 
     def __init__(
-        self, ini: IniFile, renames: Renames, remove_obsolete: bool = False
+        self,
+        ini: IniFile,
+        renames: Renames,
+        remove_obsolete: bool = False,
+        history: ReleaseCatalog | None = None,
     ):
         self.ini = ini
         self.bound = renames.catalog
         self.renames = renames
         self.remove_obsolete = remove_obsolete
+        self.history = history
+        #: old names only the release catalog knows, per current option
+        self.past: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        #: how each of those old names became the current option
+        self.past_steps: dict[tuple[str, str], list[dict]] = {}
+        #: old names (known from past releases only) of secret options
+        self.secret_keys: set[str] = set()
         self.changes: list[Change] = []
 
     def change(self, kind: str, entry: Entry, message: str, **kw) -> None:
@@ -80,6 +92,23 @@ class FilePass:
             if replacement is not None:
                 targets[(replacement.group, replacement.dest)] = replacement
                 continue
+            if self.history is not None:
+                successor = self.history.successor(self.bound, group, key)
+                if successor is not None:
+                    info, steps = successor
+                    target = (info.group, info.dest)
+                    targets[target] = info
+                    olds = self.past.setdefault(target, [])
+                    if (group, key) not in olds:
+                        olds.append((group, key))
+                    self.past_steps[(group, key)] = steps
+                    if info.secret:
+                        self.secret_keys.add(key)
+                    continue
+                removed = self.history.removal(group, key)
+                if removed is not None:
+                    self._removed(entry, removed)
+                    continue
             if self.bound.group(group) is None:
                 if entry.section not in unknown_sections:
                     unknown_sections.add(entry.section)
@@ -173,7 +202,10 @@ class FilePass:
 
     def _migrate(self, info: OptionInfo) -> None:
         names = [(info.group, info.dest)]
-        for name in info.deprecated_names():
+        # Names of past releases come after the declared old names: they
+        # were old names of this option when the service still read them.
+        past = self.past.get((info.group, info.dest), [])
+        for name in info.deprecated_names() + past:
             if name not in names:
                 names.append(name)
         found = [
@@ -203,13 +235,44 @@ class FilePass:
     ) -> None:
         self.ini.rename(entry, info.dest, info.group, before=before)
         kind = 'rename' if entry.group == info.group else 'move'
+        steps = self.past_steps.get((entry.group, entry.key))
+        how = ''
+        if steps:
+            how = (
+                ' ('
+                + '; '.join(
+                    f'{s["package"]} {s["release"]}: [{s["old_group"]}] '
+                    f'{s["old_name"]} -> [{s["new_group"]}] {s["new_name"]}'
+                    for s in steps
+                )
+                + '; the installed code no longer knows the old name)'
+            )
         self.change(
             kind,
             entry,
-            f'[{entry.group}] {entry.key} -> [{info.group}] {info.dest}',
+            f'[{entry.group}] {entry.key} -> [{info.group}] {info.dest}{how}',
             new_group=info.group,
             new_name=info.dest,
+            plugin='release-catalog' if steps else None,
         )
+
+    def _removed(self, entry: Entry, record: dict) -> None:
+        where = (
+            f'[{entry.group}] {entry.key} was removed in {record["release"]} '
+            f'({record["package"]}; last in {record["last_release"]}): the '
+            'installed code does not read it'
+        )
+        hint = record.get('hint') or ''
+        hint = f'. Hint: {hint}' if hint else ''
+        if self.remove_obsolete:
+            self.ini.remove(entry)
+            self.change('remove', entry, f'{where}; removed{hint}')
+        else:
+            self.change(
+                'removed',
+                entry,
+                f'{where}; kept (--remove-obsolete deletes it){hint}',
+            )
 
     def _drop_ignored(self, info: OptionInfo, winner: Entry, olds, live):
         shown = masking.display(winner.value, info.secret)
