@@ -163,15 +163,22 @@ def _kw(call: ast.Call, name: str, position: int | None = None):
 
 
 class _Module:
-    """The options of one module, with the groups they are registered in."""
+    """The options of one module, with the groups they are registered in.
 
-    def __init__(self, tree: ast.Module):
+    :param tree: the module's AST
+    :param registry: ``{module basename: _Module}`` of the whole release,
+        so ``impl_rabbit.rabbit_opts`` from another module resolves
+    """
+
+    def __init__(self, tree: ast.Module, registry: dict[str, _Module]):
+        self.tree = tree
+        self.registry = registry
         self.strings: dict[str, str] = {}
         self.groups: dict[str, str] = {}
         self.lists: dict[str, list[dict]] = {}
         self.found: list[tuple[str, dict]] = []
-        assigns = [n for n in ast.walk(tree) if isinstance(n, ast.Assign)]
-        for node in assigns:  # names first: lists may refer to them
+        self.assigns = [n for n in ast.walk(tree) if isinstance(n, ast.Assign)]
+        for node in self.assigns:  # names first: lists may refer to them
             for target in node.targets:
                 if not isinstance(target, ast.Name):
                     continue
@@ -182,14 +189,19 @@ class _Module:
                     name = _text(_kw(node.value, 'name', 0))
                     if name:
                         self.groups[target.id] = name
-        for _ in range(2):  # lists built from other lists
-            for node in assigns:
-                opts = self.opts(node.value)
-                if opts:
-                    for target in node.targets:
-                        if isinstance(target, ast.Name):
-                            self.lists[target.id] = opts
-        for node in ast.walk(tree):
+
+    def collect_lists(self) -> None:
+        """Bind list names to options (call again to follow other lists)."""
+        for node in self.assigns:
+            opts = self.opts(node.value)
+            if opts:
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        self.lists[target.id] = opts
+
+    def scan(self) -> None:
+        """Find where the options are registered or listed, with groups."""
+        for node in ast.walk(self.tree):
             if isinstance(node, ast.Call) and _callee(node) in REGISTER:
                 if not node.args:
                     continue
@@ -199,14 +211,19 @@ class _Module:
                     for opt in self.opts(node.args[0]):
                         self.found.append((name, opt))
             elif isinstance(node, ast.Tuple) and len(node.elts) == 2:
-                first, second = node.elts
-                if isinstance(first, ast.Constant) and first.value is None:
-                    name = 'DEFAULT'
-                else:
-                    name = self.group(first)
-                opts = self.opts(second) if name else []
-                for opt in opts:
-                    self.found.append((name, opt))
+                self._pair(*node.elts)
+            elif isinstance(node, ast.Dict):
+                for key, value in zip(node.keys, node.values, strict=True):
+                    if key is not None:
+                        self._pair(key, value)
+
+    def _pair(self, first: ast.AST, second: ast.AST) -> None:
+        if isinstance(first, ast.Constant) and first.value is None:
+            name = 'DEFAULT'
+        else:
+            name = self.group(first)
+        for opt in self.opts(second) if name else []:
+            self.found.append((name, opt))
 
     def group(self, node: ast.AST) -> str | None:
         text = _text(node)
@@ -229,9 +246,21 @@ class _Module:
             return [o for elt in node.elts for o in self.opts(elt)]
         if isinstance(node, ast.Name):
             return list(self.lists.get(node.id, ()))
+        if isinstance(node, ast.Attribute) and isinstance(
+            node.value, ast.Name
+        ):
+            other = self.registry.get(node.value.id)
+            if other is not None and other is not self:
+                return list(other.lists.get(node.attr, ()))
+            return []
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
             return self.opts(node.left) + self.opts(node.right)
-        if isinstance(node, ast.Call) and _callee(node) in ('chain', 'list'):
+        if isinstance(node, ast.Call) and _callee(node) in (
+            'chain',
+            'list',
+            'deepcopy',
+            'tuple',
+        ):
             return [o for arg in node.args for o in self.opts(arg)]
         if isinstance(node, ast.Starred):
             return self.opts(node.value)
@@ -270,10 +299,11 @@ def _group(name: str) -> str:
 
 def extract(root: str) -> dict[tuple[str, str], dict]:
     """Return ``{(group, name): option}`` of the tree at ``root``."""
-    options: dict[tuple[str, str], dict] = {}
+    registry: dict[str, _Module] = {}
+    modules: list[_Module] = []
     for directory, dirs, files in os.walk(root):
         dirs[:] = [d for d in dirs if d not in ('tests', 'test', 'doc')]
-        for file_name in files:
+        for file_name in sorted(files):
             if not file_name.endswith('.py'):
                 continue
             path = os.path.join(directory, file_name)
@@ -282,10 +312,20 @@ def extract(root: str) -> dict[tuple[str, str], dict]:
                     tree = ast.parse(stream.read())
             except SyntaxError:
                 continue  # Python 2 only code
-            for group, opt in _Module(tree).found:
-                group = 'DEFAULT' if group.upper() == 'DEFAULT' else group
-                dest = opt['name'].replace('-', '_')
-                options.setdefault((_group(group), dest), opt)
+            module = _Module(tree, registry)
+            # By basename, as modules import each other (``_options``);
+            # the first of a name wins.
+            registry.setdefault(file_name[:-3], module)
+            modules.append(module)
+    for _ in range(3):  # lists made of other modules' lists
+        for module in modules:
+            module.collect_lists()
+    options: dict[tuple[str, str], dict] = {}
+    for module in modules:
+        module.scan()
+        for group, opt in module.found:
+            dest = opt['name'].replace('-', '_')
+            options.setdefault((_group(group), dest), opt)
     return options
 
 

@@ -243,6 +243,14 @@ class IniFile:
             self._moves += 1
             edit.sequence = self._moves
 
+    def keep(self, entry: Entry) -> None:
+        """Leave ``entry`` as it is: no later rule may touch it.
+
+        For lines a migration left to the operator (a manual step needs
+        them), so that no generic rule removes them meanwhile.
+        """
+        self._edit(entry)
+
     def set_value(self, entry: Entry, value: str) -> None:
         """Replace the value of ``entry`` (one line, no newline)."""
         if '\n' in value:

@@ -21,6 +21,7 @@ from oslo_config import cfg
 
 from oslo_extras.config import migrate
 from oslo_extras.config.catalog import OptionCatalog
+from oslo_extras.config.migrate.history import ReleaseCatalog
 from oslo_extras.config.migrate.plugins import load_migrations
 from tests.unit.config.migrate import _oslo
 
@@ -87,7 +88,9 @@ def load(service):
 
 def check(service, paths):
     catalog, list_opts = load(service)
-    migrator = migrate.Migrator(catalog, load_migrations())
+    migrator = migrate.Migrator(
+        catalog, load_migrations(), history=ReleaseCatalog.load()
+    )
     results = {}
     for original in paths:
         work = tempfile.mkdtemp()
@@ -116,6 +119,11 @@ def check(service, paths):
                 'second_run_changes': migrator.plan([path]).changed,
                 'tls': _tls(path) if 'rabbit_use_ssl = True' in text else None,
                 'kinds': sorted({c.kind for c in plan.all_changes()}),
+                'from_release_catalog': sorted(
+                    f'[{c.old_group}] {c.old_name}'
+                    for c in plan.all_changes()
+                    if c.plugin == 'release-catalog' or c.kind == 'removed'
+                ),
             }
         finally:
             shutil.rmtree(work)

@@ -102,6 +102,7 @@ class RabbitTransportUrl(Migration):
 
         backend = lookup('DEFAULT', 'rpc_backend')
         if backend and not is_rabbit_backend(backend):
+            _keep(ini, present)
             result.by_hand(
                 present[0],
                 f'rpc_backend = {backend} is not RabbitMQ; write '
@@ -118,6 +119,7 @@ class RabbitTransportUrl(Migration):
                 result.secrets.add(value)
                 result.secrets.add(parse.quote(value, safe=''))
         if any('$' in (v or '') for v in values.values()):
+            _keep(ini, present)
             result.by_hand(
                 present[0],
                 'a rabbit_* value uses $-interpolation; write [DEFAULT] '
@@ -130,6 +132,7 @@ class RabbitTransportUrl(Migration):
             # oslo.messaging's rabbit driver unquotes the URL and quotes it
             # again for kombu with '/' left as is, which kombu then parses
             # as the start of the path: the service could not connect.
+            _keep(ini, present)
             result.by_hand(
                 present[0],
                 'rabbit_userid or rabbit_password contains "/", which the '
@@ -183,6 +186,13 @@ class RabbitTransportUrl(Migration):
             )
         _drop_rpc_backend(ini, result)
         return result
+
+
+def _keep(ini: IniFile, entries) -> None:
+    # The manual step needs these lines: no generic rule (a removal
+    # reported by the release catalog, say) may take them meanwhile.
+    for entry in entries:
+        ini.keep(entry)
 
 
 def _drop_rpc_backend(ini: IniFile, result: MigrationResult) -> None:

@@ -151,3 +151,32 @@ def test_generated_configs_still_keep_their_meaning_with_history(tmp_path):
         """,
     )
     check(tmp_path, [('file', path)], history=ReleaseCatalog(DATA))
+
+
+def test_lines_left_for_a_manual_step_are_never_removed(tmp_path):
+    from oslo_extras.config.catalog import OptionCatalog
+    from oslo_extras.config.migrate.plugins import load_migrations
+
+    data = {
+        'series': SERIES,
+        'renames': [],
+        'removals': [
+            {
+                'package': 'oslo.messaging',
+                'group': 'DEFAULT',
+                'name': 'rabbit_host',
+                'release': 'queens',
+                'last_release': 'newton',
+                'hint': '',
+            }
+        ],
+    }
+    path = write(tmp_path / 'a.conf', '[DEFAULT]\nrabbit_host = $my_ip\n')
+    result = migrate.Migrator(
+        OptionCatalog.from_namespaces(['oslo.messaging']),
+        load_migrations(['rabbit-transport-url']),
+        remove_obsolete=True,
+        history=ReleaseCatalog(data),
+    ).plan([path])
+    assert not result.changed
+    assert [c.kind for c in result.all_changes()] == ['manual']
