@@ -5,6 +5,11 @@ same before and after, lists in the same order, and a second run changes
 nothing.
 """
 
+import hypothesis
+from hypothesis import strategies as st
+
+from tests.unit.config.migrate import _oslo
+from tests.unit.config.migrate import fake_opts
 from tests.unit.config.migrate.test_engine import check
 from tests.unit.config.migrate.test_engine import kinds
 from tests.unit.config.migrate.test_engine import write
@@ -77,3 +82,53 @@ def test_hyphenated_old_name_that_oslo_config_reads_is_renamed(tmp_path):
     assert plan.files[0].migrated == (
         '[DEFAULT]\nlog_config_append = /etc/svc/logging.conf\n'
     )
+
+
+_PCI_LINE = st.sampled_from(
+    [
+        ('DEFAULT', 'pci_passthrough_whitelist'),
+        ('pci', 'passthrough_whitelist'),
+        ('pci', 'device_spec'),
+        ('DEFAULT', 'plain'),
+    ]
+)
+
+
+@hypothesis.settings(
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[hypothesis.HealthCheck.function_scoped_fixture],
+)
+@hypothesis.given(
+    files=st.lists(
+        st.lists(st.lists(_PCI_LINE, min_size=1, max_size=4), max_size=4),
+        min_size=1,
+        max_size=2,
+    )
+)
+def test_generated_lists_keep_their_order(tmp_path_factory, files):
+    """Sections of [DEFAULT]/[pci] lines in any order, in 1-2 files."""
+    tmp_path = tmp_path_factory.mktemp('lists')
+    sources = []
+    for index, sections in enumerate(files):
+        text = ''
+        for number, lines in enumerate(sections):
+            groups = {group for group, _name in lines}
+            for group in sorted(groups):
+                text += f'[{group}]\n'
+                text += ''.join(
+                    f'{name} = v{index}{number}{position}\n'
+                    for position, (g, name) in enumerate(lines)
+                    if g == group
+                )
+        path = tmp_path / f'{index}.conf'
+        path.write_text(text or '[DEFAULT]\n')
+        sources.append(('file', str(path)))
+    plan, _before, _after, warnings = _oslo.migrate_and_compare(
+        fake_opts.catalog(),
+        fake_opts.list_opts(),
+        sources,
+        tmp_path=tmp_path,
+    )
+    if not any(c.kind == 'manual' for c in plan.all_changes()):
+        assert _oslo.renamed_warnings(warnings) == []
