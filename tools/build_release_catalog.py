@@ -170,7 +170,9 @@ class _Module:
         so ``impl_rabbit.rabbit_opts`` from another module resolves
     """
 
-    def __init__(self, tree: ast.Module, registry: dict[str, _Module]):
+    def __init__(
+        self, tree: ast.Module, registry: dict[str, _Module], name: str = ''
+    ):
         self.tree = tree
         self.registry = registry
         self.strings: dict[str, str] = {}
@@ -185,6 +187,9 @@ class _Module:
                 text = _text(node.value)
                 if text is not None:
                     self.strings[target.id] = text
+                elif '__name__' in ast.unparse(node.value):
+                    # keystone: GROUP_NAME = __name__.split('.')[-1]
+                    self.strings[target.id] = name
                 if _callee(node.value) == 'OptGroup':
                     name = _text(_kw(node.value, 'name', 0))
                     if name:
@@ -234,6 +239,14 @@ class _Module:
         if isinstance(node, ast.Attribute) and node.attr == 'name':
             if isinstance(node.value, ast.Name):
                 return self.groups.get(node.value.id)
+        if isinstance(node, ast.Attribute) and isinstance(
+            node.value, ast.Name
+        ):  # another module's constant: _base.AUTHTOKEN_GROUP
+            other = self.registry.get(node.value.id)
+            if other is not None and other is not self:
+                return other.groups.get(node.attr) or other.strings.get(
+                    node.attr
+                )
         if _callee(node) == 'OptGroup':
             return _text(_kw(node, 'name', 0))
         return None
@@ -312,7 +325,7 @@ def extract(root: str) -> dict[tuple[str, str], dict]:
                     tree = ast.parse(stream.read())
             except SyntaxError:
                 continue  # Python 2 only code
-            module = _Module(tree, registry)
+            module = _Module(tree, registry, file_name[:-3])
             # By basename, as modules import each other (``_options``);
             # the first of a name wins.
             registry.setdefault(file_name[:-3], module)

@@ -221,7 +221,9 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(exc.args[0])
     try:
         history = ReleaseCatalog.load(
-            from_release=args.from_release, to_release=args.to_release
+            from_release=args.from_release,
+            to_release=args.to_release,
+            namespaces=args.namespace or None,
         )
     except ValueError as exc:
         raise UsageError(f'--from-release/--to-release: {exc}')

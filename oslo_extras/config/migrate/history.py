@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from typing import Any
 
 from oslo_extras.config.catalog import OptionCatalog
@@ -33,6 +34,9 @@ class ReleaseCatalog:
     :param data: the parsed ``release_catalog.json``
     :param from_release: only changes made after this series count
     :param to_release: only changes made up to this series count
+    :param namespaces: only the packages behind these ``oslo.config.opts``
+        namespaces count (``nova.conf`` is nova, ``oslo.messaging`` is
+        oslo.messaging): a nova file is not told what cinder removed
     :raises ValueError: for a series the catalog does not know
     """
 
@@ -41,13 +45,25 @@ class ReleaseCatalog:
         data: dict[str, Any],
         from_release: str | None = None,
         to_release: str | None = None,
+        namespaces: Iterable[str] | None = None,
     ):
         self.series: list[str] = list(data.get('series', ()))
         self.packages = data.get('packages', {})
         low = self._index(from_release) if from_release else -1
         high = self._index(to_release) if to_release else len(self.series)
 
+        wanted = None
+        if namespaces is not None:
+            wanted = {
+                package
+                for package in self.packages
+                for namespace in namespaces
+                if namespace == package or namespace.startswith(package + '.')
+            }
+
         def within(entry: dict) -> bool:
+            if wanted is not None and entry['package'] not in wanted:
+                return False
             index = self._position(entry['release'])
             return low < index <= high
 
@@ -68,10 +84,11 @@ class ReleaseCatalog:
         path: str | None = None,
         from_release: str | None = None,
         to_release: str | None = None,
+        namespaces: Iterable[str] | None = None,
     ) -> ReleaseCatalog:
         """Load the shipped catalog (or ``path``)."""
         with open(path or DATA, encoding='utf-8') as stream:
-            return cls(json.load(stream), from_release, to_release)
+            return cls(json.load(stream), from_release, to_release, namespaces)
 
     def _index(self, series: str) -> int:
         try:

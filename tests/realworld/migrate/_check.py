@@ -89,7 +89,9 @@ def load(service):
 def check(service, paths):
     catalog, list_opts = load(service)
     migrator = migrate.Migrator(
-        catalog, load_migrations(), history=ReleaseCatalog.load()
+        catalog,
+        load_migrations(),
+        history=ReleaseCatalog.load(namespaces=NAMESPACES[service]),
     )
     results = {}
     for original in paths:

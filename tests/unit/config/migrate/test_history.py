@@ -180,3 +180,52 @@ def test_lines_left_for_a_manual_step_are_never_removed(tmp_path):
     ).plan([path])
     assert not result.changed
     assert [c.kind for c in result.all_changes()] == ['manual']
+
+
+def test_only_the_packages_of_the_namespaces_count(tmp_path):
+    data = dict(DATA, packages={'fake': [], 'fake.log': []})
+    path = write(tmp_path / 'a.conf', '[DEFAULT]\nverbose = true\n')
+    history = ReleaseCatalog(data, namespaces=['fake'])
+    result = migrate.Migrator(fake_opts.catalog(), history=history).plan(
+        [path]
+    )
+    assert [c.kind for c in result.all_changes()] == ['unknown']
+    history = ReleaseCatalog(data, namespaces=['fake.log.extra'])
+    assert history.removal('DEFAULT', 'verbose')['package'] == 'fake.log'
+
+
+def test_shipped_catalog_knows_the_classic_names():
+    history = ReleaseCatalog.load()
+    assert set(history.packages) >= {
+        'oslo.messaging',
+        'oslo.db',
+        'oslo.log',
+        'oslo.cache',
+        'keystonemiddleware',
+        'nova',
+        'cinder',
+        'glance',
+        'neutron',
+        'keystone',
+    }
+    for package, releases in history.packages.items():
+        assert releases and all(r['version'] for r in releases), package
+    renames = {
+        (e['old_group'], e['old_name']): (e['new_group'], e['new_name'])
+        for e in history._renames.values()
+    }
+    assert renames[('DEFAULT', 'sql_connection')] == ('database', 'connection')
+    assert renames[('database', 'idle_timeout')] == (
+        'database',
+        'connection_recycle_time',
+    )
+    assert renames[('oslo_messaging_rabbit', 'rabbit_use_ssl')] == (
+        'oslo_messaging_rabbit',
+        'ssl',
+    )
+    assert renames[('vnc', 'vncserver_listen')] == ('vnc', 'server_listen')
+    verbose = history.removal('DEFAULT', 'verbose')
+    assert (verbose['package'], verbose['release']) == ('oslo.log', 'ocata')
+    rpc_backend = history.removal('DEFAULT', 'rpc_backend')
+    assert rpc_backend['package'] == 'oslo.messaging'
+    assert 'transport_url' in rpc_backend['hint']
