@@ -238,6 +238,13 @@ def test_cinder_backend_sections(cinder_catalog, write):
     assert _check(cinder_catalog, write, text) == []
 
 
+def test_backend_section_spelt_as_its_value_is_not_a_case_warning(
+    cinder_catalog, write
+):
+    text = '[DEFAULT]\nenabled_backends = LVM\n[LVM]\nrbd_pool = x\n'
+    assert _check(cinder_catalog, write, text) == []
+
+
 def test_cinder_backend_section_still_checked(cinder_catalog, write):
     text = (
         '[DEFAULT]\nenabled_backends = lvm-1\n[lvm-1]\nrbd_pol = x\n'
