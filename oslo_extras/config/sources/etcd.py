@@ -75,6 +75,7 @@ class EtcdSource(base.RefreshableSource):
         super().__init__(**common)
         self.client = client
         self.prefix = '/' + prefix.strip('/') if prefix.strip('/') else ''
+        self.scope = f'{self.prefix}/'
 
     def fetch(self) -> base.FetchResult:
         try:

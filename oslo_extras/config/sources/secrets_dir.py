@@ -106,6 +106,7 @@ class SecretsDirSource(base.RefreshableSource):
         self.layout = layout
         self.max_mode = max_mode
         self._regex = _layout_regex(layout)
+        self.scope = directory
 
     def fetch(self) -> base.FetchResult:
         if not os.path.isdir(self.directory):

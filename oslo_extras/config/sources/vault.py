@@ -85,6 +85,11 @@ def _describe(exc: BaseException) -> str:
     return type(exc).__name__
 
 
+def _group_name(name: str) -> str:
+    """oslo.config lower-cases group names, except ``DEFAULT``."""
+    return 'DEFAULT' if name.upper() == 'DEFAULT' else name.lower()
+
+
 class VaultSource(base.RefreshableSource):
     """KV v1 or v2 secrets of one Vault/OpenBao server.
 
@@ -141,6 +146,7 @@ class VaultSource(base.RefreshableSource):
         self.secret_id_file = secret_id_file
         self.approle_mount_point = approle_mount_point
         self.renew_fraction = renew_fraction
+        self.scope = f'{self.mount_point}/{self.path_prefix}'.rstrip('/')
         import hvac
 
         self.client = hvac.Client(
@@ -334,6 +340,12 @@ class VaultSource(base.RefreshableSource):
             try:
                 data, ttl = self._read(path)
             except _exc().InvalidPath:
+                if path in convention and self.groups is not None:
+                    # A group the source is told to serve: fail closed.
+                    group = _group_name(convention[path])
+                    result.errors[(group, base.WHOLE_GROUP)] = (
+                        f'secret {self.mount_point}/{path} not found'
+                    )
                 for key, _field in wanted.get(path, ()):
                     result.locations[key] = f'{self.mount_point}/{path}'
                     result.errors[key] = (
@@ -343,8 +355,7 @@ class VaultSource(base.RefreshableSource):
             if ttl:
                 ttls.append(ttl)
             if path in convention:
-                group = convention[path]
-                group = 'DEFAULT' if group.upper() == 'DEFAULT' else group
+                group = _group_name(convention[path])
                 for field, value in data.items():
                     key = (group, field)
                     result.values[key] = value

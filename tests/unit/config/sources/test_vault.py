@@ -3,6 +3,7 @@
 import hvac.exceptions
 import pytest
 import requests
+from oslo_config import cfg
 
 from oslo_extras.config.sources import base
 from oslo_extras.config.sources import vault
@@ -187,3 +188,38 @@ def test_hvac_never_picks_up_a_token_from_the_environment(monkeypatch):
         url='http://vault.invalid:8200', name='v', auth_method='approle'
     )
     assert source.client.token is None
+
+
+def test_a_prefix_typo_fails_closed_at_load():
+    source = _source({'nova/database': {'password': 'x'}}, path_prefix='novaa')
+    source.load()
+    with pytest.raises(
+        base.SourceError, match='found nothing to serve under secret/novaa'
+    ):
+        source.check()
+
+
+def test_a_groups_entry_without_its_secret_fails_closed():
+    source = _source(
+        {'nova/database': {'password': 'x'}},
+        path_prefix='nova',
+        groups=['database', 'cache'],
+    )
+    source.load()
+    with pytest.raises(
+        base.SourceError, match='secret secret/nova/cache not found'
+    ):
+        source.check()
+    with pytest.raises(base.SourceError, match=r'\[cache\] backend'):
+        source.get('cache', 'backend', cfg.StrOpt('backend'))
+
+
+def test_a_deleted_secret_is_a_failed_refresh_keeping_the_value():
+    store = {'nova/database': {'password': 'x'}, 'nova/api': {'workers': '2'}}
+    source = _source(store, path_prefix='nova')
+    source.load()
+    del store['nova/database']
+    report = source.refresh()
+    assert not report.ok
+    assert report.failed[0][:2] == ('database', 'password')
+    assert source.get('database', 'password', cfg.StrOpt('p'))[0] == 'x'
