@@ -28,13 +28,13 @@ field is the option name.
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 import requests
 from oslo_config import cfg
 
 from oslo_extras.config.sources import _mapping
+from oslo_extras.config.sources import _vault_auth
 from oslo_extras.config.sources import base
 
 LOG = logging.getLogger(__name__)
@@ -145,7 +145,6 @@ class VaultSource(base.RefreshableSource):
         self._secret_id = secret_id
         self.secret_id_file = secret_id_file
         self.approle_mount_point = approle_mount_point
-        self.renew_fraction = renew_fraction
         self.scope = f'{self.mount_point}/{self.path_prefix}'.rstrip('/')
         import hvac
 
@@ -157,95 +156,61 @@ class VaultSource(base.RefreshableSource):
         )
         # hvac falls back to VAULT_TOKEN / ~/.vault-token: use only ours.
         self.client.token = None
-        self._token_expires: float | None = None
-        self._token_ttl = 0.0
-        self._token_renewable = False
-        self._token_checked = False
+        self.token = _vault_auth.TokenKeeper(self, renew_fraction)
+        self._renewal: _vault_auth.RenewalThread | None = None
 
-    # -- authentication ---------------------------------------------------
+    # -- authentication (the token itself: _vault_auth.TokenKeeper) -------
+
+    transient = staticmethod(_transient)
+    describe = staticmethod(_describe)
 
     def _read_file(self, path: str) -> str:
         with open(path) as stream:
-            return self._sensitive(stream.read().strip())
+            return self.remember_secret(stream.read().strip())
 
-    def _sensitive(self, credential: str | None) -> str | None:
+    def remember_secret(self, credential: str | None) -> str | None:
         """Remember a credential so that no error or log shows it."""
         if credential and credential not in self.sensitive:
             self.sensitive.append(credential)
         return credential
 
-    def _login(self) -> None:
+    def configured_token(self) -> str | None:
+        """The token of ``token`` auth (re-read from ``token_file``)."""
+        if self.token_file:
+            return self._read_file(self.token_file)
+        return self._token
+
+    def approle_credentials(self) -> tuple[str | None, str | None]:
+        """``(role_id, secret_id)``, the secret id re-read from its file."""
         secret_id = self._secret_id
         if self.secret_id_file:
             secret_id = self._read_file(self.secret_id_file)
-        response = self.call(
-            lambda: self.client.auth.approle.login(
-                role_id=self.role_id,
-                secret_id=secret_id,
-                mount_point=self.approle_mount_point,
-            ),
-            _transient,
-            'approle login',
-        )
-        auth = response['auth']
-        self.client.token = self._sensitive(auth.get('client_token'))
-        self._note_token(auth.get('lease_duration'), auth.get('renewable'))
+        return self.role_id, secret_id
 
-    def _note_token(self, ttl: Any, renewable: Any) -> None:
-        self._token_ttl = float(ttl or 0)
-        self._token_renewable = bool(renewable)
-        self._token_expires = (
-            time.monotonic() + self._token_ttl if self._token_ttl else None
-        )
-        self._token_checked = True
+    def keep_token_alive(self) -> None:
+        """Renew (or replace) the token if it is due; the renewal thread
+        calls this between refreshes."""
+        with self._lock:
+            self.token.ensure()
 
-    def _authenticate(self) -> None:
-        """Make sure the client holds a token that is not about to expire."""
-        if self.auth_method == 'approle':
-            if not self.client.token or self._expired():
-                self._login()
-        else:
-            token = self._token
-            if self.token_file:
-                token = self._read_file(self.token_file)
-            if token != self.client.token:
-                self.client.token = token
-                self._token_checked = False
-            if not self.client.token:
-                raise base.BackendUnavailable('no token configured')
-            if not self._token_checked:
-                data = self.call(
-                    self.client.auth.token.lookup_self,
-                    _transient,
-                    'token lookup',
-                )['data']
-                self._note_token(data.get('ttl'), data.get('renewable'))
-        self._renew_if_due()
+    def refresh_due_in(self) -> float | None:
+        """The base TTL, or sooner when the token is due for renewal."""
+        dues = [
+            due
+            for due in (super().refresh_due_in(), self.token.due_in())
+            if due is not None
+        ]
+        return min(dues) if dues else None
 
-    def _expired(self) -> bool:
-        return (
-            self._token_expires is not None
-            and time.monotonic() >= self._token_expires
-        )
+    def load(self) -> None:
+        super().load()
+        if self._renewal is None:
+            self._renewal = _vault_auth.RenewalThread(self).start()
 
-    def _renew_if_due(self) -> None:
-        if not (self._token_renewable and self._token_expires):
-            return
-        left = self._token_expires - time.monotonic()
-        if left <= 0 or left > self._token_ttl * self.renew_fraction:
-            return
-        try:
-            auth = self.call(
-                self.client.auth.token.renew_self, _transient, 'token renew'
-            )['auth']
-        except Exception as exc:
-            LOG.warning(
-                'config source [%s] (vault): token renewal failed: %s',
-                self.name,
-                _describe(exc),
-            )
-            return
-        self._note_token(auth.get('lease_duration'), auth.get('renewable'))
+    def close(self) -> None:
+        """Stop renewing the token."""
+        if self._renewal is not None:
+            self._renewal.stop()
 
     # -- reading ------------------------------------------------------------
 
@@ -324,7 +289,7 @@ class VaultSource(base.RefreshableSource):
             ) from None
 
     def _fetch_once(self) -> base.FetchResult:
-        self._authenticate()
+        self.token.ensure()
         wanted: dict[str, list[tuple[base.Key, str]]] = {}
         convention: dict[str, str] = {}
         groups = self.groups if self.groups is not None else self._list()

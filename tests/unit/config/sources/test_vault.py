@@ -1,10 +1,13 @@
 """The vault driver's batching and auth logic with a fake hvac client."""
 
+import time
+
 import hvac.exceptions
 import pytest
 import requests
 from oslo_config import cfg
 
+from oslo_extras.config.sources import _vault_auth
 from oslo_extras.config.sources import base
 from oslo_extras.config.sources import vault
 from oslo_extras.config.sources._retry import RetryPolicy
@@ -125,7 +128,7 @@ def test_groups_option_skips_the_list_and_mapping_reads_each_path_once():
 
 def test_token_is_looked_up_once_and_renewed_when_due(monkeypatch):
     clock = [0.0]
-    monkeypatch.setattr(vault.time, 'monotonic', lambda: clock[0])
+    monkeypatch.setattr(_vault_auth.time, 'monotonic', lambda: clock[0])
     source = _source(STORE, path_prefix='nova')
     source.fetch()
     source.fetch()
@@ -223,3 +226,116 @@ def test_a_deleted_secret_is_a_failed_refresh_keeping_the_value():
     assert not report.ok
     assert report.failed[0][:2] == ('database', 'password')
     assert source.get('database', 'password', cfg.StrOpt('p'))[0] == 'x'
+
+
+class ShortTokenClient(FakeClient):
+    """A token of ``ttl`` seconds; AppRole logins counted."""
+
+    def __init__(self, store, ttl, renewable=True, max_ttl=None):
+        super().__init__(store)
+        self.ttl = ttl
+        self.renewable = renewable
+        self.max_ttl = max_ttl
+        self.logins = 0
+        self.auth.approle = self
+
+    def lookup_self(self):
+        self.lookups += 1
+        return {'data': {'ttl': self.ttl, 'renewable': self.renewable}}
+
+    def renew_self(self):
+        self.renewals += 1
+        ttl = self.ttl if self.max_ttl is None else self.max_ttl
+        return {'auth': {'lease_duration': ttl, 'renewable': True}}
+
+    def login(self, role_id, secret_id, mount_point):
+        self.logins += 1
+        return {
+            'auth': {
+                'client_token': f'approle-token-{self.logins}',
+                'lease_duration': self.ttl,
+                'renewable': self.renewable,
+            }
+        }
+
+
+def test_refresh_due_in_honours_the_token_ttl(monkeypatch):
+    clock = [0.0]
+    monkeypatch.setattr(_vault_auth.time, 'monotonic', lambda: clock[0])
+    monkeypatch.setattr(base.time, 'monotonic', lambda: clock[0])
+    source = _source(STORE, path_prefix='nova')
+    source.client = ShortTokenClient(STORE, ttl=100)
+    source.fetch()
+    assert source.refresh_due_in() == 50
+    clock[0] = 30
+    assert source.refresh_due_in() == 20
+    source.cache_ttl = 5
+    source.refresh()
+    assert source.refresh_due_in() == 5
+
+
+def test_the_token_is_renewed_without_any_refresh():
+    source = _source(STORE, path_prefix='nova')
+    source.client = ShortTokenClient(STORE, ttl=0.6)
+    source.load()
+    try:
+        deadline = time.monotonic() + 5
+        while source.client.renewals < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert source.client.renewals >= 3
+        assert source.client.lookups == 1
+    finally:
+        source.close()
+
+
+def test_approle_logs_in_again_before_expiry_when_renewal_is_capped():
+    source = _source(
+        STORE,
+        path_prefix='nova',
+        auth_method='approle',
+        role_id='role',
+        secret_id='sid-value',
+    )
+    # Renewal can only give 0.1 s more (the max TTL): log in instead.
+    source.client = ShortTokenClient(STORE, ttl=0.6, max_ttl=0.1)
+    source.load()
+    try:
+        deadline = time.monotonic() + 5
+        while source.client.logins < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert source.client.logins >= 3
+        assert source.client.token.startswith('approle-token-')
+    finally:
+        source.close()
+
+
+def test_a_non_renewable_approle_token_is_replaced_by_a_login():
+    source = _source(
+        STORE,
+        path_prefix='nova',
+        auth_method='approle',
+        role_id='role',
+        secret_id='sid-value',
+    )
+    source.client = ShortTokenClient(STORE, ttl=0.5, renewable=False)
+    source.load()
+    try:
+        deadline = time.monotonic() + 5
+        while source.client.logins < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert source.client.logins >= 3
+        assert source.client.renewals == 0
+    finally:
+        source.close()
+
+
+def test_the_renewal_thread_ends_with_its_source():
+    source = _source(STORE, path_prefix='nova')
+    source.client = ShortTokenClient(STORE, ttl=0.4)
+    source.load()
+    thread = source._renewal
+    source.close()
+    deadline = time.monotonic() + 5
+    while thread.alive and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not thread.alive
