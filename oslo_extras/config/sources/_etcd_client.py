@@ -73,6 +73,38 @@ def parse_endpoint(text: str, protocol: str) -> tuple[str, str, int]:
     return url.scheme, url.hostname, port
 
 
+class _PinnedTLSSession(requests.Session):
+    """A session whose ``verify`` and ``cert`` are never replaced.
+
+    requests lets ``REQUESTS_CA_BUNDLE`` / ``CURL_CA_BUNDLE`` override a
+    session's ``verify`` (it merges the environment first), so etcd3gw's
+    ``ca_cert`` would silently give way to the system bundle.
+    """
+
+    def merge_environment_settings(self, url, proxies, stream, verify, cert):
+        settings = super().merge_environment_settings(
+            url, proxies, stream, verify, cert
+        )
+        if (verify is None or verify is True) and self.verify is not True:
+            settings['verify'] = self.verify
+        return settings
+
+
+def tls_session(
+    ca_file: str | None, cert_file: str | None, key_file: str | None
+) -> requests.Session:
+    """A session that verifies with ``ca_file`` (if set, whatever the
+    environment says) and presents the client certificate (if set)."""
+    session = _PinnedTLSSession()
+    if ca_file:
+        session.verify = ca_file
+    if cert_file and key_file:
+        session.cert = (cert_file, key_file)
+    elif cert_file or key_file:
+        raise ValueError('cert_file and key_file go together')
+    return session
+
+
 class EtcdEndpoints:
     """The clients of every endpoint, used one at a time with failover.
 
@@ -106,12 +138,17 @@ class EtcdEndpoints:
         timeout: float,
         username: str | None = None,
         password: str | None = None,
-        **client_options: Any,
+        ca_file: str | None = None,
+        cert_file: str | None = None,
+        key_file: str | None = None,
+        api_path: str | None = None,
     ) -> EtcdEndpoints:
         """One etcd3gw client per ``(scheme, host, port)``.
 
-        :param client_options: ``ca_cert``, ``cert_cert``, ``cert_key`` and
-            ``api_path`` for ``etcd3gw.Etcd3Client``
+        :param ca_file: CA bundle to verify the servers with
+        :param cert_file: client certificate (client-certificate auth)
+        :param key_file: its key
+        :param api_path: gateway path, or None to discover it
         """
         import etcd3gw
 
@@ -121,7 +158,8 @@ class EtcdEndpoints:
                 port=port,
                 protocol=scheme,
                 timeout=timeout,
-                **client_options,
+                api_path=api_path,
+                session=tls_session(ca_file, cert_file, key_file),
             )
             for scheme, host, port in endpoints
         ]

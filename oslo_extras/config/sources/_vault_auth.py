@@ -213,18 +213,22 @@ class RenewalThread:
             try:
                 source.keep_token_alive()
             except Exception as exc:
+                # A short-lived token cannot wait long for the next try.
+                wait = min(RETRY_AFTER, max(0.2, source.token.ttl / 4))
                 LOG.warning(
                     'config source [%s] (vault): could not keep the token '
-                    'alive, trying again in %.0fs: %s',
+                    'alive, trying again in %.1fs: %s',
                     source.name,
-                    RETRY_AFTER,
+                    wait,
                     source.describe(exc),
                 )
                 del source
-                wait = RETRY_AFTER
                 continue
             del source
             wait = self._wait_time()
             if wait is not None and wait <= 0:
                 # Still due right after a try: renewal failed quietly.
-                wait = RETRY_AFTER
+                source = self._source_ref()
+                ttl = source.token.ttl if source is not None else 0.0
+                wait = min(RETRY_AFTER, max(0.2, ttl / 4))
+                del source

@@ -315,9 +315,9 @@ class EtcdDriver(base.SourceDriver):
             timeout=common['retry'].timeout,
             username=group.username,
             password=group.password,
-            ca_cert=group.ca_file,
-            cert_key=group.key_file,
-            cert_cert=group.cert_file,
+            ca_file=group.ca_file,
+            cert_file=group.cert_file,
+            key_file=group.key_file,
             api_path=group.api_path,
         )
         common['sensitive'] = [group.password or '']

@@ -210,3 +210,24 @@ def test_endpoint_syntax(text, parsed):
 def test_bad_endpoints_are_refused(text):
     with pytest.raises(ValueError, match='must be host:port'):
         _etcd_client.parse_endpoint(text, 'http')
+
+
+def test_ca_file_is_not_overridden_by_requests_ca_bundle(monkeypatch):
+    monkeypatch.setenv('REQUESTS_CA_BUNDLE', '/etc/ssl/certs/other.pem')
+    monkeypatch.setenv('CURL_CA_BUNDLE', '/etc/ssl/certs/other.pem')
+    session = _etcd_client.tls_session('/etc/etcd/ca.pem', None, None)
+    settings = session.merge_environment_settings(
+        'https://etcd:2379', {}, False, None, None
+    )
+    assert settings['verify'] == '/etc/etcd/ca.pem'
+    # Without ca_file the environment's bundle is used, as requests does.
+    plain = _etcd_client.tls_session(None, None, None)
+    settings = plain.merge_environment_settings(
+        'https://etcd:2379', {}, False, None, None
+    )
+    assert settings['verify'] == '/etc/ssl/certs/other.pem'
+
+
+def test_cert_file_needs_its_key():
+    with pytest.raises(ValueError, match='go together'):
+        _etcd_client.tls_session(None, '/c.pem', None)
