@@ -154,3 +154,99 @@ def etcd_tls():
 def etcd_auth():
     """User/password auth on: ``root`` and read-only ``nova``."""
     yield from running(Etcd(auth=True))
+
+
+class EtcdCluster(Server):
+    """Three etcd members on loopback: ``ports``, ``member(i)``, ``kill``."""
+
+    def __init__(self, size: int = 3) -> None:
+        self.host = '127.0.0.1'
+        self.ports = [free_port() for _ in range(size)]
+        peers = [free_port() for _ in range(size)]
+        cluster = ','.join(
+            f'm{i}=http://127.0.0.1:{peer}' for i, peer in enumerate(peers)
+        )
+        token = 'oslo-extras-' + uuid.uuid4().hex[:8]
+        self.members = []
+        for i, (port, peer) in enumerate(zip(self.ports, peers, strict=True)):
+            client_url = f'http://127.0.0.1:{port}'
+            peer_url = f'http://127.0.0.1:{peer}'
+            self.members.append(
+                ServerProcess(
+                    f'etcd-m{i}',
+                    [
+                        'etcd',
+                        f'--name=m{i}',
+                        '--data-dir={dir}/data',
+                        f'--listen-client-urls={client_url}',
+                        f'--advertise-client-urls={client_url}',
+                        f'--listen-peer-urls={peer_url}',
+                        f'--initial-advertise-peer-urls={peer_url}',
+                        f'--initial-cluster={cluster}',
+                        f'--initial-cluster-token={token}',
+                        '--initial-cluster-state=new',
+                        # Fast elections keep a leader kill short.
+                        '--heartbeat-interval=50',
+                        '--election-timeout=500',
+                    ],
+                    ready=lambda i=i: bool(self.client(i).status()),
+                    timeout=60,
+                )
+            )
+        self.process = self.members[0]
+
+    def client(self, index: int) -> etcd3gw.Etcd3Client:
+        client = etcd3gw.Etcd3Client(self.host, self.ports[index], timeout=2)
+        client.session.trust_env = False
+        return client
+
+    def start(self) -> EtcdCluster:
+        import threading
+
+        errors = []
+
+        def start(member):
+            try:
+                member.start()
+            except Exception as exc:  # reported below
+                errors.append(exc)
+
+        threads = [
+            threading.Thread(target=start, args=(m,)) for m in self.members
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if errors:
+            self.stop()
+            raise errors[0]
+        return self
+
+    def leader(self) -> int:
+        """Index of the current leader (asked of a live member)."""
+        for index, member in enumerate(self.members):
+            if member.proc is None or member.proc.poll() is not None:
+                continue
+            status = self.client(index).status()
+            leader_id = status['leader']
+            for other in range(len(self.members)):
+                if self.members[other].proc.poll() is not None:
+                    continue
+                header = self.client(other).status()['header']
+                if header['member_id'] == leader_id:
+                    return other
+        raise RuntimeError('no etcd leader')
+
+    def stop(self) -> None:
+        import shutil
+
+        for member in self.members:
+            member.stop()
+            shutil.rmtree(member.dir, ignore_errors=True)
+
+
+@pytest.fixture
+def etcd_cluster():
+    """A fresh 3-member cluster (tests kill members)."""
+    yield from running(EtcdCluster())
