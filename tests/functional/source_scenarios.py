@@ -265,6 +265,205 @@ def vault_approle_logs_in_again_without_refresh(tmp_path, servers, witness):
         source.close()
 
 
+def _read_policy(client) -> None:
+    client.sys.create_or_update_policy(
+        'read-svc', 'path "secret/*" { capabilities = ["read", "list"] }'
+    )
+
+
+def _enable_auth(client, method: str) -> None:
+    if f'{method}/' not in client.sys.list_auth_methods()['data']:
+        client.sys.enable_auth_method(method)
+
+
+def _sign_jwt(private_key, claims: dict) -> str:
+    """An RS256 JWT signed with ``private_key`` (cryptography)."""
+    import base64
+    import json
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b'=').decode()
+
+    header = b64(json.dumps({'alg': 'RS256', 'typ': 'JWT'}).encode())
+    body = b64(json.dumps(claims).encode())
+    signature = private_key.sign(
+        f'{header}.{body}'.encode(), padding.PKCS1v15(), hashes.SHA256()
+    )
+    return f'{header}.{body}.{b64(signature)}'
+
+
+def vault_jwt_auth(tmp_path, servers, witness):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    bao = servers.openbao
+    prefix = _vault_prefix(bao, witness)
+    client = bao.client()
+    witness.secret(bao.token)
+    _read_policy(client)
+    _enable_auth(client, 'jwt')
+    key = rsa.generate_private_key(65537, 2048)
+    public_pem = (
+        key.public_key()
+        .public_bytes(
+            serialization.Encoding.PEM,
+            serialization.PublicFormat.SubjectPublicKeyInfo,
+        )
+        .decode()
+    )
+    client.auth.jwt.configure(
+        jwt_validation_pubkeys=[public_pem],
+        bound_issuer='https://issuer.oslo-extras.test',
+        path='jwt',
+    )
+    client.auth.jwt.create_role(
+        name='nova',
+        user_claim='sub',
+        allowed_redirect_uris=[],
+        role_type='jwt',
+        bound_audiences=['openbao'],
+        token_policies=['read-svc'],
+        token_ttl='60s',
+        path='jwt',
+    )
+    now = int(time.time())
+    token = witness.secret(
+        _sign_jwt(
+            key,
+            {
+                'iss': 'https://issuer.oslo-extras.test',
+                'sub': 'nova-api',
+                'aud': 'openbao',
+                'iat': now,
+                'nbf': now - 5,
+                'exp': now + 600,
+            },
+        )
+    )
+    jwt_file = tmp_path / 'jwt'
+    jwt_file.write_text(token + '\n')
+    conf = make_conf(
+        tmp_path,
+        f'driver = vault\nurl = {bao.url}\nauth_method = jwt\nrole = nova\n'
+        f'jwt_file = {jwt_file}\npath_prefix = {prefix}\ntimeout = 2\n',
+    )
+    (source,) = load(conf, witness)
+    try:
+        witness.secret(source.client.token)
+        assert conf.database.password.startswith('V-S3cret-')
+        # A JWT signed by another key is refused: fail closed.
+        other = rsa.generate_private_key(65537, 2048)
+        jwt_file.write_text(witness.secret(_sign_jwt(other, {'sub': 'x'})))
+        bad = make_conf(
+            tmp_path,
+            f'driver = vault\nurl = {bao.url}\nauth_method = jwt\n'
+            f'role = nova\njwt_file = {jwt_file}\npath_prefix = {prefix}\n'
+            'timeout = 2\nretries = 0\n',
+        )
+        witness.expect_error(lambda: load(bad, witness), r'\[src\]')
+        for found in sources.find_sources(bad):
+            found.close()
+    finally:
+        source.close()
+
+
+def vault_tls_cert_auth(tmp_path, servers, witness):
+    from tests.functional.servers._certs import make_tls_files
+
+    bao = servers.openbao_tls
+    witness.secret(bao.token)
+    prefix = _vault_prefix(bao, witness)
+    client = bao.client()
+    _read_policy(client)
+    _enable_auth(client, 'cert')
+    files = make_tls_files(str(tmp_path), client_name='nova-host')
+    with open(files.ca) as stream:
+        client.auth.cert.create_ca_certificate_role(
+            name='nova-host',
+            certificate=stream.read(),
+            token_policies=['read-svc'],
+            token_ttl=60,
+            mount_point='cert',
+        )
+    base_conf = (
+        f'driver = vault\nurl = {bao.url}\nca_file = {bao.ca_file}\n'
+        f'path_prefix = {prefix}\ntimeout = 2\nretries = 0\n'
+    )
+    conf = make_conf(
+        tmp_path,
+        base_conf + 'auth_method = cert\nrole = nova-host\n'
+        f'client_cert_file = {files.client_cert}\n'
+        f'client_key_file = {files.client_key}\n',
+    )
+    (source,) = load(conf, witness)
+    try:
+        witness.secret(source.client.token)
+        assert conf.database.password.startswith('V-S3cret-')
+    finally:
+        source.close()
+    # A client certificate from another CA is refused: fail closed.
+    (tmp_path / 'other').mkdir()
+    other = make_tls_files(str(tmp_path / 'other'), client_name='nova-host')
+    conf = make_conf(
+        tmp_path,
+        base_conf + 'auth_method = cert\nrole = nova-host\n'
+        f'client_cert_file = {other.client_cert}\n'
+        f'client_key_file = {other.client_key}\n',
+    )
+    witness.expect_error(lambda: load(conf, witness), r'\[src\]')
+    for found in sources.find_sources(conf):
+        found.close()
+
+
+def vault_wrapped_secret_id(tmp_path, servers, witness):
+    bao = servers.openbao
+    prefix = _vault_prefix(bao, witness)
+    client = bao.client()
+    witness.secret(bao.token)
+    _read_policy(client)
+    _enable_auth(client, 'approle')
+    role = 'w' + uuid.uuid4().hex[:6]
+    client.auth.approle.create_or_update_approle(
+        role, token_policies=['read-svc'], token_ttl='60s'
+    )
+    role_id = client.auth.approle.read_role_id(role)['data']['role_id']
+    wrapped = client.auth.approle.generate_secret_id(role, wrap_ttl='120s')
+    wrapping_token = witness.secret(wrapped['wrap_info']['token'])
+    id_file = tmp_path / 'wrapped-secret-id'
+    id_file.write_text(wrapping_token + '\n')
+    conf = make_conf(
+        tmp_path,
+        f'driver = vault\nurl = {bao.url}\nauth_method = approle\n'
+        f'role_id = {role_id}\nsecret_id_file = {id_file}\n'
+        f'secret_id_wrapped = true\npath_prefix = {prefix}\ntimeout = 2\n',
+    )
+    (source,) = load(conf, witness)
+    try:
+        for credential in source.sensitive:
+            witness.secret(credential)
+        assert conf.database.password.startswith('V-S3cret-')
+        # Revoked token: a new login with the unwrapped id, no new unwrap.
+        client.auth.token.revoke(source.client.token)
+        assert refresh(conf, witness).ok
+        witness.secret(source.client.token)
+    finally:
+        source.close()
+    # The wrapping token was used once: a second service cannot reuse it.
+    again = make_conf(
+        tmp_path,
+        f'driver = vault\nurl = {bao.url}\nauth_method = approle\n'
+        f'role_id = {role_id}\nsecret_id_file = {id_file}\n'
+        f'secret_id_wrapped = true\npath_prefix = {prefix}\ntimeout = 2\n'
+        'retries = 0\n',
+    )
+    witness.expect_error(lambda: load(again, witness), r'\[src\]')
+    for found in sources.find_sources(again):
+        found.close()
+
+
 # -- etcd ---------------------------------------------------------------------
 
 
@@ -441,6 +640,9 @@ SCENARIOS = [
     vault_bad_int_fails_at_load,
     vault_token_renewed_without_refresh,
     vault_approle_logs_in_again_without_refresh,
+    vault_jwt_auth,
+    vault_tls_cert_auth,
+    vault_wrapped_secret_id,
     etcd_round_trip,
     etcd_prefix_typo_and_groups_fail_closed,
     etcd_deleted_key_keeps_last_good,

@@ -13,6 +13,7 @@ from tests.functional.servers.etcd import etcd  # noqa: F401
 from tests.functional.servers.etcd import etcd_auth  # noqa: F401
 from tests.functional.servers.etcd import etcd_tls  # noqa: F401
 from tests.functional.servers.openbao import openbao  # noqa: F401
+from tests.functional.servers.openbao import openbao_tls  # noqa: F401
 
 LIBRARY_LOGGERS = ('hvac', 'urllib3', 'etcd3gw', 'requests', 'oslo_extras')
 
@@ -29,9 +30,15 @@ class _Everything(logging.Handler):
         self.lines.append(repr(record.args))
 
 
-def test_no_secret_anywhere(tmp_path, openbao, etcd, etcd_auth, etcd_tls):
+def test_no_secret_anywhere(
+    tmp_path, openbao, openbao_tls, etcd, etcd_auth, etcd_tls
+):
     servers = types.SimpleNamespace(
-        openbao=openbao, etcd=etcd, etcd_auth=etcd_auth, etcd_tls=etcd_tls
+        openbao=openbao,
+        openbao_tls=openbao_tls,
+        etcd=etcd,
+        etcd_auth=etcd_auth,
+        etcd_tls=etcd_tls,
     )
     handler = _Everything()
     root = logging.getLogger()

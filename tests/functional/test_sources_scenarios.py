@@ -14,12 +14,17 @@ from tests.functional.servers.etcd import etcd  # noqa: F401
 from tests.functional.servers.etcd import etcd_auth  # noqa: F401
 from tests.functional.servers.etcd import etcd_tls  # noqa: F401
 from tests.functional.servers.openbao import openbao  # noqa: F401
+from tests.functional.servers.openbao import openbao_tls  # noqa: F401
 
 
 @pytest.fixture
-def servers(openbao, etcd, etcd_auth, etcd_tls):
+def servers(openbao, openbao_tls, etcd, etcd_auth, etcd_tls):
     return types.SimpleNamespace(
-        openbao=openbao, etcd=etcd, etcd_auth=etcd_auth, etcd_tls=etcd_tls
+        openbao=openbao,
+        openbao_tls=openbao_tls,
+        etcd=etcd,
+        etcd_auth=etcd_auth,
+        etcd_tls=etcd_tls,
     )
 
 

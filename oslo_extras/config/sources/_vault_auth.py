@@ -7,10 +7,12 @@ adds to ``refresh_due_in()``) and :class:`RenewalThread` renews it at that
 point even when the service never calls ``refresh()``.
 
 Rules: a renewable token is renewed once less than ``renew_fraction`` of its
-TTL is left; an AppRole token that cannot be renewed (not renewable, at its
-max TTL, revoked) is replaced by logging in again; a plain token that cannot
-be renewed is logged (the operator replaces it, e.g. through ``token_file``
-written by a Vault agent). No token or secret id is ever logged.
+TTL is left; a login token (AppRole, JWT, Kubernetes, TLS certificate) that
+cannot be renewed (not renewable, at its max TTL, revoked) is replaced by
+logging in again; a plain token that cannot be renewed is logged (the
+operator replaces it, e.g. through ``token_file`` written by a Vault
+agent). No token, secret id or JWT is ever logged. The login calls are
+hvac's (``auth.approle``, ``auth.jwt``, ``auth.kubernetes``, ``auth.cert``).
 """
 
 from __future__ import annotations
@@ -65,7 +67,7 @@ class TokenKeeper:
         for a token that never expires (or cannot be kept alive)."""
         if self.expires is None:
             return None
-        if not (self.renewable or self.source.auth_method == 'approle'):
+        if not (self.renewable or self.source.auth_method != 'token'):
             return None
         renew_at = self.expires - self.ttl * self.renew_fraction
         return max(0.0, renew_at - time.monotonic())
@@ -79,7 +81,7 @@ class TokenKeeper:
             turns them into ``BackendUnavailable``)
         """
         source = self.source
-        if source.auth_method == 'approle':
+        if source.auth_method != 'token':
             if not self.client.token or self.expired():
                 self.login()
         else:
@@ -103,18 +105,42 @@ class TokenKeeper:
             self.renew()
 
     def login(self) -> None:
-        """AppRole login with the configured (or file) secret id."""
+        """Log in with the source's method (not ``token``)."""
         source = self.source
-        role_id, secret_id = source.approle_credentials()
-        response = source.call(
-            lambda: self.client.auth.approle.login(
-                role_id=role_id,
-                secret_id=secret_id,
-                mount_point=source.approle_mount_point,
-            ),
-            source.transient,
-            'approle login',
-        )
+        method = source.auth_method
+        mount = source.auth_mount_point
+        auth = self.client.auth
+        if method == 'approle':
+            role_id, secret_id = source.approle_credentials()
+
+            def call() -> Any:
+                return auth.approle.login(
+                    role_id=role_id, secret_id=secret_id, mount_point=mount
+                )
+        elif method == 'jwt':
+            jwt = source.login_jwt()
+
+            def call() -> Any:
+                return auth.jwt.jwt_login(
+                    role=source.role, jwt=jwt, path=mount
+                )
+        elif method == 'kubernetes':
+            jwt = source.login_jwt()
+
+            def call() -> Any:
+                return auth.kubernetes.login(
+                    role=source.role, jwt=jwt, mount_point=mount
+                )
+        elif method == 'cert':
+            # The certificate goes with every request (the client's cert).
+
+            def call() -> Any:
+                return auth.cert.login(
+                    name=source.role or '', mount_point=mount
+                )
+        else:
+            raise ValueError(f'auth method {method!r} cannot log in')
+        response = source.call(call, source.transient, f'{method} login')
         auth = response['auth']
         self.client.token = source.remember_secret(auth.get('client_token'))
         self.note(auth.get('lease_duration'), auth.get('renewable'))
@@ -140,7 +166,7 @@ class TokenKeeper:
             else:
                 self.note(auth.get('lease_duration'), auth.get('renewable'))
                 if self.ttl > max(old_left, 0) or (
-                    source.auth_method != 'approle'
+                    source.auth_method == 'token'
                 ):
                     LOG.debug(
                         'config source [%s] (vault): token renewed for %.0fs',
@@ -148,7 +174,7 @@ class TokenKeeper:
                         self.ttl,
                     )
                     return
-        if source.auth_method == 'approle':
+        if source.auth_method != 'token':
             LOG.debug(
                 'config source [%s] (vault): logging in again before the '
                 'token expires',

@@ -35,6 +35,7 @@ from oslo_config import cfg
 
 from oslo_extras.config.sources import _mapping
 from oslo_extras.config.sources import _vault_auth
+from oslo_extras.config.sources import _vault_opts
 from oslo_extras.config.sources import base
 
 LOG = logging.getLogger(__name__)
@@ -98,13 +99,23 @@ class VaultSource(base.RefreshableSource):
     :param mount_point: the KV engine's mount
     :param path_prefix: where ``<group>`` secrets live by convention
     :param groups: groups to read by convention; None lists the prefix
-    :param auth_method: ``token`` or ``approle``
+    :param auth_method: ``token``, ``approle``, ``jwt``, ``kubernetes`` or
+        ``cert`` (every method but ``token`` logs in again when its token
+        cannot be renewed)
     :param token: a token (``token`` auth)
     :param token_file: file holding the token, re-read before each fetch
     :param role_id: AppRole role id
     :param secret_id: AppRole secret id
     :param secret_id_file: file holding the AppRole secret id
     :param approle_mount_point: where AppRole is mounted
+    :param secret_id_wrapped: ``secret_id`` (or its file) holds a
+        response-wrapping token to unwrap into the secret id
+    :param auth_mount_point: mount of the jwt, kubernetes or cert method
+        (default: the method's name)
+    :param role: role name of jwt, kubernetes and cert logins
+    :param jwt_file: file holding the JWT (re-read at each login)
+    :param client_cert: ``(cert_file, key_file)`` presented over TLS
+        (``cert`` auth)
     :param namespace: Vault Enterprise / OpenBao namespace
     :param verify: ``True``, ``False`` or a CA bundle path
     :param renew_fraction: renew a renewable token once less than this
@@ -125,6 +136,11 @@ class VaultSource(base.RefreshableSource):
         secret_id: str | None = None,
         secret_id_file: str | None = None,
         approle_mount_point: str = 'approle',
+        secret_id_wrapped: bool = False,
+        auth_mount_point: str | None = None,
+        role: str | None = None,
+        jwt_file: str | None = None,
+        client_cert: tuple[str, str] | None = None,
         namespace: str | None = None,
         verify: bool | str = True,
         renew_fraction: float = 0.5,
@@ -145,15 +161,24 @@ class VaultSource(base.RefreshableSource):
         self._secret_id = secret_id
         self.secret_id_file = secret_id_file
         self.approle_mount_point = approle_mount_point
+        self.secret_id_wrapped = secret_id_wrapped
+        self.auth_mount_point = auth_mount_point or (
+            approle_mount_point if auth_method == 'approle' else auth_method
+        )
+        self.role = role
+        self.jwt_file = jwt_file
+        self._unwrapped: tuple[str, str] | None = None
+        self._client_args = {
+            'url': url,
+            'namespace': namespace or None,
+            'verify': verify,
+            'timeout': self.retry.timeout,
+            'cert': client_cert,
+        }
         self.scope = f'{self.mount_point}/{self.path_prefix}'.rstrip('/')
         import hvac
 
-        self.client = hvac.Client(
-            url=url,
-            namespace=namespace or None,
-            verify=verify,
-            timeout=self.retry.timeout,
-        )
+        self.client = hvac.Client(**self._client_args)
         # hvac falls back to VAULT_TOKEN / ~/.vault-token: use only ours.
         self.client.token = None
         self.token = _vault_auth.TokenKeeper(self, renew_fraction)
@@ -181,11 +206,39 @@ class VaultSource(base.RefreshableSource):
         return self._token
 
     def approle_credentials(self) -> tuple[str | None, str | None]:
-        """``(role_id, secret_id)``, the secret id re-read from its file."""
+        """``(role_id, secret_id)``, the secret id re-read from its file
+        and, when it is response-wrapped, unwrapped (once per wrapping
+        token: a wrapping token can be unwrapped only once)."""
         secret_id = self._secret_id
         if self.secret_id_file:
             secret_id = self._read_file(self.secret_id_file)
+        if self.secret_id_wrapped and secret_id:
+            secret_id = self._unwrap_secret_id(secret_id)
         return self.role_id, secret_id
+
+    def _unwrap_secret_id(self, wrapping_token: str) -> str:
+        if self._unwrapped and self._unwrapped[0] == wrapping_token:
+            return self._unwrapped[1]
+        import hvac
+
+        # The wrapping token itself authenticates the unwrap call.
+        unwrapper = hvac.Client(**self._client_args)
+        unwrapper.token = wrapping_token
+        data = self.call(unwrapper.sys.unwrap, _transient, 'unwrap')['data']
+        secret_id = self.remember_secret(data.get('secret_id'))
+        if not secret_id:
+            raise base.BackendUnavailable(
+                'the wrapped response holds no secret_id'
+            )
+        self._unwrapped = (wrapping_token, secret_id)
+        return secret_id
+
+    def login_jwt(self) -> str:
+        """The JWT of ``jwt`` and ``kubernetes`` logins, read each time
+        (Kubernetes rotates projected service account tokens)."""
+        if not self.jwt_file:
+            raise base.BackendUnavailable(f'{self.auth_method} needs jwt_file')
+        return self._read_file(self.jwt_file)
 
     def keep_token_alive(self) -> None:
         """Renew (or replace) the token if it is due; the renewal thread
@@ -260,11 +313,11 @@ class VaultSource(base.RefreshableSource):
         try:
             return self._fetch_once()
         except _exc().Forbidden:
-            if self.auth_method != 'approle':
+            if self.auth_method == 'token':
                 raise base.BackendUnavailable(
                     f'{self.url}: {_describe(_exc().Forbidden())}'
                 ) from None
-            # The AppRole token expired early or was revoked: log in again.
+            # The login token expired early or was revoked: log in again.
             self.client.token = None
             try:
                 return self._fetch_once()
@@ -348,74 +401,16 @@ class VaultDriver(base.SourceDriver):
     name = 'vault'
 
     def driver_opts(self) -> list[cfg.Opt]:
-        return [
-            cfg.URIOpt(
-                'url',
-                default='http://127.0.0.1:8200',
-                schemes=['http', 'https'],
-                help='Address of the Vault or OpenBao server.',
-            ),
-            cfg.IntOpt(
-                'kv_version',
-                default=2,
-                choices=[1, 2],
-                help='Version of the KV secrets engine.',
-            ),
-            cfg.StrOpt(
-                'mount_point',
-                default='secret',
-                help='Mount point of the KV secrets engine.',
-            ),
-            cfg.StrOpt(
-                'path_prefix',
-                default='',
-                help='Secrets of ``[group]`` are read from '
-                '``<path_prefix>/<group>``, one field per option.',
-            ),
-            cfg.ListOpt(
-                'groups',
-                help='Groups read by convention. Unset: LIST the prefix '
-                '(needs the list capability on it).',
-            ),
-            cfg.StrOpt(
-                'auth_method',
-                default='token',
-                choices=['token', 'approle'],
-                help='How to authenticate.',
-            ),
-            cfg.StrOpt('token', secret=True, help='Token (token auth).'),
-            cfg.StrOpt(
-                'token_file',
-                help='File holding the token, re-read before each fetch '
-                '(e.g. written by a Vault agent).',
-            ),
-            cfg.StrOpt('role_id', help='AppRole role id.'),
-            cfg.StrOpt('secret_id', secret=True, help='AppRole secret id.'),
-            cfg.StrOpt(
-                'secret_id_file', help='File holding the AppRole secret id.'
-            ),
-            cfg.StrOpt(
-                'approle_mount_point',
-                default='approle',
-                help='Mount point of the AppRole auth method.',
-            ),
-            cfg.StrOpt('namespace', help='Vault namespace.'),
-            cfg.BoolOpt(
-                'verify_tls',
-                default=True,
-                help='Verify the server certificate (keep this on).',
-            ),
-            cfg.StrOpt('ca_file', help='CA bundle to verify the server with.'),
-        ]
+        return _vault_opts.driver_opts()
 
     def make_source(self, group: Any, **common: Any) -> VaultSource:
         verify: bool | str = group.verify_tls
         if group.verify_tls and group.ca_file:
             verify = group.ca_file
-        if group.auth_method == 'approle' and not group.role_id:
-            raise ValueError(
-                f'[{common["name"]}] auth_method = approle needs role_id'
-            )
+        _vault_opts.check_auth(group, common['name'])
+        jwt_file = group.jwt_file
+        if group.auth_method == 'kubernetes' and not jwt_file:
+            jwt_file = _vault_opts.KUBERNETES_JWT
         return VaultSource(
             url=group.url,
             kv_version=group.kv_version,
@@ -429,6 +424,15 @@ class VaultDriver(base.SourceDriver):
             secret_id=group.secret_id,
             secret_id_file=group.secret_id_file,
             approle_mount_point=group.approle_mount_point,
+            secret_id_wrapped=group.secret_id_wrapped,
+            auth_mount_point=group.auth_mount_point,
+            role=group.role,
+            jwt_file=jwt_file,
+            client_cert=(
+                (group.client_cert_file, group.client_key_file)
+                if group.client_cert_file
+                else None
+            ),
             namespace=group.namespace,
             verify=verify,
             **common,

@@ -8,6 +8,7 @@ import requests
 from oslo_config import cfg
 
 from oslo_extras.config.sources import _vault_auth
+from oslo_extras.config.sources import _vault_opts
 from oslo_extras.config.sources import base
 from oslo_extras.config.sources import vault
 from oslo_extras.config.sources._retry import RetryPolicy
@@ -339,3 +340,139 @@ def test_the_renewal_thread_ends_with_its_source():
     while thread.alive and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not thread.alive
+
+
+class LoginClient(ShortTokenClient):
+    """Records every login call of every method."""
+
+    def __init__(self, store):
+        super().__init__(store, ttl=300)
+        self.login_calls = []
+        self.auth.jwt = self
+        self.auth.kubernetes = self
+        self.auth.cert = self
+
+    def _auth(self):
+        self.logins += 1
+        return {
+            'auth': {
+                'client_token': f'login-token-{self.logins}',
+                'lease_duration': self.ttl,
+                'renewable': True,
+            }
+        }
+
+    def jwt_login(self, role, jwt, path):
+        self.login_calls.append(('jwt', role, jwt, path))
+        return self._auth()
+
+    def login(self, **kwargs):
+        self.login_calls.append(('login', kwargs))
+        return self._auth()
+
+
+def _login_source(tmp_path, **kwargs):
+    source = _source(STORE, path_prefix='nova', **kwargs)
+    source.client = LoginClient(STORE)
+    return source
+
+
+def test_jwt_login_reads_the_jwt_file_each_time(tmp_path):
+    jwt_file = tmp_path / 'jwt'
+    jwt_file.write_text('eyJ.first.sig\n')
+    source = _login_source(
+        tmp_path, auth_method='jwt', role='nova', jwt_file=str(jwt_file)
+    )
+    source.fetch()
+    assert source.client.login_calls == [
+        ('jwt', 'nova', 'eyJ.first.sig', 'jwt')
+    ]
+    jwt_file.write_text('eyJ.second.sig\n')
+    source.client.token = None  # revoked: log in again
+    source.fetch()
+    assert source.client.login_calls[-1][2] == 'eyJ.second.sig'
+    assert 'eyJ.second.sig' in source.sensitive
+
+
+def test_kubernetes_login_uses_the_service_account_token(tmp_path):
+    jwt_file = tmp_path / 'token'
+    jwt_file.write_text('k8s-sa-jwt')
+    source = _login_source(
+        tmp_path,
+        auth_method='kubernetes',
+        role='nova',
+        jwt_file=str(jwt_file),
+        auth_mount_point='k8s-east',
+    )
+    source.fetch()
+    assert source.client.login_calls == [
+        (
+            'login',
+            {'role': 'nova', 'jwt': 'k8s-sa-jwt', 'mount_point': 'k8s-east'},
+        )
+    ]
+    assert source.client.token == 'login-token-1'
+
+
+def test_kubernetes_driver_defaults_to_the_pod_token_path():
+    from oslo_config import fixture as config_fixture
+
+    conf = cfg.ConfigOpts()
+    fixture = config_fixture.Config(conf)
+    fixture.setUp()
+    try:
+        conf.register_opts(
+            vault.VaultDriver().list_options_for_discovery(), 'v'
+        )
+        fixture.config(auth_method='kubernetes', role='nova', group='v')
+        source = vault.VaultDriver().make_source(
+            conf.v, name='v', retry=RetryPolicy(retries=0)
+        )
+        assert source.jwt_file == _vault_opts.KUBERNETES_JWT
+        assert source.auth_mount_point == 'kubernetes'
+        fixture.config(role=None, group='v')
+        with pytest.raises(ValueError, match='needs role'):
+            vault.VaultDriver().make_source(conf.v, name='v')
+    finally:
+        fixture.cleanUp()
+
+
+def test_cert_login_sends_the_role_name(tmp_path):
+    source = _login_source(tmp_path, auth_method='cert', role='nova-host')
+    source.fetch()
+    assert source.client.login_calls == [
+        ('login', {'name': 'nova-host', 'mount_point': 'cert'})
+    ]
+
+
+def test_a_wrapped_secret_id_is_unwrapped_once(tmp_path, monkeypatch):
+    unwrapped = []
+
+    class Unwrapper:
+        def __init__(self, **kwargs):
+            self.token = None
+            self.sys = self
+
+        def unwrap(self):
+            unwrapped.append(self.token)
+            return {'data': {'secret_id': 'real-secret-id-' + self.token}}
+
+    import hvac
+
+    monkeypatch.setattr(hvac, 'Client', Unwrapper)
+    id_file = tmp_path / 'wrapped'
+    id_file.write_text('hvs.wrapping-1\n')
+    source = _login_source(
+        tmp_path,
+        auth_method='approle',
+        role_id='role',
+        secret_id_file=str(id_file),
+        secret_id_wrapped=True,
+    )
+    source.fetch()
+    source.client.token = None
+    source.fetch()  # logs in again with the same unwrapped secret id
+    assert unwrapped == ['hvs.wrapping-1']
+    calls = [c[1]['secret_id'] for c in source.client.login_calls]
+    assert calls == ['real-secret-id-hvs.wrapping-1'] * 2
+    assert 'real-secret-id-hvs.wrapping-1' in source.sensitive
