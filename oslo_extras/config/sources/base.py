@@ -19,7 +19,8 @@ A driver subclass only knows how to *fetch* its backend in one batch
   decides what an unreachable backend does.
 
 The data classes live in :mod:`._model`, the common options in
-:mod:`._opts`, and what ``sources.load()`` checks in :mod:`._loading`.
+:mod:`._opts`, ``SourceDriver`` in :mod:`._driver` (re-exported here), and
+what ``sources.load()`` checks in :mod:`._loading`.
 """
 
 from __future__ import annotations
@@ -40,8 +41,8 @@ from oslo_config import sources
 
 from oslo_extras.config import _upstream
 from oslo_extras.config import masking
-from oslo_extras.config.sources import _mapping
 from oslo_extras.config.sources import _values
+from oslo_extras.config.sources._driver import SourceDriver
 from oslo_extras.config.sources._model import BackendUnavailable
 from oslo_extras.config.sources._model import FetchResult
 from oslo_extras.config.sources._model import Key
@@ -461,58 +462,6 @@ class RefreshableSource(sources.ConfigurationSource, metaclass=abc.ABCMeta):
         conf = self._conf_ref() if self._conf_ref else None
         if conf is not None:
             _upstream.clear_value_caches(conf)
-
-
-class SourceDriver(sources.ConfigurationSourceDriver, metaclass=abc.ABCMeta):
-    """Base of our drivers: registers options and loads the source.
-
-    Subclasses set :attr:`name`, list their own options in
-    :meth:`driver_opts` and build the source in :meth:`make_source`.
-    """
-
-    #: The entry point name, also used in value locations.
-    name = ''
-
-    @abc.abstractmethod
-    def driver_opts(self) -> list[cfg.Opt]:
-        """The options specific to this driver."""
-
-    @abc.abstractmethod
-    def make_source(self, group: Any, **common: Any) -> RefreshableSource:
-        """Build (without loading) a source from its group's options.
-
-        :param group: ``conf[group_name]``, with this driver's options
-        :param common: ``name``, ``driver``, ``conf``, ``on_error``,
-            ``cache_ttl``, ``retry``, ``mapping`` for the base class
-        """
-
-    def list_options_for_discovery(self) -> list[cfg.Opt]:
-        return self.driver_opts() + common_opts()
-
-    def open_source_from_opt_group(
-        self, conf: cfg.ConfigOpts, group_name: str
-    ) -> RefreshableSource:
-        conf.register_opts(self.list_options_for_discovery(), group_name)
-        group = conf[group_name]
-        mapping = _mapping.parse_inline(group.mapping, group_name)
-        if group.mapping_file:
-            mapping.update(_mapping.parse_file(group.mapping_file))
-        source = self.make_source(
-            group,
-            name=group_name,
-            driver=self.name,
-            conf=conf,
-            on_error=group.on_error,
-            cache_ttl=group.cache_ttl,
-            retry=RetryPolicy(
-                timeout=group.timeout,
-                retries=group.retries,
-                backoff=group.retry_backoff,
-            ),
-            mapping=mapping,
-        )
-        source.load()
-        return source
 
 
 def _secret_strings(value: Any) -> list[str]:
