@@ -21,6 +21,13 @@ def driver_opts() -> list[cfg.Opt]:
             schemes=['http', 'https'],
             help='Address of the Vault or OpenBao server.',
         ),
+        cfg.ListOpt(
+            'urls',
+            default=[],
+            help='More addresses of the same cluster (HA: every node '
+            'answers, standbys forward to the active node), tried in turn '
+            'when the one in use cannot be reached.',
+        ),
         cfg.IntOpt(
             'kv_version',
             default=2,

@@ -28,7 +28,9 @@ field is the option name.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
+from typing import TypeVar
 
 import requests
 from oslo_config import cfg
@@ -39,6 +41,8 @@ from oslo_extras.config.sources import _vault_opts
 from oslo_extras.config.sources import base
 
 LOG = logging.getLogger(__name__)
+
+T = TypeVar('T')
 
 
 def _exc() -> Any:
@@ -91,10 +95,16 @@ def _group_name(name: str) -> str:
     return 'DEFAULT' if name.upper() == 'DEFAULT' else name.lower()
 
 
+class _Unreachable(base.BackendUnavailable):
+    """The server in use cannot be reached (another of ``urls`` may)."""
+
+
 class VaultSource(base.RefreshableSource):
     """KV v1 or v2 secrets of one Vault/OpenBao server.
 
     :param url: server address
+    :param urls: more addresses of the same cluster, tried in turn when the
+        one in use cannot be reached
     :param kv_version: 1 or 2
     :param mount_point: the KV engine's mount
     :param path_prefix: where ``<group>`` secrets live by convention
@@ -125,6 +135,7 @@ class VaultSource(base.RefreshableSource):
     def __init__(
         self,
         url: str,
+        urls: list[str] | None = None,
         kv_version: int = 2,
         mount_point: str = 'secret',
         path_prefix: str = '',
@@ -150,6 +161,7 @@ class VaultSource(base.RefreshableSource):
         common.setdefault('sensitive', [token or '', secret_id or ''])
         super().__init__(**common)
         self.url = url
+        self.urls = [url] + [u for u in urls or () if u != url]
         self.kv_version = kv_version
         self.mount_point = mount_point.strip('/')
         self.path_prefix = path_prefix.strip('/')
@@ -243,8 +255,15 @@ class VaultSource(base.RefreshableSource):
     def keep_token_alive(self) -> None:
         """Renew (or replace) the token if it is due; the renewal thread
         calls this between refreshes."""
+
+        def ensure() -> None:
+            try:
+                self.token.ensure()
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                raise _Unreachable(f'{self.url}: {_describe(exc)}') from None
+
         with self._lock:
-            self.token.ensure()
+            self._on_any_server(ensure)
 
     def refresh_due_in(self) -> float | None:
         """The base TTL, or sooner when the token is due for renewal."""
@@ -310,6 +329,33 @@ class VaultSource(base.RefreshableSource):
         return f'{self.path_prefix}/{group}' if self.path_prefix else group
 
     def fetch(self) -> base.FetchResult:
+        return self._on_any_server(self._fetch_from_current)
+
+    def _on_any_server(self, func: Callable[[], T]) -> T:
+        """Run ``func`` on the server in use; when it cannot be reached,
+        move to the next of ``urls`` (an HA cluster: any node serves,
+        standbys forward to the active one) and try again."""
+        last: _Unreachable | None = None
+        for _ in range(len(self.urls)):
+            try:
+                return func()
+            except _Unreachable as exc:
+                last = exc
+                if len(self.urls) == 1:
+                    break
+                index = (self.urls.index(self.url) + 1) % len(self.urls)
+                LOG.info(
+                    'config source [%s] (vault): %s unreachable, trying %s',
+                    self.name,
+                    self.url,
+                    self.urls[index],
+                )
+                self.url = self.client.url = self.urls[index]
+                self._client_args['url'] = self.url
+        assert last is not None
+        raise base.BackendUnavailable(str(last)) from None
+
+    def _fetch_from_current(self) -> base.FetchResult:
         try:
             return self._fetch_once()
         except _exc().Forbidden:
@@ -327,6 +373,8 @@ class VaultSource(base.RefreshableSource):
                 ) from None
         except base.BackendUnavailable:
             raise
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise _Unreachable(f'{self.url}: {_describe(exc)}') from None
         except (requests.RequestException, _exc().VaultError) as exc:
             raise base.BackendUnavailable(
                 f'{self.url}: {_describe(exc)}'
@@ -413,6 +461,7 @@ class VaultDriver(base.SourceDriver):
             jwt_file = _vault_opts.KUBERNETES_JWT
         return VaultSource(
             url=group.url,
+            urls=group.urls,
             kv_version=group.kv_version,
             mount_point=group.mount_point,
             path_prefix=group.path_prefix,

@@ -476,3 +476,55 @@ def test_a_wrapped_secret_id_is_unwrapped_once(tmp_path, monkeypatch):
     calls = [c[1]['secret_id'] for c in source.client.login_calls]
     assert calls == ['real-secret-id-hvs.wrapping-1'] * 2
     assert 'real-secret-id-hvs.wrapping-1' in source.sensitive
+
+
+def test_urls_fail_over_to_the_next_node_and_stay_there():
+    source = vault.VaultSource(
+        url='http://node-a:8200',
+        urls=['http://node-b:8200', 'http://node-c:8200'],
+        token=TOKEN,
+        name='v',
+        retry=RetryPolicy(retries=0),
+        path_prefix='nova',
+    )
+    client = FakeClient(STORE)
+    client.url = source.url
+    kv = client.secrets.kv.v2
+    original = kv.list_secrets
+    seen = []
+
+    def list_secrets(path, mount_point):
+        seen.append(client.url)
+        if client.url != 'http://node-c:8200':
+            raise requests.ConnectionError('refused')
+        return original(path, mount_point)
+
+    kv.list_secrets = list_secrets
+    source.client = client
+    assert source.fetch().values[('database', 'password')] == 'pw'
+    assert source.url == client.url == 'http://node-c:8200'
+    source.fetch()
+    assert seen == [
+        'http://node-a:8200',
+        'http://node-b:8200',
+        'http://node-c:8200',
+        'http://node-c:8200',
+    ]
+
+
+def test_all_urls_down_is_backend_unavailable():
+    source = vault.VaultSource(
+        url='http://node-a:8200',
+        urls=['http://node-b:8200'],
+        token=TOKEN,
+        name='v',
+        retry=RetryPolicy(retries=0),
+    )
+    source.client = FakeClient(STORE)
+
+    def down(**kwargs):
+        raise requests.ConnectionError('refused')
+
+    source.client.secrets.kv.v2.list_secrets = down
+    with pytest.raises(base.BackendUnavailable, match='connection failed'):
+        source.fetch()
