@@ -227,8 +227,12 @@ class RenewalThread:
         source = self._source_ref()
         if source is None:
             return None
-        due = source.token.due_in()
-        return self.max_wait if due is None else min(due, self.max_wait)
+        dues = [
+            due
+            for due in (source.token.due_in(), source.dynamic.due_in())
+            if due is not None
+        ]
+        return min([self.max_wait, *dues])
 
     def _run(self) -> None:
         wait = self._wait_time()

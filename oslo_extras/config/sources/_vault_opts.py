@@ -109,6 +109,17 @@ def driver_opts() -> list[cfg.Opt]:
             help='TLS client certificate presented to the server (cert auth).',
         ),
         cfg.StrOpt('client_key_file', help='Its private key.'),
+        cfg.MultiStrOpt(
+            'dynamic_secrets',
+            default=[],
+            help='``group.option path template`` (one per line): the '
+            'option is the template filled with a leased credential read '
+            'from ``path`` (e.g. database/creds/nova), ``{username}`` and '
+            '``{password}`` percent-encoded, ``{raw_username}`` and '
+            '``{raw_password}`` as they are. The lease is renewed while the '
+            'service runs; a new credential is read (and reloaded) before '
+            'the lease reaches its max TTL.',
+        ),
         cfg.StrOpt('namespace', help='Vault namespace.'),
         cfg.BoolOpt(
             'verify_tls',

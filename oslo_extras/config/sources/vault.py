@@ -37,6 +37,7 @@ from oslo_config import cfg
 
 from oslo_extras.config.sources import _mapping
 from oslo_extras.config.sources import _vault_auth
+from oslo_extras.config.sources import _vault_dynamic
 from oslo_extras.config.sources import _vault_opts
 from oslo_extras.config.sources import base
 
@@ -126,6 +127,8 @@ class VaultSource(base.RefreshableSource):
     :param jwt_file: file holding the JWT (re-read at each login)
     :param client_cert: ``(cert_file, key_file)`` presented over TLS
         (``cert`` auth)
+    :param dynamic: options filled from dynamic secrets (leased
+        credentials, renewed and rotated: :mod:`._vault_dynamic`)
     :param namespace: Vault Enterprise / OpenBao namespace
     :param verify: ``True``, ``False`` or a CA bundle path
     :param renew_fraction: renew a renewable token once less than this
@@ -152,6 +155,7 @@ class VaultSource(base.RefreshableSource):
         role: str | None = None,
         jwt_file: str | None = None,
         client_cert: tuple[str, str] | None = None,
+        dynamic: list[_vault_dynamic.DynamicSpec] | None = None,
         namespace: str | None = None,
         verify: bool | str = True,
         renew_fraction: float = 0.5,
@@ -194,6 +198,7 @@ class VaultSource(base.RefreshableSource):
         # hvac falls back to VAULT_TOKEN / ~/.vault-token: use only ours.
         self.client.token = None
         self.token = _vault_auth.TokenKeeper(self, renew_fraction)
+        self.dynamic = _vault_dynamic.DynamicLeases(self, dynamic or [])
         self._renewal: _vault_auth.RenewalThread | None = None
 
     # -- authentication (the token itself: _vault_auth.TokenKeeper) -------
@@ -262,14 +267,25 @@ class VaultSource(base.RefreshableSource):
             except (requests.ConnectionError, requests.Timeout) as exc:
                 raise _Unreachable(f'{self.url}: {_describe(exc)}') from None
 
+        def renew_leases() -> None:
+            try:
+                self.dynamic.renew()
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                raise _Unreachable(f'{self.url}: {_describe(exc)}') from None
+
         with self._lock:
             self._on_any_server(ensure)
+            self._on_any_server(renew_leases)
 
     def refresh_due_in(self) -> float | None:
         """The base TTL, or sooner when the token is due for renewal."""
         dues = [
             due
-            for due in (super().refresh_due_in(), self.token.due_in())
+            for due in (
+                super().refresh_due_in(),
+                self.token.due_in(),
+                self.dynamic.rotation_due_in(),
+            )
             if due is not None
         ]
         return min(dues) if dues else None
@@ -389,6 +405,19 @@ class VaultSource(base.RefreshableSource):
                 f'{self.url}: {_describe(exc)}'
             ) from None
 
+    def _fetch_dynamic(self, result: base.FetchResult) -> None:
+        """Fill options from dynamic secrets (``_vault_dynamic``)."""
+        for spec in self.dynamic.specs:
+            result.locations[spec.key] = f'{spec.path} (dynamic)'
+        try:
+            result.values.update(self.dynamic.values())
+        except (_exc().InvalidPath, LookupError) as exc:
+            for spec in self.dynamic.specs:
+                result.values.pop(spec.key, None)
+                result.errors[spec.key] = (
+                    f'dynamic secret {spec.path}: {_describe(exc)}'
+                )
+
     def _fetch_once(self) -> base.FetchResult:
         self.token.ensure()
         wanted: dict[str, list[tuple[base.Key, str]]] = {}
@@ -439,6 +468,7 @@ class VaultSource(base.RefreshableSource):
                         f'{field!r}'
                     )
         result.ttl = min(ttls) if ttls else None
+        self._fetch_dynamic(result)
         return result
 
 
@@ -481,6 +511,9 @@ class VaultDriver(base.SourceDriver):
                 (group.client_cert_file, group.client_key_file)
                 if group.client_cert_file
                 else None
+            ),
+            dynamic=_vault_dynamic.parse_specs(
+                group.dynamic_secrets, common['name']
             ),
             namespace=group.namespace,
             verify=verify,
