@@ -464,6 +464,33 @@ def vault_wrapped_secret_id(tmp_path, servers, witness):
         found.close()
 
 
+def vault_dynamic_database_credential(tmp_path, servers, witness):
+    import urllib.parse
+
+    from tests.functional import dynamic_db as dynamic
+
+    bao, pg = servers.openbao, servers.postgres
+    witness.secret(bao.token)
+    witness.secret(pg.password)
+    role = 'leak-' + uuid.uuid4().hex[:6]
+    dynamic._engine(bao, pg, role, default_ttl='30s', max_ttl='60s')
+    conf = dynamic._conf(tmp_path, bao, pg, role)
+    (source,) = load(conf, witness)
+    try:
+        url = witness.secret(conf.database.connection)
+        parts = urllib.parse.urlsplit(url)
+        witness.secret(urllib.parse.unquote(parts.password))
+        connection = dynamic._connect(url)
+        cursor = connection.cursor()
+        cursor.execute('SELECT 1')
+        assert cursor.fetchone()[0] == 1
+        connection.close()
+        assert refresh(conf, witness).ok
+        witness.show(source.errors)
+    finally:
+        source.close()
+
+
 # -- etcd ---------------------------------------------------------------------
 
 
@@ -643,6 +670,7 @@ SCENARIOS = [
     vault_jwt_auth,
     vault_tls_cert_auth,
     vault_wrapped_secret_id,
+    vault_dynamic_database_credential,
     etcd_round_trip,
     etcd_prefix_typo_and_groups_fail_closed,
     etcd_deleted_key_keeps_last_good,

@@ -14,6 +14,7 @@ from tests.functional.servers.etcd import etcd_auth  # noqa: F401
 from tests.functional.servers.etcd import etcd_tls  # noqa: F401
 from tests.functional.servers.openbao import openbao  # noqa: F401
 from tests.functional.servers.openbao import openbao_tls  # noqa: F401
+from tests.functional.servers.postgres import postgres  # noqa: F401
 
 LIBRARY_LOGGERS = ('hvac', 'urllib3', 'etcd3gw', 'requests', 'oslo_extras')
 
@@ -31,11 +32,12 @@ class _Everything(logging.Handler):
 
 
 def test_no_secret_anywhere(
-    tmp_path, openbao, openbao_tls, etcd, etcd_auth, etcd_tls
+    tmp_path, openbao, openbao_tls, etcd, etcd_auth, etcd_tls, postgres
 ):
     servers = types.SimpleNamespace(
         openbao=openbao,
         openbao_tls=openbao_tls,
+        postgres=postgres,
         etcd=etcd,
         etcd_auth=etcd_auth,
         etcd_tls=etcd_tls,

@@ -15,13 +15,15 @@ from tests.functional.servers.etcd import etcd_auth  # noqa: F401
 from tests.functional.servers.etcd import etcd_tls  # noqa: F401
 from tests.functional.servers.openbao import openbao  # noqa: F401
 from tests.functional.servers.openbao import openbao_tls  # noqa: F401
+from tests.functional.servers.postgres import postgres  # noqa: F401
 
 
 @pytest.fixture
-def servers(openbao, openbao_tls, etcd, etcd_auth, etcd_tls):
+def servers(openbao, openbao_tls, etcd, etcd_auth, etcd_tls, postgres):
     return types.SimpleNamespace(
         openbao=openbao,
         openbao_tls=openbao_tls,
+        postgres=postgres,
         etcd=etcd,
         etcd_auth=etcd_auth,
         etcd_tls=etcd_tls,
