@@ -83,3 +83,38 @@ def test_leader_killed_mid_run(tmp_path, etcd_cluster):
     assert failures == []
     assert len(loads) > 5
     assert loads[-1] == 'v1'
+
+
+def test_the_watch_follows_a_failover(tmp_path, etcd_cluster):
+    from oslo_extras.config.reload import Reloader
+
+    cluster = etcd_cluster
+    prefix = '/openstack/svc-' + uuid.uuid4().hex[:8]
+    cluster.client(0).put(f'{prefix}/database/password', 'v0')
+    conf = _conf(tmp_path, cluster, prefix)
+    conf.register_opt(
+        cfg.StrOpt('token', secret=True, mutable=True), group='cache'
+    )
+    cluster.client(0).put(f'{prefix}/cache/token', 't0')
+    sources.load(conf)
+    reloader = Reloader(conf)
+    reloader.enable_triggers(
+        ['sources'], options={'sources': {'interval': 3600}}
+    )
+    try:
+        time.sleep(0.5)
+        cluster.members[0].kill()  # the member the source and watch use
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                cluster.client(1).put(f'{prefix}/cache/token', 't1')
+                break
+            except Exception:
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+        written = time.monotonic()
+        while conf.cache.token != 't1':
+            assert time.monotonic() - written < 12, 'watch did not fail over'
+            time.sleep(0.05)
+    finally:
+        reloader.stop()

@@ -193,10 +193,11 @@ class EtcdSource(base.RefreshableSource):
     def watch(self, on_change: Callable[[], Any]) -> Callable[[], None]:
         """Call ``on_change()`` after each write or delete under the prefix.
 
-        The watch runs on the endpoint in use (etcd3gw's watcher, in its
-        own thread). If it breaks (that endpoint dies) the poll of the
-        ``sources`` trigger still refreshes the source, and the next
-        successful refresh starts a new watch.
+        The watch runs in its own daemon thread, on the endpoint in use
+        (failing over like reads); streams are renewed every few seconds
+        from the last revision seen, so a dead endpoint costs at most that
+        long and no write is missed. The ``sources`` trigger's poll stays
+        the fallback.
 
         :returns: a function that stops the watch
         """
@@ -206,13 +207,24 @@ class EtcdSource(base.RefreshableSource):
 
 
 class _PrefixWatch:
-    """One watch of a source's prefix, restarted after a failover."""
+    """Watches a source's prefix, one watch stream at a time.
 
-    def __init__(self, source: EtcdSource, on_change: Callable[[], Any]):
+    Each stream (etcd3gw's ``watch_prefix_once``) lasts at most
+    ``stream_seconds``, starting from the revision after the last event
+    seen, so no write is missed between streams, and a stream whose
+    endpoint died is replaced on the next endpoint within that time.
+    """
+
+    def __init__(
+        self,
+        source: EtcdSource,
+        on_change: Callable[[], Any],
+        stream_seconds: float = 5.0,
+    ) -> None:
         self.source = source
         self.on_change = on_change
+        self.stream_seconds = stream_seconds
         self._stopped = threading.Event()
-        self._cancel: Callable[[], None] | None = None
         self._thread = threading.Thread(
             target=self._run, name=f'etcd-watch[{source.name}]', daemon=True
         )
@@ -221,28 +233,26 @@ class _PrefixWatch:
         self._thread.start()
 
     def stop(self) -> None:
+        """Stop after the current stream (a daemon thread: never waited)."""
         self._stopped.set()
-        if self._cancel is not None:
-            try:
-                self._cancel()
-            except Exception:  # noqa: S110 - closing a dead stream
-                pass
 
     def _run(self) -> None:
+        prefix = self.source.prefix + '/'
+        revision: int | None = None
         while not self._stopped.is_set():
             try:
-                events, self._cancel = self.source.endpoints.call(
-                    lambda client: client.watch_prefix(
-                        self.source.prefix + '/'
+                if revision is None:
+                    status = self.source.endpoints.call(
+                        lambda client: client.status()
+                    )
+                    revision = int(status['header']['revision']) + 1
+                event = self.source.endpoints.call(
+                    lambda client, r=revision: client.watch_prefix_once(
+                        prefix, self.stream_seconds, start_revision=r
                     )
                 )
-                if self._stopped.is_set():
-                    self._cancel()
-                    return
-                for _event in events:
-                    if self._stopped.is_set():
-                        return
-                    self.on_change()
+            except _exc().WatchTimedOut:
+                continue
             except Exception as exc:
                 LOG.warning(
                     'config source [%s] (etcd): watch failed, polling '
@@ -250,8 +260,11 @@ class _PrefixWatch:
                     self.source.name,
                     _describe(exc),
                 )
-            # The stream ended: wait a moment, then watch again.
-            self._stopped.wait(1.0)
+                self._stopped.wait(1.0)
+                continue
+            revision = int(event['kv']['mod_revision']) + 1
+            if not self._stopped.is_set():
+                self.on_change()
 
 
 class EtcdDriver(base.SourceDriver):

@@ -231,3 +231,47 @@ def test_ca_file_is_not_overridden_by_requests_ca_bundle(monkeypatch):
 def test_cert_file_needs_its_key():
     with pytest.raises(ValueError, match='go together'):
         _etcd_client.tls_session(None, '/c.pem', None)
+
+
+class WatchEtcd(FakeEtcd):
+    """Two writes, then quiet streams; records each stream's revision."""
+
+    def __init__(self):
+        super().__init__({})
+        self.starts = []
+        self.events = [
+            {'kv': {'key': b'/p/a/b', 'mod_revision': '8'}},
+            {'kv': {'key': b'/p/a/b', 'mod_revision': '11'}},
+        ]
+
+    def status(self):
+        return {'header': {'revision': '5'}}
+
+    def watch_prefix_once(self, prefix, timeout, start_revision):
+        self.starts.append((prefix, start_revision))
+        if self.events:
+            return self.events.pop(0)
+        import time
+
+        time.sleep(0.01)
+        raise etcd._exc().WatchTimedOut()
+
+
+def test_the_watch_resumes_after_the_last_revision_seen():
+    import time
+
+    client = WatchEtcd()
+    source = etcd.EtcdSource(client, '/p', name='e')
+    changes = []
+    stop = source.watch(lambda: changes.append(1))
+    deadline = time.monotonic() + 5
+    while len(client.starts) < 4 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    stop()
+    assert changes == [1, 1]
+    assert client.starts[:4] == [
+        ('/p/', 6),  # from the revision current when the watch began
+        ('/p/', 9),
+        ('/p/', 12),
+        ('/p/', 12),  # a quiet stream ends; the next starts where it was
+    ]
