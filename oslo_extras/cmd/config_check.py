@@ -20,6 +20,7 @@ from oslo_extras.cmd._common import Parser
 from oslo_extras.cmd._common import UsageError
 from oslo_extras.cmd._common import add_catalog_arguments
 from oslo_extras.cmd._common import add_config_path_arguments
+from oslo_extras.cmd._common import add_version_argument
 from oslo_extras.cmd._common import config_paths
 from oslo_extras.cmd._common import load_catalog
 from oslo_extras.cmd._common import run_main
@@ -47,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog='Exit status: 0 no error, 1 errors found (or warnings with '
         '--fatal-warnings), 2 bad usage or unreadable input.',
     )
+    add_version_argument(parser)
     add_catalog_arguments(parser)
     add_config_path_arguments(
         parser.add_argument_group('what to check'), aliases=['--input-file']

@@ -20,6 +20,7 @@ from oslo_extras.cmd._common import EXIT_OK
 from oslo_extras.cmd._common import EXIT_USAGE
 from oslo_extras.cmd._common import Parser
 from oslo_extras.cmd._common import UsageError
+from oslo_extras.cmd._common import add_version_argument
 from oslo_extras.cmd._common import run_main
 from oslo_extras.policy import delta
 from oslo_extras.policy import files
@@ -96,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog='Exit status: 0 ok, 1 findings, 2 bad usage or unreadable '
         'input.',
     )
+    add_version_argument(parser)
     sub = parser.add_subparsers(
         dest='command', metavar='COMMAND', parser_class=Parser
     )

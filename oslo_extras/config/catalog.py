@@ -441,7 +441,9 @@ class OptionCatalog:
         """
         bound = _BoundCatalog(self)
         for group in list(self._groups.values()):
-            if group.dynamic_group_owner:
+            # oslo.config's sample_<driver>_source groups are owned by
+            # config_source too; _bind_source_group binds those by driver.
+            if group.dynamic_group_owner not in (None, '', 'config_source'):
                 for instance in _split_list(
                     raw(DEFAULT_GROUP, group.dynamic_group_owner)
                 ):

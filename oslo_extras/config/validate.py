@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Sequence
 
@@ -33,6 +34,7 @@ from oslo_extras.config.findings import ERROR
 from oslo_extras.config.findings import WARNING
 from oslo_extras.config.findings import Finding
 from oslo_extras.config.inifile import ConfigFileError
+from oslo_extras.config.inifile import Entry
 
 __all__ = ['ERROR', 'WARNING', 'Finding', 'Validator', 'load_checks']
 
@@ -126,13 +128,31 @@ class Validator:
             ]
         return self.validate_config(config)
 
-    def validate_config(self, config: ConfigSet) -> list[Finding]:
-        """Check already parsed files."""
+    def validate_config(
+        self,
+        config: ConfigSet,
+        entry_filter: Callable[[Entry], bool] | None = None,
+        entry_codes: frozenset[str] = frozenset(),
+    ) -> list[Finding]:
+        """Check already parsed files.
+
+        :param entry_filter: the checks whose codes are all in
+            ``entry_codes`` (checks that judge each entry on its own) get
+            only the entries it accepts through ``context.entries()``;
+            ``context.config`` stays whole. A reload uses it to re-check
+            only what an edit changed.
+        """
         context = CheckContext(
             self.catalog.bind(config.raw), config, self.exclude_groups
         )
+        every = context.entries()
+        some = every
+        if entry_filter is not None:
+            some = [e for e in every if entry_filter(e)]
         findings: list[Finding] = []
         for check in self.checks:
+            local = bool(check.codes) and set(check.codes) <= entry_codes
+            context._entries = some if local else every
             try:
                 found = list(check.run(context))
             except Exception as exc:

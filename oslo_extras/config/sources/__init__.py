@@ -64,4 +64,5 @@ def refresh_all(conf: cfg.ConfigOpts) -> RefreshReport:
         report = source.refresh()
         merged.changed.extend(report.changed)
         merged.failed.extend(report.failed)
+        merged.missing.extend(report.missing)
     return merged

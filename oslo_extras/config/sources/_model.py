@@ -62,12 +62,17 @@ class RefreshReport:
         that appeared counts as changed)
     :param failed: ``(group, option, reason)`` kept at their last good
         value (an option that disappeared from the backend is one)
+    :param missing: ``(group, option)`` of those failures that are a value
+        gone from a backend that answered (a deleted secret), as opposed
+        to a backend that could not be read; the reload capability refuses
+        a reload while one is missing
     """
 
     changed: list[tuple[str, str]] = dataclasses.field(default_factory=list)
     failed: list[tuple[str, str, str]] = dataclasses.field(
         default_factory=list
     )
+    missing: list[tuple[str, str]] = dataclasses.field(default_factory=list)
 
     @property
     def ok(self) -> bool:

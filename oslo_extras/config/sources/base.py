@@ -8,8 +8,8 @@ A driver subclass only knows how to *fetch* its backend in one batch
 * a value is converted with the option's own type before oslo.config sees
   it (:mod:`._values`), so a bad value fails with a clear error that never
   contains the value, and escaped so that it comes out byte for byte;
-* each value keeps a location ``<driver>:<path>`` for ``oslo-config-check``
-  and logs, the value itself is never logged or put in an exception;
+* each value keeps a location ``<driver>:<path>`` (``conf.get_location()``),
+  the value itself is never logged or put in an exception;
 * values are cached with a TTL; :meth:`RefreshableSource.refresh` re-reads
   the backend and reports which options changed (the reload capability
   applies rotated secrets with it);
@@ -291,6 +291,12 @@ class RefreshableSource(sources.ConfigurationSource, metaclass=abc.ABCMeta):
             if not result.values and not reasons:
                 report.failed = [(self.name, '', self._nothing_found())]
                 return report
+            # Gone from a backend that answered (no read error for it).
+            report.missing = sorted(
+                key
+                for key in old
+                if key not in result.values and key not in result.errors
+            )
             for key, reason in sorted(reasons.items()):
                 if key in old:
                     # Keep the last good value.

@@ -118,8 +118,25 @@ def test_a_value_that_disappears_is_a_failure_kept_at_last_good():
     assert not report.ok
     assert [(g, o) for g, o, _ in report.failed] == [('db', 'password')]
     assert 'no longer in the backend' in report.failed[0][2]
+    assert report.missing == [('db', 'password')]
     assert report.changed == []
     assert conf.db.password == SECRET
+
+
+def test_an_unreadable_value_is_failed_but_not_missing():
+    class Unreadable(MemorySource):
+        def fetch(self):
+            result = super().fetch()
+            if self.reads > 1:
+                result.values.pop(('db', 'password'))
+                result.errors[('db', 'password')] = 'permission denied'
+            return result
+
+    source = Unreadable({('db', 'password'): SECRET, ('db', 'port'): '1'})
+    source.load()
+    report = source.refresh()
+    assert report.failed == [('db', 'password', 'permission denied')]
+    assert report.missing == []
 
 
 def test_a_backend_that_empties_keeps_every_value():
