@@ -223,7 +223,10 @@ def load_catalog(args: argparse.Namespace) -> OptionCatalog:
             raise UsageError(f'--group-pattern wants PATTERN=GROUP: {spec!r}')
         if template not in catalog:
             raise UsageError(f'--group-pattern: unknown group {template!r}')
-        catalog.add_group_pattern(pattern, template)
+        try:
+            catalog.add_group_pattern(pattern, template)
+        except CatalogError as exc:
+            raise UsageError(f'--group-pattern: {exc}') from None
     return catalog
 
 

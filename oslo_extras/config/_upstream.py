@@ -240,3 +240,11 @@ def has_config_sources(conf: cfg.ConfigOpts) -> bool:
 def mutate_hooks(conf: cfg.ConfigOpts) -> list:
     """Return the hooks registered with ``conf.register_mutate_hook``."""
     return list(conf._mutate_hooks)
+
+
+# -- value interpolation (oslo_extras.config.interpolation) ------------------
+
+#: The ``string.Template`` oslo.config substitutes ``$name``,
+#: ``${group.name}`` and ``$$`` with (``ConfigOpts._substitute``); reused so
+#: a checker reads exactly the names the service does.
+SubstitutionTemplate = cfg.ConfigOpts.Template

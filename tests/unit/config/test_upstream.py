@@ -216,3 +216,20 @@ def test_overrides_registrations_and_sources_are_seen(tmp_path):
         ('db', 'pool'),
     }
     assert _upstream.registration_signature(conf) != before
+
+
+def test_substitution_template_is_what_conf_substitutes_with(tmp_path):
+    import string
+
+    assert issubclass(_upstream.SubstitutionTemplate, string.Template)
+    # The interpolator must read the same names the service does.
+    conf = cfg.ConfigOpts()
+    conf.register_opt(cfg.StrOpt('base', default='/b'))
+    conf.register_opt(cfg.StrOpt('x'), group='g')
+    conf.register_opt(cfg.StrOpt('path'))
+    path = tmp_path / 'a.conf'
+    path.write_text('[DEFAULT]\npath = $base/${g.x}/$$\n[g]\nx = y\n')
+    conf(['--config-file', str(path)])
+    assert conf.path == '/b/y/$'
+    template = _upstream.SubstitutionTemplate('$base/${g.x}/$$')
+    assert template.safe_substitute({'base': '/b', 'g.x': 'y'}) == '/b/y/$'
