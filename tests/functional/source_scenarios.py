@@ -11,6 +11,7 @@ scenarios used.
 from __future__ import annotations
 
 import dataclasses
+import os
 import time
 import traceback
 import uuid
@@ -659,6 +660,43 @@ def etcd_watch_applies_a_write(tmp_path, servers, witness):
         reloader.stop()
 
 
+def cli_config_check_on_source_groups(tmp_path, servers, witness):
+    """oslo-config-check on a config whose source groups hold credentials
+    (and a mistyped one): its output names problems, never the values."""
+    import subprocess
+    import sys
+
+    token = witness.secret('hvs.CliTok3n-' + uuid.uuid4().hex[:8])
+    password = witness.secret('Etcd-CliPw-' + uuid.uuid4().hex[:8])
+    typo = witness.secret('Typo-Secr3t-' + uuid.uuid4().hex[:8])
+    path = tmp_path / 'cli.conf'
+    path.write_text(
+        '[DEFAULT]\nconfig_source = vault, etcd\n\n'
+        f'[vault]\ndriver = vault\ntoken = {token}\ntimeout = soon\n\n'
+        f'[etcd]\ndriver = etcd\npassword = {password}\npasword = {typo}\n'
+    )
+    script = os.path.join(os.path.dirname(sys.executable), 'oslo-config-check')
+    for fmt in ('text', 'json'):
+        done = subprocess.run(
+            [
+                script,
+                '--config-file',
+                str(path),
+                '--namespace',
+                'oslo.config',
+                '--format',
+                fmt,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        witness.texts += [done.stdout, done.stderr]
+        assert done.returncode == 1, done.stdout + done.stderr
+        assert 'pasword' in done.stdout + done.stderr
+
+
 SCENARIOS = [
     vault_round_trip,
     vault_prefix_and_mount_typos_fail_closed,
@@ -680,4 +718,5 @@ SCENARIOS = [
     etcd_client_certificate_auth,
     etcd_endpoints_fail_over,
     etcd_watch_applies_a_write,
+    cli_config_check_on_source_groups,
 ]

@@ -1,6 +1,7 @@
 """One leak test for every source scenario: no secret value or token in
 any log record (DEBUG, every logger: ours, hvac, urllib3, etcd3gw,
-requests), exception text, traceback, repr or reload report."""
+requests), exception text, traceback, repr, reload report or CLI output
+(``oslo-config-check`` on source groups holding credentials)."""
 
 # Session fixtures are imported and then requested by name.
 # ruff: noqa: F811
