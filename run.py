@@ -29,6 +29,8 @@ PYTHON = os.path.join(VENV, 'bin', 'python')
 DEBIAN_PACKAGES = {
     'rabbitmq-server': '/usr/lib/rabbitmq/bin/rabbitmq-server',
     'etcd-server': '/usr/bin/etcd',
+    # OpenBao's database secrets engine test (private cluster, loopback).
+    'postgresql': '/usr/bin/pg_ctlcluster',
 }
 
 

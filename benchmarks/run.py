@@ -20,6 +20,7 @@ BENCHMARKS = (
     ('config_migrate', 'config_migrate.py'),
     ('policy', 'policy.py'),
     ('sources', 'sources.py'),
+    ('sources_watch', 'sources_watch.py'),
     ('config_reload', 'config_reload.py'),
     ('messaging', 'messaging.py'),
 )

@@ -223,7 +223,15 @@ def refresh_sources(conf: cfg.ConfigOpts, report: ReloadReport) -> bool:
             )
             continue
         changed = changed or bool(result.changed)
+        missing = set(getattr(result, 'missing', ()))
         for group, option, reason in result.failed:
+            if (group, option) in missing:
+                # A deleted secret: the source keeps its last good value,
+                # and the reload fails until the secret is back.
+                report.errors.append(
+                    f'config source [{name}]: [{group}] {option}: {reason}'
+                )
+                continue
             report.warnings.append(
                 f'config source [{name}]: [{group}] {option}: {reason} '
                 '(last good value kept)'

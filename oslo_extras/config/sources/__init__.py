@@ -25,12 +25,12 @@ from __future__ import annotations
 
 from oslo_config import cfg
 
-from oslo_extras.config.sources.base import FetchResult
+from oslo_extras.config.sources._loading import check_sources
+from oslo_extras.config.sources._loading import find_sources
+from oslo_extras.config.sources._model import FetchResult
+from oslo_extras.config.sources._model import RefreshReport
+from oslo_extras.config.sources._model import SourceError
 from oslo_extras.config.sources.base import RefreshableSource
-from oslo_extras.config.sources.base import RefreshReport
-from oslo_extras.config.sources.base import SourceError
-from oslo_extras.config.sources.base import check_sources
-from oslo_extras.config.sources.base import find_sources
 
 __all__ = [
     'FetchResult',
@@ -50,8 +50,9 @@ def load(conf: cfg.ConfigOpts) -> list[RefreshableSource]:
 
     :returns: the sources, as :func:`find_sources`
     :raises SourceError: naming the source, option and reason (never the
-        value) for an unreachable backend or a missing mapped secret, unless
-        that source has ``on_error = warn``
+        value) for an unreachable backend, a source that found nothing, a
+        missing secret it serves, or a value its option's type refuses,
+        unless that source has ``on_error = warn``
     """
     return check_sources(conf)
 
@@ -63,4 +64,5 @@ def refresh_all(conf: cfg.ConfigOpts) -> RefreshReport:
         report = source.refresh()
         merged.changed.extend(report.changed)
         merged.failed.extend(report.failed)
+        merged.missing.extend(report.missing)
     return merged

@@ -5,21 +5,27 @@ A driver subclass only knows how to *fetch* its backend in one batch
 
 * deprecated option names are looked up too (oslo.config never asks a
   source for them);
-* a value is checked with the option's own type before oslo.config sees it,
-  so a bad value fails with a clear error that never contains the value;
+* a value is converted with the option's own type before oslo.config sees
+  it (:mod:`._values`), so a bad value fails with a clear error that never
+  contains the value, and escaped so that it comes out byte for byte;
 * each value keeps a location ``<driver>:<path>`` (``conf.get_location()``),
   the value itself is never logged or put in an exception;
 * values are cached with a TTL; :meth:`RefreshableSource.refresh` re-reads
   the backend and reports which options changed (the reload capability
   applies rotated secrets with it);
-* ``on_error = fail|warn|cached`` decides what an unreachable backend or a
-  missing secret does; the default ``fail`` stops the service.
+* fail closed: a source that finds nothing to serve, a missing secret it
+  serves, or a value that disappeared is an error at load and a
+  kept-last-good failure at refresh; ``on_error = fail|warn|cached``
+  decides what an unreachable backend does.
+
+The data classes live in :mod:`._model`, the common options in
+:mod:`._opts`, ``SourceDriver`` in :mod:`._driver` (re-exported here), and
+what ``sources.load()`` checks in :mod:`._loading`.
 """
 
 from __future__ import annotations
 
 import abc
-import dataclasses
 import logging
 import threading
 import time
@@ -35,157 +41,38 @@ from oslo_config import sources
 
 from oslo_extras.config import _upstream
 from oslo_extras.config import masking
-from oslo_extras.config.sources import _mapping
+from oslo_extras.config.sources import _values
+from oslo_extras.config.sources._driver import SourceDriver
+from oslo_extras.config.sources._model import BackendUnavailable
+from oslo_extras.config.sources._model import FetchResult
+from oslo_extras.config.sources._model import Key
+from oslo_extras.config.sources._model import RefreshReport
+from oslo_extras.config.sources._model import SourceError
+from oslo_extras.config.sources._opts import ON_ERROR_CHOICES
+from oslo_extras.config.sources._opts import common_opts
 from oslo_extras.config.sources._retry import RetryPolicy
+
+__all__ = [
+    'ON_ERROR_CHOICES',
+    'BackendUnavailable',
+    'FetchResult',
+    'Key',
+    'RefreshReport',
+    'RefreshableSource',
+    'SourceDriver',
+    'SourceError',
+    'common_opts',
+]
 
 LOG = logging.getLogger(__name__)
 
-ON_ERROR_CHOICES = ('fail', 'warn', 'cached')
+#: The option name of an error about a whole group (a ``groups`` entry
+#: whose secret does not exist).
+WHOLE_GROUP = '*'
 
-#: (group, option) as oslo.config names them (``DEFAULT`` for no group).
-Key = tuple[str, str]
 T = TypeVar('T')
 
-
-class SourceError(Exception):
-    """A configuration source cannot give a value it is responsible for.
-
-    The message names the source, the option and the reason, never the
-    value.
-
-    :param source: the source group name (``[DEFAULT] config_source`` entry)
-    :param reason: why, with no secret in it
-    :param key: the ``(group, option)`` concerned, if any
-    """
-
-    def __init__(self, source: str, reason: str, key: Key | None = None):
-        self.source = source
-        self.reason = reason
-        self.key = key
-        where = f'[{key[0]}] {key[1]}: ' if key else ''
-        super().__init__(f'config source [{source}]: {where}{reason}')
-
-
-class BackendUnavailable(Exception):
-    """The whole backend could not be read (raised by ``fetch``)."""
-
-
-@dataclasses.dataclass
-class FetchResult:
-    """What one batch read of a backend returned.
-
-    :param values: ``(group, option) -> raw value``
-    :param locations: ``(group, option) -> path`` inside the backend
-    :param errors: ``(group, option) -> reason`` for mapped secrets that
-        could not be read (missing path or field, bad permissions, ...)
-    :param ttl: seconds the backend says these values stay valid (a Vault
-        lease), or None
-    """
-
-    values: dict[Key, Any] = dataclasses.field(default_factory=dict)
-    locations: dict[Key, str] = dataclasses.field(default_factory=dict)
-    errors: dict[Key, str] = dataclasses.field(default_factory=dict)
-    ttl: float | None = None
-
-
-@dataclasses.dataclass
-class RefreshReport:
-    """The outcome of :meth:`RefreshableSource.refresh`.
-
-    :param changed: ``(group, option)`` whose value changed (added or
-        removed options count as changed)
-    :param failed: ``(group, option, reason)`` kept at their last good value
-    """
-
-    changed: list[tuple[str, str]] = dataclasses.field(default_factory=list)
-    failed: list[tuple[str, str, str]] = dataclasses.field(
-        default_factory=list
-    )
-
-    @property
-    def ok(self) -> bool:
-        """True when nothing failed."""
-        return not self.failed
-
-
-def common_opts() -> list[cfg.Opt]:
-    """Options every driver of ours has in its source group."""
-    return [
-        cfg.StrOpt(
-            'on_error',
-            default='fail',
-            choices=[
-                (
-                    'fail',
-                    'an unreachable backend or a missing secret '
-                    'stops the service (fail closed)',
-                ),
-                (
-                    'warn',
-                    'log a warning and let the option fall back to '
-                    'its default',
-                ),
-                (
-                    'cached',
-                    'like fail at startup; afterwards keep serving '
-                    'the last good value when a re-read fails',
-                ),
-            ],
-            help='What to do when the backend cannot be read or a mapped '
-            'secret is missing. A failed refresh() always keeps the last '
-            'good value and reports it.',
-        ),
-        cfg.FloatOpt(
-            'cache_ttl',
-            min=0,
-            help='Seconds a value read from the backend is cached before '
-            'the next read asks the backend again. Unset: until refresh() '
-            '(or the lease duration the backend gives, if shorter).',
-        ),
-        cfg.FloatOpt(
-            'timeout',
-            default=5.0,
-            min=0.1,
-            help='Seconds before one network call gives up.',
-        ),
-        cfg.IntOpt(
-            'retries',
-            default=2,
-            min=0,
-            help='Extra attempts of a failed network call.',
-        ),
-        cfg.FloatOpt(
-            'retry_backoff',
-            default=0.2,
-            min=0,
-            help='Seconds before the first retry; doubled each time.',
-        ),
-        cfg.DictOpt(
-            'mapping',
-            default={},
-            help='Explicit mapping that overrides the convention: '
-            '``group.option:path`` items, comma separated. The path '
-            'syntax depends on the driver.',
-        ),
-        cfg.StrOpt(
-            'mapping_file',
-            help='INI file mapping options to backend paths: '
-            '``[group]`` sections with ``option = path`` lines.',
-        ),
-    ]
-
-
-def _literal(value: Any) -> Any:
-    """Escape ``$`` so oslo.config's ``$var`` substitution keeps the value.
-
-    oslo.config runs template substitution on every value, so a password
-    containing ``$`` would be changed; ``$$`` is the template escape.
-    """
-    if isinstance(value, str):
-        return value.replace('$', '$$')
-    if isinstance(value, list):
-        return [_literal(item) for item in value]
-    return value
+_MISSING = object()
 
 
 class RefreshableSource(sources.ConfigurationSource, metaclass=abc.ABCMeta):
@@ -233,6 +120,9 @@ class RefreshableSource(sources.ConfigurationSource, metaclass=abc.ABCMeta):
         self._expires: float | None = None
         #: Values whose TTL passed and could not be re-read (``fail`` mode).
         self._stale: dict[Key, str] = {}
+        #: Where this source looks, for the "found nothing" error (a
+        #: directory, a key prefix, a mount and path); drivers set it.
+        self.scope = ''
 
     # -- what a driver implements -------------------------------------
 
@@ -294,6 +184,18 @@ class RefreshableSource(sources.ConfigurationSource, metaclass=abc.ABCMeta):
                 )
             return
         self._apply(result)
+        if not result.values and not result.errors:
+            # A typo in a prefix, mount or directory looks exactly like
+            # this: never let every option silently default.
+            self.error = self._nothing_found()
+            log = LOG.warning if self.on_error == 'warn' else LOG.error
+            log(
+                'config source [%s] (%s): %s',
+                self.name,
+                self.driver,
+                self.error,
+            )
+            return
         for (group, option), reason in sorted(self._errors.items()):
             log = LOG.warning if self.on_error == 'warn' else LOG.error
             log(
@@ -317,6 +219,30 @@ class RefreshableSource(sources.ConfigurationSource, metaclass=abc.ABCMeta):
         if self._errors:
             key, reason = sorted(self._errors.items())[0]
             raise SourceError(self.name, reason, key)
+
+    def check_types(self, opts: Iterable[tuple[str, cfg.Opt]]) -> None:
+        """Convert every value this source serves with its option's type.
+
+        :param opts: ``(group, opt)`` of every registered option
+        :raises SourceError: naming group and option (never the value) for
+            the first value that does not convert, unless ``on_error =
+            warn`` (then it is logged, and reading it raises)
+        """
+        for group, opt in opts:
+            for key in self._candidate_keys(group, opt.dest, opt):
+                if key not in self._values:
+                    continue
+                try:
+                    self._converted(key, (group, opt.dest), opt)
+                except SourceError as exc:
+                    if self.on_error != 'warn':
+                        raise
+                    LOG.warning('%s', exc)
+                break
+
+    def _nothing_found(self) -> str:
+        where = f' under {self.scope}' if self.scope else ''
+        return f'found nothing to serve{where} (check the path or prefix)'
 
     def refresh(self) -> RefreshReport:
         """Re-read the backend now and report which options changed.
@@ -350,12 +276,38 @@ class RefreshableSource(sources.ConfigurationSource, metaclass=abc.ABCMeta):
                 )
                 return report
             old = dict(self._values)
-            # A secret that failed now but had a good value stays as it was.
-            for key, reason in result.errors.items():
+            reasons = {
+                key: self._scrub(reason)
+                for key, reason in result.errors.items()
+            }
+            # A value that vanished (secret deleted, prefix emptied) is a
+            # failure too: it never silently becomes the default.
+            for key in old:
+                if key not in result.values and key not in reasons:
+                    group_error = reasons.get((key[0], WHOLE_GROUP))
+                    reasons[key] = group_error or (
+                        f'{self.location(*key)} is no longer in the backend'
+                    )
+            if not result.values and not reasons:
+                report.failed = [(self.name, '', self._nothing_found())]
+                return report
+            # Gone from a backend that answered (no read error for it).
+            report.missing = sorted(
+                key
+                for key in old
+                if key not in result.values and key not in result.errors
+            )
+            for key, reason in sorted(reasons.items()):
                 if key in old:
+                    # Keep the last good value.
                     result.values[key] = old[key]
                     result.locations[key] = self._locations[key]
-                    report.failed.append((key[0], key[1], reason))
+                    result.errors.pop(key, None)
+                elif key[1] == WHOLE_GROUP and any(
+                    k[0] == key[0] for k in old
+                ):
+                    continue  # reported per option above
+                report.failed.append((key[0], key[1], reason))
             for key in sorted(set(old) | set(result.values)):
                 if old.get(key, _MISSING) != result.values.get(key, _MISSING):
                     report.changed.append(key)
@@ -394,14 +346,20 @@ class RefreshableSource(sources.ConfigurationSource, metaclass=abc.ABCMeta):
                     (group, option_name),
                 )
             if key in self._values:
-                value = self._values[key]
-                self._check_type(key, (group, option_name), opt, value)
+                value = self._converted(key, (group, option_name), opt)
                 location = cfg.LocationInfo(
                     cfg.Locations.user, self.location(*key)
                 )
-                return _literal(value), location
-            if key in self._errors and self.on_error != 'warn':
+                return value, location
+            if self.on_error == 'warn':
+                continue
+            if key in self._errors:
                 raise SourceError(self.name, self._errors[key], key)
+            whole_group = (key[0], WHOLE_GROUP)
+            if whole_group in self._errors:
+                raise SourceError(
+                    self.name, self._errors[whole_group], (group, option_name)
+                )
         if self.error is not None and self.on_error != 'warn':
             if self._claims(group, option_name, opt):
                 raise SourceError(
@@ -422,6 +380,23 @@ class RefreshableSource(sources.ConfigurationSource, metaclass=abc.ABCMeta):
         keys = self._candidate_keys(group, option, opt)
         return bool(opt.secret) or any(key in self.mapping for key in keys)
 
+    def _converted(self, found: Key, asked: Key, opt: cfg.Opt) -> Any:
+        """The value at ``found`` as ``get()`` returns it for ``opt``.
+
+        :raises SourceError: naming the option, never the value
+        """
+        value = self._values[found]
+        try:
+            return _values.for_oslo(opt, value)
+        except (ValueError, TypeError) as exc:
+            reason = self._scrub(_values.type_error_reason(exc, value))
+            raise SourceError(
+                self.name,
+                f'value at {self.location(*found)} is not a valid '
+                f'{type(opt.type).__name__}: {reason}',
+                asked,
+            ) from None
+
     @staticmethod
     def _candidate_keys(group: str, option: str, opt: cfg.Opt) -> list[Key]:
         keys = [(group, option)]
@@ -438,37 +413,10 @@ class RefreshableSource(sources.ConfigurationSource, metaclass=abc.ABCMeta):
                 keys.append(key)
         return keys
 
-    def _check_type(
-        self, found: Key, asked: Key, opt: cfg.Opt, value: Any
-    ) -> None:
-        """Convert with the option's type; the error never shows the value."""
-        try:
-            if opt.multi and isinstance(value, list):
-                for item in value:
-                    opt.type(item)
-            else:
-                opt.type(value)
-        except (ValueError, TypeError) as exc:
-            reason = masking.scrub(str(exc), self._secret_strings(value))
-            if isinstance(value, str) and value and value in reason:
-                reason = 'not a valid value'
-            raise SourceError(
-                self.name,
-                f'value at {self.location(*found)} is not a valid '
-                f'{type(opt.type).__name__}: {reason}',
-                asked,
-            ) from None
-
-    @staticmethod
-    def _secret_strings(value: Any) -> list[str]:
-        if isinstance(value, list):
-            return [str(item) for item in value]
-        return [str(value)]
-
     def _scrub(self, text: str) -> str:
         secrets: list[str] = list(self.sensitive)
         for value in self._values.values():
-            secrets.extend(self._secret_strings(value))
+            secrets.extend(_secret_strings(value))
         return masking.scrub(text, secrets)
 
     def call(
@@ -522,103 +470,9 @@ class RefreshableSource(sources.ConfigurationSource, metaclass=abc.ABCMeta):
             _upstream.clear_value_caches(conf)
 
 
-_MISSING = object()
-
-
-class SourceDriver(sources.ConfigurationSourceDriver, metaclass=abc.ABCMeta):
-    """Base of our drivers: registers options and loads the source.
-
-    Subclasses set :attr:`name`, list their own options in
-    :meth:`driver_opts` and build the source in :meth:`make_source`.
-    """
-
-    #: The entry point name, also used in value locations.
-    name = ''
-
-    @abc.abstractmethod
-    def driver_opts(self) -> list[cfg.Opt]:
-        """The options specific to this driver."""
-
-    @abc.abstractmethod
-    def make_source(self, group: Any, **common: Any) -> RefreshableSource:
-        """Build (without loading) a source from its group's options.
-
-        :param group: ``conf[group_name]``, with this driver's options
-        :param common: ``name``, ``driver``, ``conf``, ``on_error``,
-            ``cache_ttl``, ``retry``, ``mapping`` for the base class
-        """
-
-    def list_options_for_discovery(self) -> list[cfg.Opt]:
-        return self.driver_opts() + common_opts()
-
-    def open_source_from_opt_group(
-        self, conf: cfg.ConfigOpts, group_name: str
-    ) -> RefreshableSource:
-        conf.register_opts(self.list_options_for_discovery(), group_name)
-        group = conf[group_name]
-        mapping = _mapping.parse_inline(group.mapping, group_name)
-        if group.mapping_file:
-            mapping.update(_mapping.parse_file(group.mapping_file))
-        source = self.make_source(
-            group,
-            name=group_name,
-            driver=self.name,
-            conf=conf,
-            on_error=group.on_error,
-            cache_ttl=group.cache_ttl,
-            retry=RetryPolicy(
-                timeout=group.timeout,
-                retries=group.retries,
-                backoff=group.retry_backoff,
-            ),
-            mapping=mapping,
-        )
-        source.load()
-        return source
-
-
-def find_sources(conf: cfg.ConfigOpts) -> list[RefreshableSource]:
-    """Return the oslo_extras sources ``conf`` has loaded, in lookup order."""
-    return [
-        source
-        for source in _upstream.loaded_sources(conf)
-        if isinstance(source, RefreshableSource)
-    ]
-
-
-def check_sources(conf: cfg.ConfigOpts) -> list[RefreshableSource]:
-    """Raise :class:`SourceError` unless every source of ours loaded.
-
-    Also catches a source group that oslo.config could not open at all (it
-    logs and skips those).
-    """
-    found = find_sources(conf)
-    for source in found:
-        source.check()
-    opened = {source.name for source in found}
-    ours = _our_driver_names()
-    for group_name in _configured_sources(conf):
-        if group_name in opened:
-            continue
-        try:
-            driver = conf[group_name].driver
-        except (cfg.NoSuchOptError, cfg.NoSuchGroupError, ValueError):
-            driver = None
-        if driver in ours:
-            raise SourceError(
-                group_name,
-                f'the {driver} driver could not open this source '
-                '(see the error logged above)',
-            )
-    return found
-
-
-def _configured_sources(conf: cfg.ConfigOpts) -> Iterable[str]:
-    try:
-        return list(conf.config_source or ())
-    except cfg.NoSuchOptError:
-        return []
-
-
-def _our_driver_names() -> set[str]:
-    return {'secrets_dir', 'vault', 'etcd', 'key_manager'}
+def _secret_strings(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return [str(item) for item in value]
+    if isinstance(value, dict):
+        return [str(v) for v in value.values()] + [str(k) for k in value]
+    return [str(value)]

@@ -10,12 +10,17 @@ For Kubernetes and Docker secrets and systemd credentials::
     directory = /run/secrets/nova
     # layout = {group}/{option}        (the default)
     # layout = {group}__{option}       (flat, e.g. systemd credentials)
-    # max_mode = 0640                  (0444 for Docker secrets)
+    # max_mode = 0640                  (0444 Docker, 0644 Kubernetes)
+    # max_size = 65536
+    # owner = nova
 
 ``/run/secrets/nova/database/connection`` then gives ``[database]
 connection``. One trailing newline is stripped. Paths that escape the
-directory (``..``, symlinks pointing out) and files more open than
-``max_mode`` are refused.
+directory (``..``, symlinks pointing out), files more open than
+``max_mode``, anything but a regular file (a FIFO never blocks: files are
+opened non-blocking), files over ``max_size`` and, with ``owner`` set,
+files of another user are refused. A UTF-8 byte order mark is dropped;
+binary content (not UTF-8, or a NUL byte) is refused.
 """
 
 from __future__ import annotations
@@ -62,21 +67,80 @@ def resolve_inside(directory: str, relative: str) -> str:
     return target
 
 
-def read_secret_file(path: str, max_mode: int) -> str:
-    """Read one secret file; refuse it if its mode is more open than allowed.
+#: Largest secret file read by default (bytes): far above any key or
+#: certificate chain, far below what would hurt memory.
+DEFAULT_MAX_SIZE = 64 * 1024
 
-    :raises PermissionError: for a file with unsafe permissions
-    :raises OSError: when it cannot be read
+_BOM = b'\xef\xbb\xbf'
+_OPEN_FLAGS = (
+    os.O_RDONLY
+    | os.O_NONBLOCK  # a FIFO (or a device) must never block CONF()
+    | getattr(os, 'O_NOFOLLOW', 0)  # the path is already resolved
+    | getattr(os, 'O_NOCTTY', 0)
+    | getattr(os, 'O_CLOEXEC', 0)
+)
+
+
+class UnreadableSecret(ValueError):
+    """A secret file is refused: not a regular file, too big, wrong mode or
+    owner, or not UTF-8 text. The message never holds the content."""
+
+
+def read_secret_file(
+    path: str,
+    max_mode: int,
+    max_size: int = DEFAULT_MAX_SIZE,
+    owner: int | None = None,
+) -> str:
+    """Read one secret file, refusing anything but a safe, small text file.
+
+    The file is opened non-blocking and checked on the open descriptor
+    (no race between check and read): it must be a regular file (a FIFO,
+    socket or device such as ``/dev/zero`` is refused), at most
+    ``max_size`` bytes, with no permission bits beyond ``max_mode`` and,
+    if ``owner`` is given, owned by that uid. A UTF-8 byte order mark is
+    dropped; content that is not UTF-8 text, or holds a NUL byte, is
+    refused as binary (store binary secrets base64-encoded). One trailing
+    newline (``\\n`` or ``\\r\\n``) is stripped.
+
+    :raises UnreadableSecret: for a file refused by those rules
+    :raises OSError: when it cannot be opened or read
     """
-    with open(path, 'rb') as stream:
-        mode = stat.S_IMODE(os.fstat(stream.fileno()).st_mode)
-        extra = mode & ~max_mode
-        if extra:
-            raise PermissionError(
+    fd = os.open(path, _OPEN_FLAGS)
+    with os.fdopen(fd, 'rb', buffering=0) as stream:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise UnreadableSecret('not a regular file')
+        mode = stat.S_IMODE(info.st_mode)
+        if mode & ~max_mode:
+            raise UnreadableSecret(
                 f'mode {mode:04o} is more open than max_mode {max_mode:04o}'
             )
-        data = stream.read()
-    text = data.decode('utf-8')
+        if owner is not None and info.st_uid != owner:
+            raise UnreadableSecret(
+                f'owned by uid {info.st_uid}, not the required uid {owner}'
+            )
+        if info.st_size > max_size:
+            raise UnreadableSecret(
+                f'{info.st_size} bytes, more than max_size {max_size}'
+            )
+        data = stream.read(max_size + 1)
+    if len(data) > max_size:  # grew while we read it
+        raise UnreadableSecret(f'more than max_size {max_size} bytes')
+    if data.startswith(_BOM):
+        data = data[len(_BOM) :]
+    try:
+        text = data.decode('utf-8')
+    except UnicodeDecodeError:
+        raise UnreadableSecret(
+            'not UTF-8 text (binary secrets are refused: store them '
+            'base64-encoded)'
+        ) from None
+    if '\0' in text:
+        raise UnreadableSecret(
+            'holds a NUL byte (binary secrets are refused: store them '
+            'base64-encoded)'
+        )
     if text.endswith('\r\n'):
         return text[:-2]
     if text.endswith('\n'):
@@ -91,6 +155,8 @@ class SecretsDirSource(base.RefreshableSource):
     :param layout: relative path of an option's file, with ``{group}`` and
         ``{option}``
     :param max_mode: permission bits a file may have at most
+    :param max_size: bytes a file may have at most
+    :param owner: uid every file must belong to, or None for any
     """
 
     def __init__(
@@ -98,6 +164,8 @@ class SecretsDirSource(base.RefreshableSource):
         directory: str,
         layout: str = DEFAULT_LAYOUT,
         max_mode: int = 0o640,
+        max_size: int = DEFAULT_MAX_SIZE,
+        owner: int | None = None,
         **common: Any,
     ) -> None:
         common.setdefault('driver', 'secrets_dir')
@@ -105,7 +173,10 @@ class SecretsDirSource(base.RefreshableSource):
         self.directory = directory
         self.layout = layout
         self.max_mode = max_mode
+        self.max_size = max_size
+        self.owner = owner
         self._regex = _layout_regex(layout)
+        self.scope = directory
 
     def fetch(self) -> base.FetchResult:
         if not os.path.isdir(self.directory):
@@ -124,14 +195,16 @@ class SecretsDirSource(base.RefreshableSource):
             result.locations[key] = os.path.join(self.directory, relative)
             try:
                 path = resolve_inside(self.directory, relative)
-                result.values[key] = read_secret_file(path, self.max_mode)
+                result.values[key] = read_secret_file(
+                    path, self.max_mode, self.max_size, self.owner
+                )
             except UnsafePath as exc:
                 result.errors[key] = f'refused: {exc}'
+            except UnreadableSecret as exc:
+                result.errors[key] = f'{result.locations[key]}: refused: {exc}'
             except FileNotFoundError:
                 result.errors[key] = f'{result.locations[key]}: no such file'
-            except PermissionError as exc:
-                result.errors[key] = f'{result.locations[key]}: {exc}'
-            except (OSError, UnicodeDecodeError) as exc:
+            except OSError as exc:
                 result.errors[key] = (
                     f'{result.locations[key]}: cannot read: '
                     f'{type(exc).__name__}'
@@ -186,6 +259,20 @@ def _octal(value: str) -> int:
     return int(value, 8)
 
 
+def _uid(owner: str | None) -> int | None:
+    """A uid from a user name or a number; None when unset."""
+    if not owner:
+        return None
+    if owner.isdigit():
+        return int(owner)
+    import pwd
+
+    try:
+        return pwd.getpwnam(owner).pw_uid
+    except KeyError:
+        raise ValueError(f'owner {owner!r}: no such user') from None
+
+
 class SecretsDirDriver(base.SourceDriver):
     """One file per option under a directory (Kubernetes/Docker secrets,
     systemd credentials): ``<directory>/<group>/<option>``."""
@@ -212,7 +299,21 @@ class SecretsDirDriver(base.SourceDriver):
                 regex=r'^0?[0-7]{3}$',
                 help='Most open permission bits (octal) a secret file may '
                 'have; files with more are refused. Docker secrets are '
-                '0444.',
+                '0444 and Kubernetes secret volumes 0644 by default: '
+                'set 0444 or 0644 for those (their directory is private '
+                'to the container).',
+            ),
+            cfg.IntOpt(
+                'max_size',
+                default=DEFAULT_MAX_SIZE,
+                min=1,
+                help='Largest secret file in bytes; bigger files are '
+                'refused, never read whole.',
+            ),
+            cfg.StrOpt(
+                'owner',
+                help='User name or uid every secret file must belong to. '
+                'Unset: any owner.',
             ),
         ]
 
@@ -221,5 +322,7 @@ class SecretsDirDriver(base.SourceDriver):
             directory=group.directory,
             layout=group.layout,
             max_mode=_octal(group.max_mode),
+            max_size=group.max_size,
+            owner=_uid(group.owner),
             **common,
         )

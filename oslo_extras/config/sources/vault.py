@@ -28,16 +28,22 @@ field is the option name.
 from __future__ import annotations
 
 import logging
-import time
+from collections.abc import Callable
 from typing import Any
+from typing import TypeVar
 
 import requests
 from oslo_config import cfg
 
 from oslo_extras.config.sources import _mapping
+from oslo_extras.config.sources import _vault_auth
+from oslo_extras.config.sources import _vault_dynamic
+from oslo_extras.config.sources import _vault_opts
 from oslo_extras.config.sources import base
 
 LOG = logging.getLogger(__name__)
+
+T = TypeVar('T')
 
 
 def _exc() -> Any:
@@ -85,21 +91,44 @@ def _describe(exc: BaseException) -> str:
     return type(exc).__name__
 
 
+def _group_name(name: str) -> str:
+    """oslo.config lower-cases group names, except ``DEFAULT``."""
+    return 'DEFAULT' if name.upper() == 'DEFAULT' else name.lower()
+
+
+class _Unreachable(base.BackendUnavailable):
+    """The server in use cannot be reached (another of ``urls`` may)."""
+
+
 class VaultSource(base.RefreshableSource):
     """KV v1 or v2 secrets of one Vault/OpenBao server.
 
     :param url: server address
+    :param urls: more addresses of the same cluster, tried in turn when the
+        one in use cannot be reached
     :param kv_version: 1 or 2
     :param mount_point: the KV engine's mount
     :param path_prefix: where ``<group>`` secrets live by convention
     :param groups: groups to read by convention; None lists the prefix
-    :param auth_method: ``token`` or ``approle``
+    :param auth_method: ``token``, ``approle``, ``jwt``, ``kubernetes`` or
+        ``cert`` (every method but ``token`` logs in again when its token
+        cannot be renewed)
     :param token: a token (``token`` auth)
     :param token_file: file holding the token, re-read before each fetch
     :param role_id: AppRole role id
     :param secret_id: AppRole secret id
     :param secret_id_file: file holding the AppRole secret id
     :param approle_mount_point: where AppRole is mounted
+    :param secret_id_wrapped: ``secret_id`` (or its file) holds a
+        response-wrapping token to unwrap into the secret id
+    :param auth_mount_point: mount of the jwt, kubernetes or cert method
+        (default: the method's name)
+    :param role: role name of jwt, kubernetes and cert logins
+    :param jwt_file: file holding the JWT (re-read at each login)
+    :param client_cert: ``(cert_file, key_file)`` presented over TLS
+        (``cert`` auth)
+    :param dynamic: options filled from dynamic secrets (leased
+        credentials, renewed and rotated: :mod:`._vault_dynamic`)
     :param namespace: Vault Enterprise / OpenBao namespace
     :param verify: ``True``, ``False`` or a CA bundle path
     :param renew_fraction: renew a renewable token once less than this
@@ -109,6 +138,7 @@ class VaultSource(base.RefreshableSource):
     def __init__(
         self,
         url: str,
+        urls: list[str] | None = None,
         kv_version: int = 2,
         mount_point: str = 'secret',
         path_prefix: str = '',
@@ -120,6 +150,12 @@ class VaultSource(base.RefreshableSource):
         secret_id: str | None = None,
         secret_id_file: str | None = None,
         approle_mount_point: str = 'approle',
+        secret_id_wrapped: bool = False,
+        auth_mount_point: str | None = None,
+        role: str | None = None,
+        jwt_file: str | None = None,
+        client_cert: tuple[str, str] | None = None,
+        dynamic: list[_vault_dynamic.DynamicSpec] | None = None,
         namespace: str | None = None,
         verify: bool | str = True,
         renew_fraction: float = 0.5,
@@ -129,6 +165,7 @@ class VaultSource(base.RefreshableSource):
         common.setdefault('sensitive', [token or '', secret_id or ''])
         super().__init__(**common)
         self.url = url
+        self.urls = [url] + [u for u in urls or () if u != url]
         self.kv_version = kv_version
         self.mount_point = mount_point.strip('/')
         self.path_prefix = path_prefix.strip('/')
@@ -140,106 +177,128 @@ class VaultSource(base.RefreshableSource):
         self._secret_id = secret_id
         self.secret_id_file = secret_id_file
         self.approle_mount_point = approle_mount_point
-        self.renew_fraction = renew_fraction
+        self.secret_id_wrapped = secret_id_wrapped
+        self.auth_mount_point = auth_mount_point or (
+            approle_mount_point if auth_method == 'approle' else auth_method
+        )
+        self.role = role
+        self.jwt_file = jwt_file
+        self._unwrapped: tuple[str, str] | None = None
+        self._client_args = {
+            'url': url,
+            'namespace': namespace or None,
+            'verify': verify,
+            'timeout': self.retry.timeout,
+            'cert': client_cert,
+        }
+        self.scope = f'{self.mount_point}/{self.path_prefix}'.rstrip('/')
         import hvac
 
-        self.client = hvac.Client(
-            url=url,
-            namespace=namespace or None,
-            verify=verify,
-            timeout=self.retry.timeout,
-        )
+        self.client = hvac.Client(**self._client_args)
         # hvac falls back to VAULT_TOKEN / ~/.vault-token: use only ours.
         self.client.token = None
-        self._token_expires: float | None = None
-        self._token_ttl = 0.0
-        self._token_renewable = False
-        self._token_checked = False
+        self.token = _vault_auth.TokenKeeper(self, renew_fraction)
+        self.dynamic = _vault_dynamic.DynamicLeases(self, dynamic or [])
+        self._renewal: _vault_auth.RenewalThread | None = None
 
-    # -- authentication ---------------------------------------------------
+    # -- authentication (the token itself: _vault_auth.TokenKeeper) -------
+
+    transient = staticmethod(_transient)
+    describe = staticmethod(_describe)
 
     def _read_file(self, path: str) -> str:
         with open(path) as stream:
-            return self._sensitive(stream.read().strip())
+            return self.remember_secret(stream.read().strip())
 
-    def _sensitive(self, credential: str | None) -> str | None:
+    def remember_secret(self, credential: str | None) -> str | None:
         """Remember a credential so that no error or log shows it."""
         if credential and credential not in self.sensitive:
             self.sensitive.append(credential)
         return credential
 
-    def _login(self) -> None:
+    def configured_token(self) -> str | None:
+        """The token of ``token`` auth (re-read from ``token_file``)."""
+        if self.token_file:
+            return self._read_file(self.token_file)
+        return self._token
+
+    def approle_credentials(self) -> tuple[str | None, str | None]:
+        """``(role_id, secret_id)``, the secret id re-read from its file
+        and, when it is response-wrapped, unwrapped (once per wrapping
+        token: a wrapping token can be unwrapped only once)."""
         secret_id = self._secret_id
         if self.secret_id_file:
             secret_id = self._read_file(self.secret_id_file)
-        response = self.call(
-            lambda: self.client.auth.approle.login(
-                role_id=self.role_id,
-                secret_id=secret_id,
-                mount_point=self.approle_mount_point,
-            ),
-            _transient,
-            'approle login',
-        )
-        auth = response['auth']
-        self.client.token = self._sensitive(auth.get('client_token'))
-        self._note_token(auth.get('lease_duration'), auth.get('renewable'))
+        if self.secret_id_wrapped and secret_id:
+            secret_id = self._unwrap_secret_id(secret_id)
+        return self.role_id, secret_id
 
-    def _note_token(self, ttl: Any, renewable: Any) -> None:
-        self._token_ttl = float(ttl or 0)
-        self._token_renewable = bool(renewable)
-        self._token_expires = (
-            time.monotonic() + self._token_ttl if self._token_ttl else None
-        )
-        self._token_checked = True
+    def _unwrap_secret_id(self, wrapping_token: str) -> str:
+        if self._unwrapped and self._unwrapped[0] == wrapping_token:
+            return self._unwrapped[1]
+        import hvac
 
-    def _authenticate(self) -> None:
-        """Make sure the client holds a token that is not about to expire."""
-        if self.auth_method == 'approle':
-            if not self.client.token or self._expired():
-                self._login()
-        else:
-            token = self._token
-            if self.token_file:
-                token = self._read_file(self.token_file)
-            if token != self.client.token:
-                self.client.token = token
-                self._token_checked = False
-            if not self.client.token:
-                raise base.BackendUnavailable('no token configured')
-            if not self._token_checked:
-                data = self.call(
-                    self.client.auth.token.lookup_self,
-                    _transient,
-                    'token lookup',
-                )['data']
-                self._note_token(data.get('ttl'), data.get('renewable'))
-        self._renew_if_due()
-
-    def _expired(self) -> bool:
-        return (
-            self._token_expires is not None
-            and time.monotonic() >= self._token_expires
-        )
-
-    def _renew_if_due(self) -> None:
-        if not (self._token_renewable and self._token_expires):
-            return
-        left = self._token_expires - time.monotonic()
-        if left <= 0 or left > self._token_ttl * self.renew_fraction:
-            return
-        try:
-            auth = self.call(
-                self.client.auth.token.renew_self, _transient, 'token renew'
-            )['auth']
-        except Exception as exc:
-            LOG.warning(
-                'config source [%s] (vault): token renewal failed: %s',
-                self.name,
-                _describe(exc),
+        # The wrapping token itself authenticates the unwrap call.
+        unwrapper = hvac.Client(**self._client_args)
+        unwrapper.token = wrapping_token
+        data = self.call(unwrapper.sys.unwrap, _transient, 'unwrap')['data']
+        secret_id = self.remember_secret(data.get('secret_id'))
+        if not secret_id:
+            raise base.BackendUnavailable(
+                'the wrapped response holds no secret_id'
             )
-            return
-        self._note_token(auth.get('lease_duration'), auth.get('renewable'))
+        self._unwrapped = (wrapping_token, secret_id)
+        return secret_id
+
+    def login_jwt(self) -> str:
+        """The JWT of ``jwt`` and ``kubernetes`` logins, read each time
+        (Kubernetes rotates projected service account tokens)."""
+        if not self.jwt_file:
+            raise base.BackendUnavailable(f'{self.auth_method} needs jwt_file')
+        return self._read_file(self.jwt_file)
+
+    def keep_token_alive(self) -> None:
+        """Renew (or replace) the token if it is due; the renewal thread
+        calls this between refreshes."""
+
+        def ensure() -> None:
+            try:
+                self.token.ensure()
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                raise _Unreachable(f'{self.url}: {_describe(exc)}') from None
+
+        def renew_leases() -> None:
+            try:
+                self.dynamic.renew()
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                raise _Unreachable(f'{self.url}: {_describe(exc)}') from None
+
+        with self._lock:
+            self._on_any_server(ensure)
+            self._on_any_server(renew_leases)
+
+    def refresh_due_in(self) -> float | None:
+        """The base TTL, or sooner when the token is due for renewal."""
+        dues = [
+            due
+            for due in (
+                super().refresh_due_in(),
+                self.token.due_in(),
+                self.dynamic.rotation_due_in(),
+            )
+            if due is not None
+        ]
+        return min(dues) if dues else None
+
+    def load(self) -> None:
+        super().load()
+        if self._renewal is None:
+            self._renewal = _vault_auth.RenewalThread(self).start()
+
+    def close(self) -> None:
+        """Stop renewing the token."""
+        if self._renewal is not None:
+            self._renewal.stop()
 
     # -- reading ------------------------------------------------------------
 
@@ -286,14 +345,41 @@ class VaultSource(base.RefreshableSource):
         return f'{self.path_prefix}/{group}' if self.path_prefix else group
 
     def fetch(self) -> base.FetchResult:
+        return self._on_any_server(self._fetch_from_current)
+
+    def _on_any_server(self, func: Callable[[], T]) -> T:
+        """Run ``func`` on the server in use; when it cannot be reached,
+        move to the next of ``urls`` (an HA cluster: any node serves,
+        standbys forward to the active one) and try again."""
+        last: _Unreachable | None = None
+        for _ in range(len(self.urls)):
+            try:
+                return func()
+            except _Unreachable as exc:
+                last = exc
+                if len(self.urls) == 1:
+                    break
+                index = (self.urls.index(self.url) + 1) % len(self.urls)
+                LOG.info(
+                    'config source [%s] (vault): %s unreachable, trying %s',
+                    self.name,
+                    self.url,
+                    self.urls[index],
+                )
+                self.url = self.client.url = self.urls[index]
+                self._client_args['url'] = self.url
+        assert last is not None
+        raise base.BackendUnavailable(str(last)) from None
+
+    def _fetch_from_current(self) -> base.FetchResult:
         try:
             return self._fetch_once()
         except _exc().Forbidden:
-            if self.auth_method != 'approle':
+            if self.auth_method == 'token':
                 raise base.BackendUnavailable(
                     f'{self.url}: {_describe(_exc().Forbidden())}'
                 ) from None
-            # The AppRole token expired early or was revoked: log in again.
+            # The login token expired early or was revoked: log in again.
             self.client.token = None
             try:
                 return self._fetch_once()
@@ -303,6 +389,8 @@ class VaultSource(base.RefreshableSource):
                 ) from None
         except base.BackendUnavailable:
             raise
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise _Unreachable(f'{self.url}: {_describe(exc)}') from None
         except (requests.RequestException, _exc().VaultError) as exc:
             raise base.BackendUnavailable(
                 f'{self.url}: {_describe(exc)}'
@@ -317,8 +405,21 @@ class VaultSource(base.RefreshableSource):
                 f'{self.url}: {_describe(exc)}'
             ) from None
 
+    def _fetch_dynamic(self, result: base.FetchResult) -> None:
+        """Fill options from dynamic secrets (``_vault_dynamic``)."""
+        for spec in self.dynamic.specs:
+            result.locations[spec.key] = f'{spec.path} (dynamic)'
+        try:
+            result.values.update(self.dynamic.values())
+        except (_exc().InvalidPath, LookupError) as exc:
+            for spec in self.dynamic.specs:
+                result.values.pop(spec.key, None)
+                result.errors[spec.key] = (
+                    f'dynamic secret {spec.path}: {_describe(exc)}'
+                )
+
     def _fetch_once(self) -> base.FetchResult:
-        self._authenticate()
+        self.token.ensure()
         wanted: dict[str, list[tuple[base.Key, str]]] = {}
         convention: dict[str, str] = {}
         groups = self.groups if self.groups is not None else self._list()
@@ -334,6 +435,12 @@ class VaultSource(base.RefreshableSource):
             try:
                 data, ttl = self._read(path)
             except _exc().InvalidPath:
+                if path in convention and self.groups is not None:
+                    # A group the source is told to serve: fail closed.
+                    group = _group_name(convention[path])
+                    result.errors[(group, base.WHOLE_GROUP)] = (
+                        f'secret {self.mount_point}/{path} not found'
+                    )
                 for key, _field in wanted.get(path, ()):
                     result.locations[key] = f'{self.mount_point}/{path}'
                     result.errors[key] = (
@@ -343,8 +450,7 @@ class VaultSource(base.RefreshableSource):
             if ttl:
                 ttls.append(ttl)
             if path in convention:
-                group = convention[path]
-                group = 'DEFAULT' if group.upper() == 'DEFAULT' else group
+                group = _group_name(convention[path])
                 for field, value in data.items():
                     key = (group, field)
                     result.values[key] = value
@@ -362,6 +468,7 @@ class VaultSource(base.RefreshableSource):
                         f'{field!r}'
                     )
         result.ttl = min(ttls) if ttls else None
+        self._fetch_dynamic(result)
         return result
 
 
@@ -372,76 +479,19 @@ class VaultDriver(base.SourceDriver):
     name = 'vault'
 
     def driver_opts(self) -> list[cfg.Opt]:
-        return [
-            cfg.URIOpt(
-                'url',
-                default='http://127.0.0.1:8200',
-                schemes=['http', 'https'],
-                help='Address of the Vault or OpenBao server.',
-            ),
-            cfg.IntOpt(
-                'kv_version',
-                default=2,
-                choices=[1, 2],
-                help='Version of the KV secrets engine.',
-            ),
-            cfg.StrOpt(
-                'mount_point',
-                default='secret',
-                help='Mount point of the KV secrets engine.',
-            ),
-            cfg.StrOpt(
-                'path_prefix',
-                default='',
-                help='Secrets of ``[group]`` are read from '
-                '``<path_prefix>/<group>``, one field per option.',
-            ),
-            cfg.ListOpt(
-                'groups',
-                help='Groups read by convention. Unset: LIST the prefix '
-                '(needs the list capability on it).',
-            ),
-            cfg.StrOpt(
-                'auth_method',
-                default='token',
-                choices=['token', 'approle'],
-                help='How to authenticate.',
-            ),
-            cfg.StrOpt('token', secret=True, help='Token (token auth).'),
-            cfg.StrOpt(
-                'token_file',
-                help='File holding the token, re-read before each fetch '
-                '(e.g. written by a Vault agent).',
-            ),
-            cfg.StrOpt('role_id', help='AppRole role id.'),
-            cfg.StrOpt('secret_id', secret=True, help='AppRole secret id.'),
-            cfg.StrOpt(
-                'secret_id_file', help='File holding the AppRole secret id.'
-            ),
-            cfg.StrOpt(
-                'approle_mount_point',
-                default='approle',
-                help='Mount point of the AppRole auth method.',
-            ),
-            cfg.StrOpt('namespace', help='Vault namespace.'),
-            cfg.BoolOpt(
-                'verify_tls',
-                default=True,
-                help='Verify the server certificate (keep this on).',
-            ),
-            cfg.StrOpt('ca_file', help='CA bundle to verify the server with.'),
-        ]
+        return _vault_opts.driver_opts()
 
     def make_source(self, group: Any, **common: Any) -> VaultSource:
         verify: bool | str = group.verify_tls
         if group.verify_tls and group.ca_file:
             verify = group.ca_file
-        if group.auth_method == 'approle' and not group.role_id:
-            raise ValueError(
-                f'[{common["name"]}] auth_method = approle needs role_id'
-            )
+        _vault_opts.check_auth(group, common['name'])
+        jwt_file = group.jwt_file
+        if group.auth_method == 'kubernetes' and not jwt_file:
+            jwt_file = _vault_opts.KUBERNETES_JWT
         return VaultSource(
             url=group.url,
+            urls=group.urls,
             kv_version=group.kv_version,
             mount_point=group.mount_point,
             path_prefix=group.path_prefix,
@@ -453,6 +503,18 @@ class VaultDriver(base.SourceDriver):
             secret_id=group.secret_id,
             secret_id_file=group.secret_id_file,
             approle_mount_point=group.approle_mount_point,
+            secret_id_wrapped=group.secret_id_wrapped,
+            auth_mount_point=group.auth_mount_point,
+            role=group.role,
+            jwt_file=jwt_file,
+            client_cert=(
+                (group.client_cert_file, group.client_key_file)
+                if group.client_cert_file
+                else None
+            ),
+            dynamic=_vault_dynamic.parse_specs(
+                group.dynamic_secrets, common['name']
+            ),
             namespace=group.namespace,
             verify=verify,
             **common,

@@ -7,11 +7,17 @@ them like a file change (typed, validated, atomically, subscribers called).
 Until then readers keep the installed values: the sources' cache clear is
 held back by :meth:`~oslo_extras.config.reload.Reloader.holding_values`.
 Options whose value did not change are not touched.
+
+A source that can push (``watch(on_change)``, as the etcd driver's prefix
+watch) wakes the trigger at once on a write; the interval still polls as
+a fallback.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable
 from typing import Any
 
 from oslo_extras.config.reload.interface import Reloadable
@@ -41,6 +47,9 @@ class SourcesTrigger(ThreadTrigger):
             raise ValueError('sources interval must be positive')
         self.interval = interval
         self.min_interval = min_interval
+        #: Set by a source's push (watch) or by stop(): refresh/loop now.
+        self._pushed = threading.Event()
+        self._watches: list[Callable[[], None]] = []
 
     def sources(self) -> list[Any]:
         from oslo_extras.config.sources import find_sources
@@ -81,6 +90,26 @@ class SourcesTrigger(ThreadTrigger):
                 wait = min(wait, due)
         return max(wait, self.min_interval)
 
+    def start(self) -> None:
+        super().start()
+        for source in self.sources():
+            watch = getattr(source, 'watch', None)
+            if callable(watch):
+                self._watches.append(watch(self._pushed.set))
+
+    def stop(self) -> None:
+        watches, self._watches = self._watches, []
+        for cancel in watches:
+            cancel()
+        super().stop()
+
+    def _wake(self) -> None:
+        self._pushed.set()
+
     def _run(self) -> None:
-        while not self._stopping.wait(self._wait_time()):
+        while True:
+            self._pushed.wait(self._wait_time())
+            if self._stopping.is_set():
+                return
+            self._pushed.clear()
             self.refresh_now()

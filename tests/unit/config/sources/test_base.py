@@ -94,20 +94,97 @@ def test_refresh_report_and_conf_sees_new_values():
 
     data[('db', 'password')] = 'new'
     data[('db', 'user')] = 'added'
-    del data[('db', 'port')]
     report = source.refresh()
 
     assert report.ok
-    assert report.changed == [
-        ('db', 'password'),
-        ('db', 'port'),
-        ('db', 'user'),
-    ]
+    assert report.changed == [('db', 'password'), ('db', 'user')]
     assert (conf.db.password, conf.db.user, conf.db.port) == (
         'new',
         'added',
         1,
     )
+
+
+def test_a_value_that_disappears_is_a_failure_kept_at_last_good():
+    data = {('db', 'password'): SECRET, ('db', 'port'): '7'}
+    source = MemorySource(data)
+    source.load()
+    conf = _conf(source)
+    assert conf.db.password == SECRET
+
+    del data[('db', 'password')]
+    report = source.refresh()
+
+    assert not report.ok
+    assert [(g, o) for g, o, _ in report.failed] == [('db', 'password')]
+    assert 'no longer in the backend' in report.failed[0][2]
+    assert report.missing == [('db', 'password')]
+    assert report.changed == []
+    assert conf.db.password == SECRET
+
+
+def test_an_unreadable_value_is_failed_but_not_missing():
+    class Unreadable(MemorySource):
+        def fetch(self):
+            result = super().fetch()
+            if self.reads > 1:
+                result.values.pop(('db', 'password'))
+                result.errors[('db', 'password')] = 'permission denied'
+            return result
+
+    source = Unreadable({('db', 'password'): SECRET, ('db', 'port'): '1'})
+    source.load()
+    report = source.refresh()
+    assert report.failed == [('db', 'password', 'permission denied')]
+    assert report.missing == []
+
+
+def test_a_backend_that_empties_keeps_every_value():
+    data = {('db', 'password'): SECRET}
+    source = MemorySource(data)
+    source.load()
+    data.clear()
+    report = source.refresh()
+    assert [(g, o) for g, o, _ in report.failed] == [('db', 'password')]
+    assert source.get('db', 'password', cfg.StrOpt('password'))[0] == SECRET
+
+
+def test_a_source_that_finds_nothing_fails_closed_at_load():
+    source = MemorySource({}, name='typo')
+    source.scope = 'secret/novaa'
+    source.load()
+    with pytest.raises(
+        base.SourceError, match='found nothing to serve under secret/novaa'
+    ):
+        source.check()
+    conf = _conf(source)
+    with pytest.raises(base.SourceError, match=r'\[db\] password'):
+        _ = conf.db.password
+    report = source.refresh()
+    assert report.failed == [
+        (
+            'typo',
+            '',
+            'found nothing to serve under secret/novaa '
+            '(check the path or prefix)',
+        )
+    ]
+
+
+def test_a_missing_group_fails_its_options_closed():
+    class GroupSource(MemorySource):
+        def fetch(self):
+            result = super().fetch()
+            result.errors[('db', base.WHOLE_GROUP)] = 'secret db not found'
+            return result
+
+    source = GroupSource({('other', 'x'): '1'})
+    source.load()
+    with pytest.raises(base.SourceError, match='secret db not found'):
+        source.check()
+    conf = _conf(source)
+    with pytest.raises(base.SourceError, match=r'\[db\] port'):
+        _ = conf.db.port
 
 
 def test_failed_refresh_keeps_last_good_and_scrubs(caplog):
@@ -197,7 +274,7 @@ def test_ttl_expiry_rereads_and_fail_mode_raises_when_down(monkeypatch):
 
     data[('db', 'password')] = 'v2'
     clock[0] += 11
-    base.find_sources(conf)  # no side effect
+    sources.find_sources(conf)  # no side effect
     value, _ = source.get('db', 'password', cfg.StrOpt('password'))
     assert value == 'v2'
     assert source.reads == 2
@@ -347,3 +424,106 @@ def test_literal_round_trips_through_substitution(text):
     source.load()
     conf = _conf(source)
     assert conf.db.password == text
+
+
+ROUND_TRIP = [
+    'Pw..\\$Tail',
+    'Pw..\\$workers',
+    'a$b${c}$$',
+    '\\',
+    'x\\\\$y',
+    '$',
+    '\\$$\\',
+    '100%',
+    '%(foo)s',
+    '"quoted"',
+    "'single'",
+    'ünïcødé ☃',
+    'line1\nline2\n',
+    '$db.port',
+]
+
+
+def _round_trip_conf(source):
+    conf = cfg.ConfigOpts()
+    conf.register_opts(
+        [
+            cfg.StrOpt('password', secret=True),
+            cfg.DictOpt('extra', default={}),
+            cfg.ListOpt('hosts', default=[]),
+            cfg.IntOpt('workers', default=4),
+            cfg.IntOpt('port', default=5),
+        ],
+        group='db',
+    )
+    conf([])
+    source._conf_ref = lambda: conf
+    conf._sources.append(source)
+    return conf
+
+
+@pytest.mark.parametrize('text', ROUND_TRIP)
+def test_a_string_comes_out_byte_for_byte(text):
+    source = MemorySource({('db', 'password'): text})
+    source.load()
+    assert _round_trip_conf(source).db.password == text
+
+
+@pytest.mark.parametrize('text', ROUND_TRIP)
+def test_dict_values_come_out_byte_for_byte(text):
+    source = MemorySource({('db', 'extra'): {'k$': text, 'plain': 'v'}})
+    source.load()
+    assert _round_trip_conf(source).db.extra == {'k$': text, 'plain': 'v'}
+
+
+def test_a_dict_given_as_text_is_parsed_and_kept_literal():
+    source = MemorySource({('db', 'extra'): 'a:x\\$y,b:$port'})
+    source.load()
+    assert _round_trip_conf(source).db.extra == {'a': 'x\\$y', 'b': '$port'}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from('$\\{}ab_.%"\'\n é')))
+def test_any_text_of_special_characters_round_trips(text):
+    source = MemorySource(
+        {('db', 'password'): text, ('db', 'hosts'): [text, 'x']}
+    )
+    source.load()
+    conf = _round_trip_conf(source)
+    assert conf.db.password == text
+    assert conf.db.hosts == [text, 'x']
+
+
+def test_load_converts_every_value_and_names_group_and_option():
+    source = MemorySource({('db', 'port'): 'not-a-number-S3cret'})
+    source.load()
+    conf = _round_trip_conf(source)
+    with pytest.raises(base.SourceError) as info:
+        sources.load(conf)
+    message = str(info.value)
+    assert '[db] port' in message
+    assert 'Integer' in message
+    assert 'not-a-number-S3cret' not in message
+    assert 'S3cret' not in repr(info.value)
+
+
+def test_load_converts_values_found_under_a_deprecated_name():
+    source = MemorySource({('old', 'port'): 'x1'})
+    source.load()
+    conf = cfg.ConfigOpts()
+    conf.register_opt(
+        cfg.IntOpt('port', deprecated_opts=[cfg.DeprecatedOpt('port', 'old')]),
+        group='db',
+    )
+    conf([])
+    conf._sources.append(source)
+    with pytest.raises(base.SourceError, match=r'\[db\] port'):
+        sources.load(conf)
+
+
+def test_load_accepts_good_values():
+    source = MemorySource({('db', 'port'): '99', ('db', 'extra'): 'a:1'})
+    source.load()
+    conf = _round_trip_conf(source)
+    assert sources.load(conf) == [source]
+    assert conf.db.port == 99

@@ -237,3 +237,64 @@ def test_resolve_inside_never_leaves_the_directory(tmp_path_factory, parts):
     except secrets_dir.UnsafePath:
         return
     assert path.startswith(os.path.realpath(root) + os.sep)
+
+
+def _load_error(conf):
+    with pytest.raises(sources.SourceError) as err:
+        sources.load(conf)
+    return str(err.value)
+
+
+def test_a_fifo_is_refused_without_blocking(tree):
+    os.mkfifo(f'{tree}/s/database/plain', 0o600)
+    # Without a non-blocking open this CONF() call never returns.
+    message = _load_error(_conf(tree))
+    assert '[database] plain' in message
+    assert 'not a regular file' in message
+
+
+def test_a_device_is_refused(tree):
+    os.symlink('/dev/zero', f'{tree}/s/database/plain')
+    conf = _conf(tree, 'mapping = database.plain:database/plain\n')
+    assert 'refused' in _load_error(conf)
+    source = secrets_dir.SecretsDirSource(directory='/dev', name='d')
+    source.mapping = {('database', 'plain'): 'zero'}
+    source.load()
+    assert 'not a regular file' in source.errors[('database', 'plain')]
+
+
+def test_a_file_over_max_size_is_refused_unread(tree):
+    _write(f'{tree}/s/database/plain', 'x' * 70000)
+    assert 'more than max_size 65536' in _load_error(_conf(tree))
+    conf = _conf(tree, 'max_size = 100000\n')
+    assert conf.database.plain == 'x' * 70000
+
+
+def test_owner_check(tree):
+    me = os.getuid()
+    assert _conf(tree, f'owner = {me}\n').database.password == PASSWORD
+    message = _load_error(_conf(tree, f'owner = {me + 1}\n'))
+    assert f'owned by uid {me}, not the required uid {me + 1}' in message
+
+
+def test_a_bom_is_dropped_and_binary_is_refused(tree):
+    path = f'{tree}/s/database/plain'
+
+    def write(data):
+        with open(path, 'wb') as stream:
+            stream.write(data)
+        os.chmod(path, 0o600)
+
+    write(b'\xef\xbb\xbfwith-bom\n')
+    assert _conf(tree).database.plain == 'with-bom'
+    write(b'\xff\xfe\x00binary')
+    assert 'not UTF-8 text' in _load_error(_conf(tree))
+    write(b'abc\x00def')
+    assert 'NUL byte' in _load_error(_conf(tree))
+
+
+def test_docker_and_kubernetes_modes_are_accepted_when_configured(tree):
+    _write(f'{tree}/s/database/plain', 'k8s', mode=0o644)
+    assert _conf(tree, 'max_mode = 0644\n').database.plain == 'k8s'
+    _write(f'{tree}/s/database/plain', 'docker', mode=0o444)
+    assert _conf(tree, 'max_mode = 0444\n').database.plain == 'docker'
