@@ -25,6 +25,7 @@ from oslo_extras.policy import delta
 from oslo_extras.policy import files
 from oslo_extras.policy import inputs
 from oslo_extras.policy import lint
+from oslo_extras.policy import minimizer
 from oslo_extras.policy import model
 
 PROG = 'oslo-policy-delta'
@@ -107,15 +108,21 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p, snapshot_help)
     p = sub.add_parser(
         'minimize',
-        help='write the smallest override file with the same rules',
+        help='print the smallest override file with the same decisions',
     )
     _common(p, snapshot_help)
-    p.add_argument(
+    where = p.add_mutually_exclusive_group()
+    where.add_argument(
         '--output',
         '-o',
         metavar='PATH',
-        help='write here (default: replace the policy file, keeping a '
-        '.bak copy); "-" prints it',
+        help='write here instead of stdout ("-" is stdout)',
+    )
+    where.add_argument(
+        '--in-place',
+        action='store_true',
+        help='replace the policy file (through symlinks, keeping its '
+        'comments and a numbered .bak copy)',
     )
     p = sub.add_parser(
         'diff',
@@ -250,16 +257,9 @@ def cmd_minimize(args) -> int:
     except delta.DeltaError as exc:
         print(f'{PROG}: {exc}', file=sys.stderr)
         return EXIT_FINDINGS
-    text = delta.format_overrides(
-        kept,
-        'Policy overrides: only the rules that differ from the defaults.\n'
-        'Written by oslo-policy-delta minimize.',
-    )
-    dropped = sorted(set(ruleset.overrides) - set(kept))
-    renamed = sorted(set(kept) - set(ruleset.overrides))
-    target = args.output
-    main = [layer.path for layer in layers if layer.kind == files.FILE]
-    if target is None:
+    main = [layer for layer in layers if layer.kind == files.FILE]
+    target = args.output or '-'
+    if args.in_place:
         if any(layer.kind == files.POLICY_D for layer in layers):
             raise UsageError(
                 'policy.d files are in use: give --output and replace the '
@@ -267,21 +267,50 @@ def cmd_minimize(args) -> int:
             )
         if not main:
             raise UsageError('no policy file found; give --output')
-        target = main[0]
+        target = main[0].path
+    source = main[0] if len(layers) == 1 and main else None
+    text = minimizer.render(
+        kept,
+        source,
+        _read_text(source.path) if source else None,
+        'Policy overrides: only the rules that differ from the defaults.\n'
+        'Written by oslo-policy-delta minimize.',
+    )
+    problems = minimizer.prove(
+        _defaults(args.namespace, args.defaults_file),
+        layers,
+        text,
+        target if target != '-' else '<minimized>',
+        conf.oslo_policy.policy_default_rule,
+    )
+    if problems:
+        print(
+            f'{PROG}: refusing to write: the minimized file would change '
+            f'{len(problems)} decision(s) or more: ' + problems[0],
+            file=sys.stderr,
+        )
+        return EXIT_FINDINGS
+    dropped = sorted(set(ruleset.overrides) - set(kept))
+    renamed = sorted(set(kept) - set(ruleset.overrides))
     summary = {
         'output': target,
         'kept': list(kept),
         'dropped': dropped,
         'renamed': renamed,
+        'backup': None,
     }
     if target == '-':
         sys.stdout.write(text)
         return EXIT_OK
+    # Write through a symlink (a ConfigMap's name -> ..data/name), so
+    # the link stays a link.
+    real = os.path.realpath(target)
     try:
-        backup = '.bak' if os.path.exists(target) else None
-        _fileutils.atomic_write(target, text, backup_suffix=backup)
+        backup = _backup_suffix(real) if os.path.exists(real) else None
+        _fileutils.atomic_write(real, text, backup_suffix=backup)
     except OSError as exc:
         raise UsageError(f'cannot write {target}: {exc}')
+    summary['backup'] = real + backup if backup else None
     if args.format == 'json':
         _dump(summary)
     else:
@@ -294,8 +323,27 @@ def cmd_minimize(args) -> int:
                 if renamed
                 else ''
             )
+            + (f'; backup {summary["backup"]}' if backup else '')
         )
     return EXIT_OK
+
+
+def _read_text(path: str) -> str | None:
+    try:
+        with open(path, encoding='utf-8') as stream:
+            return stream.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _backup_suffix(path: str) -> str:
+    # Never overwrite an earlier backup: .bak, then .bak.1, .bak.2...
+    if not os.path.lexists(path + '.bak'):
+        return '.bak'
+    number = 1
+    while os.path.lexists(f'{path}.bak.{number}'):
+        number += 1
+    return f'.bak.{number}'
 
 
 def cmd_diff(args) -> int:

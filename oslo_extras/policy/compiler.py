@@ -126,6 +126,12 @@ def _rule(name: str, table: Table) -> CheckFn:
             return function(target, creds, enforcer, current_rule)
         except KeyError:
             return False
+        except RecursionError:
+            # oslo.policy fails on a rule: cycle with TypeError (from
+            # inspect, deep in the recursion); raise the same type.
+            raise TypeError(
+                f'policy rule cycle through rule:{name}'
+            ) from None
 
     return check
 

@@ -1,0 +1,160 @@
+"""``minimize``: the smallest overrides that keep every decision.
+
+:func:`minimize` picks the overrides to keep; :func:`render` writes them,
+editing the operator's own file line by line where it can (comments and
+layout stay); :func:`prove` re-reads the rendered text and compares every
+decision with :mod:`oslo_extras.policy.equivalence`, in both
+``enforce_new_defaults`` modes. The CLI writes nothing unless :func:`prove`
+found no difference.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from oslo_policy import policy
+
+from oslo_extras.policy import equivalence
+from oslo_extras.policy import files
+from oslo_extras.policy import lint
+from oslo_extras.policy import model
+
+
+class DeltaError(Exception):
+    """The delta cannot be computed or would change a decision."""
+
+
+def minimize(
+    ruleset: model.RuleSet, enforce_new_defaults: bool = True
+) -> dict[str, Any]:
+    """Return the smallest overrides giving the same effective rules.
+
+    Drops overrides equal to the default, writes an override given under a
+    deprecated name under every new name it is live for (one old rule can
+    have been split into several), drops old names oslo.policy ignores, and
+    keeps rules no service registers (helper rules, typos: lint reports
+    those) and old names that are still registered rules or referenced by
+    ``rule:``.
+
+    :raises DeltaError: when an override has a syntax error (fix it first)
+    """
+    if ruleset.syntax_errors:
+        first = ruleset.syntax_errors[0]
+        raise DeltaError(
+            f'{first.entry.path}:{first.entry.line}: {first.entry.name}: '
+            f'{first.reason}; fix the syntax errors first'
+        )
+    referenced = lint.referenced_names(ruleset)
+    kept: dict[str, Any] = {}
+    for name, entry in ruleset.overrides.items():
+        news = ruleset.aliases.get(name, ())
+        if name in ruleset.defaults:
+            rule = ruleset.rules[name]
+            base = model.default_check(rule.default, enforce_new_defaults)
+            if str(rule.check) != str(base):
+                kept[name] = entry.value
+        for new in news:
+            live = ruleset.rules[new.name]
+            if live.origin == model.DEPRECATED_ALIAS:
+                kept[new.name] = entry.value
+        if news and (name in referenced or name in ruleset.defaults):
+            # rule:old-name stays meaningful, or the old name is a rule
+            # of its own: keep it, and pin every new name so the old one
+            # cannot become live in their place.
+            kept[name] = entry.value
+            for new in news:
+                kept[new.name] = _value_of(ruleset, new.name)
+        if name not in ruleset.defaults and not news:
+            kept[name] = entry.value
+    return kept
+
+
+def _value_of(ruleset: model.RuleSet, name: str) -> Any:
+    rule = ruleset.rules[name]
+    if rule.entry is not None:
+        return rule.entry.value
+    return rule.check_str
+
+
+def format_overrides(overrides: dict[str, Any], header: str = '') -> str:
+    """Return a policy file with one ``"name": "check"`` line per rule."""
+    lines = [f'# {line}' if line else '#' for line in header.splitlines()]
+    if not overrides:
+        lines.append('# No overrides: every rule uses its default.')
+    for name, check_str in overrides.items():
+        lines.append(f'{json.dumps(name)}: {json.dumps(check_str)}')
+    return '\n'.join(lines) + '\n'
+
+
+def render(
+    kept: dict[str, Any],
+    layer: files.Layer | None,
+    text: str | None,
+    header: str = '',
+) -> str:
+    """Return the minimized file, edited from ``text`` when given.
+
+    Lines of dropped rules are removed; kept rules stay as written, with
+    their comments; rules written under new names are appended. Without
+    ``text`` (or for JSON), a fresh file is written.
+    """
+    if text is None or layer is None or text.lstrip().startswith('{'):
+        return format_overrides(kept, header)
+    drop: set[int] = set()
+    for name, entry in layer.entries.items():
+        if name in kept and kept[name] == entry.value:
+            continue
+        end = entry.end_line or entry.line
+        drop.update(range(entry.line, end + 1))
+    for entry in layer.duplicates + layer.unreachable:
+        end = entry.end_line or entry.line
+        drop.update(range(entry.line, end + 1))
+    lines = text.splitlines(keepends=True)
+    out = [line for number, line in enumerate(lines, 1) if number not in drop]
+    if out and not out[-1].endswith('\n'):
+        out[-1] += '\n'
+    added = {
+        name: value
+        for name, value in kept.items()
+        if name not in layer.entries or layer.entries[name].value != value
+    }
+    if added:
+        out.append(
+            '# Written by oslo-policy-delta minimize under the current '
+            'rule names:\n'
+        )
+        out.extend(
+            f'{json.dumps(name)}: {json.dumps(value)}\n'
+            for name, value in added.items()
+        )
+    return ''.join(out)
+
+
+def prove(
+    defaults: Sequence[policy.RuleDefault],
+    layers: Sequence[files.Layer],
+    rendered: str,
+    path: str,
+    default_rule: Any = 'default',
+) -> list[str]:
+    """Compare every decision of ``layers`` with ``rendered`` replacing them.
+
+    :returns: one line per difference (empty when every decision is kept)
+    """
+    try:
+        new_layer = files.parse_layer(rendered, path)
+    except files.PolicyFileError as exc:
+        return [f'the minimized file does not parse: {exc}']
+    problems = []
+    for enforce_new in (True, False):
+        before = model.build(defaults, layers, enforce_new)
+        after = model.build(defaults, [new_layer], enforce_new)
+        report = equivalence.compare(before, after, default_rule, limit=5)
+        for difference in report.differences:
+            problems.append(
+                f'enforce_new_defaults={enforce_new}: '
+                + difference.as_text()
+            )
+    return problems
