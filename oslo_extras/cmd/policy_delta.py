@@ -285,8 +285,7 @@ def cmd_minimize(args) -> int:
     )
     if problems:
         print(
-            f'{PROG}: refusing to write: the minimized file would change '
-            f'{len(problems)} decision(s) or more: ' + problems[0],
+            f'{PROG}: refusing to write: ' + '; '.join(problems[:2]),
             file=sys.stderr,
         )
         return EXIT_FINDINGS

@@ -131,8 +131,8 @@ def _parse_text(check_str: str) -> Parsed:
         lead = token[: len(token) - len(clean)]
         core = clean.rstrip(')')
         trail = clean[len(core) :]
-        quoted = len(clean) >= 2 and clean[0] == clean[-1] and (
-            clean[0] in '\'"'
+        quoted = (
+            len(clean) >= 2 and clean[0] == clean[-1] and (clean[0] in '\'"')
         )
         if core and core.lower() not in _KEYWORDS and not quoted:
             if _is_broken(core):
@@ -141,7 +141,11 @@ def _parse_text(check_str: str) -> Parsed:
         pieces.append(lead + core + trail)
     state = _parser.ParseState()
     for token in _parser._parse_tokenize(' '.join(pieces)):
-        state.shift(token)
+        # (kind, value) pairs up to oslo.policy 4.x, Token objects since.
+        if isinstance(token, tuple):
+            state.shift(*token)
+        else:
+            state.shift(token)
     try:
         tree = state.result
     except ValueError:
@@ -189,7 +193,7 @@ def _finish(tree: _checks.BaseCheck, broken: list[str]) -> Parsed:
     problem = (
         f'{names} {"is" if len(broken) == 1 else "are"} not a check '
         "(expected kind:match, '@' or '!'): oslo.policy reads "
-        f'{"it" if len(broken) == 1 else "each"} as \'!\' (never true), '
+        f"{'it' if len(broken) == 1 else 'each'} as '!' (never true), "
         f'so the rule is "{upstream}"'
     )
     if widened:

@@ -129,9 +129,7 @@ def _rule(name: str, table: Table) -> CheckFn:
         except RecursionError:
             # oslo.policy fails on a rule: cycle with TypeError (from
             # inspect, deep in the recursion); raise the same type.
-            raise TypeError(
-                f'policy rule cycle through rule:{name}'
-            ) from None
+            raise TypeError(f'policy rule cycle through rule:{name}') from None
 
     return check
 

@@ -121,7 +121,7 @@ def snapshot(
         if keys:
             item['target_attributes'] = list(keys)
         old = rule.deprecated_rule
-        if old is not None:
+        if old:
             item['deprecated_rule'] = {
                 'name': old.name,
                 'check_str': old.check_str,
@@ -266,7 +266,7 @@ def diff(
         dep = rule.deprecated_rule
         if (
             rule.name not in old
-            and dep is not None
+            and dep
             and dep.name != rule.name
             and dep.name in old
             # Still registered: not renamed, whatever the new rule says.
@@ -286,7 +286,7 @@ def diff(
         if before is None:
             dep = rule.deprecated_rule
             note = _override_note(override)
-            if override is None and dep is not None and dep.name in overrides:
+            if override is None and dep and dep.name in overrides:
                 override = overrides[dep.name]
                 note = (
                     f"; your override of '{dep.name}' at {override.path}:"

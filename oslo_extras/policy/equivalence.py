@@ -100,7 +100,7 @@ def _all_checks(
             if names is not None and name not in names:
                 continue
             checks.append(default.check)
-            if default.deprecated_rule is not None:
+            if default.deprecated_rule:
                 checks.append(default.deprecated_rule.check)
     return checks
 

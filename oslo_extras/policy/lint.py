@@ -253,7 +253,7 @@ def provided_targets(ruleset: model.RuleSet) -> tuple[dict, set[str]]:
         if keys:
             declared[name] = keys
         everything |= keys | defaults_mod.target_keys(default.check_str)
-        if default.deprecated_rule is not None:
+        if default.deprecated_rule:
             everything |= defaults_mod.target_keys(
                 default.deprecated_rule.check_str
             )
@@ -346,7 +346,9 @@ def _alias_findings(
     entry: files.Entry,
 ) -> list[Finding]:
     live = [
-        d for d in news if ruleset.rules[d.name].origin == model.DEPRECATED_ALIAS
+        d
+        for d in news
+        if ruleset.rules[d.name].origin == model.DEPRECATED_ALIAS
     ]
     ignored = [d for d in news if d not in live]
     registered = old_name in ruleset.defaults

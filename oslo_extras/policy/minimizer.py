@@ -141,7 +141,8 @@ def prove(
 ) -> list[str]:
     """Compare every decision of ``layers`` with ``rendered`` replacing them.
 
-    :returns: one line per difference (empty when every decision is kept)
+    :returns: one line per problem, the first a summary (empty when every
+        decision is kept in both ``enforce_new_defaults`` modes)
     """
     try:
         new_layer = files.parse_layer(rendered, path)
@@ -151,10 +152,14 @@ def prove(
     for enforce_new in (True, False):
         before = model.build(defaults, layers, enforce_new)
         after = model.build(defaults, [new_layer], enforce_new)
-        report = equivalence.compare(before, after, default_rule, limit=5)
-        for difference in report.differences:
-            problems.append(
-                f'enforce_new_defaults={enforce_new}: '
-                + difference.as_text()
-            )
+        report = equivalence.compare(before, after, default_rule, limit=3)
+        if report.equivalent:
+            continue
+        problems.append(
+            f'with enforce_new_defaults={enforce_new} it would change '
+            f'{report.widened + report.narrowed} of {report.checked} '
+            f'decisions ({report.widened} widen, {report.narrowed} narrow)'
+        )
+        examples = report.widened_examples or report.differences
+        problems.extend(d.as_text() for d in examples)
     return problems

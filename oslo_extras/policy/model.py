@@ -141,7 +141,7 @@ def build(
     grouped: dict[str, list[policy.RuleDefault]] = {}
     for default in registered.values():
         old = default.deprecated_rule
-        if old is not None and old.name != default.name:
+        if old and old.name != default.name:
             grouped.setdefault(old.name, []).append(default)
     aliases = {name: tuple(group) for name, group in grouped.items()}
     overrides = merge_layers(layers)
@@ -199,7 +199,7 @@ def _resolve_default(
 ) -> EffectiveRule:
     # Mirrors oslo.policy's Enforcer._handle_deprecated_rule().
     old = default.deprecated_rule
-    if old is None:
+    if not old:
         return EffectiveRule(
             default.name,
             default.check_str,

@@ -34,6 +34,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import warnings
 import weakref
 from collections.abc import MutableMapping
 from typing import Any
@@ -156,7 +157,9 @@ class SafeEnforcer(policy.Enforcer):
         elif self._state is None or self._stale:
             self._rebuild()
 
-    def reload(self, force: bool = False, allow_widening: bool = False) -> bool:
+    def reload(
+        self, force: bool = False, allow_widening: bool = False
+    ) -> bool:
         """Re-read the policy files if they changed, off the request path.
 
         The new rules replace the old ones all at once. A reload that finds a
@@ -257,6 +260,10 @@ class SafeEnforcer(policy.Enforcer):
         self._failed_signature = signature
         self.last_reload_error = str(error)
         LOG.error('Keeping the previous policy rules: %s', error)
+        if self._state is None or self._stale:
+            # After clear() or a late registration: the files as last
+            # accepted, with the rules registered now.
+            self._rebuild()
         return False
 
     def _warn_deleted(self, paths: list[tuple[str, str]]) -> None:
@@ -264,10 +271,10 @@ class SafeEnforcer(policy.Enforcer):
         for path, kind in self._paths:
             if path not in now:
                 LOG.warning(
-                    'Policy file %s is gone: its overrides no longer apply'
-                    '%s',
+                    'Policy file %s is gone: its overrides no longer apply%s',
                     path,
-                    ' (the registered defaults do)' if kind == files.FILE
+                    ' (the registered defaults do)'
+                    if kind == files.FILE
                     else '',
                 )
 
@@ -441,7 +448,7 @@ class SafeEnforcer(policy.Enforcer):
             if function is not None:
                 default = state.scoped.get(rule)
                 if default is not None and not _scope_ok(
-                    creds_dict, default, do_raise
+                    creds_dict, default, do_raise, self.conf
                 ):
                     return False
                 result = function(target, creds_dict, self, rule)
@@ -468,9 +475,14 @@ def _noop() -> None:
 
 
 def _scope_ok(
-    creds: MutableMapping, default: policy.RuleDefault, do_raise: bool
+    creds: MutableMapping,
+    default: policy.RuleDefault,
+    do_raise: bool,
+    conf: cfg.ConfigOpts,
 ) -> bool:
-    # Same token-scope rule as Enforcer._enforce_scope().
+    # Same token-scope rule as Enforcer._enforce_scope(); oslo.policy < 5
+    # (OpenStack 2025.1 has 4.5.1) only warns when [oslo_policy]
+    # enforce_scope is false, a deprecated option later releases removed.
     if creds.get('system'):
         token_scope = 'system'
     elif creds.get('domain_id'):
@@ -478,6 +490,15 @@ def _scope_ok(
     else:
         token_scope = 'project'
     if token_scope in default.scope_types:
+        return True
+    if not getattr(conf.oslo_policy, 'enforce_scope', True):
+        warnings.warn(
+            f'Policy {default} failed scope check. The token used to make '
+            f'the request was {token_scope} scoped but the policy requires '
+            f'{default.scope_types} scope. This behavior may change in the '
+            'future where using the intended scope is required',
+            stacklevel=3,
+        )
         return True
     if do_raise:
         raise policy.InvalidScope(default, default.scope_types, token_scope)

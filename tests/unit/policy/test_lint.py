@@ -71,7 +71,7 @@ def test_syntax_errors_with_line_numbers():
             3,
             'rule-syntax',
             "'member' is not a check (expected kind:match, '@' or '!'): "
-            "oslo.policy reads it as '!' (never true), so the rule is \"!\"",
+            'oslo.policy reads it as \'!\' (never true), so the rule is "!"',
         ),
     ]
 
@@ -115,7 +115,7 @@ def test_messages_say_what_oslo_policy_does_with_null_list_and_not():
             "'admin' is not a check (expected kind:match, '@' or '!'): "
             "oslo.policy reads it as '!' (never true), so the rule is "
             '"not !"; under "not" that allows everyone, so SafeEnforcer '
-            "reads it as '@' there instead (\"not @\")",
+            'reads it as \'@\' there instead ("not @")',
         ),
         (
             4,

@@ -26,8 +26,11 @@ def _start(tmp_path, text, **kwargs):
     return conf, ours
 
 
-def _refuse_a_reload(tmp_path, ours):
-    write(tmp_path / 'policy.yaml', '"demo:widgets:list": "role:x and ("\n')
+BROKEN = '"demo:widgets:list": "role:x and ("\n'
+
+
+def _refuse_a_reload(tmp_path, ours, broken=BROKEN):
+    write(tmp_path / 'policy.yaml', broken)
     assert ours.reload() is False
 
 
@@ -79,6 +82,20 @@ def test_enforce_after_clear_never_raises_policy_load_error(tmp_path):
     assert ours.enforce('demo:widgets:list', {}, dict(ADMIN)) is (
         theirs.enforce('demo:widgets:list', {}, dict(ADMIN))
     )
+
+
+@pytest.mark.parametrize('broken', [BROKEN, '"a": [unclosed\n'])
+def test_clear_then_forced_reload_on_a_broken_file_never_raises(
+    tmp_path, broken
+):
+    conf, ours = _start(tmp_path, '"demo:widgets:list": "role:member"\n')
+    _refuse_a_reload(tmp_path, ours, broken)
+    ours.clear()
+    ours.register_defaults(safe(conf).registered_rules.values())
+    ours.load_rules(force_reload=True)
+    assert 'policy.yaml' in ours.last_reload_error
+    # The last accepted file, with the rules registered now.
+    assert ours.enforce('demo:widgets:list', {}, dict(MEMBER))
 
 
 def test_late_registration_after_refused_reload_keeps_good_rules(tmp_path):
