@@ -108,20 +108,26 @@ def lint(
 
 
 def unknown_rules(
-    ruleset: model.RuleSet, default_rule: str | None = 'default'
+    ruleset: model.RuleSet,
+    default_rule: str | None = 'default',
+    suggestions: int | None = None,
 ) -> list[Finding]:
     """Return ``unknown-rule`` findings with "did you mean" suggestions.
 
     :param default_rule: the name of the fallback rule, which is known
+    :param suggestions: look up a suggestion for at most this many names
+        (each lookup scans every registered name; ``None``: all)
     """
-    known = list(ruleset.defaults) + list(ruleset.aliases)
+    known = _suggest.Suggester([*ruleset.defaults, *ruleset.aliases])
     referenced = referenced_names(ruleset)
     result = []
     for entry in ruleset.unknown_overrides():
         if entry.name == default_rule or entry.name in referenced:
             # A helper rule the operator defined for rule: references.
             continue
-        matches = _suggest.suggest(entry.name, known)
+        matches = []
+        if suggestions is None or len(result) < suggestions:
+            matches = known.suggest(entry.name)
         result.append(
             _at(
                 entry,
@@ -271,15 +277,39 @@ def _check_target_keys(check: _upstream.BaseCheck) -> set[str]:
     return found
 
 
+#: Target namespaces services fill at run time, that no default reads:
+#: keystone passes a list call's query filters as ``filter_attr.<name>``.
+SERVICE_TARGET_NAMESPACES = frozenset(('filter_attr',))
+
+
+def _parents(keys: Iterable[str]) -> set[str]:
+    return {key.rsplit('.', 1)[0] for key in keys if '.' in key}
+
+
+def _passed(key: str, allowed: set[str], parents: set[str]) -> bool:
+    # keystone passes whole objects (target.credential, target.project):
+    # any attribute of an object some default reads is passed too.
+    if key in allowed:
+        return True
+    if '.' in key:
+        if key.rsplit('.', 1)[0] in parents:
+            return True
+        if key.split('.', 1)[0] in SERVICE_TARGET_NAMESPACES:
+            return True
+    return False
+
+
 def _target_attributes(ruleset: model.RuleSet) -> list[Finding]:
     declared, everything = provided_targets(ruleset)
+    every_parent = _parents(everything)
     result = []
     for name, rule in ruleset.rules.items():
         if rule.entry is None:
             continue
         allowed = declared.get(name, everything)
+        parents = _parents(allowed) if name in declared else every_parent
         for key in sorted(_check_target_keys(rule.check)):
-            if key not in allowed:
+            if not _passed(key, allowed, parents):
                 matches = _suggest.suggest(key, sorted(allowed))
                 result.append(
                     _at(
@@ -352,7 +382,10 @@ def _alias_findings(
     ]
     ignored = [d for d in news if d not in live]
     registered = old_name in ruleset.defaults
-    since = news[0].deprecated_rule.deprecated_since
+    # As oslo.policy: the DeprecatedRule's release, else the rule's.
+    since = news[0].deprecated_rule.deprecated_since or (
+        news[0].deprecated_since
+    )
     since_text = f' (since {since})' if since else ''
     suggestion = news[0].name if len(news) == 1 else None
     if live and registered:

@@ -57,6 +57,8 @@ _UPSTREAM_LOG = logging.getLogger(policy.__name__)
 
 #: Findings that stop a strict start and any reload.
 _BLOCKING = frozenset(('policy-file', 'rule-syntax'))
+#: At most this many unknown names get a "did you mean" at load time.
+_SUGGESTIONS = 50
 #: Findings that stop a strict start and a strict reload.
 _STRICT_BLOCKING = frozenset(('unknown-rule',))
 
@@ -310,7 +312,11 @@ class SafeEnforcer(policy.Enforcer):
         default_rule = (
             self.default_rule if isinstance(self.default_rule, str) else None
         )
-        findings.extend(lint.unknown_rules(ruleset, default_rule))
+        # Suggestions for the first names only: a file of thousands of
+        # unknown names must not make loading quadratic.
+        findings.extend(
+            lint.unknown_rules(ruleset, default_rule, _SUGGESTIONS)
+        )
         return layers, ruleset, findings
 
     def _install_ruleset(self, ruleset, paths, signature) -> None:

@@ -275,3 +275,35 @@ def test_service_rule_declares_targets():
         'x:y', 'role:a', 'Y.', 'GET /y', target=('project_id',)
     )
     assert rule.target_attributes == ('project_id',)
+
+
+def test_keystone_target_attributes_are_not_flagged():
+    # keystone passes whole objects under target.<entity> and list filters
+    # under filter_attr.<name>; its defaults read only some attributes.
+    rules = [
+        policy.RuleDefault(
+            'identity:get_credential',
+            'user_id:%(target.credential.user_id)s',
+        ),
+        policy.RuleDefault(
+            'identity:get_project', 'project_id:%(target.project.id)s'
+        ),
+        policy.RuleDefault('identity:list_users', 'role:reader'),
+    ]
+    text = (
+        '"identity:get_credential": '
+        '"project_id:%(target.credential.project_id)s"\n'
+        '"identity:get_project": "project_id:%(target.project.parent_id)s"\n'
+        '"identity:list_users": "domain_id:%(filter_attr.domain_id)s"\n'
+        '"identity:get_credential": "project_id:%(target.typo.project_id)s"\n'
+    )
+    assert _lint(text, rules) == [
+        (1, 'identity:get_credential', 'warning', 'duplicate-rule', None),
+        (
+            4,
+            'identity:get_credential',
+            'warning',
+            'unknown-target-attribute',
+            'target.project.id',
+        ),
+    ]
