@@ -330,3 +330,38 @@ def test_relative_policy_file_is_read_from_the_working_dir(
     code, out, _err = run(capsys, 'lint', *NS, '--policy-file', 'p.yaml')
     assert code == 1
     assert 'unknown-rule' in out
+
+
+def test_effective_never_prints_a_null_override_as_empty(tmp_path, capsys):
+    path = write(tmp_path / 'policy.yaml', '"demo:widgets:list":\n')
+    empty = tmp_path / 'empty.d'
+    empty.mkdir()
+    code, out, err = run(
+        capsys,
+        'effective',
+        *NS,
+        '--policy-file',
+        path,
+        '--policy-dir',
+        str(empty),
+    )
+    assert code == 0, err
+    [line] = [x for x in out.splitlines() if x.startswith('demo:widgets:list')]
+    assert line == (
+        f'demo:widgets:list = "@"  # file {path}:1 (written as null, read '
+        'as "@") scope=project'
+    )
+    code, out, err = run(
+        capsys, 'effective', *NS, '--policy-file', path, '--format', 'json'
+    )
+    [item] = [x for x in json.loads(out) if x['name'] == 'demo:widgets:list']
+    assert (item['check_str'], item['written_value']) == ('@', None)
+    assert item['written_type'] == 'null'
+
+
+def test_rule_syntax_option_help_is_true():
+    from oslo_extras.policy import options
+
+    [strict] = [opt for opt in options.OPTS if opt.name == 'strict']
+    assert 'fails closed, as in oslo.policy' not in strict.help
+    assert '"role:admin or typo" still admits admins' in strict.help
