@@ -291,6 +291,10 @@ def _passed(key: str, allowed: set[str], parents: set[str]) -> bool:
     # any attribute of an object some default reads is passed too.
     if key in allowed:
         return True
+    if key.endswith('_id') and f'target.{key[:-3]}' in parents:
+        # keystone adds the URL's ids (/v3/projects/{project_id}) to the
+        # target beside the object itself (target.project).
+        return True
     if '.' in key:
         if key.rsplit('.', 1)[0] in parents:
             return True
@@ -350,9 +354,8 @@ def _deprecations(
                         + '; the override will be ignored',
                     )
                 )
-            base = model.default_check(default, enforce_new_defaults)
-            if str(rule.check) == str(base) and not _is_referenced_alias(
-                name, ruleset
+            if model.is_default(rule.check, default) and not (
+                _is_referenced_alias(name, ruleset)
             ):
                 result.append(
                     _at(

@@ -31,9 +31,11 @@ def minimize(
 ) -> dict[str, Any]:
     """Return the smallest overrides giving the same effective rules.
 
-    Drops overrides equal to the default, writes an override given under a
-    deprecated name under every new name it is live for (one old rule can
-    have been split into several), drops old names oslo.policy ignores, and
+    Drops overrides equal to the default in both ``enforce_new_defaults``
+    modes (so the file stays right when the option flips), writes an
+    override given under a deprecated name under every new name it is live
+    for (one old rule can have been split into several), drops old names
+    oslo.policy ignores, and
     keeps rules no service registers (helper rules, typos: lint reports
     those) and old names that are still registered rules or referenced by
     ``rule:``.
@@ -52,8 +54,7 @@ def minimize(
         news = ruleset.aliases.get(name, ())
         if name in ruleset.defaults:
             rule = ruleset.rules[name]
-            base = model.default_check(rule.default, enforce_new_defaults)
-            if str(rule.check) != str(base):
+            if not model.is_default(rule.check, rule.default):
                 kept[name] = entry.value
         for new in news:
             live = ruleset.rules[new.name]

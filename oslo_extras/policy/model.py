@@ -240,3 +240,15 @@ def default_check(
 ) -> _upstream.BaseCheck:
     """Return what ``default`` evaluates to when nothing overrides it."""
     return _resolve_default(default, {}, {}, enforce_new_defaults).check
+
+
+def is_default(
+    check: _upstream.BaseCheck, default: policy.RuleDefault
+) -> bool:
+    """Whether ``check`` equals the default in both ``enforce_new_defaults``
+    modes (an override equal to the new default still pins it when the
+    deprecated default would be OR'd in)."""
+    text = str(check)
+    return all(
+        text == str(default_check(default, mode)) for mode in (True, False)
+    )
