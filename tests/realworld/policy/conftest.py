@@ -8,7 +8,7 @@ import os
 import warnings
 
 import pytest
-from oslo_policy import _checks
+from oslo_policy import _external
 from oslo_policy import policy
 
 from oslo_extras.policy import defaults
@@ -75,4 +75,4 @@ def _no_http(check, target, creds, enforcer, current_rule=None):
 
 @pytest.fixture(autouse=True)
 def no_http_checks(monkeypatch):
-    monkeypatch.setattr(_checks.HttpCheck, '__call__', _no_http)
+    monkeypatch.setattr(_external.HttpCheck, '__call__', _no_http)
