@@ -75,9 +75,11 @@ class PolicyLoadError(Exception):
 
 class _State(NamedTuple):
     table: compiler.Table
-    scoped: dict[str, policy.RuleDefault]
+    scoped: dict[str, tuple[policy.RuleDefault, frozenset]]
     signature: tuple | None
     has_rules: bool
+    #: [oslo_policy] enforce_scope where oslo.policy has it (< 5.0)
+    enforce_scope: bool
 
 
 class SafeEnforcer(policy.Enforcer):
@@ -340,11 +342,12 @@ class SafeEnforcer(policy.Enforcer):
     def _install(self, rules, file_rules, signature) -> None:
         table = compiler.Table(rules, self.default_rule)
         scoped = {
-            name: default
+            name: (default, frozenset(default.scope_types))
             for name, default in self.registered_rules.items()
             if default.scope_types
         }
-        state = _State(table, scoped, signature, bool(rules))
+        enforce_scope = getattr(self.conf.oslo_policy, 'enforce_scope', True)
+        state = _State(table, scoped, signature, bool(rules), enforce_scope)
         self.rules = (
             rules
             if isinstance(rules, policy.Rules)
@@ -452,11 +455,19 @@ class SafeEnforcer(policy.Enforcer):
         if state.has_rules:
             function = state.table.lookup(rule)
             if function is not None:
-                default = state.scoped.get(rule)
-                if default is not None and not _scope_ok(
-                    creds_dict, default, do_raise, self.conf
-                ):
-                    return False
+                scoped = state.scoped.get(rule)
+                if scoped is not None:
+                    # Same token-scope rule as Enforcer._enforce_scope().
+                    if creds_dict.get('system'):
+                        token_scope = 'system'
+                    elif creds_dict.get('domain_id'):
+                        token_scope = 'domain'
+                    else:
+                        token_scope = 'project'
+                    if token_scope not in scoped[1] and not _scope_mismatch(
+                        scoped[0], token_scope, do_raise, state.enforce_scope
+                    ):
+                        return False
                 result = function(target, creds_dict, self, rule)
         if do_raise and not result:
             if exc:
@@ -480,24 +491,19 @@ def _noop() -> None:
     pass
 
 
-def _scope_ok(
-    creds: MutableMapping,
+def _scope_mismatch(
     default: policy.RuleDefault,
+    token_scope: str,
     do_raise: bool,
-    conf: cfg.ConfigOpts,
+    enforce_scope: bool,
 ) -> bool:
-    # Same token-scope rule as Enforcer._enforce_scope(); oslo.policy < 5
-    # (OpenStack 2025.1 has 4.5.1) only warns when [oslo_policy]
-    # enforce_scope is false, a deprecated option later releases removed.
-    if creds.get('system'):
-        token_scope = 'system'
-    elif creds.get('domain_id'):
-        token_scope = 'domain'
-    else:
-        token_scope = 'project'
-    if token_scope in default.scope_types:
-        return True
-    if not getattr(conf.oslo_policy, 'enforce_scope', True):
+    """A token of the wrong scope: deny or raise, as oslo.policy does.
+
+    oslo.policy < 5 (OpenStack 2025.1 has 4.5.1) only warns when
+    ``[oslo_policy] enforce_scope`` is false, a deprecated option later
+    releases removed; then the check decides.
+    """
+    if not enforce_scope:
         warnings.warn(
             f'Policy {default} failed scope check. The token used to make '
             f'the request was {token_scope} scoped but the policy requires '
