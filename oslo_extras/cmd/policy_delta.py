@@ -1,9 +1,11 @@
 """``oslo-policy-delta``: manage only the operator's delta over defaults.
 
-Subcommands: ``effective``, ``minimize``, ``diff``, ``lint``, ``snapshot``.
-Exit status: 0 ok, 1 findings (lint errors, or warnings with
-``--fatal-warnings``; diff changes that touch an override; minimize refused
-because of a syntax error), 2 bad usage or unreadable input.
+Subcommands: ``effective``, ``minimize``, ``diff``, ``lint``, ``snapshot``,
+``test`` and ``explain``. Exit status: 0 ok, 1 findings (lint errors, or
+warnings with ``--fatal-warnings``; diff changes that touch an override;
+minimize refused because of a syntax error or because it could not prove
+every decision unchanged; a persona matrix mismatch), 2 bad usage or
+unreadable input.
 """
 
 from __future__ import annotations
@@ -22,9 +24,11 @@ from oslo_extras.cmd._common import Parser
 from oslo_extras.cmd._common import UsageError
 from oslo_extras.cmd._common import run_main
 from oslo_extras.policy import delta
+from oslo_extras.policy import explain
 from oslo_extras.policy import files
 from oslo_extras.policy import inputs
 from oslo_extras.policy import lint
+from oslo_extras.policy import matrix
 from oslo_extras.policy import minimizer
 from oslo_extras.policy import model
 
@@ -151,6 +155,40 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar='CODE',
         help='never report these codes (repeatable or comma-separated)',
+    )
+    p = sub.add_parser(
+        'test',
+        help='check a persona matrix (expected allow/deny per rule)',
+    )
+    _common(p, snapshot_help)
+    p.add_argument(
+        'matrix',
+        metavar='MATRIX',
+        help='YAML: personas (name: credentials), target, rules (name: '
+        'allow/deny lists of personas)',
+    )
+    p = sub.add_parser(
+        'explain', help='show which checks decide a rule for a persona'
+    )
+    _common(p, snapshot_help)
+    p.add_argument('rule', metavar='RULE', help='the rule to explain')
+    p.add_argument(
+        '--roles', default='', help='comma-separated roles of the persona'
+    )
+    p.add_argument('--project-id', help="the token's project")
+    p.add_argument('--user-id', help='the user')
+    p.add_argument('--domain-id', help="the token's domain (domain scope)")
+    p.add_argument('--system-scope', help='"all" for a system-scoped token')
+    p.add_argument(
+        '--creds',
+        metavar='JSON',
+        help='more credentials as a JSON object (is_admin, ...)',
+    )
+    p.add_argument(
+        '--target',
+        metavar='JSON',
+        default='{}',
+        help='the target as a JSON object (default: {})',
     )
     p = sub.add_parser(
         'snapshot', help='write the installed defaults to a file for diff'
@@ -432,12 +470,66 @@ def cmd_snapshot(args) -> int:
     return EXIT_OK
 
 
+def cmd_test(args) -> int:
+    conf, _layers_, ruleset, _new = _ruleset(args)
+    try:
+        loaded = matrix.load(args.matrix)
+    except matrix.MatrixError as exc:
+        raise UsageError(str(exc))
+    results = matrix.run(loaded, ruleset, conf.oslo_policy.policy_default_rule)
+    failed = [result for result in results if not result.ok]
+    if args.format == 'json':
+        _dump([result.as_dict() for result in results])
+    else:
+        for result in failed:
+            print(result.as_text())
+            print(result.trace, end='')
+        print(
+            f'{len(results) - len(failed)} of {len(results)} expectation(s) '
+            'met',
+            file=sys.stderr,
+        )
+    return EXIT_FINDINGS if failed else EXIT_OK
+
+
+def cmd_explain(args) -> int:
+    conf, _layers_, ruleset, _new = _ruleset(args)
+    creds = _json_object(args.creds or '{}', '--creds')
+    roles = [role for role in args.roles.split(',') if role]
+    creds.setdefault('roles', roles)
+    for key in ('project_id', 'user_id', 'domain_id', 'system_scope'):
+        value = getattr(args, key)
+        if value:
+            creds[key] = value
+    target = _json_object(args.target, '--target')
+    result = explain.trace(
+        ruleset, args.rule, target, creds, conf.oslo_policy.policy_default_rule
+    )
+    if args.format == 'json':
+        _dump(result.as_dict())
+    else:
+        sys.stdout.write(result.as_text())
+    return EXIT_OK
+
+
+def _json_object(text: str, flag: str) -> dict:
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise UsageError(f'{flag}: not JSON: {exc}')
+    if not isinstance(value, dict):
+        raise UsageError(f'{flag}: expected a JSON object')
+    return value
+
+
 COMMANDS = {
     'effective': cmd_effective,
     'minimize': cmd_minimize,
     'diff': cmd_diff,
     'lint': cmd_lint,
     'snapshot': cmd_snapshot,
+    'test': cmd_test,
+    'explain': cmd_explain,
 }
 
 
