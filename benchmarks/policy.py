@@ -267,7 +267,11 @@ def load() -> bool:
 
 
 def main(argv=None) -> int:
+    import logging
+
     warnings.simplefilter('ignore')
+    # Reload deltas are logged at WARNING; not part of the figures.
+    logging.disable(logging.CRITICAL)
     wanted = set(argv if argv is not None else sys.argv[1:]) or {
         'synthetic',
         'real',

@@ -25,8 +25,9 @@
   access is refused until confirmed (``reload(allow_widening=True)`` or a
   config mutation, SIGHUP).
 
-Decisions are identical to oslo.policy's for the same rules (the tests check
-it over credential grids with hypothesis).
+Decisions are identical to oslo.policy's for the same rules, except a
+broken token under ``not`` (above); the tests check it over credential grids
+with hypothesis, and on real services' rules and operators' files.
 """
 
 from __future__ import annotations
