@@ -40,7 +40,9 @@ CASES = [(None, (service,)) for service in SERVICES] + [
 CASE_IDS = [f'{ns[0]}-in-code' if not f else f for f, ns in CASES]
 
 
-def _enforcers(policy_file, namespaces, **options):
+def _enforcers(policy_file, namespaces, rules=None, **options):
+    import copy
+
     from oslo_policy import policy
 
     path = path_of(policy_file) if policy_file else None
@@ -48,10 +50,10 @@ def _enforcers(policy_file, namespaces, **options):
     theirs = policy.Enforcer(conf)
     theirs.suppress_deprecation_warnings = True
     theirs.suppress_default_change_warnings = True
-    theirs.register_defaults(rules_for(namespaces))
+    theirs.register_defaults(copy.deepcopy(rules or rules_for(namespaces)))
     ours = runtime.SafeEnforcer(conf, reload_interval=0)
     ours.suppress_deprecation_warnings = True
-    ours.register_defaults(rules_for(namespaces))
+    ours.register_defaults(copy.deepcopy(rules or rules_for(namespaces)))
     return theirs, ours
 
 
@@ -237,3 +239,69 @@ def test_reload_of_a_real_file_is_logged_with_its_delta(tmp_path, caplog):
     assert 'widens access' in ours.last_reload_error
     assert ours.reload(allow_widening=True) is True
     assert 'Policy reloaded:' in caplog.text
+
+
+@pytest.fixture
+def neutron_checks(monkeypatch):
+    """neutron's own check kinds (OwnerCheck for tenant_id:/project_id:,
+    FieldCheck for field:), registered as neutron does on import, for this
+    test only."""
+    import sys
+
+    from oslo_policy import _checks
+
+    monkeypatch.setattr(
+        _checks, 'registered_checks', dict(_checks.registered_checks)
+    )
+    for name in [m for m in sys.modules if m == 'neutron.policy']:
+        monkeypatch.delitem(sys.modules, name)
+    import neutron.policy  # noqa: F401
+
+    assert _checks.registered_checks['field'].__name__ == 'FieldCheck'
+    return _checks.registered_checks
+
+
+def _reparsed(rules):
+    """The rules parsed again with the check kinds registered now."""
+    from oslo_policy import _parser
+
+    for rule in rules:
+        for item in (rule, rule.deprecated_rule):
+            if item:
+                item._check = _parser.parse_rule(item.check_str)
+    return rules
+
+
+@pytest.mark.parametrize('policy_file', [None, 'sapcc-neutron-policy.json'])
+def test_neutron_custom_checks_decide_like_oslo_policy(
+    neutron_checks, policy_file, caplog
+):
+    from oslo_extras.policy import files
+    from oslo_extras.policy import model
+
+    caplog.set_level(logging.CRITICAL)
+    rules = _reparsed(rules_for(('neutron',)))
+    layers = [files.read_layer(path_of(policy_file))] if policy_file else []
+    ruleset = model.build(rules, layers)
+    kinds = {
+        type(node).__name__
+        for rule in ruleset.rules.values()
+        for node in lint._nodes(rule.check)
+    }
+    assert {'OwnerCheck', 'FieldCheck'} <= kinds
+    people = equivalence.personas([ruleset])
+    places = equivalence.targets([ruleset])
+    names = sorted(ruleset.rules)
+    theirs, ours = _enforcers(policy_file, ('neutron',), rules=rules)
+    sample = random.Random(7)
+    compared = 0
+    for _ in range(1500):
+        name = sample.choice(names)
+        persona = sample.choice(people)
+        target = dict(sample.choice(places), tenant_id='v1')
+        if _known_difference(ruleset, name):
+            continue
+        expected = _decide(theirs, name, target, persona)
+        assert _decide(ours, name, target, persona) == expected, name
+        compared += 1
+    assert compared > 1000
