@@ -47,31 +47,17 @@ from oslo_policy import policy
 
 from oslo_extras.policy import compiler
 from oslo_extras.policy import files
-from oslo_extras.policy import lint
+from oslo_extras.policy import loading
 from oslo_extras.policy import model
 from oslo_extras.policy import options
 from oslo_extras.policy import reload_delta
 
+#: Raised when the first load refuses the policy files (re-exported).
+PolicyLoadError = loading.PolicyLoadError
+
 LOG = logging.getLogger(__name__)
 # oslo.policy's enforce() logs credentials at DEBUG; keep that path upstream.
 _UPSTREAM_LOG = logging.getLogger(policy.__name__)
-
-#: Findings that stop a strict start and any reload.
-_BLOCKING = frozenset(('policy-file', 'rule-syntax'))
-#: At most this many unknown names get a "did you mean" at load time.
-_SUGGESTIONS = 50
-#: Findings that stop a strict start and a strict reload.
-_STRICT_BLOCKING = frozenset(('unknown-rule',))
-
-
-class PolicyLoadError(Exception):
-    """The policy files were refused; :attr:`findings` says why."""
-
-    def __init__(self, findings: list) -> None:
-        self.findings = findings
-        super().__init__(
-            'policy refused: ' + '; '.join(f.as_text() for f in findings)
-        )
 
 
 class _State(NamedTuple):
@@ -220,8 +206,8 @@ class SafeEnforcer(policy.Enforcer):
             blocking = [
                 f
                 for f in findings
-                if f.code in _BLOCKING
-                or (self.strict and f.code in _STRICT_BLOCKING)
+                if f.code in loading.BLOCKING
+                or (self.strict and f.code in loading.STRICT_BLOCKING)
             ]
             if blocking and (not first or self.strict or ruleset is None):
                 if first:
@@ -238,7 +224,9 @@ class SafeEnforcer(policy.Enforcer):
                     and self.refuse_widening
                     and not allow_widening
                 ):
-                    return self._refuse(signature, _WideningRefused(change))
+                    return self._refuse(
+                        signature, loading.WideningRefused(change)
+                    )
             for finding in findings:
                 log = LOG.error if finding.is_error else LOG.warning
                 log('Policy: %s', finding.as_text())
@@ -284,43 +272,10 @@ class SafeEnforcer(policy.Enforcer):
                 )
 
     def _read(self, paths: list[tuple[str, str]]):
-        try:
-            layers = [files.read_layer(path, kind) for path, kind in paths]
-        except files.PolicyFileError as exc:
-            return None, None, [lint.file_error(exc)]
-        for layer in layers:
-            if not layer.entries and self._had_rules.get(layer.path):
-                if os.path.getsize(layer.path) == 0:
-                    # An editor caught mid-write, not a decision to drop
-                    # every override: a comment or {} says that.
-                    exc = files.PolicyFileError(
-                        layer.path,
-                        None,
-                        'is empty (being written?); to drop every override '
-                        'leave a comment or {} in it',
-                    )
-                    return None, None, [lint.file_error(exc)]
-        ruleset = self._build(layers)
-        findings = [
-            lint.Finding(
-                lint.ERROR,
-                'rule-syntax',
-                p.entry.path,
-                p.entry.line,
-                p.entry.name,
-                p.reason,
-            )
-            for p in ruleset.syntax_errors
-        ]
         default_rule = (
             self.default_rule if isinstance(self.default_rule, str) else None
         )
-        # Suggestions for the first names only: a file of thousands of
-        # unknown names must not make loading quadratic.
-        findings.extend(
-            lint.unknown_rules(ruleset, default_rule, _SUGGESTIONS)
-        )
-        return layers, ruleset, findings
+        return loading.read(paths, self._had_rules, self._build, default_rule)
 
     def _install_ruleset(self, ruleset, paths, signature) -> None:
         rules = policy.Rules(
@@ -475,17 +430,6 @@ class SafeEnforcer(policy.Enforcer):
                 raise exc(*args, **kwargs)
             raise policy.PolicyNotAuthorized(rule, target, creds_dict)
         return result
-
-
-class _WideningRefused(Exception):
-    def __init__(self, change: reload_delta.ReloadDelta) -> None:
-        examples = '; '.join(d.as_text() for d in change.examples)
-        super().__init__(
-            f'the new policy widens access ({change.as_text()}): '
-            f'{examples}; confirm with SIGHUP (config mutation) or '
-            'reload(allow_widening=True), or turn off '
-            '[oslo_extras_policy] refuse_widening_reload'
-        )
 
 
 def _noop() -> None:
