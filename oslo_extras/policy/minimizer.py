@@ -62,21 +62,16 @@ def minimize(
                 kept[new.name] = entry.value
         if news and (name in referenced or name in ruleset.defaults):
             # rule:old-name stays meaningful, or the old name is a rule
-            # of its own: keep it, and pin every new name so the old one
-            # cannot become live in their place.
+            # of its own: keep it as written, and keep every new name's own
+            # override, even one equal to the default: it is what stops the
+            # old name from becoming live there.
             kept[name] = entry.value
             for new in news:
-                kept[new.name] = _value_of(ruleset, new.name)
+                if new.name in ruleset.overrides:
+                    kept[new.name] = ruleset.overrides[new.name].value
         if name not in ruleset.defaults and not news:
             kept[name] = entry.value
     return kept
-
-
-def _value_of(ruleset: model.RuleSet, name: str) -> Any:
-    rule = ruleset.rules[name]
-    if rule.entry is not None:
-        return rule.entry.value
-    return rule.check_str
 
 
 def format_overrides(overrides: dict[str, Any], header: str = '') -> str:
