@@ -401,6 +401,14 @@ def _alias_findings(
             'name goes'
         )
         return [_at(entry, WARNING, 'deprecated-name', message)]
+    if live and _is_referenced_name(old_name, ruleset):
+        message = (
+            f'old name of {_names(news)}{since_text}; the override is live '
+            f'under the new name{"s" if len(live) > 1 else ""} and '
+            f"'rule:{old_name}' references it: keep it and also write it "
+            f'under {_names(live)} (minimize does)'
+        )
+        return [_at(entry, WARNING, 'deprecated-name', message, suggestion)]
     if live:
         target = (
             f'rename it to {_names(live)}'

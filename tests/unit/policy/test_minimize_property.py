@@ -68,6 +68,7 @@ CHECKS = [
     'rule:admin_required',
     'rule:helper',
     'rule:svc:other',
+    'rule:svc:thing',
     'project_id:%(project_id)s',
     'role:member and project_id:%(project_id)s',
 ]
@@ -83,7 +84,7 @@ def _no_cycles(overrides):
     # elsewhere. Referenced rules reference nothing here.
     return {
         name: 'role:auditor'
-        if name in ('helper', 'admin_required', 'svc:other')
+        if name in ('helper', 'admin_required', 'svc:other', 'svc:thing')
         and check.startswith('rule:')
         else check
         for name, check in overrides.items()
@@ -143,3 +144,68 @@ def test_minimize_never_changes_a_decision(
     before_other = _decisions(other, registered)
     write(path, rendered)
     assert _decisions(other, registered) == before_other
+
+
+def _follow_advice(overrides, findings):
+    """Apply every "remove it" / "rename it" / "write it under" advice."""
+    import re
+
+    result = dict(overrides)
+    for finding in findings:
+        name, message = finding.rule, finding.message
+        if name not in result:
+            continue
+        if message.endswith('remove it') or 'remove it (minimize' in message:
+            del result[name]
+        elif 'rename it to ' in message:
+            [new] = re.findall(r"rename it to '([^']+)'", message)
+            value = result.pop(name)
+            result.setdefault(new, value)
+        elif 'write it under each of ' in message and 'keep it' not in message:
+            tail = message.split('write it under each of ', 1)[1]
+            value = result.pop(name)
+            for new in re.findall(r"'([^']+)'", tail):
+                result.setdefault(new, value)
+    return result
+
+
+@settings(
+    max_examples=80,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    overrides=st.dictionaries(
+        st.sampled_from(NAMES), st.sampled_from(CHECKS), max_size=6
+    ).map(_no_cycles),
+    new_defaults=st.booleans(),
+)
+def test_following_lint_advice_never_changes_a_decision(
+    tmp_path_factory, overrides, new_defaults, caplog
+):
+    from oslo_extras.policy import lint
+
+    caplog.set_level(logging.CRITICAL)
+    directory = tmp_path_factory.mktemp('p')
+    text = ''.join(
+        f'{json.dumps(k)}: {json.dumps(v)}\n' for k, v in overrides.items()
+    )
+    path = write(directory / 'policy.yaml', text)
+    layers = [files.read_layer(path)]
+    ruleset = model.build(rules(), layers, new_defaults)
+    advised = _follow_advice(
+        overrides, lint.lint(ruleset, layers, new_defaults)
+    )
+    registered = [rule.name for rule in rules()]
+    for mode in (True, False):
+        conf = make_conf(str(directory), enforce_new_defaults=mode)
+        write(path, text)
+        before = _decisions(conf, registered)
+        write(
+            path,
+            ''.join(
+                f'{json.dumps(k)}: {json.dumps(v)}\n'
+                for k, v in advised.items()
+            ),
+        )
+        assert _decisions(conf, registered) == before, (mode, advised)
