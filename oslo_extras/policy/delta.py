@@ -18,6 +18,7 @@ from oslo_policy import policy
 
 from oslo_extras.policy import defaults as defaults_mod
 from oslo_extras.policy import files
+from oslo_extras.policy import lint
 from oslo_extras.policy import minimizer
 from oslo_extras.policy import model
 
@@ -273,6 +274,7 @@ def diff(
             and dep.name not in new
         ):
             renamed_from[rule.name] = dep.name
+    referenced = _referenced(overrides, new.values())
     split_into: dict[str, list[str]] = {}
     for new_name, old_name in renamed_from.items():
         split_into.setdefault(old_name, []).append(new_name)
@@ -317,7 +319,11 @@ def diff(
                     f'; your override at {override.path}:'
                     f'{override.line} uses the old name: '
                     + (
-                        'rename it'
+                        'keep it (rule: references it) and also write it '
+                        'under the new name'
+                        + ('s' if len(siblings) > 1 else '')
+                        if old_name in referenced
+                        else 'rename it'
                         if len(siblings) == 1
                         else 'oslo.policy applies it to each new rule; '
                         'write it under each of them (minimize does)'
@@ -384,13 +390,28 @@ def diff(
                 'removed'
                 + (
                     f'; your override at {override.path}:{override.line} is '
-                    'now ignored: delete it'
+                    'now ignored'
+                    + (
+                        ' as a rule, but rule: references it: keep it'
+                        if name in referenced
+                        else ': delete it'
+                    )
                     if override
                     else ''
                 ),
             )
         )
     return sorted(changes, key=lambda c: (_KIND_ORDER.index(c.kind), c.name))
+
+
+def _referenced(overrides, rules) -> set[str]:
+    # Names some rule: check uses, in the overrides or the new defaults.
+    found: set[str] = set()
+    checks = [model.parse_override(e).check for e in overrides.values()]
+    checks += [rule.check for rule in rules]
+    for check in checks:
+        found |= lint._rule_refs(check)
+    return found
 
 
 def _override_note(override: files.Entry | None) -> str:

@@ -166,3 +166,23 @@ def test_diff_names_a_split_once_not_as_two_renames(tmp_path):
         )
         assert 'write it under each of them (minimize does)' in change.message
         assert 'rename it' not in change.message
+
+
+def test_diff_never_advises_deleting_or_renaming_a_referenced_name(tmp_path):
+    path = write(
+        tmp_path / 'p.yaml',
+        '"compute:gone": "role:x"\n'
+        f'"{OLD}": "role:y"\n'
+        '"helper": "rule:compute:gone or rule:compute:os-attach-interfaces"\n',
+    )
+    overrides = model.merge_layers([files.read_layer(path)])
+    old = [
+        policy.RuleDefault('compute:gone', 'role:admin'),
+        policy.RuleDefault(OLD, ADMIN_OR_OWNER),
+    ]
+    changes = delta.diff(old, split_rules(), overrides)
+    for change in changes:
+        assert 'delete it' not in change.message, change.message
+        assert 'rename it' not in change.message, change.message
+    removed = [c for c in changes if c.kind == 'removed']
+    assert removed[0].message.endswith('rule: references it: keep it')
