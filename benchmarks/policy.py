@@ -136,14 +136,17 @@ def run_size(count: int) -> tuple[float, float, float, float, bool]:
     return t_plain, t_ours, stall_plain, stall_ours, same
 
 
-def _median_per_call(function, calls, rounds=ROUNDS) -> float:
-    times = []
+def _alternating(functions, calls, rounds=ROUNDS) -> list[float]:
+    """Median seconds per call of each function, rounds alternating so a
+    busy machine slows all of them alike."""
+    times: list[list[float]] = [[] for _ in functions]
     for _ in range(rounds):
-        start = time.perf_counter()
-        for call in calls:
-            function(*call)
-        times.append((time.perf_counter() - start) / len(calls))
-    return statistics.median(times)
+        for index, function in enumerate(functions):
+            start = time.perf_counter()
+            for call in calls:
+                function(*call)
+            times[index].append((time.perf_counter() - start) / len(calls))
+    return [statistics.median(series) for series in times]
 
 
 def _authorizer(enforcer):
@@ -213,8 +216,7 @@ def real() -> bool:
         ('enforce()', ours.enforce, plain.enforce),
         ('authorize(do_raise=True)', _authorizer(ours), _authorizer(plain)),
     ):
-        t_plain = _median_per_call(theirs, sample, rounds=3)
-        t_ours = _median_per_call(mine, sample, rounds=3)
+        t_plain, t_ours = _alternating([theirs, mine], sample)
         print(
             f'  {label:<26} oslo.policy {t_plain * 1e6:8.1f}µs  '
             f'oslo_extras {t_ours * 1e6:6.2f}µs  '

@@ -117,9 +117,15 @@ def _not(function: CheckFn) -> CheckFn:
 
 
 def _rule(name: str, table: Table) -> CheckFn:
+    # The table never changes once built (a reload builds a new one), so
+    # the referenced function is looked up on first use only.
+    resolved: list[CheckFn | None] = []
+
     def check(target, creds, enforcer, current_rule):
+        if not resolved:
+            resolved.append(table.lookup(name))
+        function = resolved[0]
         # RuleCheck turns any KeyError of the referenced rule into a denial.
-        function = table.lookup(name)
         if function is None:
             return False
         try:
@@ -184,6 +190,25 @@ def _generic(kind: str, match: str) -> CheckFn | None:
 
     segments = kind.split('.')
     find = _upstream.find_in_dict
+    if len(segments) == 1:
+        key = segments[0]
+
+        def check_key(target, creds, enforcer, current_rule):
+            # GenericCheck._find_in_dict for a one-segment path: the
+            # value, or any item of a list value, as a string.
+            try:
+                value = match % target
+            except KeyError:
+                return False
+            try:
+                found = creds[key]
+            except KeyError:
+                return False
+            if isinstance(found, list):
+                return any(value == str(item) for item in found)
+            return value == str(found)
+
+        return check_key
 
     def check_path(target, creds, enforcer, current_rule):
         try:
