@@ -307,20 +307,28 @@ def cmd_minimize(args) -> int:
             raise UsageError('no policy file found; give --output')
         target = main[0].path
     source = main[0] if len(layers) == 1 and main else None
-    text = minimizer.render(
-        kept,
-        source,
-        _read_text(source.path) if source else None,
+    header = (
         'Policy overrides: only the rules that differ from the defaults.\n'
-        'Written by oslo-policy-delta minimize.',
+        'Written by oslo-policy-delta minimize.'
     )
-    problems = minimizer.prove(
-        _defaults(args.namespace, args.defaults_file),
-        layers,
-        text,
-        target if target != '-' else '<minimized>',
-        conf.oslo_policy.policy_default_rule,
+    defaults = _defaults(args.namespace, args.defaults_file)
+    default_rule = conf.oslo_policy.policy_default_rule
+    where = target if target != '-' else '<minimized>'
+    text = minimizer.render(
+        kept, source, _read_text(source.path) if source else None, header
     )
+    problems = minimizer.prove(defaults, layers, text, where, default_rule)
+    if problems and source is not None:
+        # Line editing can trip on YAML anchors and merge keys: a fresh
+        # file (without the comments) may still prove equivalent.
+        fresh = minimizer.format_overrides(kept, header)
+        if not minimizer.prove(defaults, layers, fresh, where, default_rule):
+            print(
+                f'{PROG}: the file could not be edited in place keeping its '
+                'comments; writing a fresh one',
+                file=sys.stderr,
+            )
+            text, problems = fresh, []
     if problems:
         print(
             f'{PROG}: refusing to write: ' + '; '.join(problems[:2]),

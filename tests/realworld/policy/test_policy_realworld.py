@@ -305,3 +305,41 @@ def test_neutron_custom_checks_decide_like_oslo_policy(
         assert _decide(ours, name, target, persona) == expected, name
         compared += 1
     assert compared > 1000
+
+
+def test_issue_example_attach_interfaces_stays_admin_only(tmp_path, capsys):
+    """nova 34: one old name, four new rules; a project member must not
+    gain show/create/delete after minimize --in-place."""
+    from oslo_extras.cmd import policy_delta
+
+    path = tmp_path / 'policy.yaml'
+    path.write_text('"os_compute_api:os-attach-interfaces": "role:admin"\n')
+    member = {'roles': ['member', 'reader'], 'project_id': 'p1'}
+    target = {'project_id': 'p1'}
+    actions = ('list', 'show', 'create', 'delete')
+    names = [f'os_compute_api:os-attach-interfaces:{a}' for a in actions]
+    theirs, _ = _enforcers(None, ('nova',))
+    theirs.policy_file = str(path)
+    theirs.load_rules(force_reload=True)
+    before = [theirs.enforce(n, dict(target), dict(member)) for n in names]
+    assert before == [False] * 4
+    code = policy_delta.main(
+        [
+            'minimize',
+            '--namespace',
+            'nova',
+            '--policy-file',
+            str(path),
+            '--in-place',
+        ]
+    )
+    assert code == 0, capsys.readouterr().err
+    text = path.read_text()
+    for name in names:
+        assert f'"{name}": "role:admin"' in text
+    theirs, _ = _enforcers(None, ('nova',))
+    theirs.policy_file = str(path)
+    theirs.load_rules(force_reload=True)
+    assert [theirs.enforce(n, dict(target), dict(member)) for n in names] == (
+        before
+    )

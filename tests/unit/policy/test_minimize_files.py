@@ -122,3 +122,29 @@ def test_rule_cycle_raises_the_same_exception_type_as_oslo_policy(tmp_path):
             enforcer.enforce('demo:widgets:list', {}, {'roles': []})
         errors.append(type(info.value))
     assert errors[0] is errors[1] is TypeError
+
+
+def test_anchors_fall_back_to_a_fresh_file_that_proves(tmp_path, capsys):
+    # The anchor sits on a line minimize drops (equal to the default).
+    text = (
+        '# anchors\n'
+        '"demo:widgets:list": &r "role:reader and project_id:%(project_id)s"\n'
+        '"demo:widgets:create": *r\n'
+    )
+    path = write(tmp_path / 'policy.yaml', text)
+    conf = make_conf(str(tmp_path))
+    before = upstream(conf)
+    code = policy_delta.main(
+        ['minimize', *NS, '--policy-file', path, '--in-place']
+    )
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert 'writing a fresh one' in err
+    after = upstream(conf)
+    for name in ('demo:widgets:list', 'demo:widgets:create'):
+        for roles in ([], ['admin'], ['member'], ['reader']):
+            creds = {'roles': roles, 'project_id': 'p1'}
+            target = {'project_id': 'p1'}
+            assert after.enforce(name, target, dict(creds)) == (
+                before.enforce(name, target, dict(creds))
+            )
