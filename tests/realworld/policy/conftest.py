@@ -29,6 +29,7 @@ OPERATOR_FILES = {
     'sapcc-keystone-policy.yaml': ('keystone',),
     'sapcc-neutron-policy.json': ('neutron',),
     'sapcc-barbican-policy.yaml': ('barbican',),
+    'charm-keystone-rocky-policy.json': ('keystone',),
     # Services not installed here: the files alone (no registered rules).
     'sapcc-placement-policy.yaml': (),
     'sapcc-manila-policy.yaml': (),

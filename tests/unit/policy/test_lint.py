@@ -295,7 +295,7 @@ def test_keystone_target_attributes_are_not_flagged():
         '"project_id:%(target.credential.project_id)s"\n'
         '"identity:get_project": "project_id:%(target.project.parent_id)s"\n'
         '"identity:list_users": "domain_id:%(filter_attr.domain_id)s"\n'
-        '"identity:get_credential": "project_id:%(target.typo.project_id)s"\n'
+        '"identity:get_credential": "project_id:%(targte.project.id)s"\n'
     )
     assert _lint(text, rules) == [
         (1, 'identity:get_credential', 'warning', 'duplicate-rule', None),
@@ -307,3 +307,12 @@ def test_keystone_target_attributes_are_not_flagged():
             'target.project.id',
         ),
     ]
+    # Any entity under target. can be real (keystone's target.prior_role).
+    assert (
+        _lint(
+            '"identity:get_project": '
+            '"domain_id:%(target.prior_role.domain_id)s"\n',
+            rules,
+        )
+        == []
+    )
