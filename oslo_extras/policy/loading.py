@@ -17,8 +17,10 @@ from oslo_extras.policy import reload_delta
 
 #: Findings that stop a strict start and any reload.
 BLOCKING = frozenset(('policy-file', 'rule-syntax'))
-#: Findings that stop a strict start and a strict reload.
-STRICT_BLOCKING = frozenset(('unknown-rule',))
+#: Findings that stop a strict start and a strict reload (a YAML null or
+#: [] allows everyone in oslo.policy: in strict mode that is no accident
+#: to accept).
+STRICT_BLOCKING = frozenset(('unknown-rule', 'empty-check'))
 #: At most this many unknown names get a "did you mean" at load time: a
 #: file of thousands of unknown names must not make loading quadratic.
 SUGGESTIONS = 50
@@ -90,5 +92,17 @@ def read(
         )
         for p in ruleset.syntax_errors
     ]
+    findings.extend(
+        lint.Finding(
+            lint.ERROR,
+            note.code,
+            note.entry.path,
+            note.entry.line,
+            note.entry.name,
+            note.reason,
+        )
+        for note in ruleset.notes
+        if note.code == 'empty-check'
+    )
     findings.extend(lint.unknown_rules(ruleset, default_rule, SUGGESTIONS))
     return layers, ruleset, findings

@@ -11,14 +11,16 @@ OPTS = [
         'strict',
         default=False,
         help='Refuse to start when a policy file has a syntax error, a '
-        'rule with bad syntax or a rule name no service registers (with a '
-        '"did you mean" in the error). Without it such a rule is logged as '
-        'an error and read as oslo.policy reads it: a rule that does not '
-        'parse denies everyone (admins too), a token that is no check is '
-        '"!" (so "role:admin or typo" still admits admins), except that '
-        'under "not" it is read as "@" so it cannot allow everyone. A '
-        'reload that finds a syntax error keeps the previous rules in both '
-        'modes, and one that finds an unknown name does in strict mode.',
+        'rule with bad syntax, a rule name no service registers (with a '
+        '"did you mean" in the error) or a YAML null or [] value (which '
+        'oslo.policy reads as allow-everyone). Without it such a rule is '
+        'logged as an error and read as oslo.policy reads it: a rule that '
+        'does not parse denies everyone (admins too), a token that is no '
+        'check is "!" (so "role:admin or typo" still admits admins), '
+        'except that under "not" it is read as "@" so it cannot allow '
+        'everyone. A reload that finds a syntax error keeps the previous '
+        'rules in both modes, and one that finds an unknown name, a null '
+        'or [] does in strict mode.',
     ),
     cfg.BoolOpt(
         'refuse_widening_reload',

@@ -173,3 +173,13 @@ def test_deleted_policy_file_logs_a_warning(tmp_path, caplog):
     gone = [r for r in caplog.records if 'is gone' in r.getMessage()]
     assert gone and gone[0].levelno == logging.WARNING
     assert str(tmp_path / 'policy.yaml') in gone[0].getMessage()
+
+
+@pytest.mark.parametrize('value', ['', ' []'])
+def test_strict_refuses_null_and_empty_list(tmp_path, value):
+    write(tmp_path / 'policy.yaml', f'"demo:widgets:list":{value}\n')
+    conf = make_conf(str(tmp_path))
+    with pytest.raises(runtime.PolicyLoadError, match='empty-check'):
+        safe(conf, strict=True).load_rules()
+    # Lenient: as oslo.policy, everyone is allowed, and it is logged.
+    assert safe(conf).enforce('demo:widgets:list', {}, {'roles': []})
