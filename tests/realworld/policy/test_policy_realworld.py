@@ -343,3 +343,31 @@ def test_issue_example_attach_interfaces_stays_admin_only(tmp_path, capsys):
     assert [theirs.enforce(n, dict(target), dict(member)) for n in names] == (
         before
     )
+
+
+@pytest.mark.parametrize(
+    'policy_file',
+    [
+        'sapcc-nova-policy.yaml',
+        'sapcc-keystone-policy.yaml',
+        'sapcc-cinder-policy.yaml',
+    ],
+)
+def test_explain_decides_like_oslo_policy(policy_file, caplog):
+    from oslo_extras.policy import explain
+
+    caplog.set_level(logging.CRITICAL)
+    people, places, names, ruleset = _grid(
+        policy_file, OPERATOR_FILES[policy_file]
+    )
+    theirs, _ = _enforcers(policy_file, OPERATOR_FILES[policy_file])
+    sample = random.Random(policy_file)
+    for _ in range(400):
+        name = sample.choice(sorted(ruleset.defaults))
+        persona = sample.choice(people)
+        target = sample.choice(places)
+        expected = _decide(theirs, name, target, persona)
+        if not isinstance(expected, bool):
+            continue
+        got = explain.trace(ruleset, name, target, persona).decision
+        assert got == ('allow' if expected else 'deny'), name
