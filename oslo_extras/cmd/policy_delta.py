@@ -10,7 +10,6 @@ unreadable input.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -20,9 +19,10 @@ from oslo_extras import _fileutils
 from oslo_extras.cmd._common import EXIT_FINDINGS
 from oslo_extras.cmd._common import EXIT_OK
 from oslo_extras.cmd._common import EXIT_USAGE
-from oslo_extras.cmd._common import Parser
 from oslo_extras.cmd._common import UsageError
 from oslo_extras.cmd._common import run_main
+from oslo_extras.cmd._policy_delta_parser import PROG
+from oslo_extras.cmd._policy_delta_parser import build_parser
 from oslo_extras.policy import delta
 from oslo_extras.policy import explain
 from oslo_extras.policy import files
@@ -31,185 +31,6 @@ from oslo_extras.policy import lint
 from oslo_extras.policy import matrix
 from oslo_extras.policy import minimizer
 from oslo_extras.policy import model
-
-PROG = 'oslo-policy-delta'
-
-
-def _common(parser: argparse.ArgumentParser, defaults_help: str) -> None:
-    src = parser.add_argument_group('defaults')
-    src.add_argument(
-        '--namespace',
-        action='append',
-        default=[],
-        metavar='NS',
-        help='an oslo.policy.policies entry point name (repeatable)',
-    )
-    src.add_argument(
-        '--defaults-file',
-        action='append',
-        default=[],
-        metavar='FILE',
-        help=defaults_help,
-    )
-    pol = parser.add_argument_group(
-        'policy files (found as oslo.policy finds them)'
-    )
-    pol.add_argument(
-        '--config-file',
-        action='append',
-        default=[],
-        metavar='PATH',
-        help="the service's config file ([oslo_policy] options; repeatable)",
-    )
-    pol.add_argument(
-        '--config-dir',
-        action='append',
-        default=[],
-        metavar='DIR',
-        help="the service's config dir (repeatable)",
-    )
-    pol.add_argument(
-        '--policy-file',
-        metavar='PATH',
-        help='overrides [oslo_policy] policy_file',
-    )
-    pol.add_argument(
-        '--policy-dir',
-        action='append',
-        default=None,
-        metavar='DIR',
-        help='overrides [oslo_policy] policy_dirs (repeatable)',
-    )
-    pol.add_argument(
-        '--enforce-new-defaults',
-        choices=('true', 'false'),
-        help='overrides [oslo_policy] enforce_new_defaults',
-    )
-    parser.add_argument(
-        '--format',
-        choices=('text', 'json'),
-        default='text',
-        help='output format',
-    )
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = Parser(
-        prog=PROG,
-        description='Show, minimize, compare and lint the overrides of a '
-        "service's in-code policy defaults.",
-        epilog='Exit status: 0 ok, 1 findings, 2 bad usage or unreadable '
-        'input.',
-    )
-    sub = parser.add_subparsers(
-        dest='command', metavar='COMMAND', parser_class=Parser
-    )
-    sub.required = True
-    snapshot_help = 'a defaults snapshot written by "snapshot" (repeatable)'
-    p = sub.add_parser(
-        'effective', help='the rules the enforcer really uses, with origins'
-    )
-    _common(p, snapshot_help)
-    p = sub.add_parser(
-        'minimize',
-        help='print the smallest override file with the same decisions',
-    )
-    _common(p, snapshot_help)
-    where = p.add_mutually_exclusive_group()
-    where.add_argument(
-        '--output',
-        '-o',
-        metavar='PATH',
-        help='write here instead of stdout ("-" is stdout)',
-    )
-    where.add_argument(
-        '--in-place',
-        action='store_true',
-        help='replace the policy file (through symlinks, keeping its '
-        'comments and a numbered .bak copy)',
-    )
-    p = sub.add_parser(
-        'diff',
-        help='compare two releases of the defaults against the overrides',
-    )
-    _common(
-        p,
-        'old defaults snapshot; give it twice (old, new) to compare two '
-        'snapshots, else the new defaults come from --namespace',
-    )
-    p = sub.add_parser('lint', help='check the overrides')
-    _common(p, snapshot_help)
-    p.add_argument(
-        '--fatal-warnings', action='store_true', help='exit 1 on warnings'
-    )
-    p.add_argument(
-        '--select',
-        action='append',
-        default=[],
-        metavar='CODE',
-        help='report only these codes (repeatable or comma-separated)',
-    )
-    p.add_argument(
-        '--ignore',
-        action='append',
-        default=[],
-        metavar='CODE',
-        help='never report these codes (repeatable or comma-separated)',
-    )
-    p = sub.add_parser(
-        'test',
-        help='check a persona matrix (expected allow/deny per rule)',
-    )
-    _common(p, snapshot_help)
-    p.add_argument(
-        'matrix',
-        metavar='MATRIX',
-        help='YAML: personas (name: credentials), target, rules (name: '
-        'allow/deny lists of personas)',
-    )
-    p = sub.add_parser(
-        'explain', help='show which checks decide a rule for a persona'
-    )
-    _common(p, snapshot_help)
-    p.add_argument('rule', metavar='RULE', help='the rule to explain')
-    p.add_argument(
-        '--roles', default='', help='comma-separated roles of the persona'
-    )
-    p.add_argument('--project-id', help="the token's project")
-    p.add_argument('--user-id', help='the user')
-    p.add_argument('--domain-id', help="the token's domain (domain scope)")
-    p.add_argument('--system-scope', help='"all" for a system-scoped token')
-    p.add_argument(
-        '--creds',
-        metavar='JSON',
-        help='more credentials as a JSON object (is_admin, ...)',
-    )
-    p.add_argument(
-        '--target',
-        metavar='JSON',
-        default='{}',
-        help='the target as a JSON object (default: {})',
-    )
-    p = sub.add_parser(
-        'snapshot', help='write the installed defaults to a file for diff'
-    )
-    p.add_argument(
-        '--namespace',
-        action='append',
-        default=[],
-        metavar='NS',
-        required=True,
-        help='an oslo.policy.policies entry point name',
-    )
-    p.add_argument(
-        '--output',
-        '-o',
-        metavar='PATH',
-        default='-',
-        help='where to write (default: stdout)',
-    )
-    return parser
-
 
 # -- helpers ----------------------------------------------------------------
 
@@ -306,35 +127,26 @@ def cmd_minimize(args) -> int:
         if not main:
             raise UsageError('no policy file found; give --output')
         target = main[0].path
-    source = main[0] if len(layers) == 1 and main else None
-    header = (
-        'Policy overrides: only the rules that differ from the defaults.\n'
-        'Written by oslo-policy-delta minimize.'
+    output = minimizer.produce(
+        kept,
+        layers,
+        _defaults(args.namespace, args.defaults_file),
+        target if target != '-' else '<minimized>',
+        conf.oslo_policy.policy_default_rule,
     )
-    defaults = _defaults(args.namespace, args.defaults_file)
-    default_rule = conf.oslo_policy.policy_default_rule
-    where = target if target != '-' else '<minimized>'
-    text = minimizer.render(
-        kept, source, _read_text(source.path) if source else None, header
-    )
-    problems = minimizer.prove(defaults, layers, text, where, default_rule)
-    if problems and source is not None:
-        # Line editing can trip on YAML anchors and merge keys: a fresh
-        # file (without the comments) may still prove equivalent.
-        fresh = minimizer.format_overrides(kept, header)
-        if not minimizer.prove(defaults, layers, fresh, where, default_rule):
-            print(
-                f'{PROG}: the file could not be edited in place keeping its '
-                'comments; writing a fresh one',
-                file=sys.stderr,
-            )
-            text, problems = fresh, []
-    if problems:
+    if output.fresh:
         print(
-            f'{PROG}: refusing to write: ' + '; '.join(problems[:2]),
+            f'{PROG}: the file could not be edited in place keeping its '
+            'comments; writing a fresh one',
+            file=sys.stderr,
+        )
+    if output.problems:
+        print(
+            f'{PROG}: refusing to write: ' + '; '.join(output.problems[:2]),
             file=sys.stderr,
         )
         return EXIT_FINDINGS
+    text = output.text
     dropped = sorted(set(ruleset.overrides) - set(kept))
     renamed = sorted(set(kept) - set(ruleset.overrides))
     summary = {
@@ -347,15 +159,11 @@ def cmd_minimize(args) -> int:
     if target == '-':
         sys.stdout.write(text)
         return EXIT_OK
-    # Write through a symlink (a ConfigMap's name -> ..data/name), so
-    # the link stays a link.
-    real = os.path.realpath(target)
     try:
-        backup = _backup_suffix(real) if os.path.exists(real) else None
-        _fileutils.atomic_write(real, text, backup_suffix=backup)
+        backup = minimizer.write(target, text)
     except OSError as exc:
         raise UsageError(f'cannot write {target}: {exc}')
-    summary['backup'] = real + backup if backup else None
+    summary['backup'] = backup
     if args.format == 'json':
         _dump(summary)
     else:
@@ -371,24 +179,6 @@ def cmd_minimize(args) -> int:
             + (f'; backup {summary["backup"]}' if backup else '')
         )
     return EXIT_OK
-
-
-def _read_text(path: str) -> str | None:
-    try:
-        with open(path, encoding='utf-8') as stream:
-            return stream.read()
-    except (OSError, UnicodeDecodeError):
-        return None
-
-
-def _backup_suffix(path: str) -> str:
-    # Never overwrite an earlier backup: .bak, then .bak.1, .bak.2...
-    if not os.path.lexists(path + '.bak'):
-        return '.bak'
-    number = 1
-    while os.path.lexists(f'{path}.bak.{number}'):
-        number += 1
-    return f'.bak.{number}'
 
 
 def cmd_diff(args) -> int:

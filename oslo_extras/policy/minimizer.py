@@ -10,12 +10,15 @@ found no difference.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 from collections.abc import Sequence
 from typing import Any
 
 from oslo_policy import policy
 
+from oslo_extras import _fileutils
 from oslo_extras.policy import equivalence
 from oslo_extras.policy import files
 from oslo_extras.policy import lint
@@ -159,3 +162,80 @@ def prove(
         examples = report.widened_examples or report.differences
         problems.extend(d.as_text() for d in examples)
     return problems
+
+
+HEADER = (
+    'Policy overrides: only the rules that differ from the defaults.\n'
+    'Written by oslo-policy-delta minimize.'
+)
+
+
+@dataclasses.dataclass
+class Output:
+    """What ``minimize`` would write, and whether it may.
+
+    :param problems: empty when every decision was proven unchanged
+    :param fresh: the operator's file could not be edited line by line
+        (YAML anchors on dropped lines): a fresh file without its comments
+    """
+
+    text: str
+    problems: list[str]
+    fresh: bool = False
+
+
+def produce(
+    kept: dict[str, Any],
+    layers: Sequence[files.Layer],
+    defaults: Sequence[policy.RuleDefault],
+    where: str,
+    default_rule: Any = 'default',
+) -> Output:
+    """Render ``kept`` (editing the policy file when it is the only layer)
+    and prove it; fall back to a fresh file when the edit cannot be proven.
+    """
+    source = None
+    if len(layers) == 1 and layers[0].kind == files.FILE:
+        source = layers[0]
+    text = render(
+        kept, source, _read_text(source.path) if source else None, HEADER
+    )
+    problems = prove(defaults, layers, text, where, default_rule)
+    if problems and source is not None:
+        fresh = format_overrides(kept, HEADER)
+        if not prove(defaults, layers, fresh, where, default_rule):
+            return Output(fresh, [], fresh=True)
+    return Output(text, problems)
+
+
+def write(path: str, text: str) -> str | None:
+    """Replace ``path`` atomically, through symlinks, keeping a backup.
+
+    A symlink (a ConfigMap's ``name -> ..data/name``) stays a link: its
+    target is rewritten. Backups are never overwritten: ``.bak``, then
+    ``.bak.1``, ``.bak.2``...
+
+    :returns: the backup's path, or ``None`` when there was no file
+    :raises OSError: when the file cannot be written
+    """
+    real = os.path.realpath(path)
+    suffix = _backup_suffix(real) if os.path.exists(real) else None
+    _fileutils.atomic_write(real, text, backup_suffix=suffix)
+    return real + suffix if suffix else None
+
+
+def _read_text(path: str) -> str | None:
+    try:
+        with open(path, encoding='utf-8') as stream:
+            return stream.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _backup_suffix(path: str) -> str:
+    if not os.path.lexists(path + '.bak'):
+        return '.bak'
+    number = 1
+    while os.path.lexists(f'{path}.bak.{number}'):
+        number += 1
+    return f'.bak.{number}'
