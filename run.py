@@ -14,6 +14,8 @@ apt-get) and runs the job. Extra arguments go to the job (pytest, the demo).
 """
 
 import hashlib
+import importlib
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -35,6 +37,33 @@ def _run(*cmd, **kwargs):
     return subprocess.run(cmd, check=True, **kwargs)
 
 
+def _has_ensurepip():
+    importlib.invalidate_caches()
+    return importlib.util.find_spec('ensurepip') is not None
+
+
+def ensure_ensurepip():
+    """venv needs ensurepip, which Debian ships in python3-venv."""
+    if _has_ensurepip():
+        return
+    hint = 'install python3-venv (apt-get install python3-venv) as root'
+    if os.geteuid() != 0 or not shutil.which('apt-get'):
+        sys.exit(
+            f'run.py: this python3 has no ensurepip to create .venv; {hint}'
+        )
+    env = dict(os.environ, DEBIAN_FRONTEND='noninteractive')
+    try:
+        _run('apt-get', 'update', '-qq', env=env)
+        _run('apt-get', 'install', '-y', '-qq', 'python3-venv', env=env)
+    except subprocess.CalledProcessError:
+        sys.exit(f'run.py: apt-get could not install python3-venv; {hint}')
+    if not _has_ensurepip():
+        sys.exit(
+            f'run.py: {sys.executable} still has no ensurepip after '
+            'installing python3-venv (not the Debian python3?)'
+        )
+
+
 def ensure_venv(with_tests, with_realworld=False):
     files = ['requirements.txt', 'demo-requirements.txt', 'setup.cfg']
     if with_tests:
@@ -49,6 +78,7 @@ def ensure_venv(with_tests, with_realworld=False):
     if os.path.exists(stamp):
         return
     if not os.path.exists(PYTHON):
+        ensure_ensurepip()
         venv.EnvBuilder(with_pip=True).create(VENV)
     pip = [PYTHON, '-m', 'pip', 'install', '-q', '--disable-pip-version-check']
     args = ['-r', os.path.join(ROOT, 'requirements.txt')]
@@ -105,7 +135,8 @@ def main(argv):
             ensure_debian_packages()
         cmd = [PYTHON, '-m', 'pytest', '-ra', *paths, *extra]
     elif job == 'bench':
-        ensure_venv(with_tests=True)
+        # config_check_corpus needs the real-world services
+        ensure_venv(with_tests=True, with_realworld=True)
         ensure_debian_packages()
         cmd = [PYTHON, os.path.join('benchmarks', 'run.py'), *extra]
     else:

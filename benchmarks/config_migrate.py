@@ -149,7 +149,9 @@ def main() -> int:
             os.mkdir(work)
             copies = [shutil.copy(p, work) for p in paths]
             start = time.perf_counter()
-            migrate.apply(migrator.plan(copies))
+            migrate.apply(
+                migrator.plan(copies), state_dir=os.path.join(root, 'state')
+            )
             return time.perf_counter() - start
 
         t_apply = statistics.median(plan_and_apply() for _ in range(RUNS))

@@ -9,7 +9,9 @@
 2. Reload cost on a config of N options (10 of them changed per reload):
    ``Reloader.reload()`` (typed diff, full validation, atomic install) and
    without the validator, against oslo.config's ``mutate_config_files()``
-   on the same files, in one run; medians and ratios.
+   on the same edits, interleaved in one run (the order rotates each run);
+   medians, ratios, the interquartile range of the per-run ratios and the
+   load average (the machine may be shared: that is the noise).
 """
 
 from __future__ import annotations
@@ -106,35 +108,42 @@ def watch_latency(workdir: str, runs: int, debounce: float) -> list[float]:
 
 
 def reload_cost(workdir: str, count: int, runs: int) -> dict[str, list]:
+    """Time each case on the same edits, interleaved run by run.
+
+    The cases take turns (the order rotates every run), so load from other
+    processes on the machine hits them alike; compare medians.
+    """
     opts = _opts(count)
-    results: dict[str, list[float]] = {}
     cases = {
         'mutate_config_files()': None,
         'Reloader.reload() (validated)': True,
         'Reloader.reload() (no validator)': False,
     }
-    for label, validate in cases.items():
-        path = os.path.join(workdir, f'big-{len(results)}.conf')
+    runners = {}
+    for number, (label, validate) in enumerate(cases.items()):
+        path = os.path.join(workdir, f'big-{number}.conf')
         atomic_write(path, _text(opts, 0))
-        # Fresh opts per ConfigOpts: an Opt object may be shared, but keep
-        # the runs independent.
+        # Fresh opts per ConfigOpts: keep the cases independent.
         conf = _conf(path, _opts(count))
         if validate is None:
-            run = conf.mutate_config_files
             conf.mutate_config_files()
+            runners[label] = (path, conf.mutate_config_files, False)
         else:
             reloader = Reloader(conf, validate=validate)
             reloader.reload()
-            run = reloader.reload
-        timings = []
-        for generation in range(1, runs + 1):
+            runners[label] = (path, reloader.reload, True)
+    results: dict[str, list[float]] = {label: [] for label in cases}
+    labels = list(cases)
+    for generation in range(1, runs + 1):
+        shift = generation % len(labels)
+        for label in labels[shift:] + labels[:shift]:
+            path, run, is_reloader = runners[label]
             atomic_write(path, _text(opts, generation))
             started = time.perf_counter()
             result = run()
-            timings.append(time.perf_counter() - started)
-            if validate is not None and not result.applied:
+            results[label].append(time.perf_counter() - started)
+            if is_reloader and not result.applied:
                 raise RuntimeError('reload refused: ' + result.as_text())
-        results[label] = timings
     return results
 
 
@@ -153,17 +162,25 @@ def main(argv=None) -> int:
             f'median {statistics.median(lat) * 1000:.1f} ms, '
             f'p95 {_percentile(lat, 95) * 1000:.1f} ms'
         )
+        load_before = os.getloadavg()[0]
         cost = reload_cost(workdir, args.options, args.runs)
-    base = statistics.median(cost['mutate_config_files()'])
+    base_runs = cost['mutate_config_files()']
+    base = statistics.median(base_runs)
     print(
         f'\nreload of {args.options} options (10 changed per reload), '
-        f'median of {args.runs}:'
+        f'{args.runs} runs interleaved, medians; load average '
+        f'{load_before:.2f} before, {os.getloadavg()[0]:.2f} after:'
     )
     for label, timings in cost.items():
         median = statistics.median(timings)
+        # Per-run ratios against the mutate run of the same edit show the
+        # noise: their interquartile range.
+        ratios = sorted(t / b for t, b in zip(timings, base_runs, strict=True))
+        low, high = _percentile(ratios, 25), _percentile(ratios, 75)
         print(
             f'  {label:34s} {median * 1000:8.2f} ms  '
-            f'ratio {median / base:5.2f}x'
+            f'ratio {median / base:5.2f}x  (per-run ratio IQR '
+            f'{low:.2f}-{high:.2f})'
         )
     return 0
 

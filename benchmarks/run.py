@@ -15,6 +15,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # (name, script) in the order they run.
 BENCHMARKS = (
     ('config_check', 'config_check.py'),
+    # needs the real-world services (python3 run.py realworld installs them)
+    ('config_check_corpus', 'config_check_corpus.py'),
     ('config_migrate', 'config_migrate.py'),
     ('policy', 'policy.py'),
     ('sources', 'sources.py'),

@@ -10,9 +10,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 import warnings
 from collections.abc import Callable
+from collections.abc import Iterable
+from collections.abc import Iterator
 from collections.abc import Sequence
+from importlib import metadata
+from typing import IO
+from typing import TypeVar
 
 from oslo_extras.config.catalog import CatalogError
 from oslo_extras.config.catalog import OptionCatalog
@@ -20,6 +26,8 @@ from oslo_extras.config.configset import DIR
 from oslo_extras.config.configset import FILE
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+_T = TypeVar('_T')
 
 
 class UsageError(Exception):
@@ -41,6 +49,96 @@ class _OrderedPaths(argparse.Action):
         kind = DIR if option_string == '--config-dir' else FILE
         ordered.append((kind, values))
         namespace.ordered = ordered
+
+
+def package_version() -> str:
+    """The installed oslo_extras version (``unknown`` when not installed)."""
+    try:
+        return metadata.version('oslo_extras')
+    except metadata.PackageNotFoundError:
+        return 'unknown'
+
+
+def add_version_argument(parser: argparse.ArgumentParser) -> None:
+    """Add ``--version``: prints ``PROG VERSION`` and exits 0."""
+    parser.add_argument(
+        '--version',
+        action='version',
+        version=f'%(prog)s {package_version()}',
+    )
+
+
+class Progress:
+    """One progress line on stderr, rewritten in place; only on a terminal.
+
+    Long runs (many files, many hosts, a big catalog) say how far they are
+    when a person watches; logs and pipes get nothing, so the output of a
+    CI job stays exactly what the command reports.
+
+    :param label: what is being done (``checking``, ``migrating``...)
+    :param total: how many steps, if known
+    :param stream: where to write (default: ``sys.stderr``)
+    :param interval: seconds between two repaints
+    """
+
+    def __init__(
+        self,
+        label: str,
+        total: int | None = None,
+        stream: IO[str] | None = None,
+        interval: float = 0.1,
+    ) -> None:
+        self.label = label
+        self.total = total
+        self.stream = stream if stream is not None else sys.stderr
+        self.interval = interval
+        isatty = getattr(self.stream, 'isatty', None)
+        self.enabled = bool(isatty and isatty())
+        self._last = 0.0
+        self._width = 0
+
+    def update(self, done: int, item: str = '') -> None:
+        """Show that ``done`` steps are finished (``item`` is the latest)."""
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if now - self._last < self.interval and done != self.total:
+            return
+        self._last = now
+        count = f'{done}/{self.total}' if self.total is not None else str(done)
+        line = f'{self.label} {count} {item}'.rstrip()[:160]
+        pad = ' ' * max(0, self._width - len(line))
+        self.stream.write('\r' + line + pad)
+        self.stream.flush()
+        self._width = len(line)
+
+    def close(self) -> None:
+        """Erase the line, so what follows starts on a clean line."""
+        if self.enabled and self._width:
+            self.stream.write('\r' + ' ' * self._width + '\r')
+            self.stream.flush()
+            self._width = 0
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+
+def with_progress(
+    items: Iterable[_T],
+    label: str,
+    stream: IO[str] | None = None,
+    describe: Callable[[_T], str] = str,
+) -> Iterator[_T]:
+    """Yield ``items``, showing ``label N/TOTAL item`` on a terminal."""
+    items = list(items)
+    with Progress(label, len(items), stream) as progress:
+        for done, item in enumerate(items):
+            progress.update(done, describe(item))
+            yield item
+        progress.update(len(items))
 
 
 def add_catalog_arguments(parser: argparse.ArgumentParser) -> None:
@@ -81,7 +179,10 @@ def add_config_path_arguments(
     for flag, helptext in (
         ('--config-file', 'a config file (repeatable; later wins)'),
         *((alias, 'same as --config-file') for alias in aliases),
-        ('--config-dir', 'a config dir: its *.conf files, sorted'),
+        (
+            '--config-dir',
+            'a config dir: the .conf files in it, sorted by name',
+        ),
     ):
         group.add_argument(
             flag,
@@ -108,8 +209,11 @@ def load_catalog(args: argparse.Namespace) -> OptionCatalog:
         with warnings.catch_warnings():
             # Libraries warn on import (eventlet...); not the user's concern.
             warnings.simplefilter('ignore')
-            catalog = OptionCatalog.from_namespaces(args.namespace)
-            for path in args.opt_data:
+            with Progress('loading options from') as progress:
+                # Importing many namespaces takes seconds; say so.
+                progress.update(len(args.namespace), 'namespace(s)')
+                catalog = OptionCatalog.from_namespaces(args.namespace)
+            for path in with_progress(args.opt_data, 'loading --opt-data'):
                 catalog.merge(OptionCatalog.from_opt_data(path))
     except CatalogError as exc:
         raise UsageError(str(exc))
@@ -119,7 +223,10 @@ def load_catalog(args: argparse.Namespace) -> OptionCatalog:
             raise UsageError(f'--group-pattern wants PATTERN=GROUP: {spec!r}')
         if template not in catalog:
             raise UsageError(f'--group-pattern: unknown group {template!r}')
-        catalog.add_group_pattern(pattern, template)
+        try:
+            catalog.add_group_pattern(pattern, template)
+        except CatalogError as exc:
+            raise UsageError(f'--group-pattern: {exc}') from None
     return catalog
 
 

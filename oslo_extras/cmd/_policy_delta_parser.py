@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 
 from oslo_extras.cmd._common import Parser
+from oslo_extras.cmd._common import add_version_argument
 
 PROG = 'oslo-policy-delta'
 
@@ -76,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog='Exit status: 0 ok, 1 findings, 2 bad usage or unreadable '
         'input.',
     )
+    add_version_argument(parser)
     sub = parser.add_subparsers(
         dest='command', metavar='COMMAND', parser_class=Parser
     )

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Sequence
 
+from oslo_extras import _suggest
 from oslo_extras.cmd._common import EXIT_FINDINGS
 from oslo_extras.cmd._common import EXIT_OK
 from oslo_extras.cmd._common import EXIT_USAGE
@@ -20,14 +22,18 @@ from oslo_extras.cmd._common import Parser
 from oslo_extras.cmd._common import UsageError
 from oslo_extras.cmd._common import add_catalog_arguments
 from oslo_extras.cmd._common import add_config_path_arguments
+from oslo_extras.cmd._common import add_version_argument
 from oslo_extras.cmd._common import config_paths
 from oslo_extras.cmd._common import load_catalog
 from oslo_extras.cmd._common import run_main
+from oslo_extras.config.checks.defaults import DEFAULT_EXCLUDED_OPTIONS
 from oslo_extras.config.configset import ConfigSet
 from oslo_extras.config.findings import Finding
 from oslo_extras.config.inifile import ConfigFileError
+from oslo_extras.config.validate import CHECK_FAILED
 from oslo_extras.config.validate import PARSE_ERROR
 from oslo_extras.config.validate import Validator
+from oslo_extras.config.validate import known_codes
 from oslo_extras.config.validate import load_checks
 
 PROG = 'oslo-config-check'
@@ -47,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog='Exit status: 0 no error, 1 errors found (or warnings with '
         '--fatal-warnings), 2 bad usage or unreadable input.',
     )
+    add_version_argument(parser)
     add_catalog_arguments(parser)
     add_config_path_arguments(
         parser.add_argument_group('what to check'), aliases=['--input-file']
@@ -79,6 +86,27 @@ def build_parser() -> argparse.ArgumentParser:
         help='exit 1 on warnings too',
     )
     out.add_argument(
+        '--nofatal-warnings',
+        action='store_false',
+        dest='fatal_warnings',
+        help='exit 0 on warnings (the default; as oslo-config-validator)',
+    )
+    out.add_argument(
+        '--check-defaults',
+        action='store_true',
+        help='also warn about every value that differs from its default '
+        '(non-default), as oslo-config-validator --check-defaults',
+    )
+    out.add_argument(
+        '--exclude-options',
+        action='append',
+        default=None,
+        metavar='REGEX',
+        help='option names (full regex match, repeatable or '
+        'comma-separated) --check-defaults skips; default: '
+        + ', '.join(DEFAULT_EXCLUDED_OPTIONS),
+    )
+    out.add_argument(
         '--format',
         choices=('text', 'json'),
         default='text',
@@ -106,18 +134,54 @@ def _report(findings: list[Finding], fmt: str) -> None:
     print(f'{errors} error(s), {warns} warning(s)', file=sys.stderr)
 
 
+def _checked_codes(values: list[str], flag: str, known: set[str]) -> list[str]:
+    """The codes of ``--select``/``--ignore``; a UsageError for a typo.
+
+    A misspelt code would otherwise select nothing and pass every file.
+    """
+    codes = _codes(values)
+    for code in codes:
+        if code not in known:
+            close = _suggest.suggest(code, sorted(known))
+            hint = f" (did you mean '{close[0]}'?)" if close else ''
+            raise UsageError(f'{flag}: unknown code {code!r}{hint}')
+    return codes
+
+
+def _option_patterns(values: list[str] | None) -> list[str]:
+    if values is None:
+        return list(DEFAULT_EXCLUDED_OPTIONS)
+    patterns = _codes(values)
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise UsageError(
+                f'--exclude-options: bad regex {pattern!r}: {exc}'
+            ) from None
+    return patterns
+
+
 def run(args: argparse.Namespace) -> int:
+    checks = load_checks()
     if args.list_checks:
-        for check in load_checks():
+        for check in checks:
             print(f'{type(check).__name__}: {", ".join(check.codes)}')
         return EXIT_OK
+    known = known_codes(checks) | {PARSE_ERROR, CHECK_FAILED}
+    select = _checked_codes(args.select, '--select', known)
+    ignore = _checked_codes(args.ignore, '--ignore', known)
+    exclude_options = _option_patterns(args.exclude_options)
     ordered = config_paths(args)
     catalog = load_catalog(args)
     validator = Validator(
         catalog,
-        select=_codes(args.select),
-        ignore=_codes(args.ignore),
+        checks=checks,
+        select=select,
+        ignore=ignore,
         exclude_groups=args.exclude_group,
+        check_defaults=args.check_defaults,
+        exclude_options=exclude_options,
     )
     try:
         if not ConfigSet.expand(ordered):

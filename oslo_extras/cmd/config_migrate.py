@@ -22,10 +22,12 @@ from oslo_extras.cmd._common import Parser
 from oslo_extras.cmd._common import UsageError
 from oslo_extras.cmd._common import add_catalog_arguments
 from oslo_extras.cmd._common import add_config_path_arguments
+from oslo_extras.cmd._common import add_version_argument
 from oslo_extras.cmd._common import config_paths
 from oslo_extras.cmd._common import load_catalog
 from oslo_extras.cmd._common import run_main
 from oslo_extras.config import migrate
+from oslo_extras.config.migrate.history import ReleaseCatalog
 from oslo_extras.config.migrate.plugins import load_migrations
 
 PROG = 'oslo-config-migrate'
@@ -43,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog='Exit status: 0 ok, 1 --check found something to migrate '
         '(or a step to do by hand), 2 bad usage or unreadable input.',
     )
+    add_version_argument(parser)
     add_catalog_arguments(parser)
     add_config_path_arguments(parser.add_argument_group('what to migrate'))
     mode = parser.add_argument_group(
@@ -61,8 +64,15 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument(
         '--output',
         metavar='PATH',
-        help='write the migrated file to PATH (a directory when several '
-        'files are migrated)',
+        help='write the migrated file to PATH; with several files (or a '
+        'PATH ending in /) a directory, created if needed, that mirrors '
+        "the files' paths below their common parent",
+    )
+    mode.add_argument(
+        '--rollback',
+        action='store_true',
+        help='restore the files the last --in-place run changed (from the '
+        'journal in --state-dir), then exit',
     )
     mode.add_argument(
         '--check',
@@ -77,9 +87,29 @@ def build_parser() -> argparse.ArgumentParser:
         help='with --in-place, keep the old file as FILE+SUFFIX',
     )
     opts.add_argument(
+        '--state-dir',
+        metavar='DIR',
+        help='where --in-place keeps its journal and copies of the '
+        'originals for --rollback (default: $XDG_STATE_HOME/'
+        'oslo-config-migrate or ~/.local/state/oslo-config-migrate)',
+    )
+    opts.add_argument(
         '--remove-obsolete',
         action='store_true',
-        help='delete options deprecated for removal (only reported otherwise)',
+        help='delete options that past releases removed and the installed '
+        'code no longer reads (reported otherwise); options deprecated for '
+        'removal but still read are never deleted',
+    )
+    opts.add_argument(
+        '--from-release',
+        metavar='SERIES',
+        help='the release the files were written for (e.g. queens): only '
+        'renames and removals of later releases are applied',
+    )
+    opts.add_argument(
+        '--to-release',
+        metavar='SERIES',
+        help='only renames and removals up to this release are applied',
     )
     opts.add_argument(
         '--migration',
@@ -104,22 +134,42 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _write_output(plan: migrate.MigrationPlan, output: str) -> list[str]:
-    if len(plan.files) == 1 and not os.path.isdir(output):
-        targets = [(plan.files[0], output)]
-    elif os.path.isdir(output):
-        targets = [
-            (f, os.path.join(output, os.path.basename(f.path)))
-            for f in plan.files
-        ]
+def output_paths(paths: Sequence[str], output: str) -> list[str]:
+    """Return where ``--output`` puts each migrated file.
+
+    One file goes to ``output`` itself unless it is a directory (or ends
+    with ``/``); several files mirror their paths below their common
+    parent, so ``svc.conf`` and ``svc.conf.d/svc.conf`` stay apart.
+    """
+    as_dir = os.path.isdir(output) or output.endswith(os.sep)
+    if len(paths) == 1 and not as_dir:
+        targets = [output]
+    elif len(paths) == 1:
+        targets = [os.path.join(output, os.path.basename(paths[0]))]
     else:
-        raise UsageError(
-            f'--output {output}: several files are migrated, give an '
-            'existing directory'
-        )
-    for file_plan, path in targets:
-        migrate.write(path, file_plan.migrated)
-    return [path for _f, path in targets]
+        real = [os.path.abspath(p) for p in paths]
+        root = os.path.commonpath([os.path.dirname(p) for p in real])
+        targets = [
+            os.path.join(output, os.path.relpath(p, root)) for p in real
+        ]
+    inputs = {os.path.realpath(p) for p in paths}
+    for target in targets:
+        if os.path.realpath(target) in inputs:
+            raise UsageError(
+                f'--output {output}: would overwrite the input {target}; '
+                'use --in-place for that'
+            )
+    return targets
+
+
+def _write_output(plan: migrate.MigrationPlan, output: str) -> list[str]:
+    targets = output_paths([f.path for f in plan.files], output)
+    return migrate.write_outputs(
+        [
+            (path, f.migrated)
+            for f, path in zip(plan.files, targets, strict=True)
+        ]
+    )
 
 
 def _report(plan: migrate.MigrationPlan, args, written: list[str]) -> None:
@@ -151,7 +201,19 @@ def run(args: argparse.Namespace) -> int:
         for plugin in load_migrations():
             print(f'{plugin.name}: {plugin.description}')
         return EXIT_OK
+    if args.rollback:
+        try:
+            restored = migrate.rollback(args.state_dir)
+        except migrate.MigrationError as exc:
+            raise UsageError(str(exc))
+        print(
+            'restored: ' + (', '.join(restored) or 'nothing (unchanged)'),
+            file=sys.stderr,
+        )
+        return EXIT_OK
     ordered = config_paths(args)
+    if args.state_dir and not args.in_place:
+        raise UsageError('--state-dir only makes sense with --in-place')
     if args.backup_suffix and not args.in_place:
         raise UsageError('--backup-suffix only makes sense with --in-place')
     catalog = load_catalog(args)
@@ -160,16 +222,31 @@ def run(args: argparse.Namespace) -> int:
     except KeyError as exc:
         raise UsageError(exc.args[0])
     try:
+        history = ReleaseCatalog.load(
+            from_release=args.from_release,
+            to_release=args.to_release,
+            namespaces=args.namespace or None,
+        )
+    except ValueError as exc:
+        raise UsageError(f'--from-release/--to-release: {exc}')
+    try:
         paths = migrate.expand_sources(ordered)
         if not paths:
             raise UsageError('no config files found (empty --config-dir?)')
         migrator = migrate.Migrator(
-            catalog, plugins, remove_obsolete=args.remove_obsolete
+            catalog,
+            plugins,
+            remove_obsolete=args.remove_obsolete,
+            history=history,
         )
         plan = migrator.plan(paths)
         written: list[str] = []
         if args.in_place:
-            written = migrate.apply(plan, backup_suffix=args.backup_suffix)
+            written = migrate.apply(
+                plan,
+                backup_suffix=args.backup_suffix,
+                state_dir=args.state_dir,
+            )
         elif args.output:
             written = _write_output(plan, args.output)
     except migrate.MigrationError as exc:

@@ -158,8 +158,21 @@ def typed_value(conf: cfg.ConfigOpts, group: str, dest: str, namespace=None):
 
     :raises ValueError: the value does not convert to the option type
     """
-    grp = None if group == 'DEFAULT' else group
-    return conf._do_get(dest, grp, namespace)[0]
+    return _do_get(conf, group, dest, namespace)[0]
+
+
+def typed_value_and_location(
+    conf: cfg.ConfigOpts, group: str, dest: str, namespace=None
+):
+    """Like :func:`typed_value`, with the ``LocationInfo`` (or ``None``)."""
+    return _do_get(conf, group, dest, namespace)
+
+
+def _do_get(conf: cfg.ConfigOpts, group: str, dest: str, namespace):
+    # oslo.config < 10.4 reads ``group.name`` in ``_do_get``: it needs the
+    # OptGroup object, not its name (10.4+ accepts either).
+    grp = None if group == 'DEFAULT' else conf._get_group(group)
+    return conf._do_get(dest, grp, namespace)
 
 
 def install(conf: cfg.ConfigOpts, namespace, values: dict) -> None:
@@ -173,6 +186,65 @@ def install(conf: cfg.ConfigOpts, namespace, values: dict) -> None:
     conf._mutable_ns = namespace
 
 
+def raw_file_values(namespace) -> dict[tuple[str, str], tuple]:
+    """Return ``{(group, name): values}`` of every assignment in the files.
+
+    Groups are normalised as oslo.config looks them up (lower case except
+    ``DEFAULT``), names have ``-`` as ``_``; the values of a name in
+    several files are kept in reading order. Two namespaces with equal
+    entries give every option the same value.
+    """
+    merged: dict[tuple[str, str], tuple] = {}
+    for sections in namespace._normalized:
+        for group, options in sections.items():
+            for name, values in options.items():
+                key = (group, name.replace('-', '_'))
+                merged[key] = merged.get(key, ()) + tuple(values)
+    return merged
+
+
+def registration_signature(conf: cfg.ConfigOpts) -> tuple:
+    """Return a cheap value that changes when options are (un)registered."""
+    return (
+        len(conf._opts),
+        tuple(
+            (name, len(group._opts)) for name, group in conf._groups.items()
+        ),
+    )
+
+
+def overridden_keys(conf: cfg.ConfigOpts) -> set[tuple[str, str]]:
+    """Return ``(group, dest)`` of options with an override or a default
+    set in code (``set_override``/``set_default``), which no file shows."""
+    found = set()
+    for dest, info in conf._opts.items():
+        if 'override' in info or 'default' in info:
+            found.add(('DEFAULT', dest))
+    for name, group in conf._groups.items():
+        for dest, info in group._opts.items():
+            if 'override' in info or 'default' in info:
+                found.add((name, dest))
+    return found
+
+
+def namespace(conf: cfg.ConfigOpts):
+    """Return the namespace ``conf()`` parsed (immutable options)."""
+    return conf._namespace
+
+
+def has_config_sources(conf: cfg.ConfigOpts) -> bool:
+    """Tell whether ``conf`` reads ``[DEFAULT] config_source`` sources."""
+    return bool(getattr(conf, '_sources', ()))
+
+
 def mutate_hooks(conf: cfg.ConfigOpts) -> list:
     """Return the hooks registered with ``conf.register_mutate_hook``."""
     return list(conf._mutate_hooks)
+
+
+# -- value interpolation (oslo_extras.config.interpolation) ------------------
+
+#: The ``string.Template`` oslo.config substitutes ``$name``,
+#: ``${group.name}`` and ``$$`` with (``ConfigOpts._substitute``); reused so
+#: a checker reads exactly the names the service does.
+SubstitutionTemplate = cfg.ConfigOpts.Template

@@ -9,7 +9,7 @@ line every section and assignment starts on.
 from __future__ import annotations
 
 import dataclasses
-import glob
+import fnmatch
 import os
 from typing import NamedTuple
 
@@ -140,8 +140,24 @@ def _line_of_offset(path: str, offset: int) -> int | None:
 def config_dir_files(config_dir: str) -> list[str]:
     """Return the files oslo.config reads from a config dir, in order.
 
-    :raises ConfigFileError: when the directory does not exist
+    :raises ConfigFileError: when the directory does not exist or cannot
+        be listed (an unreadable dir is not an empty one)
     """
     if not os.path.isdir(config_dir):
         raise ConfigFileError(config_dir, None, 'no such config directory')
-    return sorted(glob.glob(os.path.join(config_dir, '*.conf')))
+    try:
+        names = os.listdir(config_dir)
+    except PermissionError:
+        raise ConfigFileError(
+            config_dir, None, 'permission denied: cannot list the directory'
+        ) from None
+    except OSError as exc:
+        raise ConfigFileError(
+            config_dir, None, exc.strerror or str(exc)
+        ) from None
+    # oslo.config globs "*.conf": hidden files do not match.
+    return sorted(
+        os.path.join(config_dir, name)
+        for name in names
+        if fnmatch.fnmatch(name, '*.conf') and not name.startswith('.')
+    )

@@ -16,23 +16,24 @@ rules as oslo.config. Every check is a plugin of the
 
 from __future__ import annotations
 
-import dataclasses
 import logging
+from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Sequence
 
 import stevedore
 
-from oslo_extras.config import masking
 from oslo_extras.config.catalog import OptionCatalog
 from oslo_extras.config.checks import NAMESPACE
 from oslo_extras.config.checks import Check
 from oslo_extras.config.checks import CheckContext
+from oslo_extras.config.checks.defaults import DEFAULT_EXCLUDED_OPTIONS
 from oslo_extras.config.configset import ConfigSet
 from oslo_extras.config.findings import ERROR
 from oslo_extras.config.findings import WARNING
 from oslo_extras.config.findings import Finding
 from oslo_extras.config.inifile import ConfigFileError
+from oslo_extras.config.inifile import Entry
 
 __all__ = ['ERROR', 'WARNING', 'Finding', 'Validator', 'load_checks']
 
@@ -40,6 +41,14 @@ LOG = logging.getLogger(__name__)
 
 #: Raised for unreadable input; not a check, so not selectable.
 PARSE_ERROR = 'parse-error'
+#: Reported when a check plugin raises.
+CHECK_FAILED = 'check-failed'
+
+
+def known_codes(checks: Iterable[Check] | None = None) -> set[str]:
+    """Every finding code the installed (or given) checks can report."""
+    checks = load_checks() if checks is None else checks
+    return {code for check in checks for code in check.codes}
 
 
 def load_checks(names: Iterable[str] | None = None) -> list[Check]:
@@ -74,6 +83,11 @@ class Validator:
     :param select: report only these codes
     :param ignore: never report these codes
     :param exclude_groups: do not check these groups (names as in files)
+    :param check_defaults: also report values that differ from defaults
+        (``non-default`` warnings), as ``oslo-config-validator
+        --check-defaults`` does
+    :param exclude_options: option name regexes (full match) the defaults
+        comparison skips
     """
 
     def __init__(
@@ -83,6 +97,8 @@ class Validator:
         select: Iterable[str] = (),
         ignore: Iterable[str] = (),
         exclude_groups: Iterable[str] = (),
+        check_defaults: bool = False,
+        exclude_options: Iterable[str] = DEFAULT_EXCLUDED_OPTIONS,
     ) -> None:
         self.catalog = catalog
         self.select = frozenset(select)
@@ -93,6 +109,8 @@ class Validator:
             if not check.codes or any(self._wanted(c) for c in check.codes)
         ]
         self.exclude_groups = frozenset(g.lower() for g in exclude_groups)
+        self.check_defaults = check_defaults
+        self.exclude_options = tuple(exclude_options)
 
     def _wanted(self, code: str) -> bool:
         if code in self.ignore:
@@ -126,13 +144,35 @@ class Validator:
             ]
         return self.validate_config(config)
 
-    def validate_config(self, config: ConfigSet) -> list[Finding]:
-        """Check already parsed files."""
+    def validate_config(
+        self,
+        config: ConfigSet,
+        entry_filter: Callable[[Entry], bool] | None = None,
+        entry_codes: frozenset[str] = frozenset(),
+    ) -> list[Finding]:
+        """Check already parsed files.
+
+        :param entry_filter: the checks whose codes are all in
+            ``entry_codes`` (checks that judge each entry on its own) get
+            only the entries it accepts through ``context.entries()``;
+            ``context.config`` stays whole. A reload uses it to re-check
+            only what an edit changed.
+        """
         context = CheckContext(
-            self.catalog.bind(config.raw), config, self.exclude_groups
+            self.catalog.bind(config.raw),
+            config,
+            self.exclude_groups,
+            check_defaults=self.check_defaults,
+            exclude_options=self.exclude_options,
         )
+        every = context.entries()
+        some = every
+        if entry_filter is not None:
+            some = [e for e in every if entry_filter(e)]
         findings: list[Finding] = []
         for check in self.checks:
+            local = bool(check.codes) and set(check.codes) <= entry_codes
+            context._entries = some if local else every
             try:
                 found = list(check.run(context))
             except Exception as exc:
@@ -155,30 +195,6 @@ class Validator:
                 for f in found
                 if self._wanted(f.code) or f.code == 'check-failed'
             )
-        secrets = _secret_values(context)
-        if secrets:
-            findings = [_scrubbed(f, secrets) for f in findings]
-        return sorted(findings, key=Finding.sort_key)
-
-
-def _secret_values(context: CheckContext) -> list[str]:
-    """Values of secret options in the files, longest first."""
-    values = []
-    for entry in context.config.entries():
-        info = context.option_for(entry)
-        if info is not None and info.secret:
-            values.append(entry.value)
-    fragments = set(masking.secret_fragments(values))
-    return sorted(fragments, key=len, reverse=True)
-
-
-def _scrubbed(finding: Finding, secrets: list[str]) -> Finding:
-    # Checks never print secret options' values; this also catches a
-    # secret pasted into a non-secret option or a typo'd option name.
-    message = masking.scrub(finding.message, secrets)
-    suggestion = finding.suggestion and masking.scrub(
-        finding.suggestion, secrets
-    )
-    if (message, suggestion) == (finding.message, finding.suggestion):
-        return finding
-    return dataclasses.replace(finding, message=message, suggestion=suggestion)
+        # A file given twice is read twice: report each finding once.
+        unique = dict.fromkeys(findings)
+        return sorted(unique, key=Finding.sort_key)

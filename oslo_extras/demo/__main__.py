@@ -6,6 +6,15 @@ import sys
 import tempfile
 
 from oslo_extras.demo import STEPS
+from oslo_extras.demo import _entry_points
+
+
+def _run_step(name, failed):
+    module = importlib.import_module(f'oslo_extras.demo.{name}')
+    print(f'\n=== {module.TITLE} ===\n', flush=True)
+    with tempfile.TemporaryDirectory(prefix=f'oslo-extras-{name}-') as d:
+        if module.run(d) is False:
+            failed.append(name)
 
 
 def main(argv=None):
@@ -23,12 +32,9 @@ def main(argv=None):
     if unknown:
         parser.error('unknown step(s): ' + ', '.join(unknown))
     failed = []
-    for name in args.steps or STEPS:
-        module = importlib.import_module(f'oslo_extras.demo.{name}')
-        print(f'\n=== {module.TITLE} ===\n', flush=True)
-        with tempfile.TemporaryDirectory(prefix=f'oslo-extras-{name}-') as d:
-            if module.run(d) is False:
-                failed.append(name)
+    with _entry_points.registered():
+        for name in args.steps or STEPS:
+            _run_step(name, failed)
     if failed:
         print('\ndemo steps that did not behave: ' + ', '.join(failed))
         return 1

@@ -1,8 +1,9 @@
 """The policy defaults of the demo service (``oslo_extras_demo``).
 
-Registered in setup.cfg under ``oslo.policy.policies`` and
-``oslo.policy.enforcer``, so ``oslo-policy-delta --namespace
-oslo_extras_demo`` and the oslopolicy tools find them. It has a base rule, a
+Registered under ``oslo.policy.policies`` and ``oslo.policy.enforcer`` only
+while the demo or the tests run (``_entry_points.registered()``), so
+``oslo-policy-delta --namespace oslo_extras_demo`` and the oslopolicy tools
+find them then, and no installed service ever sees them. It has a base rule, a
 scoped rule and a rule renamed in this release.
 """
 

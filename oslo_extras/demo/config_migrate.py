@@ -76,7 +76,11 @@ def run(workdir: str) -> bool:
     for change in plan.all_changes():
         print('  ' + plan.mask(str(change)).replace(workdir + os.sep, ''))
 
-    written = migrate.apply(plan, backup_suffix='.orig')
+    written = migrate.apply(
+        plan,
+        backup_suffix='.orig',
+        state_dir=os.path.join(workdir, 'state'),  # the journal stays here
+    )
     after = _read(path, opts)
     again = migrate.Migrator(catalog).plan([path])
     print(

@@ -172,6 +172,12 @@ def serve(argv: list[str] | None = None) -> int:
         action='store_true',
         help='run under an oslo.service launcher (restart_method=mutate)',
     )
+    parser.add_argument(
+        '--reload-in-worker',
+        action='store_true',
+        help='with --oslo-service: build the reloader and its triggers in '
+        'the worker process (what a service should do), not the launcher',
+    )
     args, oslo_args = parser.parse_known_args(argv)
     if args.oslo_service:
         # The threading backend: eventlet's hub does not deliver SIGHUP
@@ -181,23 +187,21 @@ def serve(argv: list[str] | None = None) -> int:
         backend.init_backend(backend.BackendType.THREADING)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     conf = make_conf(oslo_args)
+    names = [n for n in args.triggers.split(',') if n]
+    options = {
+        'sighup': {'mode': args.sighup_mode},
+        'watch': {'debounce': args.debounce},
+        'poll': {'interval': args.poll_interval},
+        'sources': {'interval': args.sources_interval},
+    }
     if args.oslo_service:
         from oslo_service import service  # noqa: F401  (picks the mode)
-    reloader = Reloader(conf)
-    reloader.add_report_listener(_report_line(conf))
-    reloader.subscribe('DEFAULT', 'debug', lambda change: apply_debug(conf))
-    names = [n for n in args.triggers.split(',') if n]
-    reloader.enable_triggers(
-        names,
-        options={
-            'sighup': {'mode': args.sighup_mode},
-            'watch': {'debounce': args.debounce},
-            'poll': {'interval': args.poll_interval},
-            'sources': {'interval': args.sources_interval},
-        },
-    )
+
+        if args.reload_in_worker:
+            return _serve_oslo_service(conf, None, names, options)
+    reloader = _start_reloader(conf, names, options)
     if args.oslo_service:
-        return _serve_oslo_service(conf, reloader)
+        return _serve_oslo_service(conf, reloader, names, options)
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     _emit('ready', conf, triggers=names)
@@ -207,13 +211,42 @@ def serve(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _serve_oslo_service(conf: cfg.ConfigOpts, reloader: Reloader) -> int:
+def _start_reloader(
+    conf: cfg.ConfigOpts, names: list[str], options: dict
+) -> Reloader:
+    reloader = Reloader(conf)
+    reloader.add_report_listener(_report_line(conf))
+    reloader.subscribe('DEFAULT', 'debug', lambda change: apply_debug(conf))
+    reloader.enable_triggers(names, options=options)
+    return reloader
+
+
+def _serve_oslo_service(
+    conf: cfg.ConfigOpts,
+    reloader: Reloader | None,
+    names: list[str],
+    options: dict,
+) -> int:
+    """Run under an oslo.service launcher (restart_method='mutate').
+
+    With ``reloader=None`` the reloader is built in the worker, in
+    ``start()``: threads started in the launcher do not survive the fork,
+    and under the threading backend a SIGHUP restarts the worker anyway.
+    """
     from oslo_service import service
 
     class Idle(service.Service):
         def start(self) -> None:
             super().start()
-            _emit('ready', conf, triggers=['sighup'], oslo_service=True)
+            self.reloader = None
+            if reloader is None:
+                self.reloader = _start_reloader(conf, names, options)
+            _emit('ready', conf, triggers=names, oslo_service=True)
+
+        def stop(self, graceful: bool = False) -> None:
+            if self.reloader is not None:
+                self.reloader.stop()
+            super().stop(graceful)
 
     launcher = service.launch(conf, Idle(), restart_method='mutate')
     launcher.wait()

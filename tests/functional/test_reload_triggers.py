@@ -228,3 +228,47 @@ def test_real_file_edit_seen_by_poll(child_factory, conf_file):
 
     report = child.wait(_report)
     assert report['trigger'] == 'poll' and report['debug'] is True
+
+
+def test_sighup_under_threading_backend_restarts_the_worker(
+    child_factory, conf_file
+):
+    # Upstream behaviour (README): the launcher mutates the config in the
+    # parent, then cotyledon's default reload terminates each worker and
+    # forks a new one.
+    child = child_factory('--oslo-service', '--config-file', str(conf_file))
+    first = child.wait(_ready)
+
+    atomic_write(str(conf_file), DEBUG_ON)
+    child.signal(signal.SIGHUP)
+
+    report = child.wait(_report)
+    assert report['applied'] and report['pid'] == child.proc.pid
+    again = child.wait(_ready)
+    assert again['pid'] != first['pid'] and again['debug'] is True
+
+
+def test_reloader_in_the_worker_reloads_without_a_restart(
+    child_factory, conf_file
+):
+    # What the README tells a service on the threading backend to do.
+    child = child_factory(
+        '--oslo-service',
+        '--reload-in-worker',
+        '--triggers',
+        'watch',
+        '--debounce',
+        '0.05',
+        '--config-file',
+        str(conf_file),
+    )
+    ready = child.wait(_ready)
+    assert ready['pid'] != child.proc.pid  # a forked worker
+
+    atomic_write(str(conf_file), DEBUG_ON)
+
+    report = child.wait(_report)
+    assert report['applied'] and report['debug'] is True
+    assert report['pid'] == ready['pid']
+    time.sleep(0.5)
+    assert not any(e['event'] == 'ready' for e in list(child.events.queue))

@@ -30,11 +30,14 @@ import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
+from oslo_extras.config import masking
 from oslo_extras.config.catalog import OptionCatalog
 from oslo_extras.config.catalog import OptionInfo
 from oslo_extras.config.configset import ConfigSet
 from oslo_extras.config.findings import Finding
 from oslo_extras.config.inifile import Entry
+from oslo_extras.config.interpolation import Expanded
+from oslo_extras.config.interpolation import Interpolator
 
 NAMESPACE = 'oslo_extras.config.checks'
 
@@ -47,16 +50,44 @@ class CheckContext:
         source groups, driver options, auth plugin options are resolved)
     :param config: the parsed files, in the order oslo.config reads them
     :param exclude_groups: groups the user asked not to check
+    :param check_defaults: report values that differ from the defaults
+    :param exclude_options: regexes of option names the defaults
+        comparison skips
     """
 
     catalog: OptionCatalog
     config: ConfigSet
     exclude_groups: frozenset[str] = frozenset()
+    check_defaults: bool = False
+    exclude_options: tuple[str, ...] = ()
     _resolved: dict[tuple[str, str], tuple[OptionInfo | None, ...]] = (
         dataclasses.field(default_factory=dict, repr=False)
     )
 
     _entries: list[Entry] | None = dataclasses.field(default=None, repr=False)
+    _secrets: list[str] | None = dataclasses.field(default=None, repr=False)
+    _interpolator: Interpolator | None = dataclasses.field(
+        default=None, repr=False
+    )
+
+    def expand(self, entry: Entry) -> Expanded | None:
+        """The entry's value after ``$var`` interpolation, as the service
+        converts it; ``None`` when a reference cannot be resolved."""
+        if self._interpolator is None:
+            self._interpolator = Interpolator(self.catalog, self.config)
+        return self._interpolator.expand(entry.section, entry.value)
+
+    def show_value(self, value: str) -> str:
+        """Return a value as it may be printed in a finding.
+
+        Every secret found in the files (a secret option's value, a
+        password inside a secret URL) is masked inside it. Only values go
+        through here: option and group names are never masked, so a
+        message never differs from the finding's ``option`` field.
+        """
+        if self._secrets is None:
+            self._secrets = _secret_values(self)
+        return masking.scrub(value, self._secrets)
 
     def excluded(self, group: str) -> bool:
         return group.lower() in self.exclude_groups
@@ -107,12 +138,19 @@ class CheckContext:
         entries = self.config.entries_for(group, option, self.catalog)
         if info is None or not entries:
             return None
+        opt_type = info.opt.type
+        if info.multi:
+            opt_type = getattr(opt_type, 'item_type', None) or opt_type
         try:
-            if info.multi:
-                return [info.opt.type(e.value) for e in entries]
-            return info.opt.type(entries[-1].value)
+            values = []
+            for e in entries if info.multi else entries[-1:]:
+                expanded = self.expand(e)
+                if expanded is None:
+                    return None
+                values.append(opt_type(expanded.value))
         except (ValueError, TypeError):
             return None
+        return values if info.multi else values[0]
 
     @staticmethod
     def finding(
@@ -149,3 +187,14 @@ class Check(abc.ABC):
     @abc.abstractmethod
     def run(self, context: CheckContext) -> Iterator[Finding]:
         """Yield the findings of this rule for ``context``."""
+
+
+def _secret_values(context: CheckContext) -> list[str]:
+    """Values of secret options in the files, longest first."""
+    values = []
+    for entry in context.config.entries():
+        info = context.option_for(entry)
+        if info is not None and info.secret:
+            values.append(entry.value)
+    fragments = set(masking.secret_fragments(values))
+    return sorted(fragments, key=len, reverse=True)

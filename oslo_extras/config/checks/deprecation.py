@@ -26,7 +26,9 @@ class DeprecatedNameCheck(Check):
                 'deprecated-name',
                 entry,
                 'deprecated name; oslo-config-migrate can rewrite it',
-                suggestion=f'[{new.group}] {new.name}',
+                # What a file needs (and oslo-config-migrate writes): the
+                # dest, never a hyphenated command-line name.
+                suggestion=f'[{new.group}] {new.dest}',
             )
 
 
@@ -40,7 +42,7 @@ class DeprecatedForRemovalCheck(Check):
             info = context.option_for(entry)
             if info is None or not info.opt.deprecated_for_removal:
                 continue
-            message = f'{info.name} is deprecated for removal'
+            message = f'{info.dest} is deprecated for removal'
             if info.opt.deprecated_since:
                 message += f' since {info.opt.deprecated_since}'
             if info.opt.deprecated_reason:

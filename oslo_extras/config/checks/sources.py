@@ -20,6 +20,13 @@ class ConfigSourceCheck(Check):
             if context.excluded(group):
                 continue
             entry = context.config.last_entry(group, option)
+            value = entry.value if entry else None
+            if value and context.show_value(value) != value:
+                # The reason quotes the value (a driver name): mask it
+                # there, and only there.
+                reason = reason.replace(
+                    repr(value), repr(context.show_value(value))
+                )
             yield context.finding(
                 ERROR,
                 'unknown-driver',

@@ -1,20 +1,9 @@
-"""Plan and apply the migration of deprecated options in config files.
+"""Plan the migration of deprecated options in config files.
 
-The rules keep the effective configuration unchanged, following how
-oslo.config reads deprecated names (``_Namespace._get_file_value``):
-
-* files are searched newest first and, within one file, the current name
-  wins over old names, which are tried in their declared order; so each
-  file can be migrated on its own without changing which file wins;
-* a single-valued option takes the last line of the winning name; the
-  ignored spellings in the same file are dropped (a ``conflict``);
-* a multi-valued option gets the old names' values first, then the current
-  name's, so old lines go just before the first current line;
-* a name that is a live option and also an old name of another option is
-  never moved away (castellan's ``[key_manager] auth_url``);
-* ``log-file`` in a file is not read by oslo.config (it looks up the dest,
-  ``log_file``), so it is reported and left alone rather than "fixed" into
-  a value that suddenly takes effect.
+:class:`Migrator` reads the files in oslo.config's order, binds the catalog
+to their values, runs the plugins and then the generic rules
+(:mod:`.rules`) on each file, and reports options set in several files. The
+plan it returns (:mod:`.model`) is written by :mod:`.writer`.
 """
 
 from __future__ import annotations
@@ -23,29 +12,23 @@ import os
 from collections.abc import Iterable
 from collections.abc import Sequence
 
-from oslo_extras import _fileutils
-from oslo_extras import _suggest
-from oslo_extras.config import masking
 from oslo_extras.config.catalog import OptionCatalog
-from oslo_extras.config.catalog import OptionInfo
-from oslo_extras.config.catalog import normalize_group
 from oslo_extras.config.catalog import normalize_name
 from oslo_extras.config.configset import ConfigSet
 from oslo_extras.config.inifile import ConfigFileError
+from oslo_extras.config.migrate.errors import MigrationError
+from oslo_extras.config.migrate.history import ReleaseCatalog
 from oslo_extras.config.migrate.inifile import Entry
 from oslo_extras.config.migrate.inifile import IniFile
 from oslo_extras.config.migrate.inifile import IniSyntaxError
 from oslo_extras.config.migrate.model import Change
 from oslo_extras.config.migrate.model import FilePlan
 from oslo_extras.config.migrate.model import MigrationPlan
+from oslo_extras.config.migrate.plugins import FilesLookup
 from oslo_extras.config.migrate.plugins import Migration
 from oslo_extras.config.migrate.plugins import load_migrations
-
-CHECK_HINT = 'run oslo-config-check for details'
-
-
-class MigrationError(Exception):
-    """A file could not be read, parsed or written; nothing was changed."""
+from oslo_extras.config.migrate.rules import FilePass
+from oslo_extras.config.migrate.rules import Renames
 
 
 def expand_sources(sources: Iterable[tuple[str, str]]) -> list[str]:
@@ -74,8 +57,12 @@ class Migrator:
         deprecation metadata)
     :param migrations: complex migrations to run first; ``None`` loads every
         installed ``oslo_extras.config.migrations`` plugin
-    :param remove_obsolete: delete options deprecated for removal instead of
-        only reporting them
+    :param remove_obsolete: delete options that past releases removed and
+        the installed code no longer reads (options deprecated for removal
+        but still read are only ever reported)
+    :param history: the release catalog, for names the installed code no
+        longer declares (renamed in a past release, or removed); ``None``
+        migrates only what the installed code declares
     """
 
     def __init__(
@@ -83,12 +70,14 @@ class Migrator:
         catalog: OptionCatalog,
         migrations: Sequence[Migration] | None = None,
         remove_obsolete: bool = False,
+        history: ReleaseCatalog | None = None,
     ):
         self.catalog = catalog
         self.migrations = (
             load_migrations() if migrations is None else list(migrations)
         )
         self.remove_obsolete = remove_obsolete
+        self.history = history
 
     def plan(self, paths: Sequence[str]) -> MigrationPlan:
         """Compute the migration of ``paths`` (in oslo.config parse order).
@@ -96,21 +85,7 @@ class Migrator:
         :raises MigrationError: when a file cannot be read or parsed
         """
         inis = [_read(path) for path in paths]
-
-        def lookup(group: str, name: str) -> str | None:
-            # As oslo.config reads it: newest file first, and in each file
-            # the current name, then its old names.
-            info = self.catalog.option(group, name)
-            names = [(group, name)] + (
-                info.deprecated_names() if info is not None else []
-            )
-            for ini in reversed(inis):
-                for old_group, old_name in names:
-                    value = ini.lookup(old_group, old_name)
-                    if value is not None:
-                        return value
-            return None
-
+        lookup = FilesLookup(inis, self.catalog)
         bound = self.catalog.bind(lookup)
         renames = Renames(bound)
         plan = MigrationPlan()
@@ -122,7 +97,9 @@ class Migrator:
                 changes.extend(
                     self._run_plugin(migration, ini, bound, lookup, plan)
                 )
-            changes.extend(_FilePass(self, ini, renames).run())
+            rules = FilePass(ini, renames, self.remove_obsolete, self.history)
+            changes.extend(rules.run())
+            plan.secret_keys.update(rules.secret_keys)
             for entry in ini.entries:
                 if normalize_name(entry.key) in plan.secret_keys:
                     plan.secrets.add(entry.value)
@@ -193,327 +170,6 @@ class Migrator:
                 for line, message in items
             )
         return changes
-
-
-class _FilePass:
-    """The generic (catalog-driven) migration of one file."""
-
-    def __init__(self, migrator: Migrator, ini: IniFile, renames: Renames):
-        self.ini = ini
-        self.bound = renames.catalog
-        self.renames = renames
-        self.remove_obsolete = migrator.remove_obsolete
-        self.changes: list[Change] = []
-
-    def change(self, kind: str, entry: Entry, message: str, **kw) -> None:
-        self.changes.append(
-            Change(
-                kind,
-                self.ini.path,
-                entry.lineno,
-                entry.group,
-                entry.key,
-                message=message,
-                **kw,
-            )
-        )
-
-    def run(self) -> list[Change]:
-        targets: dict[tuple[str, str], OptionInfo] = {}
-        unknown_sections: set[str] = set()
-        shared: list[tuple[Entry, OptionInfo]] = []
-        for entry in self.ini.entries:
-            if self.ini.edited(entry):
-                continue
-            group, key = entry.group, entry.key
-            if '-' in key:
-                self._hyphenated(entry)
-                continue
-            live = self.bound.option(group, key)
-            replacement = self.renames.find(group, key)
-            if live is not None:
-                if replacement is not None and replacement is not live:
-                    shared.append((entry, replacement))
-                if live.opt.deprecated_for_removal:
-                    self._obsolete(entry, live)
-                continue
-            if replacement is not None:
-                targets[(replacement.group, replacement.dest)] = replacement
-                continue
-            if self.bound.group(group) is None:
-                if entry.section not in unknown_sections:
-                    unknown_sections.add(entry.section)
-                    self.change(
-                        'unknown-group',
-                        entry,
-                        f'[{entry.section}] is not a known group; its '
-                        f'options are left untouched ({CHECK_HINT})',
-                    )
-                continue
-            hint = _suggest.suggest(key, self.bound.names_in_group(group))
-            maybe = f'; did you mean {hint[0]!r}?' if hint else ''
-            self.change(
-                'unknown',
-                entry,
-                f'[{group}] {key} is not a known option; left untouched'
-                f'{maybe} ({CHECK_HINT})',
-            )
-        for info in targets.values():
-            self._migrate(info)
-        for entry, info in shared:
-            self._copy_shared(entry, info)
-        return self.changes
-
-    def _copy_shared(self, entry: Entry, info: OptionInfo) -> None:
-        """Give the new option its own line when a live name feeds it.
-
-        ``[key_manager] auth_url`` stays (it is a live option), and
-        ``[barbican] auth_endpoint`` gets the value it reads today, so the
-        deprecation warning goes away without changing either value.
-        """
-        first = next(
-            (n for n in info.deprecated_names() if self.ini.find(*n)), None
-        )
-        last = self.ini.find(entry.group, entry.key)[-1]
-        if (
-            self.ini.find(info.group, info.dest)
-            or first != (entry.group, entry.key)
-            or entry is not last
-            or info.multi
-            or '\n' in entry.value
-        ):
-            return
-        self.ini.add(info.group, info.dest, entry.value)
-        self.change(
-            'copy',
-            entry,
-            f'[{entry.group}] {entry.key} is a live option and also the old '
-            f'name of [{info.group}] {info.dest}; kept it and set '
-            f'[{info.group}] {info.dest} to the same value',
-            new_group=info.group,
-            new_name=info.dest,
-        )
-
-    def _hyphenated(self, entry: Entry) -> None:
-        dest = normalize_name(entry.key)
-        known = self.bound.option(entry.group, dest) or self.renames.find(
-            entry.group, dest
-        )
-        if known is None:
-            self.change(
-                'unknown',
-                entry,
-                f'[{entry.group}] {entry.key} is not a known option; left '
-                f'untouched ({CHECK_HINT})',
-            )
-            return
-        self.change(
-            'ignored-spelling',
-            entry,
-            f'oslo.config does not read {entry.key!r} from files (it reads '
-            f'{dest!r}), so this line has no effect today; left untouched: '
-            f'rename it by hand if the value should take effect',
-        )
-
-    def _obsolete(self, entry: Entry, info: OptionInfo) -> None:
-        reason = info.opt.deprecated_reason or 'no reason given'
-        reason = ' '.join(reason.split())
-        if self.remove_obsolete:
-            self.ini.remove(entry)
-            self.change(
-                'remove',
-                entry,
-                f'[{entry.group}] {entry.key} is deprecated for removal '
-                f'({reason}); removed',
-            )
-        else:
-            self.change(
-                'obsolete',
-                entry,
-                f'[{entry.group}] {entry.key} is deprecated for removal '
-                f'({reason}); kept (--remove-obsolete deletes it)',
-            )
-
-    def _migrate(self, info: OptionInfo) -> None:
-        names = [(info.group, info.dest)]
-        for name in info.deprecated_names():
-            if name not in names:
-                names.append(name)
-        found = [
-            (name, [e for e in self.ini.find(*name) if not self.ini.edited(e)])
-            for name in names
-        ]
-        # A current line a plugin edited (a mapped value) still wins.
-        current = [
-            e for e in self.ini.find(*names[0]) if not self.ini.removed(e)
-        ]
-        olds = [(n, es) for n, es in found[1:] if es]
-        if not olds:
-            return
-        live = {n for n, _ in olds if self.bound.option(*n) is not None}
-        if info.multi:
-            self._migrate_multi(info, current, olds, live)
-        elif current:
-            self._drop_ignored(info, current[-1], olds, live)
-        elif olds[0][0] not in live:
-            winner_name, winners = olds[0]
-            for entry in winners:
-                self._move(entry, info)
-            self._drop_ignored(info, winners[-1], olds[1:], live)
-
-    def _move(
-        self, entry: Entry, info: OptionInfo, before: Entry | None = None
-    ) -> None:
-        self.ini.rename(entry, info.dest, info.group, before=before)
-        kind = 'rename' if entry.group == info.group else 'move'
-        self.change(
-            kind,
-            entry,
-            f'[{entry.group}] {entry.key} -> [{info.group}] {info.dest}',
-            new_group=info.group,
-            new_name=info.dest,
-        )
-
-    def _drop_ignored(self, info: OptionInfo, winner: Entry, olds, live):
-        shown = masking.display(winner.value, info.secret)
-        for name, entries in olds:
-            if name in live:
-                continue
-            for entry in entries:
-                self.ini.remove(entry)
-                ignored = masking.display(entry.value, info.secret)
-                self.change(
-                    'conflict',
-                    entry,
-                    f'[{entry.group}] {entry.key} = {ignored} is ignored by '
-                    f'oslo.config: [{winner.group}] {winner.key} = {shown} '
-                    f'(line {winner.lineno}) wins in this file; kept that '
-                    'value and removed this line',
-                    new_group=info.group,
-                    new_name=info.dest,
-                )
-
-    def _migrate_multi(self, info, current, olds, live) -> None:
-        if live:
-            self.changes.append(
-                Change(
-                    'manual',
-                    self.ini.path,
-                    olds[0][1][0].lineno,
-                    message=f'[{info.group}] {info.dest} is multi-valued '
-                    'and one of its old names is also a live option; merge '
-                    'the lines by hand',
-                )
-            )
-            return
-        # oslo.config reads the last old name's values first.
-        ordered = [e for _n, es in reversed(olds) for e in es]
-        starts = [e.start for e in ordered]
-        if starts != sorted(starts):
-            self.changes.append(
-                Change(
-                    'manual',
-                    self.ini.path,
-                    ordered[0].lineno,
-                    message=f"[{info.group}] {info.dest}: the old names' "
-                    'values are interleaved; migrating them would reorder the '
-                    'list, so move them by hand',
-                )
-            )
-            return
-        if not current:
-            for entry in ordered:
-                self._move(entry, info)
-            return
-        anchor = current[0]
-        in_place = all(
-            e.group == info.group and e.start < anchor.start for e in ordered
-        )
-        for entry in ordered:
-            self._move(entry, info, before=None if in_place else anchor)
-
-
-class Renames:
-    """Finds the option an old ``[group] name`` now feeds.
-
-    Adds to :meth:`OptionCatalog.replacement_for` the same-group renames of
-    pattern groups (per-backend sections such as ``[lvm-1]``), which the
-    catalog's index, built over the static groups, does not hold.
-
-    :param catalog: the (bound) catalog
-    """
-
-    def __init__(self, catalog: OptionCatalog):
-        self.catalog = catalog
-        self._static = set(catalog.group_names())
-        self._patterned: dict[str, dict[str, OptionInfo]] = {}
-
-    def find(self, group: str, name: str) -> OptionInfo | None:
-        found = self.catalog.replacement_for(group, name)
-        if found is not None:
-            return found
-        group = normalize_group(group)
-        if group in self._static:
-            return None
-        index = self._patterned.get(group)
-        if index is None:
-            index = self._patterned[group] = {}
-            info = self.catalog.group(group)
-            for option in info.options.values() if info else ():
-                for old_group, old_name in option.deprecated_names():
-                    if old_group == group:
-                        index.setdefault(old_name, option)
-        return index.get(normalize_name(name))
-
-
-def apply(plan: MigrationPlan, backup_suffix: str | None = None) -> list[str]:
-    """Write every changed file of ``plan`` in place; return their paths.
-
-    Each file is replaced atomically with its mode and owner kept. Files
-    are checked first (still as planned, writable), so a refusal leaves
-    every file untouched.
-
-    :raises MigrationError: when a file changed since it was planned, is
-        read-only, or cannot be written
-    """
-    todo = [f for f in plan.files if f.changed]
-    for file_plan in todo:
-        try:
-            with open(file_plan.path, encoding='utf-8') as stream:
-                current = stream.read()
-            mode = os.stat(file_plan.path).st_mode
-        except OSError as exc:
-            raise MigrationError(
-                f'{file_plan.path}: cannot read: {exc.strerror}'
-            ) from exc
-        if current != file_plan.original:
-            raise MigrationError(
-                f'{file_plan.path}: changed since it was read; run again'
-            )
-        if not mode & 0o222:
-            raise MigrationError(
-                f'{file_plan.path}: file is read-only (mode '
-                f'{mode & 0o777:04o}); make it writable or use --output'
-            )
-    written = []
-    for file_plan in todo:
-        write(file_plan.path, file_plan.migrated, backup_suffix)
-        written.append(file_plan.path)
-    return written
-
-
-def write(path: str, text: str, backup_suffix: str | None = None) -> None:
-    """Atomically write ``text`` to ``path``.
-
-    :raises MigrationError: with the file name when writing fails (the
-        original file, if any, is then unchanged)
-    """
-    try:
-        _fileutils.atomic_write(path, text, backup_suffix=backup_suffix)
-    except OSError as exc:
-        raise MigrationError(
-            f'{path}: cannot write: {exc.strerror or exc}; file left untouched'
-        ) from exc
 
 
 def _read(path: str) -> IniFile:

@@ -84,6 +84,8 @@ class _EntryEdit:
     group: str | None = None
     before: Entry | None = None
     removed: bool = False
+    #: when the move was recorded: moves before one anchor keep this order
+    sequence: int = 0
 
 
 class IniFile:
@@ -112,6 +114,7 @@ class IniFile:
         self._parse()
         self._edits: dict[int, _EntryEdit] = {}
         self._added: list[tuple[str, list[str], Entry | None]] = []
+        self._moves = 0
 
     @classmethod
     def read(cls, path: str) -> IniFile:
@@ -237,6 +240,16 @@ class IniFile:
         if before is not None:
             edit.group = before.group
             edit.before = before
+            self._moves += 1
+            edit.sequence = self._moves
+
+    def keep(self, entry: Entry) -> None:
+        """Leave ``entry`` as it is: no later rule may touch it.
+
+        For lines a migration left to the operator (a manual step needs
+        them), so that no generic rule removes them meanwhile.
+        """
+        self._edit(entry)
 
     def set_value(self, entry: Entry, value: str) -> None:
         """Replace the value of ``entry`` (one line, no newline)."""
@@ -249,18 +262,32 @@ class IniFile:
         self._edit(entry).removed = True
 
     def add(
-        self, group: str, key: str, value: str, near: Entry | None = None
+        self,
+        group: str,
+        key: str,
+        value: str,
+        near: Entry | None = None,
+        comments: list[str] | None = None,
     ) -> None:
         """Add ``key = value`` to ``group`` (creating the section).
 
         :param near: put the new line where this entry is (when it is in the
             same group), which keeps folded values where the old ones were
+        :param comments: comment lines to put above it (those of the lines
+            folded into it, from :meth:`comment_lines`)
         """
         if '\n' in value:
             raise ValueError('a value set by migration must be one line')
-        self._added.append(
-            (normalize_group(group), [f'{key} = {value}{self.eol}'], near)
-        )
+        block = [
+            line if line.endswith('\n') else line + self.eol
+            for line in comments or ()
+        ]
+        block.append(f'{key} = {value}{self.eol}')
+        self._added.append((normalize_group(group), block, near))
+
+    def comment_lines(self, entry: Entry) -> list[str]:
+        """Return the comment lines directly above ``entry``."""
+        return list(self.lines[self._comment_start(entry) : entry.start])
 
     @property
     def changed(self) -> bool:
@@ -318,6 +345,7 @@ class IniFile:
         drop: set[int] = set()
         replace: dict[int, list[str]] = {}
         before: dict[int, list[str]] = {}
+        anchored: dict[int, list[tuple[int, list[str]]]] = {}
         tails: dict[str, list[str]] = {}
         for entry in self.entries:
             edit = self._edits.get(id(entry))
@@ -333,15 +361,21 @@ class IniFile:
                 block += self._entry_lines(entry, edit)
                 if edit.before is not None:
                     anchor = self._comment_start(edit.before)
-                    before.setdefault(anchor, []).extend(block)
+                    anchored.setdefault(anchor, []).append(
+                        (edit.sequence, block)
+                    )
                 else:
                     tails.setdefault(edit.group, []).extend(block)
             elif edit.key is not None or edit.value is not None:
                 replace[entry.start] = self._entry_lines(entry, edit)
                 drop.update(range(entry.start + 1, entry.end))
+        for anchor, blocks in anchored.items():
+            for _sequence, block in sorted(blocks, key=lambda b: b[0]):
+                before.setdefault(anchor, []).extend(block)
         for group, block, near in self._added:
             if near is not None and near.group == group:
-                before.setdefault(near.start, []).extend(block)
+                anchor = self._comment_start(near)
+                before.setdefault(anchor, []).extend(block)
             else:
                 tails.setdefault(group, []).extend(block)
         self._drop_emptied_sections(drop, tails)
@@ -375,8 +409,14 @@ class IniFile:
             elif index in drop:
                 gap = True
                 continue
-            elif gap and not line.strip() and (not out or not out[-1].strip()):
-                continue  # no double blank where lines were taken out
+            elif (
+                gap
+                and not line.strip()
+                and (not out or not out[-1].strip() or out[-1].startswith('['))
+            ):
+                # no double blank where lines were taken out, nor a blank
+                # right below a section header
+                continue
             else:
                 out.append(line)
             gap = False

@@ -13,6 +13,8 @@ import re
 from typing import Any
 
 from oslo_extras.config import masking
+from oslo_extras.config.migrate.inifile import IniFile
+from oslo_extras.config.migrate.inifile import IniSyntaxError
 
 #: Change kinds that rewrite the file.
 EDIT_KINDS = frozenset(
@@ -22,6 +24,7 @@ EDIT_KINDS = frozenset(
 REPORT_KINDS = frozenset(
     {
         'obsolete',
+        'removed',
         'unknown',
         'unknown-group',
         'duplicate',
@@ -121,8 +124,8 @@ class MigrationPlan:
             if not plan.changed:
                 continue
             lines = difflib.unified_diff(
-                plan.original.splitlines(keepends=True),
-                plan.migrated.splitlines(keepends=True),
+                self.mask_text(plan.original).splitlines(keepends=True),
+                self.mask_text(plan.migrated).splitlines(keepends=True),
                 fromfile=plan.path,
                 tofile=plan.path + ' (migrated)',
             )
@@ -132,13 +135,44 @@ class MigrationPlan:
                 chunks.append(self.mask(line))
         return ''.join(chunks)
 
+    def is_secret_key(self, key: str) -> bool:
+        """True when values of option ``key`` must not be shown."""
+        key = key.strip().replace('-', '_').lower()
+        # Unknown options have no ``secret`` flag: go by their name.
+        return key in self.secret_keys or bool(_SECRET_NAME.search(key))
+
+    def mask_text(self, text: str) -> str:
+        """Return a config file's text with every secret value masked.
+
+        Works on whole entries, so the continuation lines of a multi-line
+        secret are masked too; the number of lines stays the same.
+        """
+        try:
+            ini = IniFile('', text)
+        except IniSyntaxError:
+            return text  # the per-line masking of :meth:`mask` still runs
+        lines = list(ini.lines)
+        for entry in ini.entries:
+            if not self.is_secret_key(entry.key):
+                continue
+            first = lines[entry.start]
+            match = _ASSIGNMENT.match(first.rstrip('\r\n'))
+            if match:
+                eol = first[len(first.rstrip('\r\n')) :]
+                lines[entry.start] = match.group(1) + masking.MASK + eol
+            for index in range(entry.start + 1, entry.end):
+                line = lines[index]
+                if line.strip():
+                    indent = line[: len(line) - len(line.lstrip())]
+                    eol = line[len(line.rstrip('\r\n')) :]
+                    lines[index] = indent + masking.MASK + eol
+        return ''.join(lines)
+
     def mask(self, text: str) -> str:
         """Hide secret values in one diff or report line."""
         match = _ASSIGNMENT.match(text)
         if match:
-            key = match.group(2).strip().replace('-', '_')
-            # Unknown options have no ``secret`` flag: go by their name.
-            if key in self.secret_keys or _SECRET_NAME.search(key):
+            if self.is_secret_key(match.group(2)):
                 text = match.group(1) + masking.MASK + '\n'
         text = _URL_PASSWORD.sub(r'\1' + masking.MASK + r'\3', text)
         return masking.scrub(text, sorted(self.secrets, key=len, reverse=True))
@@ -157,6 +191,8 @@ class MigrationPlan:
 _URL_PASSWORD = re.compile(
     r'((?:\b[a-z][\w+.-]*://|,)[^:/@\s,]*:)([^@\s,]+)(@)'
 )
-_SECRET_NAME = re.compile(r'pass(word|wd)?$|secret|token|credential')
+_SECRET_NAME = re.compile(
+    r'pass(word|wd|phrase)?$|secret|token|credential|(^|_)key$|encryption'
+)
 # A diff line that assigns a value: prefix, key, delimiter, value.
 _ASSIGNMENT = re.compile(r'^([-+ ]?([A-Za-z0-9_.\-]+)\s*[=:]\s*)(.*)$')

@@ -10,6 +10,8 @@ and converted to its type. Comparing typed values means ``true`` and
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
+from collections.abc import Collection
 from collections.abc import Mapping
 from typing import Any
 
@@ -33,7 +35,15 @@ class Candidate:
     :param values: ``{(group, dest): value}`` readers would see once it is
         installed (mutable options new, immutable options unchanged)
     :param changes: typed differences, in report order
-    :param errors: why it cannot be installed
+    :param errors: why it cannot be installed, besides ``file_errors``
+        and ``option_errors`` (the command line no longer parses, say)
+    :param file_errors: files that cannot be read or parsed
+    :param option_errors: ``{(group, dest): reason}`` for values that do
+        not convert or are missing; any refuses the reload
+    :param option_warnings: ``{(group, dest): reason}`` for values that
+        were already invalid in the running config and did not change:
+        they refuse nothing (only errors the edit introduced do)
+    :param invalid: the still invalid values of ``option_warnings``
     :param hook_diff: ``{(group or None, name): (old, new)}`` of applied
         changes, the shape oslo.config mutate hooks receive
     :param secret_keys: keys of secret options
@@ -44,6 +54,10 @@ class Candidate:
     values: dict[Key, Any] = dataclasses.field(default_factory=dict)
     changes: list[OptionChange] = dataclasses.field(default_factory=list)
     errors: list[str] = dataclasses.field(default_factory=list)
+    file_errors: list[str] = dataclasses.field(default_factory=list)
+    option_errors: dict[Key, str] = dataclasses.field(default_factory=dict)
+    option_warnings: dict[Key, str] = dataclasses.field(default_factory=dict)
+    invalid: dict[Key, Invalid] = dataclasses.field(default_factory=dict)
     hook_diff: dict[tuple[str | None, str], tuple[Any, Any]] = (
         dataclasses.field(default_factory=dict)
     )
@@ -52,7 +66,7 @@ class Candidate:
 
     @property
     def ok(self) -> bool:
-        return not self.errors
+        return not (self.errors or self.file_errors or self.option_errors)
 
     def refuse(self) -> None:
         """Mark every change rejected: the reload is refused as a whole."""
@@ -72,38 +86,74 @@ def options(conf: cfg.ConfigOpts) -> list[tuple[str, cfg.Opt]]:
     )
 
 
-def current_values(conf: cfg.ConfigOpts) -> tuple[dict[Key, Any], list[str]]:
-    """Return what readers see now, and errors for options that fail."""
+class Invalid:
+    """The live value of an option whose current value does not convert.
+
+    :param error: oslo.config's error text, to tell whether a later parse
+        finds the same bad value (never shown: it may quote a secret)
+    :param reason: the one-line reason to show
+    """
+
+    __slots__ = ('error', 'reason')
+
+    def __init__(self, error: str, reason: str) -> None:
+        self.error = error
+        self.reason = reason
+
+    def __repr__(self) -> str:
+        return '<invalid>'
+
+
+def current_values(
+    conf: cfg.ConfigOpts,
+) -> tuple[dict[Key, Any], dict[Key, Invalid]]:
+    """Return what readers see now, and the options that fail to convert."""
     values: dict[Key, Any] = {}
-    errors = []
+    invalid: dict[Key, Invalid] = {}
     for group, opt in options(conf):
+        key = (group, opt.dest)
         try:
-            values[(group, opt.dest)] = _upstream.typed_value(
-                conf, group, opt.dest
-            )
+            values[key] = _upstream.typed_value(conf, group, opt.dest)
         except (ValueError, cfg.Error) as exc:
-            errors.append(_reason(group, opt, exc, []))
-    return values, errors
+            invalid[key] = Invalid(str(exc), _reason(group, opt, exc, []))
+    return values, invalid
 
 
-def build(conf: cfg.ConfigOpts, previous: Mapping[Key, Any]) -> Candidate:
+def build(
+    conf: cfg.ConfigOpts,
+    previous: Mapping[Key, Any],
+    previous_invalid: Mapping[Key, Invalid] | None = None,
+    opts: list[tuple[str, cfg.Opt]] | None = None,
+    select: Callable[[Any], Collection[Key] | None] | None = None,
+) -> Candidate:
     """Parse the files again and compare every option with ``previous``.
 
     :param previous: the values installed by the last reload; options
         registered since then are read live
+    :param previous_invalid: options whose running value does not convert
+        (see :func:`current_values`); the same bad value again is a
+        warning, not an error
+    :param opts: :func:`options` of ``conf``, if the caller has them
+    :param select: given the parsed namespace, returns the keys to read
+        again (see :mod:`.changed`), or ``None`` for all; the others keep
+        their ``previous`` value
     """
     candidate = Candidate()
-    opts = options(conf)
+    opts = options(conf) if opts is None else opts
+    previous_invalid = previous_invalid or {}
     current: dict[Key, Any] = {}
     for group, opt in opts:
         key = (group, opt.dest)
         if key in previous:
             current[key] = previous[key]
             continue
+        if key in previous_invalid:
+            current[key] = previous_invalid[key]
+            continue
         try:
             current[key] = _upstream.typed_value(conf, group, opt.dest)
-        except (ValueError, cfg.Error):
-            current[key] = _INVALID
+        except (ValueError, cfg.Error) as exc:
+            current[key] = Invalid(str(exc), _reason(group, opt, exc, []))
     secret_keys = frozenset((g, o.dest) for g, o in opts if o.secret)
     candidate.secret_keys = secret_keys
     candidate.secret_values = _strings(
@@ -116,21 +166,37 @@ def build(conf: cfg.ConfigOpts, previous: Mapping[Key, Any]) -> Candidate:
             f'the command line no longer parses (exit code {exc.code})'
         )
     except cfg.Error as exc:
-        candidate.errors.append(
+        candidate.file_errors.append(
             masking.scrub(str(exc), candidate.secret_values)
         )
     if candidate.namespace is None:
         return candidate
+    only = select(candidate.namespace) if select is not None else None
+
+    def unchanged(key: Key) -> bool:
+        return only is not None and key not in only and key in previous
 
     new_values: dict[Key, Any] = {}
     rejected: dict[Key, str] = {}
     for group, opt in opts:
         key = (group, opt.dest)
+        if unchanged(key):
+            new_values[key] = previous[key]
+            continue
         try:
             value = _upstream.typed_value(
                 conf, group, opt.dest, candidate.namespace
             )
         except (ValueError, cfg.Error) as exc:
+            old = current[key]
+            if isinstance(old, Invalid) and old.error == str(exc):
+                # Bad before the edit and unchanged: upstream would still
+                # apply the rest, and so do we.
+                candidate.invalid[key] = old
+                candidate.option_warnings[key] = (
+                    old.reason + ' (already in the running config)'
+                )
+                continue
             rejected[key] = _reason(group, opt, exc, candidate.secret_values)
             continue
         if (
@@ -146,12 +212,18 @@ def build(conf: cfg.ConfigOpts, previous: Mapping[Key, Any]) -> Candidate:
     candidate.secret_values += _strings(
         new_values[k] for k in secret_keys if k in new_values
     )
-    candidate.errors += list(rejected.values())
+    candidate.option_errors.update(rejected)
 
     for group, opt in opts:
         key = (group, opt.dest)
+        if key in candidate.invalid:
+            continue
+        if unchanged(key):
+            candidate.values[key] = previous[key]
+            continue
         old = current[key]
-        old_shown = None if old is _INVALID else old
+        old_is_invalid = isinstance(old, Invalid)
+        old_shown = None if old_is_invalid else old
         if key in rejected:
             candidate.changes.append(
                 OptionChange.build(
@@ -166,7 +238,7 @@ def build(conf: cfg.ConfigOpts, previous: Mapping[Key, Any]) -> Candidate:
             )
             continue
         new = new_values[key]
-        if old is not _INVALID and old == new:
+        if not old_is_invalid and old == new:
             candidate.values[key] = old
             continue
         if opt.mutable:
@@ -178,14 +250,14 @@ def build(conf: cfg.ConfigOpts, previous: Mapping[Key, Any]) -> Candidate:
         else:
             status = NEEDS_RESTART
             reason = 'option is not mutable; restart the service to apply'
-            if old is not _INVALID:
+            if not old_is_invalid:
                 candidate.values[key] = old
         candidate.changes.append(
             OptionChange.build(
                 group, opt.dest, status, old_shown, new, opt.secret, reason
             )
         )
-    if candidate.errors:
+    if not candidate.ok:
         candidate.refuse()
     return candidate
 
@@ -196,15 +268,6 @@ def cache_values(values: dict[Key, Any]) -> dict[tuple[str | None, str], Any]:
         _upstream.cache_key(group, dest): value
         for (group, dest), value in values.items()
     }
-
-
-class _Invalid:
-    def __repr__(self) -> str:
-        return '<invalid>'
-
-
-#: The live value of an option whose current value does not convert.
-_INVALID = _Invalid()
 
 
 def _refused(change: OptionChange) -> OptionChange:

@@ -3,12 +3,16 @@
 :class:`ReloadChecks` runs the ``oslo-config-check`` rules
 (:class:`oslo_extras.config.validate.Validator`) on the files a reload reads
 and remembers the errors of the running config: only errors the edit
-introduced refuse a reload. :func:`refresh_sources` re-queries the config
-sources of the ``ConfigOpts``.
+introduced refuse a reload. :func:`add_candidate_problems` merges the
+candidate's own errors with the validator's, each bad value once.
+:func:`refresh_sources` re-queries the config sources of the ``ConfigOpts``
+and :func:`vanished_source_values` fails a reload that would let a value a
+source served (a deleted secret) fall back to its default.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from collections.abc import Iterable
@@ -17,7 +21,30 @@ from typing import Any
 from oslo_config import cfg
 
 from oslo_extras.config import _upstream
+from oslo_extras.config.reload.report import APPLIED
+from oslo_extras.config.reload.report import NEEDS_RESTART
+from oslo_extras.config.reload.report import OptionChange
 from oslo_extras.config.reload.report import ReloadReport
+
+#: Codes of checks that judge each entry on its own (through
+#: ``context.entries()``): after an edit they only need the entries that
+#: changed, and entries that substitute ``$var`` (they may depend on one).
+#: Their findings for the other entries are carried over from the last run.
+ENTRY_CODES = frozenset(
+    {
+        'invalid-value',
+        'unknown-option',
+        'deprecated-name',
+        'deprecated-for-removal',
+        # compares entries of one option in one file: a changed entry is
+        # re-checked with every entry of the same file naming that option
+        'duplicate-option',
+    }
+)
+
+#: Validator codes that say the same as a candidate's conversion error.
+_VALUE_CODES = frozenset({'invalid-value', 'required-option'})
+_FILE_CODES = frozenset({'parse-error'})
 
 LOG = logging.getLogger(__name__)
 
@@ -48,17 +75,83 @@ class ReloadChecks:
         self.baseline: set[tuple] = set()
         self._catalog: Any = None
         self._catalog_size = -1
+        self._validator: Any = None
+        self._index: Any = None
+        # entries and per-entry findings of the last run
+        self._last: tuple[dict, list[Any]] | None = None
 
     def findings(self) -> list[Any]:
         """Run the checks on the files as they are now.
 
+        Checks that look at the whole config run in full; the per-entry
+        checks (:data:`ENTRY_CODES`) only on entries that changed since
+        the last run (or substitute ``$var``); their findings for the other
+        entries are carried over, with updated line numbers.
+
         :raises ImportError: the validator is not installed
         """
-        from oslo_extras.config.validate import Validator
+        from oslo_extras.config.configset import ConfigSet
+        from oslo_extras.config.inifile import ConfigFileError
 
         files, dirs = watched_paths(self.conf)
-        found = Validator(self._catalog_now()).validate(files, dirs)
+        validator = self._validator_now()
+        try:
+            config = ConfigSet.load(files, dirs)
+        except ConfigFileError:
+            self._last = None
+            found = validator.validate(files, dirs)  # the parse-error finding
+            return [f for f in found if f.code not in self.ignore_codes]
+        values: dict[tuple[str, str, str], tuple[str, ...]] = {}
+        lines: dict[tuple[str, str, str], int] = {}
+        dollar = set()
+        # (file, option) -> entries naming it, under any of its names
+        by_option: dict[tuple[str, Any], set[tuple[str, str, str]]] = {}
+        index = self._index
+        by_entry = index.by_entry
+        for e in config.entries():
+            key = (e.file, e.section, e.key)
+            values[key] = values.get(key, ()) + (e.value,)
+            lines[key] = e.line
+            if '$' in e.value:
+                dollar.add(key)
+            for option in by_entry.get(_option_key(e.section, e.key), ()):
+                by_option.setdefault((e.file, option), set()).add(key)
+        if self._last is None:
+            found = validator.validate_config(config)
+        else:
+            last_values, last_found = self._last
+            recheck = {
+                k for k, _ in set(values.items()) ^ set(last_values.items())
+            }
+            recheck |= dollar
+            for file, section, name in list(recheck):
+                for option in index.options_for([_option_key(section, name)]):
+                    recheck |= by_option.get((file, option), set())
+            found = validator.validate_config(
+                config,
+                entry_filter=lambda e: (e.file, e.section, e.key) in recheck,
+                entry_codes=ENTRY_CODES,
+            )
+            for finding in last_found:
+                key = (finding.file, finding.group, finding.option)
+                if key in lines and key not in recheck:
+                    found.append(dataclasses.replace(finding, line=lines[key]))
+            found.sort(key=lambda f: f.sort_key())
+        self._last = (values, [f for f in found if f.code in ENTRY_CODES])
         return [f for f in found if f.code not in self.ignore_codes]
+
+    def _validator_now(self) -> Any:
+        from oslo_extras.config.validate import Validator
+
+        catalog = self._catalog_now()
+        if self._validator is None or self._validator.catalog is not catalog:
+            from oslo_extras.config.reload import candidate
+            from oslo_extras.config.reload import changed
+
+            self._validator = Validator(catalog)
+            self._index = changed.OptionIndex(candidate.options(self.conf))
+            self._last = None
+        return self._validator
 
     def take_baseline(self) -> None:
         """Remember the errors of the config the service runs with now."""
@@ -136,3 +229,86 @@ def refresh_sources(conf: cfg.ConfigOpts, report: ReloadReport) -> bool:
                 '(last good value kept)'
             )
     return changed
+
+
+def served_keys(conf: cfg.ConfigOpts) -> frozenset[tuple[str, str]]:
+    """Return the ``(group, dest)`` our config sources have a value for."""
+    try:
+        from oslo_extras.config.sources import find_sources
+    except ImportError:
+        return frozenset()
+    return frozenset(
+        _option_key(group, option)
+        for source in find_sources(conf)
+        for group, option in source.keys()
+    )
+
+
+def vanished_source_values(
+    before: frozenset[tuple[str, str]],
+    now: frozenset[tuple[str, str]],
+    changes: Iterable[OptionChange],
+) -> dict[tuple[str, str], str]:
+    """Return ``{key: reason}`` for changes whose source value is gone.
+
+    A secret deleted from its backend must not silently become the
+    option's default (fail closed): the reload is refused and readers keep
+    the old value until the source serves one again.
+    """
+    gone = {}
+    for change in changes:
+        key = (change.group, change.option)
+        if change.status not in (APPLIED, NEEDS_RESTART):
+            continue
+        if key in before and key not in now:
+            gone[key] = (
+                f'[{change.group}] {change.option}: its config source no '
+                'longer has a value (deleted?); a value from a source never '
+                'falls back to the default: old value kept'
+            )
+    return gone
+
+
+def add_candidate_problems(
+    report: ReloadReport,
+    cand: Any,
+    findings: list[Any] | None,
+    baseline: set[tuple] = frozenset(),
+) -> None:
+    """Add the candidate's errors and warnings, skipping repeats.
+
+    The validator and the candidate both see a value that does not convert
+    or a file that does not parse; the validator's finding is kept (it
+    names the file and line), the candidate's only fills the gaps (no
+    validator, or a problem only the typed read finds).
+    """
+    value_keys: set[tuple[str, str]] = set()
+    # Only a finding that refuses this reload may stand for a candidate
+    # error: one already in the running config is a warning, and a value
+    # that no longer converts must still refuse (fail closed).
+    error_keys: set[tuple[str, str]] = set()
+    file_problem = False
+    for finding in findings or ():
+        if finding.code in _VALUE_CODES and finding.group and finding.option:
+            key = _option_key(finding.group, finding.option)
+            value_keys.add(key)
+            if finding.is_error and finding_key(finding) not in baseline:
+                error_keys.add(key)
+        file_problem = file_problem or (
+            finding.code in _FILE_CODES and finding.is_error
+        )
+    report.errors += cand.errors
+    if not file_problem:
+        report.errors += cand.file_errors
+    for key, reason in cand.option_errors.items():
+        if key not in error_keys:
+            report.errors.append(reason)
+    for key, reason in cand.option_warnings.items():
+        if key not in value_keys:
+            report.warnings.append(reason)
+
+
+def _option_key(group: str, option: str) -> tuple[str, str]:
+    """Normalise a name as written to oslo.config's ``(group, dest)``."""
+    group = 'DEFAULT' if group.upper() == 'DEFAULT' else group.lower()
+    return group, option.replace('-', '_')

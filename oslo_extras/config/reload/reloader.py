@@ -39,7 +39,10 @@ from oslo_config import cfg
 from oslo_extras.config import _upstream
 from oslo_extras.config.reload import _rwlock
 from oslo_extras.config.reload import candidate as _candidate
+from oslo_extras.config.reload import changed as _changed
 from oslo_extras.config.reload import checks as _checks
+from oslo_extras.config.reload import triggers
+from oslo_extras.config.reload.report import NEEDS_RESTART
 from oslo_extras.config.reload.report import ReloadReport
 from oslo_extras.config.reload.snapshot import ConfigSnapshot
 from oslo_extras.config.reload.subscriptions import Callback
@@ -77,6 +80,25 @@ class Reloader:
         self._snapshot: ConfigSnapshot | None = None
         self._listeners: list[Callable[[ReloadReport], Any]] = []
         self._triggers: list[Any] = []
+        # Options whose running value does not convert (see candidate).
+        self._invalid: dict[_candidate.Key, _candidate.Invalid] = {}
+        # (group, option) the config sources served at the last install.
+        self._served: frozenset[tuple[str, str]] = frozenset()
+        # Reports waiting for their callbacks and listeners; a reload from
+        # inside a callback queues here so every subscriber sees the
+        # generations in order.
+        self._pending: list[
+            tuple[ReloadReport, _candidate.Candidate | None, float]
+        ] = []
+        self._dispatching = False
+        # Raw file entries of the installed namespace (None: read every
+        # option on the next reload), and what a reload reads again.
+        self._raw: tuple[dict, set] | None = None
+        self._next_raw: tuple[dict, set] | None = None
+        self._needs_restart: set[_candidate.Key] = set()
+        self._overridden: set[_candidate.Key] = set()
+        self._next_overridden: set[_candidate.Key] = set()
+        self._index: tuple[Any, list, _changed.OptionIndex] | None = None
         self.checks = _checks.ReloadChecks(conf, ignore_codes)
         if _upstream.is_parsed(conf):
             self._start()
@@ -160,7 +182,6 @@ class Reloader:
     ) -> tuple[ReloadReport, dict[tuple[str | None, str], Any]]:
         """Reload; return the report and the applied typed diff."""
         started = time.monotonic()
-        hook_diff: dict[tuple[str | None, str], Any] = {}
         with self._reload_lock:
             self._start()
             report = ReloadReport(trigger=trigger)
@@ -170,29 +191,110 @@ class Reloader:
                 if refresh_sources:
                     _checks.refresh_sources(self.conf, report)
                 findings = self.checks.check(report) if self.validate else None
-                cand = _candidate.build(self.conf, self._snapshot.values())
-                report.errors += cand.errors
+                opts, index = self._options()
+                cand = _candidate.build(
+                    self.conf,
+                    self._snapshot.values(),
+                    self._invalid,
+                    opts,
+                    self._selector(index),
+                )
+                served = _checks.served_keys(self.conf)
+                cand.option_errors.update(
+                    _checks.vanished_source_values(
+                        self._served, served, cand.changes
+                    )
+                )
+                _checks.add_candidate_problems(
+                    report, cand, findings, self.checks.baseline
+                )
                 if report.errors:
                     cand.refuse()
                     report.generation = self._snapshot.generation
                 else:
                     report.generation = self._install(cand)
                     report.applied = True
+                    self._invalid = dict(cand.invalid)
+                    self._served = served
+                    self._raw = self._next_raw
+                    self._overridden = self._next_overridden
+                    self._needs_restart = {
+                        (c.group, c.option)
+                        for c in cand.changes
+                        if c.status == NEEDS_RESTART
+                    }
                 report.changes = cand.changes
             if report.applied:
                 self.checks.accept(findings)
-                hook_diff = cand.hook_diff
-                report.callback_errors = self.subscriptions.dispatch(
-                    report.applied_changes,
-                    _upstream.mutate_hooks(self.conf),
-                    (self.conf, cand.hook_diff),
-                    cand.secret_values,
-                )
-            report.duration = time.monotonic() - started
-            self.last_report = report
-            self._log(report)
-            self._notify(report)
-            return report, hook_diff
+            self._pending.append(
+                (report, cand if report.applied else None, started)
+            )
+            self._finish_pending()
+            return report, cand.hook_diff if report.applied else {}
+
+    def _options(self) -> tuple[list, _changed.OptionIndex]:
+        """Registered options in report order, and their entry index."""
+        signature = _upstream.registration_signature(self.conf)
+        if self._index is None or self._index[0] != signature:
+            opts = _candidate.options(self.conf)
+            self._index = (signature, opts, _changed.OptionIndex(opts))
+        return self._index[1], self._index[2]
+
+    def _selector(self, index: _changed.OptionIndex):
+        """Tell the candidate which options to read again (see changed)."""
+
+        def select(namespace) -> set[_candidate.Key] | None:
+            raw = _upstream.raw_file_values(namespace)
+            self._next_raw = (raw, _changed.dollar_entries(raw))
+            # Overridden now or at the last reload (a cleared override
+            # changes the value with no file entry changing).
+            overridden = _upstream.overridden_keys(self.conf)
+            self._next_overridden = overridden
+            if self._raw is None or _upstream.has_config_sources(self.conf):
+                return None
+            always = (
+                set(self._invalid)
+                | self._needs_restart
+                | overridden
+                | self._overridden
+            )
+            return _changed.affected(
+                index,
+                self._raw[0],
+                raw,
+                always,
+                self._raw[1],
+                self._next_raw[1],
+            )
+
+        return select
+
+    def _finish_pending(self) -> None:
+        """Run callbacks and listeners of queued reports, oldest first.
+
+        A callback that reloads lands here again while we are dispatching:
+        its report is queued and handled after the current one, so no
+        subscriber is left on an older value than ``conf`` holds.
+        """
+        if self._dispatching:
+            return
+        self._dispatching = True
+        try:
+            while self._pending:
+                report, cand, started = self._pending.pop(0)
+                if cand is not None:
+                    report.callback_errors += self.subscriptions.dispatch(
+                        report.applied_changes,
+                        _upstream.mutate_hooks(self.conf),
+                        (self.conf, cand.hook_diff),
+                        cand.secret_values,
+                    )
+                report.duration = time.monotonic() - started
+                self.last_report = report
+                self._log(report)
+                self._notify(report)
+        finally:
+            self._dispatching = False
 
     def _notify(self, report: ReloadReport) -> None:
         for listener in list(self._listeners):
@@ -227,8 +329,6 @@ class Reloader:
             ``{'watch': {'debounce': 0.1}, 'poll': {'interval': 5}}``
         :returns: the started triggers
         """
-        from oslo_extras.config.reload import triggers
-
         started = []
         for name in names:
             trigger = triggers.load(
@@ -260,9 +360,18 @@ class Reloader:
             )
         if self.validate:
             self.checks.take_baseline()
-        values, errors = _candidate.current_values(self.conf)
-        for error in errors:
-            LOG.warning('current config has an invalid value: %s', error)
+        values, invalid = _candidate.current_values(self.conf)
+        for bad in invalid.values():
+            LOG.warning('current config has an invalid value: %s', bad.reason)
+        self._invalid = invalid
+        self._served = _checks.served_keys(self.conf)
+        self._overridden = _upstream.overridden_keys(self.conf)
+        # Until a reload installs one namespace, mutable options may be
+        # read from another than the rest: the first reload reads all.
+        self._raw = None
+        if _upstream.mutable_namespace(self.conf) is None:
+            raw = _upstream.raw_file_values(_upstream.namespace(self.conf))
+            self._raw = (raw, _changed.dollar_entries(raw))
         secrets = frozenset(
             (g, o.dest) for g, o in _candidate.options(self.conf) if o.secret
         )

@@ -1,4 +1,8 @@
-"""Retries with exponential backoff for every network call of a source."""
+"""Retries with exponential backoff for every network call of a source.
+
+The loop is tenacity's; this module only maps a source's options
+(``retries``, ``retry_backoff``, ``timeout``) onto it.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ import logging
 import time
 from collections.abc import Callable
 from typing import TypeVar
+
+import tenacity
 
 LOG = logging.getLogger(__name__)
 
@@ -44,22 +50,30 @@ class RetryPolicy:
         :param what: names the call in debug logs
         :raises: the last exception ``func`` raised
         """
-        delay = self.backoff
-        attempt = 0
-        while True:
-            try:
-                return func()
-            except Exception as exc:
-                if attempt >= self.retries or not transient(exc):
-                    raise
-                attempt += 1
-                LOG.debug(
-                    '%s failed (attempt %d of %d), retrying in %.2fs: %s',
-                    what,
-                    attempt,
-                    self.retries + 1,
-                    delay,
-                    type(exc).__name__,
-                )
-                time.sleep(delay)
-                delay = min(delay * 2, self.max_backoff)
+
+        def log_retry(state: tenacity.RetryCallState) -> None:
+            exc = state.outcome.exception() if state.outcome else None
+            LOG.debug(
+                '%s failed (attempt %d of %d), retrying in %.2fs: %s',
+                what,
+                state.attempt_number,
+                self.retries + 1,
+                state.upcoming_sleep,
+                type(exc).__name__,
+            )
+
+        retrying = tenacity.Retrying(
+            stop=tenacity.stop_after_attempt(self.retries + 1),
+            # backoff, 2 * backoff, 4 * backoff... at most max_backoff.
+            wait=tenacity.wait_exponential(
+                multiplier=self.backoff, max=self.max_backoff
+            ),
+            retry=tenacity.retry_if_exception(
+                lambda exc: isinstance(exc, Exception) and transient(exc)
+            ),
+            before_sleep=log_retry,
+            # time.sleep looked up per call, so tests can replace it.
+            sleep=lambda seconds: time.sleep(seconds),
+            reraise=True,
+        )
+        return retrying(func)

@@ -7,8 +7,8 @@ A driver subclass only knows how to *fetch* its backend in one batch
   source for them);
 * a value is checked with the option's own type before oslo.config sees it,
   so a bad value fails with a clear error that never contains the value;
-* each value keeps a location ``<driver>:<path>`` for ``oslo-config-check``
-  and logs, the value itself is never logged or put in an exception;
+* each value keeps a location ``<driver>:<path>`` (``conf.get_location()``),
+  the value itself is never logged or put in an exception;
 * values are cached with a TTL; :meth:`RefreshableSource.refresh` re-reads
   the backend and reports which options changed (the reload capability
   applies rotated secrets with it);

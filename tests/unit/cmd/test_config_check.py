@@ -143,6 +143,22 @@ def test_config_file_and_dir_keep_command_line_order(capsys, conf, tmp_path):
             NS + ['--group-pattern', 'nogroup', '--config-file', 'x'],
             'PATTERN=GROUP',
         ),
+        (
+            NS + ['--group-pattern', '^(lvm=DEFAULT', '--config-file', 'x'],
+            "bad group pattern '^(lvm'",
+        ),
+        (
+            NS + ['--select', 'invalid-valeu', '--config-file', 'x'],
+            "unknown code 'invalid-valeu' (did you mean 'invalid-value'?)",
+        ),
+        (
+            NS + ['--ignore', 'deprecated-name,nope', '--config-file', 'x'],
+            "--ignore: unknown code 'nope'",
+        ),
+        (
+            NS + ['--exclude-options', '([', '--config-file', 'x'],
+            "--exclude-options: bad regex '(['",
+        ),
     ],
 )
 def test_bad_usage_exits_2_with_one_line(capsys, argv, reason):
@@ -202,3 +218,33 @@ def test_console_script_help():
     )
     assert '--config-dir' in result.stdout
     assert 'Exit status' in result.stdout
+
+
+def test_validator_flags_keep_their_meaning(capsys, conf):
+    path = conf('[DEFAULT]\ndebug = true\nlog_dir = /var/log/svc\n')
+    # --check-defaults: a warning for every non-default value...
+    code, out, _err = run(
+        capsys, *NS, '--config-file', path, '--check-defaults'
+    )
+    assert code == 0
+    assert [line.split(': ')[1] for line in out.splitlines()] == [
+        '[DEFAULT] debug',
+        '[DEFAULT] log_dir',
+    ]
+    assert "'True' differs from the default False" not in out
+    assert "'true' differs from the default False" in out
+    # ... except the options --exclude-options names (a full match) ...
+    code, out, _err = run(
+        capsys,
+        *NS,
+        '--config-file',
+        path,
+        '--check-defaults',
+        '--exclude-options',
+        'log_.*,debug',
+    )
+    assert (code, out) == (0, '')
+    # ... and --nofatal-warnings undoes --fatal-warnings.
+    argv = [*NS, '--config-file', path, '--check-defaults', '--fatal-warnings']
+    assert run(capsys, *argv)[0] == 1
+    assert run(capsys, *argv, '--nofatal-warnings')[0] == 0

@@ -161,3 +161,75 @@ def test_has_override_or_default_and_hooks(tmp_path):
 
     conf.register_mutate_hook(hook)
     assert _upstream.mutate_hooks(conf) == [hook]
+
+
+def test_typed_value_passes_optgroup_objects_as_oslo_config_10_0_needs(
+    tmp_path, monkeypatch
+):
+    # oslo.config 10.0-10.3 read ``group.name`` inside ``_do_get``; only
+    # 10.4 accepts a group name. Passing the OptGroup works on every
+    # version from the floor in requirements.txt up.
+    conf, path = _reload_conf(tmp_path, '[db]\npool = 7\n')
+    seen = []
+    real = conf._do_get
+
+    def do_get(name, group=None, namespace=None):
+        seen.append(group)
+        return real(name, group, namespace)
+
+    monkeypatch.setattr(conf, '_do_get', do_get)
+    namespace = _upstream.parse_files(conf)
+
+    assert _upstream.typed_value(conf, 'db', 'pool', namespace) == 7
+    assert _upstream.typed_value(conf, 'DEFAULT', 'size') == 1
+    value, location = _upstream.typed_value_and_location(conf, 'db', 'pool')
+    assert value == 7 and location is not None
+    assert isinstance(seen[0], cfg.OptGroup) and seen[0].name == 'db'
+    assert seen[1] is None
+
+
+def test_raw_file_values_reads_every_entry_normalised(tmp_path):
+    conf, path = _reload_conf(
+        tmp_path, '[DEFAULT]\ncolor = red\n[DB]\npool = 3\nlog-file = x\n'
+    )
+
+    raw = _upstream.raw_file_values(_upstream.parse_files(conf))
+
+    assert raw[('DEFAULT', 'color')] == ('red',)
+    assert raw[('db', 'pool')] == ('3',)
+    assert raw[('db', 'log_file')] == ('x',)
+    assert _upstream.raw_file_values(_upstream.namespace(conf)) == raw
+
+
+def test_overrides_registrations_and_sources_are_seen(tmp_path):
+    conf, path = _reload_conf(tmp_path)
+    before = _upstream.registration_signature(conf)
+    assert _upstream.overridden_keys(conf) == set()
+    assert not _upstream.has_config_sources(conf)
+
+    conf.set_override('color', 'blue')
+    conf.set_default('pool', 9, group='db')
+    conf.register_opt(cfg.IntOpt('extra'), group='db')
+
+    assert _upstream.overridden_keys(conf) == {
+        ('DEFAULT', 'color'),
+        ('db', 'pool'),
+    }
+    assert _upstream.registration_signature(conf) != before
+
+
+def test_substitution_template_is_what_conf_substitutes_with(tmp_path):
+    import string
+
+    assert issubclass(_upstream.SubstitutionTemplate, string.Template)
+    # The interpolator must read the same names the service does.
+    conf = cfg.ConfigOpts()
+    conf.register_opt(cfg.StrOpt('base', default='/b'))
+    conf.register_opt(cfg.StrOpt('x'), group='g')
+    conf.register_opt(cfg.StrOpt('path'))
+    path = tmp_path / 'a.conf'
+    path.write_text('[DEFAULT]\npath = $base/${g.x}/$$\n[g]\nx = y\n')
+    conf(['--config-file', str(path)])
+    assert conf.path == '/b/y/$'
+    template = _upstream.SubstitutionTemplate('$base/${g.x}/$$')
+    assert template.safe_substitute({'base': '/b', 'g.x': 'y'}) == '/b/y/$'

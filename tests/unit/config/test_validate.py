@@ -95,7 +95,7 @@ FAULTS = [
         None,
     ),
     ('[database]', 'max_retries = -1', None, None),
-    ('[DEFAULT]', 'logdir = /var/log', 'deprecated-name', '[DEFAULT] log-dir'),
+    ('[DEFAULT]', 'logdir = /var/log', 'deprecated-name', '[DEFAULT] log_dir'),
     ('[DEFAULT]', 'log-dir = /var/log', 'unknown-option', 'log_dir'),
     ('[DEFAULT]', 'debug = false', 'duplicate-option', None),
     ('[oslo_policy]', 'polcy_file = x.yaml', 'unknown-option', 'policy_file'),

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import abc
 import dataclasses
+from collections.abc import Sequence
 
 import stevedore
 
@@ -138,8 +139,9 @@ class MigrationResult:
         value: str,
         message: str,
         near: Entry | None = None,
+        comments: list[str] | None = None,
     ) -> None:
-        self.ini.add(group, name, value, near=near)
+        self.ini.add(group, name, value, near=near, comments=comments)
         self.edits.append(
             Edit(
                 'add',
@@ -157,6 +159,50 @@ class MigrationResult:
 
     def by_hand(self, entry: Entry | None, message: str) -> None:
         self.manual.append((entry.lineno if entry else None, message))
+
+
+class FilesLookup:
+    """Reads raw values across all the files, as oslo.config does.
+
+    Calling it with ``(group, name)`` returns the value of that option
+    (current name, then its declared old names) from the newest file that
+    sets it, or ``None``.
+
+    :param inis: the parsed files in oslo.config's parse order
+    :param catalog: the catalog whose deprecation metadata gives old names
+    """
+
+    def __init__(self, inis: Sequence[IniFile], catalog: OptionCatalog):
+        self.inis = list(inis)
+        self.catalog = catalog
+
+    def __call__(self, group: str, name: str) -> str | None:
+        info = self.catalog.option(group, name)
+        names = [(group, name)] + (
+            info.deprecated_names() if info is not None else []
+        )
+        return self.first(names)
+
+    def first(self, names: Sequence[tuple[str, str]]) -> str | None:
+        """Return the value of the first of ``names`` oslo.config finds.
+
+        For options the installed code no longer declares: files newest
+        first, and in each file ``names`` in order (current name first).
+        """
+        for ini in reversed(self.inis):
+            for group, name in names:
+                value = ini.lookup(group, name)
+                if value is not None:
+                    return value
+        return None
+
+    def paths_with(self, names: Sequence[tuple[str, str]]) -> list[str]:
+        """Return the files that set any of ``names``, in parse order."""
+        return [
+            ini.path
+            for ini in self.inis
+            if any(ini.find(group, name) for group, name in names)
+        ]
 
 
 class Migration(abc.ABC):
@@ -180,7 +226,8 @@ class Migration(abc.ABC):
             result's helpers (they call :class:`IniFile` methods)
         :param catalog: the option catalog, bound to the files' values
         :param lookup: reads the raw value of ``(group, name)`` as
-            oslo.config would across all the files, or ``None``
+            oslo.config would across all the files, or ``None``; a
+            :class:`FilesLookup` when called by the engine
         :returns: the edits made, warnings and manual steps
         """
 

@@ -9,7 +9,14 @@ oslo.messaging removed ``rabbit_host``, ``rabbit_port``, ``rabbit_hosts``,
 
 The current library no longer knows these names, so their meaning (defaults,
 precedence, ``rabbit_hosts`` winning over ``rabbit_host``/``rabbit_port``)
-lives here.
+lives here. Their values are read as oslo.config read them: newest file
+first, and in each file ``[oslo_messaging_rabbit]`` before ``[DEFAULT]``; when
+they are spread over several files, the URL goes to the last of them and
+the lines in the others are removed.
+
+TLS lived in the same options (``rabbit_use_ssl``, ``kombu_ssl_*``) and now
+lives in ``[oslo_messaging_rabbit] ssl*`` (the URL has no TLS flag): those
+lines are moved there, so a broker on 5671 is still reached over TLS.
 """
 
 from __future__ import annotations
@@ -36,6 +43,27 @@ LEGACY = {
 #: groups searched, current first (``[DEFAULT]`` was the older home)
 GROUPS = ('oslo_messaging_rabbit', 'DEFAULT')
 RABBIT_BACKENDS = ('rabbit', 'kombu')
+#: old TLS option -> its name in [oslo_messaging_rabbit] today
+TLS = {
+    'rabbit_use_ssl': 'ssl',
+    'kombu_ssl_version': 'ssl_version',
+    'kombu_ssl_keyfile': 'ssl_key_file',
+    'kombu_ssl_certfile': 'ssl_cert_file',
+    'kombu_ssl_ca_certs': 'ssl_ca_file',
+}
+TLS_GROUP = 'oslo_messaging_rabbit'
+
+
+def is_rabbit_backend(value: str) -> bool:
+    """True for ``rabbit``, ``kombu`` and the incubator's ``impl_kombu``."""
+    value = value.strip()
+    return value in RABBIT_BACKENDS or value.endswith(
+        ('.impl_kombu', '.impl_rabbit')
+    )
+
+
+def _names(name: str) -> list[tuple[str, str]]:
+    return [(group, name) for group in GROUPS]
 
 
 class RabbitTransportUrl(Migration):
@@ -50,6 +78,7 @@ class RabbitTransportUrl(Migration):
         result.secret_keys.update({'rabbit_password', 'transport_url'})
         if catalog.option('DEFAULT', 'transport_url') is None:
             return result  # not an oslo.messaging service
+        _move_tls(ini, catalog, result)
         entries = {
             name: [e for g in GROUPS for e in ini.find(g, name)]
             for name in LEGACY
@@ -72,7 +101,8 @@ class RabbitTransportUrl(Migration):
             return result
 
         backend = lookup('DEFAULT', 'rpc_backend')
-        if backend and backend not in RABBIT_BACKENDS:
+        if backend and not is_rabbit_backend(backend):
+            _keep(ini, present)
             result.by_hand(
                 present[0],
                 f'rpc_backend = {backend} is not RabbitMQ; write '
@@ -83,18 +113,13 @@ class RabbitTransportUrl(Migration):
 
         values = {}
         for name in LEGACY:
-            mine = _value_in_file(ini, name)
-            if mine != _effective(lookup, name):
-                result.by_hand(
-                    present[0],
-                    'the rabbit_* options are spread over several config '
-                    f'files ({name} differs); put them in one file or set '
-                    '[DEFAULT] transport_url = rabbit://USER:PASSWORD@HOST:'
-                    'PORT/VHOST by hand and delete every rabbit_* line',
-                )
-                return result
-            values[name] = mine if mine is not None else LEGACY[name]
+            value = _effective(lookup, name)
+            values[name] = value if value is not None else LEGACY[name]
+            if name == 'rabbit_password' and value:
+                result.secrets.add(value)
+                result.secrets.add(parse.quote(value, safe=''))
         if any('$' in (v or '') for v in values.values()):
+            _keep(ini, present)
             result.by_hand(
                 present[0],
                 'a rabbit_* value uses $-interpolation; write [DEFAULT] '
@@ -107,6 +132,7 @@ class RabbitTransportUrl(Migration):
             # oslo.messaging's rabbit driver unquotes the URL and quotes it
             # again for kombu with '/' left as is, which kombu then parses
             # as the start of the path: the service could not connect.
+            _keep(ini, present)
             result.by_hand(
                 present[0],
                 'rabbit_userid or rabbit_password contains "/", which the '
@@ -117,16 +143,40 @@ class RabbitTransportUrl(Migration):
             )
             return result
 
+        holders = _holders(lookup, ini)
+        if holders and holders[-1] != ini.path:
+            # The URL goes to the last file that sets any of them (its
+            # values won there); here the lines only go away.
+            for entry in present:
+                result.remove(
+                    entry,
+                    f'[{entry.group}] {entry.key} folded into [DEFAULT] '
+                    f'transport_url in {holders[-1]}',
+                )
+            _drop_rpc_backend(ini, result)
+            return result
+
         url = build_url(values)
         result.secrets.add(url)
         near = next((e for e in present if e.group == 'DEFAULT'), None)
+        comments: list[str] = []
+        for entry in present:  # they travel with the folded value
+            for line in ini.comment_lines(entry):
+                if line not in comments:
+                    comments.append(line)
         result.add(
             'DEFAULT',
             'transport_url',
             url,
             f'[DEFAULT] transport_url built from {len(present)} rabbit_* '
-            'line(s)',
+            'line(s)'
+            + (
+                f' (and those of {len(holders) - 1} earlier file(s))'
+                if len(holders) > 1
+                else ''
+            ),
             near=near,
+            comments=comments,
         )
         for entry in present:
             result.remove(
@@ -134,24 +184,74 @@ class RabbitTransportUrl(Migration):
                 f'[{entry.group}] {entry.key} folded into [DEFAULT] '
                 'transport_url',
             )
-        for entry in ini.find('DEFAULT', 'rpc_backend'):
-            if entry.value in RABBIT_BACKENDS:
-                result.remove(
-                    entry, 'rpc_backend is implied by the rabbit:// URL'
-                )
+        _drop_rpc_backend(ini, result)
         return result
 
 
-def _value_in_file(ini: IniFile, name: str) -> str | None:
-    for group in GROUPS:
-        value = ini.lookup(group, name)
-        if value is not None:
-            return value
-    return None
+def _keep(ini: IniFile, entries) -> None:
+    # The manual step needs these lines: no generic rule (a removal
+    # reported by the release catalog, say) may take them meanwhile.
+    for entry in entries:
+        ini.keep(entry)
+
+
+def _drop_rpc_backend(ini: IniFile, result: MigrationResult) -> None:
+    for entry in ini.find('DEFAULT', 'rpc_backend'):
+        if is_rabbit_backend(entry.value):
+            result.remove(entry, 'rpc_backend is implied by the rabbit:// URL')
+
+
+def _holders(lookup: RawLookup, ini: IniFile) -> list[str]:
+    paths_with = getattr(lookup, 'paths_with', None)
+    if paths_with is None:  # a plain lookup: this file alone
+        return [ini.path]
+    return paths_with([n for name in LEGACY for n in _names(name)])
+
+
+def _move_tls(
+    ini: IniFile, catalog: OptionCatalog, result: MigrationResult
+) -> None:
+    """Move ``rabbit_use_ssl``/``kombu_ssl_*`` to ``ssl``/``ssl_*``.
+
+    In one file the current name won over the old ones, and the old name in
+    ``[oslo_messaging_rabbit]`` over the one in ``[DEFAULT]``.
+    """
+    for old, new in TLS.items():
+        if catalog.option(TLS_GROUP, new) is None:
+            continue
+        found = [(g, ini.find(g, old)) for g in GROUPS]
+        found = [(g, es) for g, es in found if es]
+        if not found:
+            continue
+        current = ini.find(TLS_GROUP, new)
+        if current:
+            losers, winners = found, []
+        else:
+            (_g, winners), losers = found[0], found[1:]
+        for entry in winners:
+            result.rename(
+                entry,
+                TLS_GROUP,
+                new,
+                f'[{entry.group}] {entry.key} -> [{TLS_GROUP}] {new} (TLS '
+                'to the broker is no longer part of the URL)',
+            )
+        for _g, entries in losers:
+            for entry in entries:
+                result.remove(
+                    entry,
+                    f'[{entry.group}] {entry.key} = {entry.value} was '
+                    f'ignored: [{TLS_GROUP}] '
+                    f'{new if current else winners[-1].key} wins in this '
+                    'file; removed',
+                )
 
 
 def _effective(lookup: RawLookup, name: str) -> str | None:
-    for group in GROUPS:
+    first = getattr(lookup, 'first', None)
+    if first is not None:
+        return first(_names(name))
+    for group in GROUPS:  # a plain lookup
         value = lookup(group, name)
         if value is not None:
             return value

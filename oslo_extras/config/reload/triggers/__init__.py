@@ -21,13 +21,11 @@ from __future__ import annotations
 import abc
 import logging
 import threading
-from typing import TYPE_CHECKING
 from typing import Any
 
 import stevedore
 
-if TYPE_CHECKING:
-    from oslo_extras.config.reload.reloader import Reloader
+from oslo_extras.config.reload.interface import Reloadable
 
 NAMESPACE = 'oslo_extras.config.reload_triggers'
 
@@ -47,7 +45,7 @@ class Trigger(abc.ABC):
     #: the entry point name, used as the report's ``trigger``
     name = 'trigger'
 
-    def __init__(self, reloader: Reloader) -> None:
+    def __init__(self, reloader: Reloadable) -> None:
         self.reloader = reloader
 
     @abc.abstractmethod
@@ -69,7 +67,7 @@ class Trigger(abc.ABC):
 class ThreadTrigger(Trigger):
     """A trigger whose work runs in one daemon thread until stopped."""
 
-    def __init__(self, reloader: Reloader) -> None:
+    def __init__(self, reloader: Reloadable) -> None:
         super().__init__(reloader)
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -98,7 +96,7 @@ class ThreadTrigger(Trigger):
         """The thread body; return when ``self._stopping`` is set."""
 
 
-def load(name: str, reloader: Reloader, **options: Any) -> Trigger:
+def load(name: str, reloader: Reloadable, **options: Any) -> Trigger:
     """Instantiate the trigger plugin ``name`` for ``reloader``.
 
     :raises TriggerError: unknown name, or options it does not accept

@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import glob
 import os
-from typing import TYPE_CHECKING
 
+from oslo_extras.config.reload.interface import Reloadable
 from oslo_extras.config.reload.triggers import ThreadTrigger
-
-if TYPE_CHECKING:
-    from oslo_extras.config.reload.reloader import Reloader
 
 Signature = tuple[tuple[str, int, int, int], ...]
 
@@ -48,7 +45,7 @@ class PollTrigger(ThreadTrigger):
 
     name = 'poll'
 
-    def __init__(self, reloader: Reloader, interval: float = 10.0) -> None:
+    def __init__(self, reloader: Reloadable, interval: float = 10.0) -> None:
         super().__init__(reloader)
         if interval <= 0:
             raise ValueError('poll interval must be positive')

@@ -13,13 +13,10 @@ import os
 import signal
 import sys
 import threading
-from typing import TYPE_CHECKING
 
+from oslo_extras.config.reload.interface import Reloadable
 from oslo_extras.config.reload.triggers import ThreadTrigger
 from oslo_extras.config.reload.triggers import TriggerError
-
-if TYPE_CHECKING:
-    from oslo_extras.config.reload.reloader import Reloader
 
 MODES = ('auto', 'signal', 'oslo.service')
 
@@ -35,7 +32,7 @@ class SighupTrigger(ThreadTrigger):
 
     name = 'sighup'
 
-    def __init__(self, reloader: Reloader, mode: str = 'auto') -> None:
+    def __init__(self, reloader: Reloadable, mode: str = 'auto') -> None:
         super().__init__(reloader)
         if mode not in MODES:
             raise ValueError(f'sighup mode must be one of {MODES}')

@@ -12,13 +12,10 @@ Options whose value did not change are not touched.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 from typing import Any
 
+from oslo_extras.config.reload.interface import Reloadable
 from oslo_extras.config.reload.triggers import ThreadTrigger
-
-if TYPE_CHECKING:
-    from oslo_extras.config.reload.reloader import Reloader
 
 LOG = logging.getLogger(__name__)
 
@@ -35,7 +32,7 @@ class SourcesTrigger(ThreadTrigger):
 
     def __init__(
         self,
-        reloader: Reloader,
+        reloader: Reloadable,
         interval: float = 60.0,
         min_interval: float = 0.05,
     ) -> None:

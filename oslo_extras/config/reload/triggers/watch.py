@@ -1,12 +1,21 @@
 """Reload on file events of the config files and config dirs (watchdog).
 
-The parent directories are watched, not the files: editors and config
-management save by writing a temporary file and renaming it over the old
-one, which replaces the inode a file watch would follow. Events are
-debounced: a burst of writes (truncate, write, close, rename) gives one
-reload ``debounce`` seconds after the last event. A config file that is a
-symlink (a Kubernetes ConfigMap) reloads on any change in its directory,
-since the update swaps the link target, not the file.
+Directories are watched, not files: editors and config management save by
+writing a temporary file and renaming it over the old one, which replaces
+the inode a file watch would follow. Symlinks are followed
+(:mod:`._paths`): for a Kubernetes ConfigMap (``svc.conf -> ..data/svc.conf``,
+``..data -> ..<timestamp>``) the links' directory and the target's
+directory are watched, and the plan is resolved again after every change,
+since a swap moves the target. Only events on paths a reload reads count:
+a log file next to the config is not a config input.
+
+Events are debounced: a burst of writes (truncate, write, close, rename)
+gives one reload ``debounce`` seconds after the last event.
+
+watchdog logs every raw inotify event at DEBUG. With the service's log file
+in a watched directory and ``debug = true``, each such line is a new event
+and the process logs in a loop; the trigger therefore caps
+``watchdog.observers`` at INFO unless the application set its level.
 """
 
 from __future__ import annotations
@@ -15,44 +24,50 @@ import logging
 import os
 import threading
 import time
-from typing import TYPE_CHECKING
 
 from watchdog import events
 from watchdog.observers import Observer
 
+from oslo_extras.config.reload.interface import Reloadable
 from oslo_extras.config.reload.triggers import ThreadTrigger
-
-if TYPE_CHECKING:
-    from oslo_extras.config.reload.reloader import Reloader
+from oslo_extras.config.reload.triggers import _paths
 
 LOG = logging.getLogger(__name__)
 
-# Reading a file (our own reload does) must not trigger a reload.
-_IGNORED = (events.EVENT_TYPE_OPENED, events.EVENT_TYPE_CLOSED_NO_WRITE)
+#: The logger under which watchdog logs each raw event at DEBUG.
+WATCHDOG_LOGGER = 'watchdog.observers'
+
+# Reading a file (our own reload does) is not a change: these event types
+# are not even asked of the kernel. (Some are missing before watchdog 5.)
+_EVENT_TYPES = [
+    getattr(events, name)
+    for name in (
+        'FileCreatedEvent',
+        'FileDeletedEvent',
+        'FileModifiedEvent',
+        'FileMovedEvent',
+        'FileClosedEvent',
+        'DirCreatedEvent',
+        'DirDeletedEvent',
+        'DirMovedEvent',
+    )
+    if hasattr(events, name)
+]
+_IGNORED = frozenset(
+    getattr(events, name)
+    for name in ('EVENT_TYPE_OPENED', 'EVENT_TYPE_CLOSED_NO_WRITE')
+    if hasattr(events, name)
+)
 
 
-class _Matcher:
-    """Decides whether a path belongs to the config a reload reads."""
+def quiet_watchdog_debug() -> None:
+    """Keep watchdog's per-event DEBUG lines out of the service's log.
 
-    def __init__(self, files: list[str], dirs: list[str]) -> None:
-        self.files = set(files)
-        self.dirs = set(dirs)
-        # A symlinked file changes by a swap elsewhere in its directory.
-        self.link_dirs = {
-            os.path.dirname(path) for path in files if os.path.islink(path)
-        }
-
-    def directories(self) -> set[str]:
-        return {os.path.dirname(path) for path in self.files} | self.dirs
-
-    def matches(self, path: str) -> bool:
-        if not path:
-            return False
-        path = os.path.abspath(path)
-        parent = os.path.dirname(path)
-        if path in self.files or parent in self.link_dirs:
-            return True
-        return parent in self.dirs and path.endswith('.conf')
+    An explicit level set by the application on that logger is kept.
+    """
+    logger = logging.getLogger(WATCHDOG_LOGGER)
+    if logger.level == logging.NOTSET:
+        logger.setLevel(logging.INFO)
 
 
 class _Handler(events.FileSystemEventHandler):
@@ -62,10 +77,18 @@ class _Handler(events.FileSystemEventHandler):
     def on_any_event(self, event: events.FileSystemEvent) -> None:
         if event.event_type in _IGNORED:
             return
-        matcher = self.trigger.matcher
+        plan = self.trigger.plan
         paths = [event.src_path, getattr(event, 'dest_path', '')]
-        if any(matcher.matches(os.fsdecode(p)) for p in paths):
+        if any(plan.matches(_text(p)) for p in paths):
             self.trigger.poke()
+
+
+def _text(path: str | bytes) -> str:
+    return (
+        path.decode(errors='surrogateescape')
+        if isinstance(path, bytes)
+        else path
+    )
 
 
 class WatchTrigger(ThreadTrigger):
@@ -77,27 +100,25 @@ class WatchTrigger(ThreadTrigger):
 
     name = 'watch'
 
-    def __init__(self, reloader: Reloader, debounce: float = 0.25) -> None:
+    def __init__(self, reloader: Reloadable, debounce: float = 0.25) -> None:
         super().__init__(reloader)
         if debounce < 0:
             raise ValueError('watch debounce must not be negative')
         self.debounce = debounce
-        self.matcher = _Matcher(*reloader.watched_paths())
+        self.plan = _paths.plan(*reloader.watched_paths())
         self._cond = threading.Condition()
         self._due: float | None = None
         self._observer: Observer | None = None
+        self._handler = _Handler(self)
+        self._watches: dict[str, object] = {}
 
     def start(self) -> None:
+        quiet_watchdog_debug()
         observer = Observer()
-        handler = _Handler(self)
-        for directory in sorted(self.matcher.directories()):
-            if not os.path.isdir(directory):
-                LOG.warning('config reload: cannot watch %s', directory)
-                continue
-            observer.schedule(handler, directory, recursive=False)
         observer.daemon = True
-        observer.start()
         self._observer = observer
+        self._schedule()
+        observer.start()
         super().start()
 
     def stop(self) -> None:
@@ -105,6 +126,7 @@ class WatchTrigger(ThreadTrigger):
             self._observer.stop()
             self._observer.join(10)
             self._observer = None
+            self._watches = {}
         super().stop()
 
     def poke(self) -> None:
@@ -112,6 +134,38 @@ class WatchTrigger(ThreadTrigger):
         with self._cond:
             self._due = time.monotonic() + self.debounce
             self._cond.notify()
+
+    def refresh_plan(self) -> None:
+        """Resolve the links again and watch where the targets are now."""
+        self.plan = _paths.plan(*self.reloader.watched_paths())
+        self._schedule()
+
+    def _schedule(self) -> None:
+        observer = self._observer
+        if observer is None:
+            return
+        wanted = self.plan.directories()
+        for directory in sorted(set(self._watches) - wanted):
+            watch = self._watches.pop(directory)
+            try:
+                observer.unschedule(watch)
+            except Exception:
+                pass  # its directory is gone: the watch ended itself
+        for directory in sorted(wanted - set(self._watches)):
+            if not os.path.isdir(directory):
+                continue  # not there yet: the next relevant event retries
+            try:
+                self._watches[directory] = observer.schedule(
+                    self._handler,
+                    directory,
+                    recursive=False,
+                    event_filter=_EVENT_TYPES,
+                )
+            except Exception as exc:
+                # Gone meanwhile; the next change that matters retries.
+                LOG.warning(
+                    'config reload: cannot watch %s: %s', directory, exc
+                )
 
     def _wake(self) -> None:
         with self._cond:
@@ -133,4 +187,10 @@ class WatchTrigger(ThreadTrigger):
                 if self._stopping.is_set():
                     return
                 self._due = None
+            # Re-resolve first: the reload then reads what the new watches
+            # cover, so no change between the two is missed.
+            try:
+                self.refresh_plan()
+            except Exception:
+                LOG.exception('config reload: cannot re-resolve watches')
             self.fire()

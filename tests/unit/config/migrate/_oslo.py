@@ -45,7 +45,15 @@ def effective(list_opts, sources, extra_groups=None):
     for instance, template in (extra_groups or {}).items():
         by_group[instance] = by_group[template]
     for group, opts in by_group.items():
-        opts = copy.deepcopy(opts)
+        unique = {}
+        for opt in opts:  # nova lists keystoneauth options twice
+            unique.setdefault(opt.dest, opt)
+        opts = copy.deepcopy(list(unique.values()))
+        for opt in opts:
+            # Read what is there; a required option left unset is not ours.
+            opt.required = False
+        if group != 'DEFAULT':
+            conf.register_group(cfg.OptGroup(group))  # even with no opts
         conf.register_opts(opts, group=None if group == 'DEFAULT' else group)
         registered.append((group, opts))
     args = []
@@ -70,7 +78,10 @@ def effective(list_opts, sources, extra_groups=None):
         for group, opts in registered:
             node = conf if group == 'DEFAULT' else conf[group]
             for opt in opts:
-                values[(group, opt.dest)] = getattr(node, opt.dest)
+                try:
+                    values[(group, opt.dest)] = getattr(node, opt.dest)
+                except cfg.Error as exc:  # a bad value is a value too
+                    values[(group, opt.dest)] = ('<error>', type(exc).__name__)
     finally:
         quiet.stop()
         logger.removeHandler(capture)

@@ -18,6 +18,17 @@ DEFAULT_OPTS = [
     cfg.StrOpt('log-file', deprecated_name='logfile'),
     cfg.StrOpt('admin_token', secret=True, deprecated_name='service_token'),
     cfg.StrOpt('plain'),
+    cfg.StrOpt('log-config-append', deprecated_name='log-config'),
+]
+PCI_OPTS = [
+    # nova's [pci] device_spec: two old names, in two groups.
+    cfg.MultiStrOpt(
+        'device_spec',
+        deprecated_opts=[
+            cfg.DeprecatedOpt('passthrough_whitelist', group='pci'),
+            cfg.DeprecatedOpt('pci_passthrough_whitelist', group='DEFAULT'),
+        ],
+    ),
 ]
 DATABASE_OPTS = [
     cfg.StrOpt(
@@ -54,6 +65,7 @@ def list_opts():
         ('key_manager', KEY_MANAGER_OPTS),
         ('barbican', BARBICAN_OPTS),
         ('backend', BACKEND_OPTS),
+        ('pci', PCI_OPTS),
     ]
 
 

@@ -109,17 +109,20 @@ def test_output_to_a_file_and_to_a_directory(conf, tmp_path):
     assert (
         outdir / 'other.conf'
     ).read_text() == '[DEFAULT]\nlog_file = x.log\n'
+    # A directory that does not exist yet is created (README example).
+    nodir = tmp_path / 'nodir'
     assert (
         run(
             '--output',
-            str(tmp_path / 'nodir'),
+            str(nodir),
             '--config-file',
             conf,
             '--config-file',
             str(other),
         )
-        == 2
+        == 0
     )
+    assert sorted(os.listdir(nodir)) == ['other.conf', 'svc.conf']
 
 
 def test_json_lists_each_change(conf, capsys):

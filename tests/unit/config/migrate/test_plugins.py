@@ -153,7 +153,7 @@ def test_rabbit_url_keeps_its_place_in_default(tmp_path, messaging_catalog):
     )
     migrate_files(messaging_catalog, [path])
     assert open(path).read() == (
-        '[DEFAULT]\ndebug = true\n'
+        '[DEFAULT]\ndebug = true\n# the broker\n'
         'transport_url = rabbit://guest:guest@mq:5672/\n'
         'state_path = /var/lib/x\n'
     )
@@ -192,10 +192,11 @@ def test_rabbit_options_ignored_when_transport_url_is_set(
         ),
         (
             {
-                'a.conf': '[DEFAULT]\nrabbit_host = h\n',
-                'b.conf': '[oslo_messaging_rabbit]\nrabbit_password = p\n',
+                'a.conf': '[DEFAULT]\n'
+                'rpc_backend = nova.openstack.common.rpc.impl_qpid\n'
+                'rabbit_host = h\n'
             },
-            'spread over several config files',
+            'is not RabbitMQ',
         ),
         ({'a.conf': '[DEFAULT]\nrabbit_host = $my_ip\n'}, '$-interpolation'),
         # oslo.messaging re-quotes with '/' unescaped: kombu cannot parse it
@@ -379,3 +380,151 @@ def test_a_failing_plugin_is_a_clean_error(tmp_path, messaging_catalog):
         migrate.Migrator(messaging_catalog, [Broken()]).plan([path])
     assert "plugin 'broken' failed (ValueError)" in str(err.value)
     assert 's3cr3t' not in str(err.value)
+
+
+def _legacy_tls_opts():
+    # The union of oslo.messaging 4.x-5.x: the rabbit_*/kombu_* names in
+    # [oslo_messaging_rabbit], earlier in [DEFAULT], then the ssl* names.
+    def opt(cls, new, old):
+        return cls(
+            new,
+            deprecated_opts=[
+                cfg.DeprecatedOpt(old, group='oslo_messaging_rabbit'),
+                cfg.DeprecatedOpt(old, group='DEFAULT'),
+            ],
+        )
+
+    return [
+        opt(cfg.BoolOpt, 'ssl', 'rabbit_use_ssl'),
+        opt(cfg.StrOpt, 'ssl_version', 'kombu_ssl_version'),
+        opt(cfg.StrOpt, 'ssl_key_file', 'kombu_ssl_keyfile'),
+        opt(cfg.StrOpt, 'ssl_cert_file', 'kombu_ssl_certfile'),
+        opt(cfg.StrOpt, 'ssl_ca_file', 'kombu_ssl_ca_certs'),
+    ]
+
+
+def _tls(path, opts):
+    values, _ = _oslo.effective([(_RABBIT, opts)], [('file', path)])
+    return {k[1]: v for k, v in values.items()}
+
+
+@pytest.mark.parametrize('group', ['DEFAULT', 'oslo_messaging_rabbit'])
+def test_rabbit_tls_is_carried_to_the_ssl_options(
+    tmp_path, messaging_catalog, group
+):
+    path = write(
+        tmp_path,
+        'nova.conf',
+        f"""
+        [DEFAULT]
+        rpc_backend = nova.openstack.common.rpc.impl_kombu
+
+        [{group}]
+        rabbit_host = mq.example.org
+        rabbit_port = 5671
+        rabbit_use_ssl = true
+        kombu_ssl_version = TLSv1_2
+        kombu_ssl_keyfile = /etc/nova/ssl/key.pem
+        kombu_ssl_certfile = /etc/nova/ssl/cert.pem
+        kombu_ssl_ca_certs = /etc/nova/ssl/ca.pem
+        """,
+    )
+    before = _tls(path, _legacy_tls_opts())
+    assert before['ssl'] is True
+    plan = migrate_files(messaging_catalog, [path])
+    assert not [c for c in plan.all_changes() if c.kind == 'manual']
+    current = [
+        o
+        for o in dict(oslo_messaging.opts.list_opts())['oslo_messaging_rabbit']
+        if o.name.startswith('ssl')
+    ]
+    after = _tls(path, current)
+    assert {k: after[k] for k in before} == before
+    assert new_rabbit(path)[0] == [('mq.example.org', 5671, 'guest', 'guest')]
+    assert 'rpc_backend' not in open(path).read()
+    again = migrate.Migrator(messaging_catalog, load_migrations()).plan([path])
+    assert not again.changed
+
+
+def test_rabbit_tls_new_name_wins_in_the_same_file(
+    tmp_path, messaging_catalog
+):
+    path = write(
+        tmp_path,
+        'a.conf',
+        """
+        [DEFAULT]
+        rabbit_use_ssl = false
+
+        [oslo_messaging_rabbit]
+        ssl = true
+        """,
+    )
+    migrate_files(messaging_catalog, [path])
+    assert _tls(path, _legacy_tls_opts())['ssl'] is True
+    assert 'rabbit_use_ssl' not in open(path).read()
+
+
+def test_rabbit_options_split_over_files_follow_oslo_config(
+    tmp_path, messaging_catalog
+):
+    first = write(
+        tmp_path,
+        'a.conf',
+        """
+        [oslo_messaging_rabbit]
+        rabbit_host = a
+        rabbit_password = first-secret
+        """,
+    )
+    second = write(tmp_path, 'b.conf', '[DEFAULT]\nrabbit_host = b\n')
+    # Old oslo.config: the later file wins, even under the older group.
+    values, _ = _oslo.effective(
+        [(_RABBIT, LEGACY_RABBIT_OPTS)], [('file', first), ('file', second)]
+    )
+    assert values[('oslo_messaging_rabbit', 'rabbit_host')] == 'b'
+    plan = migrate_files(messaging_catalog, [first, second])
+    assert not [c for c in plan.all_changes() if c.kind == 'manual']
+    assert 'rabbit' not in open(first).read()
+    assert new_rabbit(second)[0] == [('b', 5672, 'guest', 'first-secret')]
+    assert 'first-secret' not in plan.diff()
+    again = migrate.Migrator(messaging_catalog, load_migrations()).plan(
+        [first, second]
+    )
+    assert not again.changed
+
+
+def test_rabbit_fold_keeps_comments_and_paragraphs(
+    tmp_path, messaging_catalog
+):
+    path = write(
+        tmp_path,
+        'a.conf',
+        """
+        [DEFAULT]
+        debug = true
+
+        # broker
+        rabbit_host = mq
+        # credentials
+        rabbit_userid = nova
+        rabbit_password = pw
+
+        # logging
+        log_dir = /var/log/svc
+
+        [oslo_messaging_rabbit]
+        # Broker address
+        rabbit_host = mq2
+
+        heartbeat_rate = 2
+        """,
+    )
+    migrate_files(messaging_catalog, [path])
+    assert open(path).read() == (
+        '[DEFAULT]\ndebug = true\n\n'
+        '# broker\n# credentials\n# Broker address\n'
+        'transport_url = rabbit://nova:pw@mq2:5672/\n\n'
+        '# logging\nlog_dir = /var/log/svc\n\n'
+        '[oslo_messaging_rabbit]\nheartbeat_rate = 2\n'
+    )

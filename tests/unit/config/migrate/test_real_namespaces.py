@@ -14,6 +14,7 @@ import pytest
 import stevedore
 from oslo_config import cfg
 
+from oslo_extras.config import migrate
 from oslo_extras.config.catalog import OptionCatalog
 from oslo_extras.config.migrate.plugins import load_migrations
 from tests.unit.config.migrate import _oslo
@@ -228,3 +229,17 @@ def test_auth_plugin_options_known_under_the_old_auth_plugin_name(
     # the password plugin's options are known, so none is "unknown"
     assert [c.kind for c in plan.all_changes()] == ['rename']
     assert 'ks-secret' not in plan.diff()
+
+
+def test_keystoneauth_hyphenated_old_name_is_renamed(tmp_path, catalog):
+    # keystoneauth declares user-name as an old name of username: oslo.config
+    # reads it (and warns), so it is not an "ignored spelling".
+    path = tmp_path / 'svc.conf'
+    path.write_text(
+        '[keystone_authtoken]\nauth_type = password\n'
+        'auth_url = http://keystone:5000\nuser-name = svc\n'
+    )
+    plan = migrate.Migrator(catalog, load_migrations()).plan([str(path)])
+    (change,) = plan.all_changes()
+    assert change.kind == 'rename'
+    assert 'username = svc' in plan.files[0].migrated

@@ -270,3 +270,78 @@ def test_errors_already_in_the_running_config_do_not_block(conf_file):
     report = reloader.reload()
     assert not report.applied and conf.debug is True
     assert any('debgu' in e for e in report.errors)
+
+
+def test_bad_value_already_running_does_not_block_later_reloads(conf_file):
+    # ``pool = lots`` was there at startup (the service never reads it);
+    # turning debug on must still apply, as upstream's mutate does.
+    write(conf_file, BASE.replace('pool = 5', 'pool = lots'))
+    conf = make_conf([conf_file])
+    for validate in (True, False):
+        reloader = Reloader(conf, validate=validate)
+        debug = 'debug = true' if validate else 'debug = false'
+        write(
+            conf_file,
+            BASE.replace('pool = 5', 'pool = lots').replace(
+                'debug = false', debug
+            ),
+        )
+
+        report = reloader.reload()
+
+        assert report.applied, report.as_text()
+        assert conf.debug is validate
+        assert report.change('db', 'pool') is None
+        assert any('pool' in w and 'already' in w for w in report.warnings)
+        # Still there on the next reload: still not blocking.
+        assert reloader.reload().applied
+
+
+def test_bad_value_changed_by_the_edit_still_refuses(conf_file):
+    write(conf_file, BASE.replace('pool = 5', 'pool = lots'))
+    conf = make_conf([conf_file])
+    reloader = Reloader(conf, validate=False)
+    write(
+        conf_file,
+        BASE.replace('pool = 5', 'pool = 0').replace(
+            'debug = false', 'debug = true'
+        ),
+    )
+
+    report = reloader.reload()
+
+    assert not report.applied and conf.debug is False
+    assert any('pool' in e for e in report.errors)
+
+
+def test_fixing_a_bad_running_value_applies_it(conf_file):
+    write(conf_file, BASE.replace('pool = 5', 'pool = lots'))
+    conf = make_conf([conf_file])
+    reloader = Reloader(conf)
+    write(conf_file, BASE.replace('pool = 5', 'pool = 7'))
+
+    report = reloader.reload()
+
+    assert report.applied and conf.db.pool == 7
+    assert report.change('db', 'pool').new == 7
+
+
+def test_refused_reload_lists_each_bad_value_once(conf, conf_file, reloader):
+    write(conf_file, BASE.replace('pool = 5', 'pool = lots'))
+
+    report = reloader.reload()
+
+    assert not report.applied
+    assert len([e for e in report.errors if 'pool' in e]) == 1, report.errors
+    # The one kept is the validator's: it names the file and line.
+    assert f'{conf_file}:7:' in report.errors[0]
+    assert 'lots' in report.change('db', 'pool').reason
+
+
+def test_unparsable_file_is_listed_once(conf, conf_file, reloader):
+    write(conf_file, BASE + '\n[broken\n')
+
+    report = reloader.reload()
+
+    assert not report.applied
+    assert len(report.errors) == 1, report.errors

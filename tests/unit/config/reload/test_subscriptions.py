@@ -130,3 +130,35 @@ def test_oslo_mutate_hooks_still_work_and_fail_in_isolation(
 def test_callback_not_callable_is_refused(reloader):
     with pytest.raises(TypeError, match='not callable'):
         reloader.subscribe('DEFAULT', 'debug', 'nope')
+
+
+def test_reload_inside_a_callback_keeps_the_order(conf, conf_file, reloader):
+    # The first subscriber reloads (the file changed again meanwhile);
+    # every subscriber must end on the newest value, in order.
+    seen = []
+
+    def first(change):
+        seen.append(('first', change.old, change.new))
+        if change.new == 9:
+            write(conf_file, BASE.replace('pool = 5', 'pool = 10'))
+            inner = reloader.reload(trigger='nested')
+            assert inner.applied and conf.db.pool == 10
+
+    reloader.subscribe('db', 'pool', first)
+    reloader.subscribe(
+        'db', 'pool', lambda c: seen.append(('second', c.old, c.new))
+    )
+    write(conf_file, BASE.replace('pool = 5', 'pool = 9'))
+
+    report = reloader.reload()
+
+    assert report.applied and conf.db.pool == 10
+    assert seen == [
+        ('first', 5, 9),
+        ('second', 5, 9),
+        ('first', 9, 10),
+        ('second', 9, 10),
+    ]
+    # The newest report is the last one listeners see.
+    assert reloader.last_report.trigger == 'nested'
+    assert reloader.generation == 2

@@ -1,5 +1,6 @@
 """The built-in triggers, in process, with real files and real signals."""
 
+import logging
 import os
 import signal
 import threading
@@ -12,6 +13,7 @@ from oslo_extras.config.reload import Reloader
 from oslo_extras.config.reload import triggers
 from oslo_extras.config.reload.triggers.poll import files_signature
 from oslo_extras.config.reload.triggers.sighup import SighupTrigger
+from tests.fs_layouts import ConfigMapVolume
 from tests.unit.config.reload.conftest import BASE
 from tests.unit.config.reload.conftest import write
 
@@ -355,3 +357,150 @@ def test_sources_trigger_waits_for_the_earliest_due_source():
     assert trigger._wait_time() == 0.05
     trigger.sources = lambda: [_DueSource(None)]
     assert trigger._wait_time() == 60.0
+
+
+def test_deleted_secret_is_a_failed_reload_and_keeps_the_old_value(
+    tmp_path, caplog
+):
+    conf, secrets = _secrets_conf(tmp_path)
+    reloader = Reloader(conf)
+    os.unlink(secrets / 'db' / 'password')
+
+    report = reloader.reload()
+
+    assert not report.applied
+    assert conf.db.password == 'rotated-0'
+    assert any('[db] password' in e for e in report.errors), report.errors
+    assert 'rotated' not in report.as_text() + caplog.text
+    # A later edit is refused too until the secret is back.
+    put_secret(secrets / 'DEFAULT' / 'debug', 'true')
+    assert not reloader.reload().applied
+    assert conf.db.password == 'rotated-0' and conf.debug is False
+    put_secret(secrets / 'db' / 'password', 'rotated-5')
+    report = reloader.reload()
+    assert report.applied and conf.db.password == 'rotated-5'
+    assert conf.debug is True
+
+
+def _debug_conf(args):
+    conf = cfg.ConfigOpts()
+    conf.register_opt(cfg.BoolOpt('debug', default=False, mutable=True))
+    conf.register_opt(cfg.IntOpt('pool', default=1, mutable=True))
+    conf(args, default_config_files=[])
+    return conf
+
+
+def _watching(conf, debounce=0.05):
+    reloader = Reloader(conf)
+    reports = []
+    reloader.add_report_listener(reports.append)
+    reloader.enable_triggers(
+        ['watch'], options={'watch': {'debounce': debounce}}
+    )
+    return reloader, reports
+
+
+def test_watch_sees_a_configmap_mounted_as_config_dir(tmp_path):
+    volume = ConfigMapVolume(
+        tmp_path / 'etc', {'svc.conf': '[DEFAULT]\ndebug = false\n'}
+    )
+    conf = _debug_conf(['--config-dir', volume.mount])
+    reloader, reports = _watching(conf)
+    try:
+        volume.update({'svc.conf': '[DEFAULT]\ndebug = true\n'})
+        assert wait_for(lambda: conf.debug is True)
+        # The old target dir is gone: the next swap is still seen.
+        volume.update(
+            {
+                'svc.conf': '[DEFAULT]\ndebug = true\n',
+                '2.conf': '[DEFAULT]\npool = 3\n',
+            }
+        )
+        assert wait_for(lambda: conf.pool == 3)
+        volume.update({'svc.conf': '[DEFAULT]\ndebug = false\n'})
+        assert wait_for(lambda: conf.debug is False and conf.pool == 1)
+    finally:
+        reloader.stop()
+
+
+def test_watch_follows_a_symlink_into_another_dir(tmp_path):
+    repo = tmp_path / 'srv' / 'repo'
+    repo.mkdir(parents=True)
+    write(repo / 'svc.conf', '[DEFAULT]\ndebug = false\n')
+    etc = tmp_path / 'etc'
+    etc.mkdir()
+    os.symlink(repo / 'svc.conf', etc / 'svc.conf')
+    conf = _debug_conf(['--config-file', str(etc / 'svc.conf')])
+    reloader, reports = _watching(conf)
+    try:
+        write(repo / 'svc.conf', '[DEFAULT]\ndebug = true\n')
+        assert wait_for(lambda: conf.debug is True)
+        # Re-pointing the link at another checkout moves the watch too.
+        other = tmp_path / 'srv' / 'other'
+        other.mkdir()
+        write(other / 'svc.conf', '[DEFAULT]\ndebug = true\npool = 2\n')
+        os.symlink(other / 'svc.conf', etc / 'svc.tmp')
+        os.replace(etc / 'svc.tmp', etc / 'svc.conf')
+        assert wait_for(lambda: conf.pool == 2)
+        write(other / 'svc.conf', '[DEFAULT]\npool = 4\n')
+        assert wait_for(lambda: conf.pool == 4 and conf.debug is False)
+    finally:
+        reloader.stop()
+
+
+def test_watch_ignores_files_next_to_a_symlinked_config(tmp_path):
+    volume = ConfigMapVolume(
+        tmp_path / 'etc', {'svc.conf': '[DEFAULT]\ndebug = false\n'}
+    )
+    conf = _debug_conf(['--config-file', volume.path('svc.conf')])
+    reloader, reports = _watching(conf)
+    try:
+        write(tmp_path / 'etc' / 'notes.txt', 'noise')
+        write(tmp_path / 'etc' / 'other.conf', 'noise')
+        time.sleep(0.4)
+        assert reports == []
+    finally:
+        reloader.stop()
+
+
+def test_watch_does_not_feed_itself_with_a_debug_log_in_the_dir(tmp_path):
+    # The README's own example: debug on, the service's log file next to
+    # its config. watchdog logs each raw event at DEBUG; each line is a
+    # new event in the watched directory.
+    conf_file = tmp_path / 'svc.conf'
+    write(conf_file, '[DEFAULT]\ndebug = true\n')
+    log_path = tmp_path / 'svc.log'
+    handler = logging.FileHandler(log_path)
+    root = logging.getLogger()
+    watchdog_loggers = [logging.getLogger(n) for n in _WATCHDOG_NAMES]
+    saved = [root.level] + [lg.level for lg in watchdog_loggers]
+    root.setLevel(logging.DEBUG)
+    for logger in watchdog_loggers:
+        logger.setLevel(logging.NOTSET)
+    root.addHandler(handler)
+    conf = _debug_conf(['--config-file', str(conf_file)])
+    try:
+        reloader, reports = _watching(conf)
+        start = log_path.stat().st_size
+        try:
+            logging.getLogger('svc').debug('one line')
+            time.sleep(1.0)
+        finally:
+            reloader.stop()
+    finally:
+        root.removeHandler(handler)
+        handler.close()
+        for logger, level in zip(
+            [root, *watchdog_loggers], saved, strict=True
+        ):
+            logger.setLevel(level)
+
+    with open(log_path) as stream:
+        stream.seek(start)
+        lines = stream.read().splitlines()
+    # Our line, and none from watchdog (it logged ~10,000 a second).
+    assert lines == ['one line'], lines[:5]
+    assert reports == []
+
+
+_WATCHDOG_NAMES = ('watchdog', 'watchdog.observers')

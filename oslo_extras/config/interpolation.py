@@ -1,0 +1,156 @@
+"""``$var`` interpolation of raw file values, as oslo.config applies it.
+
+oslo.config substitutes ``$my_ip``, ``$state_path/x``, ``${group.option}``
+and ``$$`` (``\\$`` too) in a value before converting it to the option's
+type, so ``server_listen = $my_ip`` is an IP address to the service. A
+checker that type-checks the raw text reports a false error. This module
+expands a raw value against the files' own values and the options'
+defaults, with oslo.config's own template class.
+
+A name is looked up as oslo.config does: ``$name`` in the option's group,
+then in ``[DEFAULT]``; ``${group.name}`` in that group. A name the catalog
+does not know leaves the value unexpanded (``None``): the checker cannot
+tell what the service would read, so it says nothing about that value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+from typing import Any
+
+from oslo_extras.config import _upstream
+from oslo_extras.config.catalog import DEFAULT_GROUP
+from oslo_extras.config.catalog import normalize_group
+
+if TYPE_CHECKING:
+    from oslo_extras.config.catalog import OptionCatalog
+    from oslo_extras.config.catalog import OptionInfo
+    from oslo_extras.config.configset import ConfigSet
+
+#: References deeper than this are treated as unresolvable (a loop).
+_MAX_DEPTH = 10
+
+
+class _Unresolved(Exception):
+    """A reference names no known option, or references loop."""
+
+
+class Expanded:
+    """A raw value after interpolation.
+
+    :param value: the text the service converts to the option's type
+    :param uses_secret: a secret option's value was substituted in, so
+        ``value`` must not be shown
+    """
+
+    __slots__ = ('value', 'uses_secret')
+
+    def __init__(self, value: str, uses_secret: bool) -> None:
+        self.value = value
+        self.uses_secret = uses_secret
+
+
+class Interpolator:
+    """Expands raw values of a set of files against a catalog.
+
+    :param catalog: the options known (bound to the files)
+    :param config: the files
+    """
+
+    def __init__(self, catalog: OptionCatalog, config: ConfigSet) -> None:
+        self.catalog = catalog
+        self.config = config
+
+    def expand(self, group: str, value: str) -> Expanded | None:
+        """Return ``value`` of an option in ``group`` after substitution.
+
+        ``None`` when a reference cannot be resolved.
+        """
+        if '$' not in value:
+            return Expanded(value, False)
+        used: list[bool] = []
+        try:
+            text = self._expand(normalize_group(group), value, 0, used)
+        except _Unresolved:
+            return None
+        return Expanded(text, any(used))
+
+    def _expand(
+        self, group: str, value: str, depth: int, used: list[bool]
+    ) -> str:
+        if depth > _MAX_DEPTH:
+            raise _Unresolved(value)
+        if r'\$' in value:
+            value = value.replace(r'\$', '$$')
+        template = _upstream.SubstitutionTemplate(value)
+        return template.safe_substitute(_Lookup(self, group, depth, used))
+
+    def _resolve(
+        self, group: str, key: str, depth: int, used: list[bool]
+    ) -> str:
+        group_name, dot, option = key.partition('.')
+        if dot:
+            info = self.catalog.option(group_name, option)
+            if info is None:
+                info = self.catalog.option(DEFAULT_GROUP, key)
+        else:
+            info = self.catalog.option(group, key)
+            if info is None:
+                info = self.catalog.option(DEFAULT_GROUP, key)
+        if info is None:
+            raise _Unresolved(key)
+        if info.secret:
+            used.append(True)
+        return self._value_of(info, depth, used)
+
+    def _value_of(self, info: OptionInfo, depth: int, used: list[bool]) -> str:
+        entry = self.config.effective_entry(
+            info.group, info.dest, self.catalog
+        )
+        if entry is not None:
+            raw = self._expand(info.group, entry.value, depth + 1, used)
+            return _as_text(_typed(info, raw))
+        default = info.opt.default
+        if default is None:
+            return ''
+        if isinstance(default, str):
+            default = self._expand(info.group, default, depth + 1, used)
+        return _as_text(default)
+
+
+class _Lookup(Mapping[str, str]):
+    # string.Template only calls __getitem__; a KeyError is a bad name.
+
+    def __init__(
+        self, owner: Interpolator, group: str, depth: int, used: list[bool]
+    ) -> None:
+        self.owner = owner
+        self.group = group
+        self.depth = depth
+        self.used = used
+
+    def __getitem__(self, key: str) -> str:
+        return self.owner._resolve(self.group, key, self.depth, self.used)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+
+def _typed(info: OptionInfo, raw: str) -> Any:
+    # oslo.config substitutes the referenced option's typed value.
+    opt_type = info.opt.type
+    if info.multi:
+        return raw
+    try:
+        return opt_type(raw)
+    except (ValueError, TypeError):
+        return raw
+
+
+def _as_text(value: Any) -> str:
+    return f'{value}'

@@ -1,0 +1,63 @@
+"""run.py on a python3 without ensurepip (Debian without python3-venv)."""
+
+import importlib.util
+import os
+import subprocess
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
+
+
+def _which(name):
+    return '/usr/bin/' + name
+
+
+@pytest.fixture
+def run_py():
+    spec = importlib.util.spec_from_file_location(
+        'run_py', os.path.join(ROOT, 'run.py')
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_not_root_gets_one_line_telling_what_to_install(run_py, monkeypatch):
+    monkeypatch.setattr(run_py, '_has_ensurepip', lambda: False)
+    monkeypatch.setattr(run_py.os, 'geteuid', lambda: 1000)
+    with pytest.raises(SystemExit) as exc:
+        run_py.ensure_ensurepip()
+    message = str(exc.value.code)
+    assert '\n' not in message
+    assert 'no ensurepip' in message
+    assert 'apt-get install python3-venv' in message
+
+
+def test_root_installs_python3_venv_with_apt_get(run_py, monkeypatch):
+    calls = []
+    answers = iter([False, True])
+    monkeypatch.setattr(run_py, '_has_ensurepip', lambda: next(answers))
+    monkeypatch.setattr(run_py.os, 'geteuid', lambda: 0)
+    monkeypatch.setattr(run_py.shutil, 'which', _which)
+    monkeypatch.setattr(run_py, '_run', lambda *cmd, **kw: calls.append(cmd))
+    run_py.ensure_ensurepip()
+    assert calls[-1] == ('apt-get', 'install', '-y', '-qq', 'python3-venv')
+
+
+def test_failed_apt_get_is_one_line(run_py, monkeypatch):
+    def fail(*cmd, **kw):
+        raise subprocess.CalledProcessError(100, cmd)
+
+    monkeypatch.setattr(run_py, '_has_ensurepip', lambda: False)
+    monkeypatch.setattr(run_py.os, 'geteuid', lambda: 0)
+    monkeypatch.setattr(run_py.shutil, 'which', _which)
+    monkeypatch.setattr(run_py, '_run', fail)
+    with pytest.raises(SystemExit) as exc:
+        run_py.ensure_ensurepip()
+    assert str(exc.value.code).startswith('run.py: apt-get could not install')
+
+
+def test_a_python_with_ensurepip_needs_nothing(run_py, monkeypatch):
+    monkeypatch.setattr(run_py, '_run', pytest.fail)
+    run_py.ensure_ensurepip()
