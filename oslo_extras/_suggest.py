@@ -21,15 +21,31 @@ def suggest(
 
     Best match first. Comparison ignores case, so ``Debug`` finds ``debug``.
     """
-    choices = list(dict.fromkeys(candidates))
-    if not choices:
-        return []
-    lowered = [choice.lower() for choice in choices]
-    matches = process.extract(
-        word.lower(),
-        lowered,
-        scorer=fuzz.ratio,
-        limit=limit,
-        score_cutoff=cutoff,
-    )
-    return [choices[index] for _match, _score, index in matches]
+    return Suggester(candidates).suggest(word, limit, cutoff)
+
+
+class Suggester:
+    """:func:`suggest` for many words against the same candidates.
+
+    Prepares the candidates once, so looking up n words costs n searches,
+    not n copies of the candidate list as well.
+    """
+
+    def __init__(self, candidates: Iterable[str]) -> None:
+        self.choices = list(dict.fromkeys(candidates))
+        self.lowered = [choice.lower() for choice in self.choices]
+
+    def suggest(
+        self, word: str, limit: int = 1, cutoff: float = DEFAULT_CUTOFF
+    ) -> list[str]:
+        """See :func:`suggest`."""
+        if not self.choices:
+            return []
+        matches = process.extract(
+            word.lower(),
+            self.lowered,
+            scorer=fuzz.ratio,
+            limit=limit,
+            score_cutoff=cutoff,
+        )
+        return [self.choices[index] for _match, _score, index in matches]

@@ -1,14 +1,15 @@
 """``oslo-policy-delta``: manage only the operator's delta over defaults.
 
-Subcommands: ``effective``, ``minimize``, ``diff``, ``lint``, ``snapshot``.
-Exit status: 0 ok, 1 findings (lint errors, or warnings with
-``--fatal-warnings``; diff changes that touch an override; minimize refused
-because of a syntax error), 2 bad usage or unreadable input.
+Subcommands: ``effective``, ``minimize``, ``diff``, ``lint``, ``snapshot``,
+``test`` and ``explain``. Exit status: 0 ok, 1 findings (lint errors, or
+warnings with ``--fatal-warnings``; diff changes that touch an override;
+minimize refused because of a syntax error or because it could not prove
+every decision unchanged; a persona matrix mismatch), 2 bad usage or
+unreadable input.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -18,155 +19,18 @@ from oslo_extras import _fileutils
 from oslo_extras.cmd._common import EXIT_FINDINGS
 from oslo_extras.cmd._common import EXIT_OK
 from oslo_extras.cmd._common import EXIT_USAGE
-from oslo_extras.cmd._common import Parser
 from oslo_extras.cmd._common import UsageError
-from oslo_extras.cmd._common import add_version_argument
 from oslo_extras.cmd._common import run_main
+from oslo_extras.cmd._policy_delta_parser import PROG
+from oslo_extras.cmd._policy_delta_parser import build_parser
 from oslo_extras.policy import delta
+from oslo_extras.policy import explain
 from oslo_extras.policy import files
 from oslo_extras.policy import inputs
 from oslo_extras.policy import lint
+from oslo_extras.policy import matrix
+from oslo_extras.policy import minimizer
 from oslo_extras.policy import model
-
-PROG = 'oslo-policy-delta'
-
-
-def _common(parser: argparse.ArgumentParser, defaults_help: str) -> None:
-    src = parser.add_argument_group('defaults')
-    src.add_argument(
-        '--namespace',
-        action='append',
-        default=[],
-        metavar='NS',
-        help='an oslo.policy.policies entry point name (repeatable)',
-    )
-    src.add_argument(
-        '--defaults-file',
-        action='append',
-        default=[],
-        metavar='FILE',
-        help=defaults_help,
-    )
-    pol = parser.add_argument_group(
-        'policy files (found as oslo.policy finds them)'
-    )
-    pol.add_argument(
-        '--config-file',
-        action='append',
-        default=[],
-        metavar='PATH',
-        help="the service's config file ([oslo_policy] options; repeatable)",
-    )
-    pol.add_argument(
-        '--config-dir',
-        action='append',
-        default=[],
-        metavar='DIR',
-        help="the service's config dir (repeatable)",
-    )
-    pol.add_argument(
-        '--policy-file',
-        metavar='PATH',
-        help='overrides [oslo_policy] policy_file',
-    )
-    pol.add_argument(
-        '--policy-dir',
-        action='append',
-        default=None,
-        metavar='DIR',
-        help='overrides [oslo_policy] policy_dirs (repeatable)',
-    )
-    pol.add_argument(
-        '--enforce-new-defaults',
-        choices=('true', 'false'),
-        help='overrides [oslo_policy] enforce_new_defaults',
-    )
-    parser.add_argument(
-        '--format',
-        choices=('text', 'json'),
-        default='text',
-        help='output format',
-    )
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = Parser(
-        prog=PROG,
-        description='Show, minimize, compare and lint the overrides of a '
-        "service's in-code policy defaults.",
-        epilog='Exit status: 0 ok, 1 findings, 2 bad usage or unreadable '
-        'input.',
-    )
-    add_version_argument(parser)
-    sub = parser.add_subparsers(
-        dest='command', metavar='COMMAND', parser_class=Parser
-    )
-    sub.required = True
-    snapshot_help = 'a defaults snapshot written by "snapshot" (repeatable)'
-    p = sub.add_parser(
-        'effective', help='the rules the enforcer really uses, with origins'
-    )
-    _common(p, snapshot_help)
-    p = sub.add_parser(
-        'minimize',
-        help='write the smallest override file with the same rules',
-    )
-    _common(p, snapshot_help)
-    p.add_argument(
-        '--output',
-        '-o',
-        metavar='PATH',
-        help='write here (default: replace the policy file, keeping a '
-        '.bak copy); "-" prints it',
-    )
-    p = sub.add_parser(
-        'diff',
-        help='compare two releases of the defaults against the overrides',
-    )
-    _common(
-        p,
-        'old defaults snapshot; give it twice (old, new) to compare two '
-        'snapshots, else the new defaults come from --namespace',
-    )
-    p = sub.add_parser('lint', help='check the overrides')
-    _common(p, snapshot_help)
-    p.add_argument(
-        '--fatal-warnings', action='store_true', help='exit 1 on warnings'
-    )
-    p.add_argument(
-        '--select',
-        action='append',
-        default=[],
-        metavar='CODE',
-        help='report only these codes (repeatable or comma-separated)',
-    )
-    p.add_argument(
-        '--ignore',
-        action='append',
-        default=[],
-        metavar='CODE',
-        help='never report these codes (repeatable or comma-separated)',
-    )
-    p = sub.add_parser(
-        'snapshot', help='write the installed defaults to a file for diff'
-    )
-    p.add_argument(
-        '--namespace',
-        action='append',
-        default=[],
-        metavar='NS',
-        required=True,
-        help='an oslo.policy.policies entry point name',
-    )
-    p.add_argument(
-        '--output',
-        '-o',
-        metavar='PATH',
-        default='-',
-        help='where to write (default: stdout)',
-    )
-    return parser
-
 
 # -- helpers ----------------------------------------------------------------
 
@@ -252,16 +116,9 @@ def cmd_minimize(args) -> int:
     except delta.DeltaError as exc:
         print(f'{PROG}: {exc}', file=sys.stderr)
         return EXIT_FINDINGS
-    text = delta.format_overrides(
-        kept,
-        'Policy overrides: only the rules that differ from the defaults.\n'
-        'Written by oslo-policy-delta minimize.',
-    )
-    dropped = sorted(set(ruleset.overrides) - set(kept))
-    renamed = sorted(set(kept) - set(ruleset.overrides))
-    target = args.output
-    main = [layer.path for layer in layers if layer.kind == files.FILE]
-    if target is None:
+    main = [layer for layer in layers if layer.kind == files.FILE]
+    target = args.output or '-'
+    if args.in_place:
         if any(layer.kind == files.POLICY_D for layer in layers):
             raise UsageError(
                 'policy.d files are in use: give --output and replace the '
@@ -269,21 +126,44 @@ def cmd_minimize(args) -> int:
             )
         if not main:
             raise UsageError('no policy file found; give --output')
-        target = main[0]
+        target = main[0].path
+    output = minimizer.produce(
+        kept,
+        layers,
+        _defaults(args.namespace, args.defaults_file),
+        target if target != '-' else '<minimized>',
+        conf.oslo_policy.policy_default_rule,
+    )
+    if output.fresh:
+        print(
+            f'{PROG}: the file could not be edited in place keeping its '
+            'comments; writing a fresh one',
+            file=sys.stderr,
+        )
+    if output.problems:
+        print(
+            f'{PROG}: refusing to write: ' + '; '.join(output.problems[:2]),
+            file=sys.stderr,
+        )
+        return EXIT_FINDINGS
+    text = output.text
+    dropped = sorted(set(ruleset.overrides) - set(kept))
+    renamed = sorted(set(kept) - set(ruleset.overrides))
     summary = {
         'output': target,
         'kept': list(kept),
         'dropped': dropped,
         'renamed': renamed,
+        'backup': None,
     }
     if target == '-':
         sys.stdout.write(text)
         return EXIT_OK
     try:
-        backup = '.bak' if os.path.exists(target) else None
-        _fileutils.atomic_write(target, text, backup_suffix=backup)
+        backup = minimizer.write(target, text)
     except OSError as exc:
         raise UsageError(f'cannot write {target}: {exc}')
+    summary['backup'] = backup
     if args.format == 'json':
         _dump(summary)
     else:
@@ -296,6 +176,7 @@ def cmd_minimize(args) -> int:
                 if renamed
                 else ''
             )
+            + (f'; backup {summary["backup"]}' if backup else '')
         )
     return EXIT_OK
 
@@ -387,12 +268,66 @@ def cmd_snapshot(args) -> int:
     return EXIT_OK
 
 
+def cmd_test(args) -> int:
+    conf, _layers_, ruleset, _new = _ruleset(args)
+    try:
+        loaded = matrix.load(args.matrix)
+    except matrix.MatrixError as exc:
+        raise UsageError(str(exc))
+    results = matrix.run(loaded, ruleset, conf.oslo_policy.policy_default_rule)
+    failed = [result for result in results if not result.ok]
+    if args.format == 'json':
+        _dump([result.as_dict() for result in results])
+    else:
+        for result in failed:
+            print(result.as_text())
+            print(result.trace, end='')
+        print(
+            f'{len(results) - len(failed)} of {len(results)} expectation(s) '
+            'met',
+            file=sys.stderr,
+        )
+    return EXIT_FINDINGS if failed else EXIT_OK
+
+
+def cmd_explain(args) -> int:
+    conf, _layers_, ruleset, _new = _ruleset(args)
+    creds = _json_object(args.creds or '{}', '--creds')
+    roles = [role for role in args.roles.split(',') if role]
+    creds.setdefault('roles', roles)
+    for key in ('project_id', 'user_id', 'domain_id', 'system_scope'):
+        value = getattr(args, key)
+        if value:
+            creds[key] = value
+    target = _json_object(args.target, '--target')
+    result = explain.trace(
+        ruleset, args.rule, target, creds, conf.oslo_policy.policy_default_rule
+    )
+    if args.format == 'json':
+        _dump(result.as_dict())
+    else:
+        sys.stdout.write(result.as_text())
+    return EXIT_OK
+
+
+def _json_object(text: str, flag: str) -> dict:
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise UsageError(f'{flag}: not JSON: {exc}')
+    if not isinstance(value, dict):
+        raise UsageError(f'{flag}: expected a JSON object')
+    return value
+
+
 COMMANDS = {
     'effective': cmd_effective,
     'minimize': cmd_minimize,
     'diff': cmd_diff,
     'lint': cmd_lint,
     'snapshot': cmd_snapshot,
+    'test': cmd_test,
+    'explain': cmd_explain,
 }
 
 

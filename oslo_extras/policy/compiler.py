@@ -117,20 +117,46 @@ def _not(function: CheckFn) -> CheckFn:
 
 
 def _rule(name: str, table: Table) -> CheckFn:
+    # The table never changes once built (a reload builds a new one), so
+    # the referenced function is looked up on first use only.
+    resolved: list[CheckFn | None] = []
+
     def check(target, creds, enforcer, current_rule):
+        if not resolved:
+            resolved.append(table.lookup(name))
+        function = resolved[0]
         # RuleCheck turns any KeyError of the referenced rule into a denial.
-        function = table.lookup(name)
         if function is None:
             return False
         try:
             return function(target, creds, enforcer, current_rule)
         except KeyError:
             return False
+        except RecursionError:
+            # oslo.policy fails on a rule: cycle with TypeError (from
+            # inspect, deep in the recursion); raise the same type.
+            raise TypeError(f'policy rule cycle through rule:{name}') from None
 
     return check
 
 
 def _role(match: str) -> CheckFn:
+    if '%' not in match:
+        # No target key: the lower-cased role is known at load time.
+        static = match.lower()
+
+        def check_static(target, creds, enforcer, current_rule):
+            if type(target) is not dict:
+                # Keep oslo.policy's errors for odd targets.
+                match % target
+            if 'roles' in creds:
+                for role in creds['roles']:
+                    if role.lower() == static:
+                        return True
+            return False
+
+        return check_static
+
     def check(target, creds, enforcer, current_rule):
         try:
             wanted = match % target
@@ -164,6 +190,25 @@ def _generic(kind: str, match: str) -> CheckFn | None:
 
     segments = kind.split('.')
     find = _upstream.find_in_dict
+    if len(segments) == 1:
+        key = segments[0]
+
+        def check_key(target, creds, enforcer, current_rule):
+            # GenericCheck._find_in_dict for a one-segment path: the
+            # value, or any item of a list value, as a string.
+            try:
+                value = match % target
+            except KeyError:
+                return False
+            try:
+                found = creds[key]
+            except KeyError:
+                return False
+            if isinstance(found, list):
+                return any(value == str(item) for item in found)
+            return value == str(found)
+
+        return check_key
 
     def check_path(target, creds, enforcer, current_rule):
         try:

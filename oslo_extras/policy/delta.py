@@ -19,13 +19,15 @@ from oslo_policy import policy
 from oslo_extras.policy import defaults as defaults_mod
 from oslo_extras.policy import files
 from oslo_extras.policy import lint
+from oslo_extras.policy import minimizer
 from oslo_extras.policy import model
 
 SNAPSHOT_FORMAT = 'oslo-policy-delta-defaults/1'
 
 
-class DeltaError(Exception):
-    """The delta cannot be computed (for example the file has errors)."""
+DeltaError = minimizer.DeltaError
+minimize = minimizer.minimize
+format_overrides = minimizer.format_overrides
 
 
 # -- effective --------------------------------------------------------------
@@ -36,7 +38,11 @@ def effective_report(ruleset: model.RuleSet) -> list[dict[str, Any]]:
 
     Keys: ``name``, ``check_str``, ``origin`` (see
     :data:`oslo_extras.policy.model.ORIGINS`), ``file``, ``line``,
-    ``written_as`` (the key in the file), ``scope_types``, ``registered``.
+    ``written_as`` (the key in the file), ``written_value`` and
+    ``written_type`` (the value as YAML read it and its type: ``null``,
+    ``string``, ``list``...; ``check_str`` is how oslo.policy reads it, so
+    a null override is ``"@"``, never ``""``), ``scope_types``,
+    ``registered``.
     """
     report = []
     for name, rule in ruleset.rules.items():
@@ -50,11 +56,25 @@ def effective_report(ruleset: model.RuleSet) -> list[dict[str, Any]]:
                 'file': entry.path if entry else None,
                 'line': entry.line if entry else None,
                 'written_as': entry.name if entry else None,
+                'written_value': entry.value if entry else None,
+                'written_type': _yaml_type(entry.value) if entry else None,
                 'scope_types': list(scope) if scope else None,
                 'registered': rule.default is not None,
             }
         )
     return report
+
+
+def _yaml_type(value: Any) -> str:
+    if value is None:
+        return 'null'
+    if isinstance(value, str):
+        return 'string'
+    if isinstance(value, (list, tuple)):
+        return 'list'
+    if isinstance(value, dict):
+        return 'mapping'
+    return type(value).__name__
 
 
 def format_effective(report: Sequence[dict[str, Any]]) -> str:
@@ -66,6 +86,11 @@ def format_effective(report: Sequence[dict[str, Any]]) -> str:
             where += f' {item["file"]}:{item["line"]}'
             if item['written_as'] != item['name']:
                 where += f' as {item["written_as"]!r}'
+        if item['written_type'] not in (None, 'string'):
+            where += (
+                f' (written as {json.dumps(item["written_value"])}, read '
+                f'as {json.dumps(item["check_str"])})'
+            )
         if not item['registered']:
             where += ' (not registered)'
         if item['scope_types']:
@@ -74,64 +99,6 @@ def format_effective(report: Sequence[dict[str, Any]]) -> str:
             f'{item["name"]} = {json.dumps(item["check_str"])}  # {where}'
         )
     return '\n'.join(lines) + ('\n' if lines else '')
-
-
-# -- minimize ---------------------------------------------------------------
-
-
-def minimize(
-    ruleset: model.RuleSet, enforce_new_defaults: bool = True
-) -> dict[str, str]:
-    """Return the smallest overrides giving the same effective rules.
-
-    Drops overrides equal to the default, writes an override given under a
-    deprecated name under the new name (and drops old names that were
-    ignored), keeps rules no service registers (helper rules, typos: lint
-    reports those).
-
-    :raises DeltaError: when an override does not parse (fix it first)
-    """
-    if ruleset.syntax_errors:
-        first = ruleset.syntax_errors[0]
-        raise DeltaError(
-            f'{first.entry.path}:{first.entry.line}: {first.entry.name}: '
-            f'{first.reason}; fix the syntax errors first'
-        )
-    referenced = set()
-    for rule in ruleset.rules.values():
-        referenced |= lint._rule_refs(rule.check)
-    kept: dict[str, str] = {}
-    for name, entry in ruleset.overrides.items():
-        alias_of = ruleset.aliases.get(name)
-        if name in ruleset.defaults:
-            rule = ruleset.rules[name]
-            base = model.default_check(rule.default, enforce_new_defaults)
-            if str(rule.check) != str(base):
-                kept[name] = entry.value
-        if alias_of is not None:
-            live = ruleset.rules[alias_of.name]
-            if live.origin == model.DEPRECATED_ALIAS:
-                base = model.default_check(alias_of, enforce_new_defaults)
-                if str(live.check) != str(base):
-                    kept[alias_of.name] = entry.value
-            if name in referenced:
-                # rule:old-name stays meaningful; pin the new name so the
-                # old one cannot become live in its place.
-                kept[name] = entry.value
-                kept[alias_of.name] = live.check_str
-        if name not in ruleset.defaults and alias_of is None:
-            kept[name] = entry.value
-    return kept
-
-
-def format_overrides(overrides: dict[str, str], header: str = '') -> str:
-    """Return a policy file with one ``"name": "check"`` line per rule."""
-    lines = [f'# {line}' if line else '#' for line in header.splitlines()]
-    if not overrides:
-        lines.append('# No overrides: every rule uses its default.')
-    for name, check_str in overrides.items():
-        lines.append(f'{json.dumps(name)}: {json.dumps(check_str)}')
-    return '\n'.join(lines) + '\n'
 
 
 # -- snapshot ---------------------------------------------------------------
@@ -155,7 +122,7 @@ def snapshot(
         if keys:
             item['target_attributes'] = list(keys)
         old = rule.deprecated_rule
-        if old is not None:
+        if old:
             item['deprecated_rule'] = {
                 'name': old.name,
                 'check_str': old.check_str,
@@ -300,11 +267,17 @@ def diff(
         dep = rule.deprecated_rule
         if (
             rule.name not in old
-            and dep is not None
+            and dep
             and dep.name != rule.name
             and dep.name in old
+            # Still registered: not renamed, whatever the new rule says.
+            and dep.name not in new
         ):
             renamed_from[rule.name] = dep.name
+    referenced = _referenced(overrides, new.values())
+    split_into: dict[str, list[str]] = {}
+    for new_name, old_name in renamed_from.items():
+        split_into.setdefault(old_name, []).append(new_name)
     changes = []
     for name, rule in new.items():
         old_name = renamed_from.get(name, name)
@@ -313,6 +286,15 @@ def diff(
             overrides.get(old_name) if old_name != name else None
         )
         if before is None:
+            dep = rule.deprecated_rule
+            note = _override_note(override)
+            if override is None and dep and dep.name in overrides:
+                override = overrides[dep.name]
+                note = (
+                    f"; your override of '{dep.name}' at {override.path}:"
+                    f'{override.line} (its deprecated name, still a '
+                    'registered rule) applies to it too'
+                )
             changes.append(
                 Change(
                     NEW,
@@ -321,8 +303,7 @@ def diff(
                     None,
                     rule.check_str,
                     override,
-                    f'new rule, default {json.dumps(rule.check_str)}'
-                    + _override_note(override),
+                    f'new rule, default {json.dumps(rule.check_str)}' + note,
                 )
             )
             continue
@@ -331,12 +312,28 @@ def diff(
         scope_changed = _scopes(before) != _scopes(rule)
         what = _what_changed(before, rule, check_changed, scope_changed)
         if moved:
+            siblings = split_into[old_name]
             note = ''
             if override is not None and override.name == old_name:
                 note = (
                     f'; your override at {override.path}:'
-                    f'{override.line} uses the old name: rename it'
+                    f'{override.line} uses the old name: '
+                    + (
+                        'keep it (rule: references it) and also write it '
+                        'under the new name'
+                        + ('s' if len(siblings) > 1 else '')
+                        if old_name in referenced
+                        else 'rename it'
+                        if len(siblings) == 1
+                        else 'oslo.policy applies it to each new rule; '
+                        'write it under each of them (minimize does)'
+                    )
                 )
+            origin = (
+                f'renamed from {old_name}'
+                if len(siblings) == 1
+                else f'split from {old_name} into {", ".join(siblings)}'
+            )
             changes.append(
                 Change(
                     RENAMED,
@@ -345,9 +342,7 @@ def diff(
                     before.check_str,
                     rule.check_str,
                     override,
-                    f'renamed from {old_name}'
-                    + (f'; {what}' if what else '')
-                    + note,
+                    origin + (f'; {what}' if what else '') + note,
                 )
             )
             continue
@@ -395,13 +390,28 @@ def diff(
                 'removed'
                 + (
                     f'; your override at {override.path}:{override.line} is '
-                    'now ignored: delete it'
+                    'now ignored'
+                    + (
+                        ' as a rule, but rule: references it: keep it'
+                        if name in referenced
+                        else ': delete it'
+                    )
                     if override
                     else ''
                 ),
             )
         )
     return sorted(changes, key=lambda c: (_KIND_ORDER.index(c.kind), c.name))
+
+
+def _referenced(overrides, rules) -> set[str]:
+    # Names some rule: check uses, in the overrides or the new defaults.
+    found: set[str] = set()
+    checks = [model.parse_override(e).check for e in overrides.values()]
+    checks += [rule.check for rule in rules]
+    for check in checks:
+        found |= lint._rule_refs(check)
+    return found
 
 
 def _override_note(override: files.Entry | None) -> str:

@@ -45,6 +45,7 @@ class Entry:
 
     :param value: as YAML parsed it (a ``str`` unless the file is wrong)
     :param line: 1-based line of the key
+    :param end_line: 1-based last line of the value
     """
 
     name: str
@@ -52,16 +53,23 @@ class Entry:
     path: str
     line: int
     kind: str
+    end_line: int | None = None
 
 
 @dataclasses.dataclass
 class Layer:
-    """One policy file: its entries in file order and repeated keys."""
+    """One policy file: its entries in file order and repeated keys.
+
+    :param unreachable: keys YAML does not read as a string (``1``,
+        ``yes``, ``null``): oslo.policy keeps them under that non-string
+        key, where no ``enforce()`` call finds them
+    """
 
     path: str
     kind: str
     entries: dict[str, Entry]
     duplicates: list[Entry]
+    unreachable: list[Entry] = dataclasses.field(default_factory=list)
 
 
 def read_layer(path: str, kind: str = FILE) -> Layer:
@@ -99,20 +107,39 @@ def parse_layer(text: str, path: str, kind: str = FILE) -> Layer:
             'expected a mapping of rule names to check strings',
         )
     constructor = yaml.constructor.SafeConstructor()
+    written = {id(key) for key, _value in node.value}
+    try:
+        # YAML merge keys (<<: *anchor), as yaml.safe_load applies them.
+        constructor.flatten_mapping(node)
+    except yaml.YAMLError as exc:
+        raise PolicyFileError(path, None, f'not valid YAML: {exc}')
+    merged: set[str] = set()
     for key_node, value_node in node.value:
         line = key_node.start_mark.line + 1
+        end = value_node.end_mark
+        end_line = end.line + 1 if end.column else end.line
+        end_line = max(end_line, line)
         try:
             name = constructor.construct_object(key_node, deep=True)
             value = constructor.construct_object(value_node, deep=True)
         except yaml.YAMLError as exc:
             raise PolicyFileError(path, line, f'not valid YAML: {exc}')
         if not isinstance(name, str):
-            raise PolicyFileError(
-                path, line, f'rule name {name!r} is not a string'
+            text = getattr(key_node, 'value', None)
+            label = text if isinstance(text, str) else repr(name)
+            layer.unreachable.append(
+                Entry(label, value, path, line, kind, end_line)
             )
-        entry = Entry(name, value, path, line, kind)
+            continue
+        entry = Entry(name, value, path, line, kind, end_line)
         if name in layer.entries:
-            layer.duplicates.append(layer.entries.pop(name))
+            earlier = layer.entries.pop(name)
+            if name not in merged:
+                layer.duplicates.append(earlier)
+        if id(key_node) not in written:
+            merged.add(name)
+        else:
+            merged.discard(name)
         layer.entries[name] = entry
     return layer
 

@@ -5,7 +5,17 @@ Codes (severity):
 ``policy-file`` (error)
     the file cannot be read, is not YAML or is not a mapping
 ``rule-syntax`` (error)
-    the check does not parse; oslo.policy would make the rule deny-all
+    oslo.policy logs an error for the check; the message says what it reads
+    instead (``!`` for a whole rule that does not parse, ``!`` for each
+    token that is no check, so ``not <typo>`` allows everyone there while
+    ``SafeEnforcer`` denies: the one decision that differs, on purpose)
+``empty-check`` (error)
+    a YAML null or ``[]``: oslo.policy allows everyone, as for ``""``
+``legacy-syntax`` (warning)
+    the old list-of-lists syntax; the message gives the string it means
+``rule-name-not-string`` (error)
+    a key YAML reads as a number, boolean or null (``1``, ``yes``): no
+    ``enforce()`` call ever finds it; quote it
 ``unknown-rule`` (error)
     no service registers that name and it is no old name either;
     oslo.policy keeps it silently. Comes with a "did you mean"
@@ -74,16 +84,22 @@ def lint(
                     'one counts',
                 )
             )
-    for problem in ruleset.syntax_errors:
-        found.append(
-            _at(
-                problem.entry,
-                ERROR,
-                'rule-syntax',
-                f'{problem.reason}; oslo.policy would deny every request '
-                'for this rule',
+        for entry in layer.unreachable:
+            found.append(
+                _at(
+                    entry,
+                    ERROR,
+                    'rule-name-not-string',
+                    f'YAML reads the key {entry.name} as a '
+                    'number, boolean or null, not a string: oslo.policy '
+                    'keeps it where no enforce() call finds it; quote it',
+                )
             )
-        )
+    for problem in ruleset.syntax_errors:
+        found.append(_at(problem.entry, ERROR, 'rule-syntax', problem.reason))
+    for note in ruleset.notes:
+        severity = ERROR if note.code == 'empty-check' else WARNING
+        found.append(_at(note.entry, severity, note.code, note.reason))
     found.extend(unknown_rules(ruleset, default_rule))
     found.extend(_references(ruleset))
     found.extend(_target_attributes(ruleset))
@@ -92,19 +108,26 @@ def lint(
 
 
 def unknown_rules(
-    ruleset: model.RuleSet, default_rule: str | None = 'default'
+    ruleset: model.RuleSet,
+    default_rule: str | None = 'default',
+    suggestions: int | None = None,
 ) -> list[Finding]:
     """Return ``unknown-rule`` findings with "did you mean" suggestions.
 
     :param default_rule: the name of the fallback rule, which is known
+    :param suggestions: look up a suggestion for at most this many names
+        (each lookup scans every registered name; ``None``: all)
     """
-    known = list(ruleset.defaults) + list(ruleset.aliases)
+    known = _suggest.Suggester([*ruleset.defaults, *ruleset.aliases])
+    referenced = referenced_names(ruleset)
     result = []
     for entry in ruleset.unknown_overrides():
-        if entry.name == default_rule or _is_referenced(entry.name, ruleset):
+        if entry.name == default_rule or entry.name in referenced:
             # A helper rule the operator defined for rule: references.
             continue
-        matches = _suggest.suggest(entry.name, known)
+        matches = []
+        if suggestions is None or len(result) < suggestions:
+            matches = known.suggest(entry.name)
         result.append(
             _at(
                 entry,
@@ -118,10 +141,12 @@ def unknown_rules(
     return result
 
 
-def _is_referenced(name: str, ruleset: model.RuleSet) -> bool:
-    return any(
-        name in _rule_refs(rule.check) for rule in ruleset.rules.values()
-    )
+def referenced_names(ruleset: model.RuleSet) -> set[str]:
+    """Every name some rule references through ``rule:``."""
+    referenced: set[str] = set()
+    for rule in ruleset.rules.values():
+        referenced |= _rule_refs(rule.check)
+    return referenced
 
 
 def _nodes(check: _upstream.BaseCheck) -> Iterator[_upstream.BaseCheck]:
@@ -145,6 +170,7 @@ def _rule_refs(check: _upstream.BaseCheck) -> set[str]:
 def _references(ruleset: model.RuleSet) -> list[Finding]:
     result = []
     names = list(ruleset.rules)
+    cyclic = cycle_members(ruleset)
     for name, rule in ruleset.rules.items():
         if rule.entry is None:
             continue
@@ -160,7 +186,7 @@ def _references(ruleset: model.RuleSet) -> list[Finding]:
                         matches[0] if matches else None,
                     )
                 )
-        if _in_cycle(name, ruleset):
+        if name in cyclic:
             result.append(
                 _at(
                     rule.entry,
@@ -173,18 +199,51 @@ def _references(ruleset: model.RuleSet) -> list[Finding]:
     return result
 
 
-def _in_cycle(start: str, ruleset: model.RuleSet) -> bool:
-    stack = list(_rule_refs(ruleset.rules[start].check))
-    seen: set[str] = set()
-    while stack:
-        name = stack.pop()
-        if name == start:
-            return True
-        if name in seen or name not in ruleset.rules:
+def cycle_members(ruleset: model.RuleSet) -> set[str]:
+    """Names of the rules on a ``rule:`` cycle (Tarjan, linear time)."""
+    graph = {
+        name: [ref for ref in _rule_refs(rule.check) if ref in ruleset.rules]
+        for name, rule in ruleset.rules.items()
+    }
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    members: set[str] = set()
+    for root in graph:
+        if root in index:
             continue
-        seen.add(name)
-        stack.extend(_rule_refs(ruleset.rules[name].check))
-    return False
+        work = [(root, iter(graph[root]))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(graph[child])))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1 or node in graph[node]:
+                    members.update(component)
+    return members
 
 
 def provided_targets(ruleset: model.RuleSet) -> tuple[dict, set[str]]:
@@ -200,7 +259,7 @@ def provided_targets(ruleset: model.RuleSet) -> tuple[dict, set[str]]:
         if keys:
             declared[name] = keys
         everything |= keys | defaults_mod.target_keys(default.check_str)
-        if default.deprecated_rule is not None:
+        if default.deprecated_rule:
             everything |= defaults_mod.target_keys(
                 default.deprecated_rule.check_str
             )
@@ -218,15 +277,49 @@ def _check_target_keys(check: _upstream.BaseCheck) -> set[str]:
     return found
 
 
+#: Target namespaces services fill at run time, that no default reads:
+#: keystone passes a list call's query filters as ``filter_attr.<name>``.
+SERVICE_TARGET_NAMESPACES = frozenset(('filter_attr',))
+
+
+def _parents(keys: Iterable[str]) -> set[str]:
+    return {key.rsplit('.', 1)[0] for key in keys if '.' in key}
+
+
+def _passed(key: str, allowed: set[str], parents: set[str]) -> bool:
+    # keystone passes whole objects (target.credential, target.project):
+    # any attribute of an object some default reads is passed too.
+    if key in allowed:
+        return True
+    if key.endswith('_id') and f'target.{key[:-3]}' in parents:
+        # keystone adds the URL's ids (/v3/projects/{project_id}) to the
+        # target beside the object itself (target.project).
+        return True
+    if '.' in key:
+        if key.rsplit('.', 1)[0] in parents:
+            return True
+        root = key.split('.', 1)[0]
+        if root in SERVICE_TARGET_NAMESPACES:
+            return True
+        # A service whose defaults read target.<entity>.<attr> (keystone)
+        # passes the whole object of the call there: any attribute of any
+        # entity under it can be real (target.prior_role.domain_id).
+        if root == 'target' and any(p.startswith('target') for p in parents):
+            return True
+    return False
+
+
 def _target_attributes(ruleset: model.RuleSet) -> list[Finding]:
     declared, everything = provided_targets(ruleset)
+    every_parent = _parents(everything)
     result = []
     for name, rule in ruleset.rules.items():
         if rule.entry is None:
             continue
         allowed = declared.get(name, everything)
+        parents = _parents(allowed) if name in declared else every_parent
         for key in sorted(_check_target_keys(rule.check)):
-            if key not in allowed:
+            if not _passed(key, allowed, parents):
                 matches = _suggest.suggest(key, sorted(allowed))
                 result.append(
                     _at(
@@ -245,54 +338,30 @@ def _deprecations(
     ruleset: model.RuleSet, enforce_new_defaults: bool
 ) -> list[Finding]:
     result = []
-    for old_name, default in ruleset.aliases.items():
+    for old_name, news in ruleset.aliases.items():
         entry = ruleset.overrides.get(old_name)
         if entry is None:
             continue
-        live = ruleset.rules[default.name]
-        if live.origin == model.DEPRECATED_ALIAS:
-            result.append(
-                _at(
-                    entry,
-                    WARNING,
-                    'deprecated-name',
-                    f"old name of '{default.name}' (since "
-                    f'{default.deprecated_rule.deprecated_since}); the '
-                    'override is live under the new name: rename it',
-                    default.name,
-                )
-            )
-        else:
-            result.append(
-                _at(
-                    entry,
-                    WARNING,
-                    'shadowed-by-new-name',
-                    f"old name of '{default.name}'; this override is "
-                    'ignored (the new name is overridden, or it equals the '
-                    'old default): remove it',
-                    default.name,
-                )
-            )
+        result.extend(_alias_findings(ruleset, old_name, news, entry))
     for name, rule in ruleset.rules.items():
         default = rule.default
         if rule.entry is None or default is None:
             continue
         if rule.origin in (model.FILE, model.POLICY_D):
             if default.deprecated_for_removal:
+                since = default.deprecated_since
                 result.append(
                     _at(
                         rule.entry,
                         WARNING,
                         'deprecated-for-removal',
-                        f'the rule is deprecated for removal since '
-                        f'{default.deprecated_since}; the override will be '
-                        'ignored',
+                        'the rule is deprecated for removal'
+                        + (f' since {since}' if since else '')
+                        + '; the override will be ignored',
                     )
                 )
-            base = model.default_check(default, enforce_new_defaults)
-            if str(rule.check) == str(base) and not _is_referenced_alias(
-                name, ruleset
+            if model.is_default(rule.check, default) and not (
+                _is_referenced_alias(name, ruleset)
             ):
                 result.append(
                     _at(
@@ -303,6 +372,71 @@ def _deprecations(
                     )
                 )
     return result
+
+
+def _names(defaults: Iterable) -> str:
+    return ', '.join(f"'{default.name}'" for default in defaults)
+
+
+def _alias_findings(
+    ruleset: model.RuleSet,
+    old_name: str,
+    news: tuple,
+    entry: files.Entry,
+) -> list[Finding]:
+    live = [
+        d
+        for d in news
+        if ruleset.rules[d.name].origin == model.DEPRECATED_ALIAS
+    ]
+    ignored = [d for d in news if d not in live]
+    registered = old_name in ruleset.defaults
+    # As oslo.policy: the DeprecatedRule's release, else the rule's.
+    since = news[0].deprecated_rule.deprecated_since or (
+        news[0].deprecated_since
+    )
+    since_text = f' (since {since})' if since else ''
+    suggestion = news[0].name if len(news) == 1 else None
+    if live and registered:
+        # Still a rule of its own: the override stays; never advise
+        # renaming or removing it.
+        message = (
+            f'a registered rule and also the old name of {_names(news)}'
+            f'{since_text}; this override is live for {_names(live)} too: '
+            'write those overrides explicitly to keep them when the old '
+            'name goes'
+        )
+        return [_at(entry, WARNING, 'deprecated-name', message)]
+    if live and _is_referenced_name(old_name, ruleset):
+        message = (
+            f'old name of {_names(news)}{since_text}; the override is live '
+            f'under the new name{"s" if len(live) > 1 else ""} and '
+            f"'rule:{old_name}' references it: keep it and also write it "
+            f'under {_names(live)} (minimize does)'
+        )
+        return [_at(entry, WARNING, 'deprecated-name', message, suggestion)]
+    if live:
+        target = (
+            f'rename it to {_names(live)}'
+            if len(news) == 1
+            else f'write it under each of {_names(live)} (minimize does)'
+        )
+        message = (
+            f'old name of {_names(news)}{since_text}; the override is live '
+            f'under the new name{"s" if len(live) > 1 else ""}: {target}'
+        )
+        return [_at(entry, WARNING, 'deprecated-name', message, suggestion)]
+    if registered or _is_referenced_name(old_name, ruleset):
+        return []
+    message = (
+        f'old name of {_names(ignored)}; this override is ignored (the new '
+        'name is overridden, or it equals the old default): remove it'
+    )
+    return [_at(entry, WARNING, 'shadowed-by-new-name', message, suggestion)]
+
+
+def _is_referenced_name(name: str, ruleset: model.RuleSet) -> bool:
+    return any(name in _rule_refs(r.check) for r in ruleset.rules.values())
 
 
 def _is_referenced_alias(name: str, ruleset: model.RuleSet) -> bool:

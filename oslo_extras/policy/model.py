@@ -57,10 +57,18 @@ class EffectiveRule:
 
 @dataclasses.dataclass(frozen=True)
 class SyntaxProblem:
-    """An override oslo.policy would silently turn into deny-all."""
+    """An override oslo.policy logs an error for (or, as a note, reads in a
+    surprising way: YAML null, ``[]``, the legacy list syntax).
+
+    :param reason: what oslo.policy does with it, in one sentence
+    :param widened_by_upstream: oslo.policy allows more than
+        :class:`SafeEnforcer` for it (a broken token under ``not``)
+    """
 
     entry: files.Entry
     reason: str
+    widened_by_upstream: bool = False
+    code: str = 'rule-syntax'
 
 
 @dataclasses.dataclass
@@ -70,16 +78,21 @@ class RuleSet:
     :param rules: name → :class:`EffectiveRule`, defaults first (in
         registration order), then overrides of unknown names
     :param overrides: the merged file rules (later layers win), name → entry
-    :param aliases: deprecated name → the registered rule that replaced it
-    :param syntax_errors: overrides that do not parse (they are ``!`` in
-        :attr:`rules`, as in oslo.policy)
+    :param aliases: deprecated name → every registered rule that replaced
+        it (several when one old rule was split into new ones)
+    :param syntax_errors: overrides oslo.policy logs an error for (in
+        :attr:`rules` they read as oslo.policy reads them, except a broken
+        token under ``not``, which denies)
+    :param notes: overrides read in a surprising but valid way (YAML null,
+        ``[]``, legacy list syntax)
     """
 
     rules: dict[str, EffectiveRule]
     defaults: dict[str, policy.RuleDefault]
     overrides: dict[str, files.Entry]
-    aliases: dict[str, policy.RuleDefault]
+    aliases: dict[str, tuple[policy.RuleDefault, ...]]
     syntax_errors: list[SyntaxProblem]
+    notes: list[SyntaxProblem] = dataclasses.field(default_factory=list)
 
     def unknown_overrides(self) -> list[files.Entry]:
         """Overrides naming neither a registered rule nor an old name."""
@@ -90,16 +103,14 @@ class RuleSet:
         ]
 
 
-def parse_override(entry: files.Entry) -> tuple[_upstream.BaseCheck, str]:
-    """Return ``(check, '')`` or ``(FalseCheck, reason)`` for one override."""
-    if not isinstance(entry.value, str):
-        return _upstream.FalseCheck(), (
-            f'the check must be a string, not {type(entry.value).__name__}'
-        )
-    try:
-        return _upstream.parse_strict(entry.value), ''
-    except _upstream.RuleSyntaxError as exc:
-        return _upstream.FalseCheck(), str(exc)
+def parse_override(entry: files.Entry) -> _upstream.Parsed:
+    """Parse one override as oslo.policy does (see ``parse_value``)."""
+    return _upstream.parse_value(entry.value)
+
+
+def check_text(entry: files.Entry, check: _upstream.BaseCheck) -> str:
+    """The override's text in force: as written when it is a string."""
+    return entry.value if isinstance(entry.value, str) else str(check)
 
 
 def merge_layers(layers: Iterable[files.Layer]) -> dict[str, files.Entry]:
@@ -127,28 +138,41 @@ def build(
         if default.name in registered:
             raise policy.DuplicatePolicyError(default.name)
         registered[default.name] = default
-    aliases = {}
+    grouped: dict[str, list[policy.RuleDefault]] = {}
     for default in registered.values():
         old = default.deprecated_rule
-        if old is not None and old.name != default.name:
-            aliases.setdefault(old.name, default)
+        if old and old.name != default.name:
+            grouped.setdefault(old.name, []).append(default)
+    aliases = {name: tuple(group) for name, group in grouped.items()}
     overrides = merge_layers(layers)
 
     rules: dict[str, EffectiveRule] = {}
     parsed: dict[str, _upstream.BaseCheck] = {}
     problems = []
+    notes = []
     for name, entry in overrides.items():
-        check, reason = parse_override(entry)
-        parsed[name] = check
-        if reason:
-            problems.append(SyntaxProblem(entry, reason))
+        result = parse_override(entry)
+        parsed[name] = result.check
+        if result.problem:
+            problems.append(
+                SyntaxProblem(
+                    entry, result.problem, result.widened_by_upstream
+                )
+            )
+        elif result.note:
+            code = 'legacy-syntax' if entry.value else 'empty-check'
+            notes.append(SyntaxProblem(entry, result.note, code=code))
 
     for name, default in registered.items():
         if name in overrides:
             entry = overrides[name]
-            value = entry.value if isinstance(entry.value, str) else ''
             rules[name] = EffectiveRule(
-                name, value, parsed[name], entry.kind, entry, default
+                name,
+                check_text(entry, parsed[name]),
+                parsed[name],
+                entry.kind,
+                entry,
+                default,
             )
         else:
             rules[name] = _resolve_default(
@@ -156,11 +180,15 @@ def build(
             )
     for name, entry in overrides.items():
         if name not in rules:
-            value = entry.value if isinstance(entry.value, str) else ''
             rules[name] = EffectiveRule(
-                name, value, parsed[name], entry.kind, entry, None
+                name,
+                check_text(entry, parsed[name]),
+                parsed[name],
+                entry.kind,
+                entry,
+                None,
             )
-    return RuleSet(rules, registered, overrides, aliases, problems)
+    return RuleSet(rules, registered, overrides, aliases, problems, notes)
 
 
 def _resolve_default(
@@ -171,7 +199,7 @@ def _resolve_default(
 ) -> EffectiveRule:
     # Mirrors oslo.policy's Enforcer._handle_deprecated_rule().
     old = default.deprecated_rule
-    if old is None:
+    if not old:
         return EffectiveRule(
             default.name,
             default.check_str,
@@ -184,9 +212,13 @@ def _resolve_default(
         entry = overrides[old.name]
         check = parsed[old.name]
         if check != old.check and str(check) != f'rule:{default.name}':
-            value = entry.value if isinstance(entry.value, str) else ''
             return EffectiveRule(
-                default.name, value, check, DEPRECATED_ALIAS, entry, default
+                default.name,
+                check_text(entry, check),
+                check,
+                DEPRECATED_ALIAS,
+                entry,
+                default,
             )
     if not enforce_new_defaults and old.check_str != default.check_str:
         check = policy.OrCheck([default.check, old.check])
@@ -208,3 +240,15 @@ def default_check(
 ) -> _upstream.BaseCheck:
     """Return what ``default`` evaluates to when nothing overrides it."""
     return _resolve_default(default, {}, {}, enforce_new_defaults).check
+
+
+def is_default(
+    check: _upstream.BaseCheck, default: policy.RuleDefault
+) -> bool:
+    """Whether ``check`` equals the default in both ``enforce_new_defaults``
+    modes (an override equal to the new default still pins it when the
+    deprecated default would be OR'd in)."""
+    text = str(check)
+    return all(
+        text == str(default_check(default, mode)) for mode in (True, False)
+    )

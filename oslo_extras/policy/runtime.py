@@ -9,13 +9,25 @@
 * policy files are re-read off the request path: by a background thread
   (``[oslo_extras_policy] reload_interval``), on config mutation (SIGHUP with
   ``restart_method = mutate``) or when the service calls :meth:`reload`;
-* a broken file is never deny-all or allow-all by accident: in strict mode
+* a broken file never replaces good rules: a reload that finds a file
+  error or a syntax error keeps the previous rules, logs why and records it
+  in :attr:`last_reload_error`; in strict mode
   (``[oslo_extras_policy] strict``) a syntax error or an unknown rule name
-  stops the service at startup, and a reload that finds one keeps the
-  previous rules, logs why and records it in :attr:`last_reload_error`.
+  also stops the service at startup. A lenient start on a file with a
+  syntax error reads that rule as oslo.policy does (a whole rule that does
+  not parse is ``!``, deny-all, admins included; a token that is no check is
+  ``!``), logged as an error, except that a broken token under ``not`` is
+  read as ``@`` so it cannot allow everyone;
+* every reload that changes something is logged with its delta (rules
+  added, removed, changed; persona decisions widened and narrowed), a
+  deleted policy file at WARNING, and with
+  ``[oslo_extras_policy] refuse_widening_reload`` a reload that widens
+  access is refused until confirmed (``reload(allow_widening=True)`` or a
+  config mutation, SIGHUP).
 
-Decisions are identical to oslo.policy's for the same rules (the tests check
-it over credential grids with hypothesis).
+Decisions are identical to oslo.policy's for the same rules, except a
+broken token under ``not`` (above); the tests check it over credential grids
+with hypothesis, and on real services' rules and operators' files.
 """
 
 from __future__ import annotations
@@ -23,6 +35,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import warnings
 import weakref
 from collections.abc import MutableMapping
 from typing import Any
@@ -34,35 +47,26 @@ from oslo_policy import policy
 
 from oslo_extras.policy import compiler
 from oslo_extras.policy import files
-from oslo_extras.policy import lint
+from oslo_extras.policy import loading
 from oslo_extras.policy import model
 from oslo_extras.policy import options
+from oslo_extras.policy import reload_delta
+
+#: Raised when the first load refuses the policy files (re-exported).
+PolicyLoadError = loading.PolicyLoadError
 
 LOG = logging.getLogger(__name__)
 # oslo.policy's enforce() logs credentials at DEBUG; keep that path upstream.
 _UPSTREAM_LOG = logging.getLogger(policy.__name__)
 
-#: Findings that stop a strict start and any reload.
-_BLOCKING = frozenset(('policy-file', 'rule-syntax'))
-#: Findings that stop a strict start and a strict reload.
-_STRICT_BLOCKING = frozenset(('unknown-rule',))
-
-
-class PolicyLoadError(Exception):
-    """The policy files were refused; :attr:`findings` says why."""
-
-    def __init__(self, findings: list) -> None:
-        self.findings = findings
-        super().__init__(
-            'policy refused: ' + '; '.join(f.as_text() for f in findings)
-        )
-
 
 class _State(NamedTuple):
     table: compiler.Table
-    scoped: dict[str, policy.RuleDefault]
+    scoped: dict[str, tuple[policy.RuleDefault, frozenset]]
     signature: tuple | None
     has_rules: bool
+    #: [oslo_policy] enforce_scope where oslo.policy has it (< 5.0)
+    enforce_scope: bool
 
 
 class SafeEnforcer(policy.Enforcer):
@@ -95,6 +99,11 @@ class SafeEnforcer(policy.Enforcer):
         self._strict = strict
         self._interval = reload_interval
         self._state: _State | None = None
+        # The last accepted files, parsed: rebuilding from them after
+        # register_default(), set_rules() or clear() needs no file I/O.
+        self._layers: list[files.Layer] | None = None
+        self._paths: list[tuple[str, str]] = []
+        self._ruleset: model.RuleSet | None = None
         self._stale = True
         self._failed_signature: tuple | None = None
         self._had_rules: dict[str, bool] = {}
@@ -126,29 +135,57 @@ class SafeEnforcer(policy.Enforcer):
     def load_rules(self, force_reload: bool = False) -> None:
         """Load once (and on ``force_reload``); later calls touch no file.
 
+        After ``register_default()``, ``set_rules()`` or ``clear()`` the
+        rules are rebuilt from the files as last accepted, in memory.
+
         :raises PolicyLoadError: on the first load, when the files are
             refused
         """
         if force_reload:
             self.use_conf = True
-        if self._state is None or self._stale or force_reload:
+        if force_reload or (self._layers is None and self.use_conf):
             self._refresh(force=True)
+        elif self._state is None or self._stale:
+            self._rebuild()
 
-    def reload(self, force: bool = False) -> bool:
+    def reload(
+        self, force: bool = False, allow_widening: bool = False
+    ) -> bool:
         """Re-read the policy files if they changed, off the request path.
 
         The new rules replace the old ones all at once. A reload that finds a
         file error or a syntax error (or, in strict mode, an unknown rule
-        name) keeps the previous rules and returns ``False``.
+        name), or that widens access while
+        ``[oslo_extras_policy] refuse_widening_reload`` is set, keeps the
+        previous rules and returns ``False``.
 
         :param force: re-read even when no file seems to have changed
+        :param allow_widening: confirm a reload that widens access
         """
-        if self._state is None:
+        if self._state is None and self._layers is None:
             self.load_rules()
             return True
-        return self._refresh(force=force)
+        return self._refresh(
+            force=force or allow_widening, allow_widening=allow_widening
+        )
 
-    def _refresh(self, force: bool) -> bool:
+    def _rebuild(self) -> None:
+        with self._lock:
+            if not self.use_conf or self._layers is None:
+                self._install(self.rules, {}, None)
+                return
+            ruleset = self._build(self._layers)
+            signature = self._state.signature if self._state else None
+            self._install_ruleset(ruleset, self._paths, signature)
+
+    def _build(self, layers: list[files.Layer]) -> model.RuleSet:
+        return model.build(
+            self.registered_rules.values(),
+            layers,
+            self.conf.oslo_policy.enforce_new_defaults,
+        )
+
+    def _refresh(self, force: bool, allow_widening: bool = False) -> bool:
         with self._lock:
             if not self.use_conf:
                 self._install(self.rules, {}, None)
@@ -164,74 +201,81 @@ class SafeEnforcer(policy.Enforcer):
                 )
             ):
                 return True
-            first = self._state is None
-            ruleset, findings, had_rules = self._read(paths)
+            first = self._layers is None
+            layers, ruleset, findings = self._read(paths)
             blocking = [
                 f
                 for f in findings
-                if f.code in _BLOCKING
-                or (self.strict and f.code in _STRICT_BLOCKING)
+                if f.code in loading.BLOCKING
+                or (self.strict and f.code in loading.STRICT_BLOCKING)
             ]
             if blocking and (not first or self.strict or ruleset is None):
                 if first:
                     raise PolicyLoadError(blocking)
-                self._failed_signature = signature
-                self.last_reload_error = str(PolicyLoadError(blocking))
-                LOG.error(
-                    'Keeping the previous policy rules: %s',
-                    self.last_reload_error,
+                return self._refuse(signature, PolicyLoadError(blocking))
+            change = None
+            if not first:
+                self._warn_deleted(paths)
+                change = reload_delta.describe(
+                    self._ruleset, ruleset, self.default_rule
                 )
-                return False
+                if (
+                    change.widened
+                    and self.refuse_widening
+                    and not allow_widening
+                ):
+                    return self._refuse(
+                        signature, loading.WideningRefused(change)
+                    )
             for finding in findings:
                 log = LOG.error if finding.is_error else LOG.warning
                 log('Policy: %s', finding.as_text())
+            self._layers = layers
+            self._paths = paths
             self._install_ruleset(ruleset, paths, signature)
             self._failed_signature = None
-            self._had_rules = had_rules
+            self._had_rules = {
+                layer.path: bool(layer.entries) for layer in layers
+            }
             self.last_reload_error = None
+            if change is not None and not change.empty:
+                log = LOG.warning if change.widened else LOG.info
+                log('Policy reloaded: %s', change.as_text())
             if first:
                 self._start_thread()
             return True
 
+    @property
+    def refuse_widening(self) -> bool:
+        return self.conf.oslo_extras_policy.refuse_widening_reload
+
+    def _refuse(self, signature: tuple, error: Exception) -> bool:
+        self._failed_signature = signature
+        self.last_reload_error = str(error)
+        LOG.error('Keeping the previous policy rules: %s', error)
+        if self._state is None or self._stale:
+            # After clear() or a late registration: the files as last
+            # accepted, with the rules registered now.
+            self._rebuild()
+        return False
+
+    def _warn_deleted(self, paths: list[tuple[str, str]]) -> None:
+        now = {path for path, _kind in paths}
+        for path, kind in self._paths:
+            if path not in now:
+                LOG.warning(
+                    'Policy file %s is gone: its overrides no longer apply%s',
+                    path,
+                    ' (the registered defaults do)'
+                    if kind == files.FILE
+                    else '',
+                )
+
     def _read(self, paths: list[tuple[str, str]]):
-        try:
-            layers = [files.read_layer(path, kind) for path, kind in paths]
-        except files.PolicyFileError as exc:
-            return None, [lint.file_error(exc)], {}
-        for layer in layers:
-            if not layer.entries and self._had_rules.get(layer.path):
-                if os.path.getsize(layer.path) == 0:
-                    # An editor caught mid-write, not a decision to drop
-                    # every override: a comment or {} says that.
-                    exc = files.PolicyFileError(
-                        layer.path,
-                        None,
-                        'is empty (being written?); to drop every override '
-                        'leave a comment or {} in it',
-                    )
-                    return None, [lint.file_error(exc)], {}
-        had_rules = {layer.path: bool(layer.entries) for layer in layers}
-        ruleset = model.build(
-            self.registered_rules.values(),
-            layers,
-            self.conf.oslo_policy.enforce_new_defaults,
-        )
-        findings = [
-            lint.Finding(
-                lint.ERROR,
-                'rule-syntax',
-                p.entry.path,
-                p.entry.line,
-                p.entry.name,
-                p.reason,
-            )
-            for p in ruleset.syntax_errors
-        ]
         default_rule = (
             self.default_rule if isinstance(self.default_rule, str) else None
         )
-        findings.extend(lint.unknown_rules(ruleset, default_rule))
-        return ruleset, findings, had_rules
+        return loading.read(paths, self._had_rules, self._build, default_rule)
 
     def _install_ruleset(self, ruleset, paths, signature) -> None:
         rules = policy.Rules(
@@ -239,13 +283,13 @@ class SafeEnforcer(policy.Enforcer):
             self.default_rule,
         )
         file_rules = {}
+        broken = {id(p.entry) for p in ruleset.syntax_errors}
         for name, entry in ruleset.overrides.items():
             text = str(ruleset.rules[name].check)
-            if isinstance(entry.value, str) and not any(
-                p.entry is entry for p in ruleset.syntax_errors
-            ):
+            if isinstance(entry.value, str) and id(entry) not in broken:
                 text = entry.value
             file_rules[name] = policy.RuleDefault(name, text)
+        self._ruleset = ruleset
         main = [path for path, kind in paths if kind == files.FILE]
         self.policy_path = main[0] if main else None
         self._informed_no_policy_file = not main
@@ -254,11 +298,12 @@ class SafeEnforcer(policy.Enforcer):
     def _install(self, rules, file_rules, signature) -> None:
         table = compiler.Table(rules, self.default_rule)
         scoped = {
-            name: default
+            name: (default, frozenset(default.scope_types))
             for name, default in self.registered_rules.items()
             if default.scope_types
         }
-        state = _State(table, scoped, signature, bool(rules))
+        enforce_scope = getattr(self.conf.oslo_policy, 'enforce_scope', True)
+        state = _State(table, scoped, signature, bool(rules), enforce_scope)
         self.rules = (
             rules
             if isinstance(rules, policy.Rules)
@@ -283,6 +328,8 @@ class SafeEnforcer(policy.Enforcer):
         self._stale = True
 
     def clear(self) -> None:
+        # Like oslo.policy: no rules and use_conf off until load_rules(
+        # force_reload=True); never a file read on the request path.
         super().clear()
         self._state = None
         self._stale = True
@@ -324,8 +371,10 @@ class SafeEnforcer(policy.Enforcer):
             thread.join()
 
     def _on_mutate(self, conf: cfg.ConfigOpts, fresh: dict) -> None:
+        # A config mutation (SIGHUP) is the operator's own action: it
+        # confirms a reload that widens access.
         if self._state is not None:
-            self.reload(force=True)
+            self.reload(force=True, allow_widening=True)
 
     # -- the request path -------------------------------------------------
 
@@ -362,11 +411,19 @@ class SafeEnforcer(policy.Enforcer):
         if state.has_rules:
             function = state.table.lookup(rule)
             if function is not None:
-                default = state.scoped.get(rule)
-                if default is not None and not _scope_ok(
-                    creds_dict, default, do_raise
-                ):
-                    return False
+                scoped = state.scoped.get(rule)
+                if scoped is not None:
+                    # Same token-scope rule as Enforcer._enforce_scope().
+                    if creds_dict.get('system'):
+                        token_scope = 'system'
+                    elif creds_dict.get('domain_id'):
+                        token_scope = 'domain'
+                    else:
+                        token_scope = 'project'
+                    if token_scope not in scoped[1] and not _scope_mismatch(
+                        scoped[0], token_scope, do_raise, state.enforce_scope
+                    ):
+                        return False
                 result = function(target, creds_dict, self, rule)
         if do_raise and not result:
             if exc:
@@ -379,17 +436,26 @@ def _noop() -> None:
     pass
 
 
-def _scope_ok(
-    creds: MutableMapping, default: policy.RuleDefault, do_raise: bool
+def _scope_mismatch(
+    default: policy.RuleDefault,
+    token_scope: str,
+    do_raise: bool,
+    enforce_scope: bool,
 ) -> bool:
-    # Same token-scope rule as Enforcer._enforce_scope().
-    if creds.get('system'):
-        token_scope = 'system'
-    elif creds.get('domain_id'):
-        token_scope = 'domain'
-    else:
-        token_scope = 'project'
-    if token_scope in default.scope_types:
+    """A token of the wrong scope: deny or raise, as oslo.policy does.
+
+    oslo.policy < 5 (OpenStack 2025.1 has 4.5.1) only warns when
+    ``[oslo_policy] enforce_scope`` is false, a deprecated option later
+    releases removed; then the check decides.
+    """
+    if not enforce_scope:
+        warnings.warn(
+            f'Policy {default} failed scope check. The token used to make '
+            f'the request was {token_scope} scoped but the policy requires '
+            f'{default.scope_types} scope. This behavior may change in the '
+            'future where using the intended scope is required',
+            stacklevel=3,
+        )
         return True
     if do_raise:
         raise policy.InvalidScope(default, default.scope_types, token_scope)

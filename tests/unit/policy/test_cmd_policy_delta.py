@@ -88,6 +88,8 @@ def test_effective_json_and_policy_d(setup, capsys, tmp_path):
         'file': d,
         'line': 1,
         'written_as': 'demo:widgets:create',
+        'written_value': 'role:admin',
+        'written_type': 'string',
         'scope_types': ['project'],
         'registered': True,
     }
@@ -101,20 +103,22 @@ def test_minimize_in_place_keeps_decisions(setup, capsys, tmp_path):
     service_conf.set_override('policy_file', p, 'oslo_policy')
     before = decisions(upstream(service_conf))
 
-    code, out, err = run(capsys, 'minimize', *NS, '--config-file', conf)
+    code, out, err = run(
+        capsys, 'minimize', *NS, '--config-file', conf, '--in-place'
+    )
 
     assert code == 0, err
     assert out == (
         f'wrote {p}: 2 override(s) kept, 2 dropped (demo:widget:delete, '
-        'demo:widgets:list), written under new names: demo:widgets:delete\n'
+        'demo:widgets:list), written under new names: demo:widgets:delete'
+        f'; backup {p}.bak\n'
     )
     with open(p) as stream:
         assert stream.read() == (
-            '# Policy overrides: only the rules that differ from the '
-            'defaults.\n'
-            '# Written by oslo-policy-delta minimize.\n'
-            '"demo:widgets:delete": "role:owner or rule:admin_required"\n'
             '"demo:widgets:lsit": "role:reader"\n'
+            '# Written by oslo-policy-delta minimize under the current rule '
+            'names:\n'
+            '"demo:widgets:delete": "role:owner or rule:admin_required"\n'
         )
     with open(p + '.bak') as stream:
         assert stream.read() == OVERRIDES
@@ -127,10 +131,14 @@ def test_minimize_to_stdout_and_refusals(setup, capsys, tmp_path):
         capsys, 'minimize', *NS, '--config-file', conf, '-o', '-'
     )
     assert code == 0
-    assert out.endswith('"demo:widgets:lsit": "role:reader"\n')
+    assert out.endswith(
+        '"demo:widgets:delete": "role:owner or rule:admin_required"\n'
+    )
 
     write(tmp_path / 'etc' / 'svc-policy.d' / 'a.yaml', '{}\n')
-    code, _, err = run(capsys, 'minimize', *NS, '--config-file', conf)
+    code, _, err = run(
+        capsys, 'minimize', *NS, '--config-file', conf, '--in-place'
+    )
     assert code == 2
     assert err == (
         'oslo-policy-delta: error: policy.d files are in use: give --output '
@@ -159,7 +167,8 @@ def test_lint_text_json_and_exit_codes(setup, capsys):
     assert out == (
         f'{p}:1: demo:widget:delete: warning: old name of '
         "'demo:widgets:delete' (since 2026.1); the override is live under "
-        'the new name: rename it [deprecated-name] (did you mean '
+        "the new name: rename it to 'demo:widgets:delete' [deprecated-name] "
+        '(did you mean '
         "'demo:widgets:delete'?)\n"
         f'{p}:2: demo:widgets:list: warning: equal to the default; remove '
         'it (minimize does) [redundant-override]\n'
@@ -321,3 +330,38 @@ def test_relative_policy_file_is_read_from_the_working_dir(
     code, out, _err = run(capsys, 'lint', *NS, '--policy-file', 'p.yaml')
     assert code == 1
     assert 'unknown-rule' in out
+
+
+def test_effective_never_prints_a_null_override_as_empty(tmp_path, capsys):
+    path = write(tmp_path / 'policy.yaml', '"demo:widgets:list":\n')
+    empty = tmp_path / 'empty.d'
+    empty.mkdir()
+    code, out, err = run(
+        capsys,
+        'effective',
+        *NS,
+        '--policy-file',
+        path,
+        '--policy-dir',
+        str(empty),
+    )
+    assert code == 0, err
+    [line] = [x for x in out.splitlines() if x.startswith('demo:widgets:list')]
+    assert line == (
+        f'demo:widgets:list = "@"  # file {path}:1 (written as null, read '
+        'as "@") scope=project'
+    )
+    code, out, err = run(
+        capsys, 'effective', *NS, '--policy-file', path, '--format', 'json'
+    )
+    [item] = [x for x in json.loads(out) if x['name'] == 'demo:widgets:list']
+    assert (item['check_str'], item['written_value']) == ('@', None)
+    assert item['written_type'] == 'null'
+
+
+def test_rule_syntax_option_help_is_true():
+    from oslo_extras.policy import options
+
+    [strict] = [opt for opt in options.OPTS if opt.name == 'strict']
+    assert 'fails closed, as in oslo.policy' not in strict.help
+    assert '"role:admin or typo" still admits admins' in strict.help

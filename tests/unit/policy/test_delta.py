@@ -63,7 +63,15 @@ def test_minimize_drops_ignored_old_names(tmp_path):
     conf = make_conf(str(tmp_path))
     before = decisions(upstream(conf))
     kept = delta.minimize(_ruleset(conf))
-    assert kept == {}
+    if (
+        policy.RuleDefault('x', '@').check
+        == policy.RuleDefault('y', '@').check
+    ):
+        assert kept == {}
+    else:
+        # oslo.policy < 4.6 compares checks by identity: an old-name
+        # override equal to the old default still becomes live there.
+        assert kept == {'demo:widgets:delete': 'rule:admin_required'}
     write(tmp_path / 'policy.yaml', delta.format_overrides(kept))
     assert decisions(upstream(conf)) == before
 

@@ -34,7 +34,6 @@ def test_empty_file_has_no_rules():
     [
         ('a: "x"\nb: [unclosed\n', 3, 'not valid YAML'),
         ('- a\n- b\n', 1, 'expected a mapping'),
-        ('a: x\n1: y\n', 2, 'is not a string'),
     ],
 )
 def test_bad_files_name_file_and_line(text, line, words):
@@ -48,3 +47,32 @@ def test_bad_files_name_file_and_line(text, line, words):
 def test_unreadable_file(tmp_path):
     with pytest.raises(files.PolicyFileError, match='cannot read'):
         files.read_layer(str(tmp_path / 'missing.yaml'))
+
+
+def test_non_string_keys_are_kept_aside_as_oslo_policy_keeps_them():
+    # yaml.safe_load makes 1 an int and yes a bool: oslo.policy keeps them
+    # under those keys, where no enforce() finds them; the file still loads.
+    layer = files.parse_layer('a: x\n1: y\nyes: z\n', '/p.yaml')
+    assert list(layer.entries) == ['a']
+    assert [(e.name, e.line) for e in layer.unreachable] == [
+        ('1', 2),
+        ('yes', 3),
+    ]
+
+
+def test_yaml_merge_keys_apply_as_in_safe_load():
+    text = 'base: &b\n  a: "role:m"\n  c: "role:x"\n<<: *b\nc: "role:y"\n'
+    layer = files.parse_layer(text, '/p.yaml')
+    assert {n: e.value for n, e in layer.entries.items()} == {
+        'base': {'a': 'role:m', 'c': 'role:x'},
+        'a': 'role:m',
+        'c': 'role:y',
+    }
+    # An explicit key beating a merged one is no repeated key.
+    assert layer.duplicates == []
+
+
+def test_end_lines_cover_multi_line_values():
+    layer = files.parse_layer('a: >\n  role:x\n  or role:y\nb: "@"\n', '/p')
+    assert (layer.entries['a'].line, layer.entries['a'].end_line) == (1, 3)
+    assert (layer.entries['b'].line, layer.entries['b'].end_line) == (4, 4)

@@ -64,14 +64,90 @@ def test_syntax_errors_with_line_numbers():
         (
             2,
             'rule-syntax',
-            'unbalanced parentheses or a dangling '
-            'and/or/not; oslo.policy would deny every request for this rule',
+            'unbalanced parentheses or a dangling and/or/not: oslo.policy '
+            'denies everyone, admins included',
         ),
         (
             3,
             'rule-syntax',
-            "'member' is not a check: expected kind:match, "
-            "'@' or '!'; oslo.policy would deny every request for this rule",
+            "'member' is not a check (expected kind:match, '@' or '!'): "
+            'oslo.policy reads it as \'!\' (never true), so the rule is "!"',
+        ),
+    ]
+
+
+def _messages(text, rules=None):
+    layer = files.parse_layer(text, '/p.yaml')
+    ruleset = model.build(rules or demo_rules(), [layer])
+    return [
+        (f.line, f.severity, f.code, f.message)
+        for f in lint.lint(ruleset, [layer])
+    ]
+
+
+def test_messages_say_what_oslo_policy_does_with_null_list_and_not():
+    # oslo.policy: null and [] parse like "" (allow everyone); a token that
+    # is no check becomes '!', so "not typo" allows everyone.
+    assert _messages(
+        '"demo:widgets:list":\n'
+        '"demo:widgets:create": []\n'
+        '"demo:settings:update": "not admin"\n'
+        '"admin_required": "role:admin or typo"\n'
+    ) == [
+        (
+            1,
+            'error',
+            'empty-check',
+            'a YAML null (no value): oslo.policy reads it like "" and allows '
+            'everyone; write "@" if that is meant',
+        ),
+        (
+            2,
+            'error',
+            'empty-check',
+            'an empty list: oslo.policy reads it like "" and allows '
+            'everyone; write "@" if that is meant',
+        ),
+        (
+            3,
+            'error',
+            'rule-syntax',
+            "'admin' is not a check (expected kind:match, '@' or '!'): "
+            "oslo.policy reads it as '!' (never true), so the rule is "
+            '"not !"; under "not" that allows everyone, so SafeEnforcer '
+            'reads it as \'@\' there instead ("not @")',
+        ),
+        (
+            4,
+            'error',
+            'rule-syntax',
+            "'typo' is not a check (expected kind:match, '@' or '!'): "
+            "oslo.policy reads it as '!' (never true), so the rule is "
+            '"(role:admin or !)"',
+        ),
+    ]
+
+
+def test_legacy_list_syntax_and_non_string_keys():
+    assert _messages(
+        '"demo:widgets:list": [["role:owner"], ["role:admin"]]\n'
+        '1: "role:admin"\n'
+    ) == [
+        (
+            1,
+            'warning',
+            'legacy-syntax',
+            'a list in the legacy list syntax: oslo.policy reads it as '
+            '"(role:owner or role:admin)"; write that '
+            'string instead',
+        ),
+        (
+            2,
+            'error',
+            'rule-name-not-string',
+            'YAML reads the key 1 as a number, boolean or null, not a '
+            'string: oslo.policy keeps it where no enforce() call finds it; '
+            'quote it',
         ),
     ]
 
@@ -199,3 +275,44 @@ def test_service_rule_declares_targets():
         'x:y', 'role:a', 'Y.', 'GET /y', target=('project_id',)
     )
     assert rule.target_attributes == ('project_id',)
+
+
+def test_keystone_target_attributes_are_not_flagged():
+    # keystone passes whole objects under target.<entity> and list filters
+    # under filter_attr.<name>; its defaults read only some attributes.
+    rules = [
+        policy.RuleDefault(
+            'identity:get_credential',
+            'user_id:%(target.credential.user_id)s',
+        ),
+        policy.RuleDefault(
+            'identity:get_project', 'project_id:%(target.project.id)s'
+        ),
+        policy.RuleDefault('identity:list_users', 'role:reader'),
+    ]
+    text = (
+        '"identity:get_credential": '
+        '"project_id:%(target.credential.project_id)s"\n'
+        '"identity:get_project": "project_id:%(target.project.parent_id)s"\n'
+        '"identity:list_users": "domain_id:%(filter_attr.domain_id)s"\n'
+        '"identity:get_credential": "project_id:%(targte.project.id)s"\n'
+    )
+    assert _lint(text, rules) == [
+        (1, 'identity:get_credential', 'warning', 'duplicate-rule', None),
+        (
+            4,
+            'identity:get_credential',
+            'warning',
+            'unknown-target-attribute',
+            'target.project.id',
+        ),
+    ]
+    # Any entity under target. can be real (keystone's target.prior_role).
+    assert (
+        _lint(
+            '"identity:get_project": '
+            '"domain_id:%(target.prior_role.domain_id)s"\n',
+            rules,
+        )
+        == []
+    )

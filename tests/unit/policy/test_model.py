@@ -92,7 +92,9 @@ def test_origins_are_tagged(tmp_path):
     assert rules['demo:widgets:delete'].entry.name == 'demo:widget:delete'
     assert rules['demo:widgets:delete'].entry.line == 1
     assert rules['demo:widgets:create'].origin == model.POLICY_D
-    assert ruleset.aliases['demo:widget:delete'].name == 'demo:widgets:delete'
+    assert [d.name for d in ruleset.aliases['demo:widget:delete']] == [
+        'demo:widgets:delete'
+    ]
 
 
 def test_old_default_is_ored_without_enforce_new_defaults(tmp_path):

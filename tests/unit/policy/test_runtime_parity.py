@@ -1,0 +1,162 @@
+"""Files oslo.policy accepts decide the same under SafeEnforcer (lenient)."""
+
+import json
+import logging
+
+import pytest
+
+from tests.unit.policy.conftest import decisions
+from tests.unit.policy.conftest import make_conf
+from tests.unit.policy.conftest import safe
+from tests.unit.policy.conftest import upstream
+from tests.unit.policy.conftest import write
+
+ACCEPTED = {
+    'legacy list syntax': (
+        '"demo:widgets:list": [["role:reader", "project_id:%(project_id)s"],'
+        ' ["role:admin"]]\n'
+    ),
+    'legacy bare strings': '"demo:widgets:list": ["role:admin", "role:x"]\n',
+    'or with a typo': '"demo:widgets:list": "role:admin or typo"\n',
+    'and with a typo': '"demo:widgets:create": "typo and role:admin"\n',
+    'int key': '1: "role:admin"\n"demo:widgets:list": "role:member"\n',
+    'yes key': 'yes: "role:admin"\n"demo:widgets:list": "role:member"\n',
+    'merge key': (
+        'common: &common\n  "demo:widgets:list": "role:member"\n'
+        '<<: *common\n"demo:widgets:create": "role:admin"\n'
+    ),
+    'null': '"demo:widgets:list":\n',
+    'empty list': '"demo:widgets:list": []\n',
+    'mapping value': '"demo:widgets:list": {"role:admin": 1}\n',
+    'anchor reuse': (
+        '"demo:widgets:list": &admin "role:admin"\n'
+        '"demo:widgets:create": *admin\n'
+    ),
+}
+
+
+@pytest.mark.parametrize('text', ACCEPTED.values(), ids=list(ACCEPTED))
+def test_same_decisions_as_oslo_policy(tmp_path, text, caplog):
+    write(tmp_path / 'policy.yaml', text)
+    conf = make_conf(str(tmp_path))
+    with caplog.at_level(logging.CRITICAL):
+        theirs = decisions(upstream(conf))
+        ours = decisions(safe(conf))
+    assert ours == theirs
+
+
+def test_not_typo_is_the_one_documented_difference(tmp_path, caplog):
+    write(tmp_path / 'policy.yaml', '"demo:widgets:list": "not typo"\n')
+    conf = make_conf(str(tmp_path))
+    member = {'roles': ['member'], 'project_id': 'p1'}
+    with caplog.at_level(logging.CRITICAL):
+        # oslo.policy reads the typo as '!', so "not typo" allows everyone.
+        assert upstream(conf).enforce('demo:widgets:list', {}, dict(member))
+        assert not safe(conf).enforce('demo:widgets:list', {}, dict(member))
+
+
+def test_scope_follows_enforce_scope_where_oslo_policy_has_it(tmp_path):
+    # oslo.policy 4.5.1 (OpenStack 2025.1) only warns on a scope mismatch
+    # with [oslo_policy] enforce_scope = false; later releases removed it.
+    write(tmp_path / 'policy.yaml', '{}\n')
+    conf = make_conf(str(tmp_path))
+    theirs = upstream(conf)
+    has_option = 'enforce_scope' in conf.oslo_policy
+    if has_option:
+        conf.set_override('enforce_scope', False, 'oslo_policy')
+    project_admin = {'roles': ['admin'], 'project_id': 'p1'}
+    with pytest.warns() if has_option else _nothing():
+        expected = theirs.enforce('demo:settings:update', {}, project_admin)
+    with pytest.warns() if has_option else _nothing():
+        got = safe(conf).enforce('demo:settings:update', {}, project_admin)
+    assert got is expected is has_option
+
+
+class _nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+# Everything oslo.policy accepts, broken tokens and odd values included.
+from hypothesis import HealthCheck  # noqa: E402
+from hypothesis import given  # noqa: E402
+from hypothesis import settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from oslo_extras.policy import files  # noqa: E402
+from oslo_extras.policy import model  # noqa: E402
+from tests.unit.policy.conftest import RULE_NAMES  # noqa: E402
+from tests.unit.policy.test_runtime import CHECK_STRS  # noqa: E402
+from tests.unit.policy.test_runtime import CREDS  # noqa: E402
+from tests.unit.policy.test_runtime import TARGET  # noqa: E402
+
+BROKEN = st.sampled_from(['typo', 'admin', '(typo', 'typo)'])
+TEXT = st.recursive(
+    st.one_of(CHECK_STRS, BROKEN),
+    lambda inner: st.one_of(
+        st.tuples(inner, st.sampled_from(['and', 'or']), inner).map(
+            lambda t: f'({t[0]} {t[1]} {t[2]})'
+        ),
+        inner.map(lambda c: f'not {c}'),
+    ),
+    max_leaves=4,
+)
+VALUE = st.one_of(
+    TEXT,
+    st.none(),
+    st.just([]),
+    st.lists(st.lists(st.one_of(CHECK_STRS, BROKEN), max_size=2), max_size=2),
+    st.dictionaries(st.one_of(CHECK_STRS, BROKEN), st.just(1), max_size=2),
+)
+
+
+@settings(
+    max_examples=120,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    overrides=st.dictionaries(
+        st.sampled_from(RULE_NAMES + ['demo:widget:delete', 'default']),
+        VALUE,
+        max_size=4,
+    ),
+    creds=CREDS,
+    target=TARGET,
+)
+def test_same_decisions_on_everything_oslo_policy_accepts(
+    tmp_path, overrides, creds, target, caplog
+):
+    text = ''.join(
+        f'{json.dumps(k)}: {json.dumps(v)}\n' for k, v in overrides.items()
+    )
+    path = write(tmp_path / 'policy.yaml', text)
+    conf = make_conf(str(tmp_path))
+    ruleset = model.build(
+        upstream(conf).registered_rules.values(), [files.read_layer(path)]
+    )
+    differs = {
+        p.entry.name for p in ruleset.syntax_errors if p.widened_by_upstream
+    }
+    with caplog.at_level(logging.CRITICAL):
+        ours, theirs = safe(conf), upstream(conf)
+        for name in RULE_NAMES + ['demo:widget:delete', 'unregistered']:
+            expected = _outcome(theirs, name, target, creds)
+            got = _outcome(ours, name, target, creds)
+            if differs:
+                # "not <typo>": SafeEnforcer may only deny more.
+                assert got in (expected, False), name
+            else:
+                assert got == expected, name
+
+
+def _outcome(enforcer, name, target, creds):
+    # oslo.policy raises on some values on every call (a rule: cycle, a
+    # legacy list item such as "(@ and role:a)" whose kind is no literal).
+    try:
+        return enforcer.enforce(name, dict(target), dict(creds))
+    except Exception as exc:
+        return type(exc).__name__
