@@ -53,6 +53,21 @@ _EVENT_TYPES = [
     )
     if hasattr(events, name)
 ]
+# In the directories a config path only passes through (``/etc`` for
+# ``/etc/svc/svc.conf``) only entries appearing, going or being renamed
+# matter: writes to other files there are not even asked of the kernel.
+_ENTRY_EVENT_TYPES = [
+    getattr(events, name)
+    for name in (
+        'FileCreatedEvent',
+        'FileDeletedEvent',
+        'FileMovedEvent',
+        'DirCreatedEvent',
+        'DirDeletedEvent',
+        'DirMovedEvent',
+    )
+    if hasattr(events, name)
+]
 _IGNORED = frozenset(
     getattr(events, name)
     for name in ('EVENT_TYPE_OPENED', 'EVENT_TYPE_CLOSED_NO_WRITE')
@@ -110,7 +125,7 @@ class WatchTrigger(ThreadTrigger):
         self._due: float | None = None
         self._observer: Observer | None = None
         self._handler = _Handler(self)
-        self._watches: dict[str, object] = {}
+        self._watches: dict[tuple[str, bool], object] = {}
 
     def start(self) -> None:
         quiet_watchdog_debug()
@@ -144,22 +159,27 @@ class WatchTrigger(ThreadTrigger):
         observer = self._observer
         if observer is None:
             return
-        wanted = self.plan.directories()
-        for directory in sorted(set(self._watches) - wanted):
-            watch = self._watches.pop(directory)
+        # (directory, every event wanted?): full watches for the
+        # directories of config paths, entry-only ones for the dirs above.
+        wanted = {(d, True) for d in self.plan.directories()} | {
+            (d, False) for d in self.plan.entry_directories()
+        }
+        for key in sorted(set(self._watches) - wanted):
+            watch = self._watches.pop(key)
             try:
                 observer.unschedule(watch)
             except Exception:
                 pass  # its directory is gone: the watch ended itself
-        for directory in sorted(wanted - set(self._watches)):
+        for key in sorted(wanted - set(self._watches)):
+            directory, full = key
             if not os.path.isdir(directory):
                 continue  # not there yet: the next relevant event retries
             try:
-                self._watches[directory] = observer.schedule(
+                self._watches[key] = observer.schedule(
                     self._handler,
                     directory,
                     recursive=False,
-                    event_filter=_EVENT_TYPES,
+                    event_filter=_EVENT_TYPES if full else _ENTRY_EVENT_TYPES,
                 )
             except Exception as exc:
                 # Gone meanwhile; the next change that matters retries.

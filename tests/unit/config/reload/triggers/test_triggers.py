@@ -448,6 +448,45 @@ def test_watch_follows_a_symlink_into_another_dir(tmp_path):
         reloader.stop()
 
 
+def test_watch_sees_the_config_dir_replaced_by_a_symlink(tmp_path):
+    # An operator moves /etc/svc away and links a checkout in its place:
+    # the change happens in /etc, a directory the path only passes through.
+    etc = tmp_path / 'etc' / 'svc'
+    etc.mkdir(parents=True)
+    write(etc / 'svc.conf', '[DEFAULT]\ndebug = false\n')
+    checkout = tmp_path / 'srv' / 'svc'
+    checkout.mkdir(parents=True)
+    write(checkout / 'svc.conf', '[DEFAULT]\ndebug = true\n')
+    conf = _debug_conf(['--config-file', str(etc / 'svc.conf')])
+    reloader, reports = _watching(conf)
+    try:
+        os.rename(etc, tmp_path / 'etc' / 'svc.old')
+        os.symlink(checkout, etc)
+        assert wait_for(lambda: conf.debug is True)
+        # The watch moved into the checkout.
+        write(checkout / 'svc.conf', '[DEFAULT]\npool = 6\n')
+        assert wait_for(lambda: conf.pool == 6 and conf.debug is False)
+    finally:
+        reloader.stop()
+
+
+def test_watch_ignores_writes_in_the_directories_above(tmp_path):
+    etc = tmp_path / 'etc' / 'svc'
+    etc.mkdir(parents=True)
+    write(etc / 'svc.conf', '[DEFAULT]\ndebug = false\n')
+    conf = _debug_conf(['--config-file', str(etc / 'svc.conf')])
+    reloader, reports = _watching(conf)
+    try:
+        write(tmp_path / 'etc' / 'other.conf', 'noise')
+        (tmp_path / 'etc' / 'newdir').mkdir()
+        with open(tmp_path / 'etc' / 'svc.log', 'a') as log:
+            log.write('line\n')
+        time.sleep(0.4)
+        assert reports == []
+    finally:
+        reloader.stop()
+
+
 def test_watch_ignores_files_next_to_a_symlinked_config(tmp_path):
     volume = ConfigMapVolume(
         tmp_path / 'etc', {'svc.conf': '[DEFAULT]\ndebug = false\n'}
