@@ -22,9 +22,14 @@ from oslo_extras.config import masking
 from oslo_extras.config.reload.report import APPLIED
 from oslo_extras.config.reload.report import NEEDS_RESTART
 from oslo_extras.config.reload.report import REJECTED
+from oslo_extras.config.reload.report import scrubbed
 from oslo_extras.config.reload.report import OptionChange
 
 Key = tuple[str, str]
+
+#: What reading one option can raise for a bad value; RecursionError is
+#: oslo.config following ``password = ${password}x`` without end.
+_READ_ERRORS = (ValueError, cfg.Error, RecursionError)
 
 
 @dataclasses.dataclass
@@ -114,7 +119,7 @@ def current_values(
         key = (group, opt.dest)
         try:
             values[key] = _upstream.typed_value(conf, group, opt.dest)
-        except (ValueError, cfg.Error) as exc:
+        except _READ_ERRORS as exc:
             invalid[key] = Invalid(str(exc), _reason(group, opt, exc, []))
     return values, invalid
 
@@ -152,7 +157,7 @@ def build(
             continue
         try:
             current[key] = _upstream.typed_value(conf, group, opt.dest)
-        except (ValueError, cfg.Error) as exc:
+        except _READ_ERRORS as exc:
             current[key] = Invalid(str(exc), _reason(group, opt, exc, []))
     secret_keys = frozenset((g, o.dest) for g, o in opts if o.secret)
     candidate.secret_keys = secret_keys
@@ -187,7 +192,7 @@ def build(
             value = _upstream.typed_value(
                 conf, group, opt.dest, candidate.namespace
             )
-        except (ValueError, cfg.Error) as exc:
+        except _READ_ERRORS as exc:
             old = current[key]
             if isinstance(old, Invalid) and old.error == str(exc):
                 # Bad before the edit and unchanged: upstream would still
@@ -213,6 +218,12 @@ def build(
         new_values[k] for k in secret_keys if k in new_values
     )
     candidate.option_errors.update(rejected)
+    # A plain option may hold a secret through ``$password``: what the
+    # report shows of it is scrubbed too (installed values are untouched).
+    fragments = list(masking.secret_fragments(candidate.secret_values))
+
+    def shown(value: Any, secret: bool) -> Any:
+        return value if secret else scrubbed(value, fragments)
 
     for group, opt in opts:
         key = (group, opt.dest)
@@ -230,7 +241,7 @@ def build(
                     group,
                     opt.dest,
                     REJECTED,
-                    old_shown,
+                    shown(old_shown, opt.secret),
                     None,
                     opt.secret,
                     _strip_prefix(rejected[key], group, opt.dest),
@@ -254,7 +265,13 @@ def build(
                 candidate.values[key] = old
         candidate.changes.append(
             OptionChange.build(
-                group, opt.dest, status, old_shown, new, opt.secret, reason
+                group,
+                opt.dest,
+                status,
+                shown(old_shown, opt.secret),
+                shown(new, opt.secret),
+                opt.secret,
+                reason,
             )
         )
     if not candidate.ok:
@@ -281,6 +298,11 @@ def _refused(change: OptionChange) -> OptionChange:
 
 
 def _reason(group: str, opt: cfg.Opt, exc: Exception, secrets: list) -> str:
+    if isinstance(exc, RecursionError):
+        return (
+            f'[{group}] {opt.dest}: invalid value: a $ substitution refers '
+            'back to itself'
+        )
     if opt.secret:
         # The conversion error quotes the bad value; say only where it is.
         detail = f'invalid {type(opt.type).__name__} value (secret, not shown)'

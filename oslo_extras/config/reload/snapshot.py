@@ -16,7 +16,9 @@ import types
 from collections.abc import Mapping
 from typing import Any
 
+from oslo_extras.config import masking
 from oslo_extras.config.masking import MASK
+from oslo_extras.config.reload.report import scrubbed
 
 
 class ConfigSnapshot:
@@ -72,8 +74,18 @@ class ConfigSnapshot:
         return self._values
 
     def __repr__(self) -> str:
+        # A plain option may hold a secret through ``$password``.
+        fragments = list(
+            masking.secret_fragments(
+                v
+                for k, v in self._values.items()
+                if k in self._secrets and isinstance(v, str)
+            )
+        )
         shown = {
-            f'{g}.{o}': MASK if (g, o) in self._secrets else v
+            f'{g}.{o}': MASK
+            if (g, o) in self._secrets
+            else scrubbed(v, fragments)
             for (g, o), v in self._values.items()
         }
         return f'<ConfigSnapshot generation={self.generation} {shown!r}>'

@@ -1,0 +1,70 @@
+"""Edits an operator really makes, tried against the reload promises."""
+
+import logging
+
+from oslo_config import cfg
+
+from oslo_extras.config.reload import Reloader
+from tests.unit.config.reload.conftest import write
+
+
+def _db_conf(tmp_path, text, extra_opts=()):
+    path = tmp_path / 'svc.conf'
+    write(path, text)
+    conf = cfg.ConfigOpts()
+    conf.register_opts(
+        [
+            cfg.StrOpt('user', default='nova', mutable=True),
+            cfg.StrOpt('password', secret=True, mutable=True),
+            *extra_opts,
+        ],
+        group='db',
+    )
+    conf(['--config-file', str(path)], default_config_files=[])
+    return conf, path
+
+
+def test_self_referencing_substitution_is_refused_not_raised(tmp_path):
+    # ``password = ${password}x`` (a copy-paste slip): oslo.config recurses
+    # without end when the value is read. A reload must refuse it, not
+    # raise, and the drop-in for oslo.service must not raise either.
+    conf, path = _db_conf(tmp_path, '[db]\npassword = OLD-s3cret\n')
+    reloader = Reloader(conf)
+    write(path, '[db]\npassword = ${password}x\nuser = admin\n')
+
+    report = reloader.reload()
+
+    assert not report.applied
+    assert any('[db] password' in e for e in report.errors), report.errors
+    assert conf.db.password == 'OLD-s3cret' and conf.db.user == 'nova'
+    assert reloader.mutate_config_files() == {}
+
+
+def test_secret_substituted_into_a_plain_option_is_masked(tmp_path, caplog):
+    # A non-secret option built from a secret one with ``$password``: the
+    # report and the log must not show the secret inside it either.
+    url = cfg.StrOpt(
+        'url', default='mysql+pymysql://$user:$password@db/nova', mutable=True
+    )
+    conf, path = _db_conf(tmp_path, '[db]\npassword = OLD-s3cret\n', [url])
+    reloader = Reloader(conf)
+    assert conf.db.url == 'mysql+pymysql://nova:OLD-s3cret@db/nova'
+    write(path, '[db]\npassword = NEW-s3cret\n')
+
+    with caplog.at_level(logging.DEBUG):
+        report = reloader.reload()
+
+    assert report.applied
+    assert conf.db.url == 'mysql+pymysql://nova:NEW-s3cret@db/nova'
+    change = next(c for c in report.changes if c.option == 'url')
+    shown = ' '.join(
+        [
+            report.as_text(),
+            repr(report.as_dict()),
+            caplog.text,
+            repr(change),
+            repr(reloader.snapshot()),
+        ]
+    )
+    assert 'OLD-s3cret' not in shown and 'NEW-s3cret' not in shown, shown
+    assert 'mysql+pymysql://nova:****@db/nova' in shown
