@@ -22,8 +22,8 @@ from oslo_extras.config import masking
 from oslo_extras.config.reload.report import APPLIED
 from oslo_extras.config.reload.report import NEEDS_RESTART
 from oslo_extras.config.reload.report import REJECTED
-from oslo_extras.config.reload.report import scrubbed
 from oslo_extras.config.reload.report import OptionChange
+from oslo_extras.config.reload.report import scrubbed
 
 Key = tuple[str, str]
 
