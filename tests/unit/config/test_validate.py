@@ -473,3 +473,19 @@ def test_invalid_value_agrees_with_oslo_config(tmp_path_factory, value):
     except (cfg.ConfigFileValueError, ValueError):
         accepted = False
     assert (found == []) == accepted
+
+
+def test_substituted_value_is_not_type_checked_raw(tmp_path):
+    # nova's install guide: ``[vnc] server_listen = $my_ip``; oslo.config
+    # substitutes before converting, so '$my_ip' itself is no bad address.
+    conf = cfg.ConfigOpts()
+    conf.register_opt(cfg.StrOpt('my_ip', default='10.0.0.11'))
+    conf.register_opt(cfg.HostAddressOpt('server_listen'), group='vnc')
+    path = tmp_path / 'nova.conf'
+    path.write_text('[vnc]\nserver_listen = $my_ip\n')
+
+    found = Validator(OptionCatalog.from_conf(conf)).validate([str(path)])
+
+    conf(['--config-file', str(path)], default_config_files=[])
+    assert conf.vnc.server_listen == '10.0.0.11'
+    assert [f.code for f in found] == []

@@ -68,3 +68,51 @@ def test_secret_substituted_into_a_plain_option_is_masked(tmp_path, caplog):
     )
     assert 'OLD-s3cret' not in shown and 'NEW-s3cret' not in shown, shown
     assert 'mysql+pymysql://nova:****@db/nova' in shown
+
+
+def _vnc_conf(tmp_path, text):
+    # nova's [vnc] options as the install guide sets them: typed host
+    # addresses given as ``$my_ip``.
+    path = tmp_path / 'nova.conf'
+    write(path, text)
+    conf = cfg.ConfigOpts()
+    conf.register_opts(
+        [
+            cfg.StrOpt('my_ip', default='10.0.0.11'),
+            cfg.StrOpt('state_path', default='/var/lib/nova'),
+        ]
+    )
+    conf.register_opts(
+        [
+            cfg.BoolOpt('enabled', default=True, mutable=True),
+            cfg.HostAddressOpt(
+                'server_listen', default='127.0.0.1', mutable=True
+            ),
+        ],
+        group='vnc',
+    )
+    conf(['--config-file', str(path)], default_config_files=[])
+    return conf, path
+
+
+def test_substituted_typed_value_from_the_install_guide_applies(tmp_path):
+    conf, path = _vnc_conf(tmp_path, '[vnc]\nenabled = true\n')
+    reloader = Reloader(conf)
+    write(path, '[vnc]\nenabled = true\nserver_listen = $my_ip\n')
+
+    report = reloader.reload()
+
+    assert report.applied, report.as_text()
+    assert conf.vnc.server_listen == '10.0.0.11'
+
+
+def test_substituted_value_that_does_not_convert_is_still_refused(tmp_path):
+    conf, path = _vnc_conf(tmp_path, '[vnc]\nenabled = true\n')
+    reloader = Reloader(conf)
+    write(path, '[vnc]\nenabled = false\nserver_listen = $state_path\n')
+
+    report = reloader.reload()
+
+    assert not report.applied
+    assert any('[vnc] server_listen' in e for e in report.errors)
+    assert conf.vnc.enabled is True and conf.vnc.server_listen == '127.0.0.1'
