@@ -419,6 +419,12 @@ class OptionCatalog:
         """Return the option that an old ``[group] name`` was renamed to."""
         return self._deprecated_index().get((normalize_group(group), name))
 
+    def is_old_group(self, group: str) -> bool:
+        """Tell whether options moved out of ``group`` (``[keymgr]``):
+        oslo.config still reads their old names there."""
+        name = normalize_group(group)
+        return any(g == name for g, _ in self._deprecated_index())
+
     def names_in_group(self, group: str) -> list[str]:
         """Return the option names (dests) a group accepts, sorted."""
         info = self.group(group)

@@ -34,6 +34,10 @@ class UnknownGroupCheck(Check):
                 continue
             if context.catalog.group(section.name) is not None:
                 continue
+            if context.catalog.is_old_group(section.name):
+                # Read for its old names (deprecated-name says so);
+                # unknown-option reports anything else in it.
+                continue
             match = _suggest.suggest(section.name, groups)
             yield Finding(
                 ERROR,
@@ -99,7 +103,9 @@ class UnknownOptionCheck(Check):
                 continue  # live, or an old name deprecated-name reports
             if _wrong_case_default(entry.section):
                 continue  # group-case reports the whole section
-            if catalog.group(entry.section) is None:
+            if catalog.group(entry.section) is None and (
+                not catalog.is_old_group(entry.section)
+            ):
                 continue  # unknown-group reports the whole section
             yield self._finding(context, entry)
 

@@ -489,3 +489,24 @@ def test_substituted_value_is_not_type_checked_raw(tmp_path):
     conf(['--config-file', str(path)], default_config_files=[])
     assert conf.vnc.server_listen == '10.0.0.11'
     assert [f.code for f in found] == []
+
+
+def test_an_old_group_still_read_for_its_old_names_is_not_unknown(tmp_path):
+    # nova: [key_manager] fixed_key was [keymgr] fixed_key; oslo.config
+    # still reads the old group, so it is no "ignored" section.
+    conf = cfg.ConfigOpts()
+    conf.register_opt(
+        cfg.StrOpt('fixed_key', secret=True, deprecated_group='keymgr'),
+        group='key_manager',
+    )
+    path = tmp_path / 'nova.conf'
+    path.write_text('[keymgr]\nfixed_key = abc123\nfixd_key = x\n')
+
+    found = Validator(OptionCatalog.from_conf(conf)).validate([str(path)])
+
+    conf(['--config-file', str(path)], default_config_files=[])
+    assert conf.key_manager.fixed_key == 'abc123'
+    assert sorted((f.code, f.option) for f in found) == [
+        ('deprecated-name', 'fixed_key'),
+        ('unknown-option', 'fixd_key'),
+    ]
