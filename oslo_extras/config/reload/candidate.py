@@ -27,9 +27,19 @@ from oslo_extras.config.reload.report import scrubbed
 
 Key = tuple[str, str]
 
+try:
+    from oslo_extras.config.sources.base import SourceError
+except ImportError:  # the sources are optional
+
+    class SourceError(Exception):  # type: ignore[no-redef]
+        """Stands in when the config sources are not installed."""
+
+
 #: What reading one option can raise for a bad value; RecursionError is
-#: oslo.config following ``password = ${password}x`` without end.
-_READ_ERRORS = (ValueError, cfg.Error, RecursionError)
+#: oslo.config following ``password = ${password}x`` without end, and a
+#: config source raises SourceError for a value it serves that does not
+#: convert (a rotated secret) or that expired and could not be re-read.
+_READ_ERRORS = (ValueError, cfg.Error, RecursionError, SourceError)
 
 
 @dataclasses.dataclass
@@ -298,6 +308,9 @@ def _refused(change: OptionChange) -> OptionChange:
 
 
 def _reason(group: str, opt: cfg.Opt, exc: Exception, secrets: list) -> str:
+    if isinstance(exc, SourceError):
+        # Written to name the source and option, never the value.
+        return f'[{group}] {opt.dest}: {masking.scrub(str(exc), secrets)}'
     if isinstance(exc, RecursionError):
         return (
             f'[{group}] {opt.dest}: invalid value: a $ substitution refers '

@@ -116,3 +116,37 @@ def test_substituted_value_that_does_not_convert_is_still_refused(tmp_path):
     assert not report.applied
     assert any('[vnc] server_listen' in e for e in report.errors)
     assert conf.vnc.enabled is True and conf.vnc.server_listen == '127.0.0.1'
+
+
+def test_rotated_secret_that_does_not_convert_is_refused_not_raised(
+    tmp_path, caplog
+):
+    # A secret rotated in its source to a value of the wrong type: the
+    # source raises its own error when read; the reload must refuse.
+    secrets = tmp_path / 'secrets' / 'db'
+    secrets.mkdir(parents=True)
+    (secrets / 'pool').write_text('5\n')
+    (secrets / 'pool').chmod(0o600)
+    conf_path = tmp_path / 'svc.conf'
+    write(
+        conf_path,
+        '[DEFAULT]\nconfig_source = secrets\n'
+        '[secrets]\ndriver = secrets_dir\n'
+        f'directory = {tmp_path / "secrets"}\n',
+    )
+    conf = cfg.ConfigOpts()
+    conf.register_opt(
+        cfg.IntOpt('pool', default=1, secret=True, mutable=True), group='db'
+    )
+    conf(['--config-file', str(conf_path)], default_config_files=[])
+    assert conf.db.pool == 5
+    reloader = Reloader(conf)
+    (secrets / 'pool').write_text('many-LEAK\n')
+
+    with caplog.at_level(logging.DEBUG):
+        report = reloader.reload()
+
+    assert not report.applied
+    assert any('[db] pool' in e for e in report.errors), report.errors
+    assert conf.db.pool == 5
+    assert 'many-LEAK' not in report.as_text() + caplog.text
