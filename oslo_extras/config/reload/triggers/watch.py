@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 import threading
 import time
 
@@ -98,6 +99,16 @@ class _Handler(events.FileSystemEventHandler):
             self.trigger.poke()
 
 
+def _identity(directory: str) -> tuple[int, int] | None:
+    """Return the directory's ``(device, inode)``, or None if it is not
+    a directory now."""
+    try:
+        st = os.stat(directory)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino) if stat.S_ISDIR(st.st_mode) else None
+
+
 def _text(path: str | bytes) -> str:
     return (
         path.decode(errors='surrogateescape')
@@ -125,7 +136,10 @@ class WatchTrigger(ThreadTrigger):
         self._due: float | None = None
         self._observer: Observer | None = None
         self._handler = _Handler(self)
-        self._watches: dict[tuple[str, bool], object] = {}
+        # (directory, full?) -> (watchdog watch, identity of the directory
+        # watched: a directory deleted and made again is a new inode the
+        # old watch does not see)
+        self._watches: dict[tuple[str, bool], tuple[object, object]] = {}
 
     def start(self) -> None:
         quiet_watchdog_debug()
@@ -164,23 +178,30 @@ class WatchTrigger(ThreadTrigger):
         wanted = {(d, True) for d in self.plan.directories()} | {
             (d, False) for d in self.plan.entry_directories()
         }
-        for key in sorted(set(self._watches) - wanted):
-            watch = self._watches.pop(key)
+        stale = {
+            key
+            for key, (_, identity) in self._watches.items()
+            if key not in wanted or _identity(key[0]) != identity
+        }
+        for key in sorted(stale):
+            watch, _ = self._watches.pop(key)
             try:
                 observer.unschedule(watch)
             except Exception:
                 pass  # its directory is gone: the watch ended itself
         for key in sorted(wanted - set(self._watches)):
             directory, full = key
-            if not os.path.isdir(directory):
+            identity = _identity(directory)
+            if identity is None:
                 continue  # not there yet: the next relevant event retries
             try:
-                self._watches[key] = observer.schedule(
+                watch = observer.schedule(
                     self._handler,
                     directory,
                     recursive=False,
                     event_filter=_EVENT_TYPES if full else _ENTRY_EVENT_TYPES,
                 )
+                self._watches[key] = (watch, identity)
             except Exception as exc:
                 # Gone meanwhile; the next change that matters retries.
                 LOG.warning(

@@ -2,6 +2,7 @@
 
 import logging
 import os
+import shutil
 import signal
 import threading
 import time
@@ -466,6 +467,27 @@ def test_watch_sees_the_config_dir_replaced_by_a_symlink(tmp_path):
         # The watch moved into the checkout.
         write(checkout / 'svc.conf', '[DEFAULT]\npool = 6\n')
         assert wait_for(lambda: conf.pool == 6 and conf.debug is False)
+    finally:
+        reloader.stop()
+
+
+def test_watch_sees_the_config_dir_deleted_and_made_again(tmp_path):
+    # ``rm -rf /etc/svc`` then a config management run puts it back: the
+    # new directory is a new inode, which the old watch never sees.
+    etc = tmp_path / 'etc' / 'svc'
+    etc.mkdir(parents=True)
+    write(etc / 'svc.conf', '[DEFAULT]\ndebug = false\n')
+    conf = _debug_conf(['--config-file', str(etc / 'svc.conf')])
+    reloader, reports = _watching(conf)
+    try:
+        shutil.rmtree(tmp_path / 'etc')
+        time.sleep(0.3)  # the watch has re-resolved to a missing dir
+        etc.mkdir(parents=True)
+        time.sleep(0.3)
+        write(etc / 'svc.conf', '[DEFAULT]\ndebug = true\n')
+        assert wait_for(lambda: conf.debug is True)
+        write(etc / 'svc.conf', '[DEFAULT]\npool = 3\n')
+        assert wait_for(lambda: conf.pool == 3 and conf.debug is False)
     finally:
         reloader.stop()
 
