@@ -124,3 +124,20 @@ def test_secret_deleted_fails_closed_and_comes_back(vault_service, caplog):
         r.as_text() + repr(r.as_dict()) for r in (refused, bad_type, back)
     )
     assert old_pw not in shown and 'many-LEAK' not in shown
+
+
+def test_whole_secret_deleted_keeps_the_old_values(vault_service, openbao):
+    conf, put, edit, old_pw = vault_service
+    reloader = Reloader(conf)
+    kv = openbao.client().secrets.kv.v2
+    prefix = conf.vault.path_prefix
+    kv.delete_metadata_and_all_versions(
+        f'{prefix}/database', mount_point='secret'
+    )
+    edit('[DEFAULT]\ndebug = true\n')
+
+    report = reloader.reload()
+
+    # Never the default (None / 1): the old values stay.
+    assert conf.database.password == old_pw and conf.database.pool == 5
+    assert old_pw not in report.as_text() + repr(report.as_dict())

@@ -10,6 +10,8 @@ and converted to its type. Comparing typed values means ``true`` and
 from __future__ import annotations
 
 import dataclasses
+import glob
+import os
 from collections.abc import Callable
 from collections.abc import Collection
 from collections.abc import Mapping
@@ -184,6 +186,10 @@ def build(
         candidate.file_errors.append(
             masking.scrub(str(exc), candidate.secret_values)
         )
+    except (OSError, UnicodeError) as exc:
+        # oslo.config lets these through: a config path that became a
+        # directory or a symlink loop, or a file saved in Latin-1.
+        candidate.file_errors.append(_unreadable(conf, exc))
     if candidate.namespace is None:
         return candidate
     only = select(candidate.namespace) if select is not None else None
@@ -324,6 +330,30 @@ def _reason(group: str, opt: cfg.Opt, exc: Exception, secrets: list) -> str:
         text = str(exc).split(' is not valid: ', 1)[-1]
         detail = 'invalid value: ' + masking.scrub(text, secrets)
     return f'[{group}] {opt.dest}: {detail}'
+
+
+def _unreadable(conf: cfg.ConfigOpts, exc: Exception) -> str:
+    """Say which config file cannot be read, and why (never its text)."""
+    if isinstance(exc, OSError):
+        return f'{exc.filename}: cannot read it: {exc.strerror}'
+    files = list(conf.config_file or [])
+    for directory in conf.config_dir or []:
+        files += sorted(
+            glob.glob(os.path.join(glob.escape(directory), '*.conf'))
+        )
+    reason = getattr(exc, 'reason', 'cannot decode')
+    for path in files:
+        try:
+            with open(path, 'rb') as stream:
+                stream.read().decode('utf-8')
+        except UnicodeDecodeError as bad:
+            return (
+                f'{path}: not UTF-8 text ({bad.reason} at byte {bad.start}); '
+                'oslo.config reads config files as UTF-8'
+            )
+        except OSError:
+            continue
+    return f'a config file is not UTF-8 text ({reason})'
 
 
 def _strip_prefix(reason: str, group: str, dest: str) -> str:

@@ -1,6 +1,9 @@
 """Edits an operator really makes, tried against the reload promises."""
 
 import logging
+import os
+
+import pytest
 
 from oslo_config import cfg
 
@@ -150,3 +153,47 @@ def test_rotated_secret_that_does_not_convert_is_refused_not_raised(
     assert any('[db] pool' in e for e in report.errors), report.errors
     assert conf.db.pool == 5
     assert 'many-LEAK' not in report.as_text() + caplog.text
+
+
+@pytest.mark.parametrize('validate', [True, False])
+@pytest.mark.parametrize(
+    'damage',
+    ['latin1-save', 'file-becomes-dir', 'dir-named-conf', 'link-loop'],
+)
+def test_unreadable_config_is_refused_not_raised(tmp_path, damage, validate):
+    # What oslo.config does not wrap in cfg.Error: the reload (and the
+    # oslo.service drop-in) must refuse, never raise, and name the file.
+    path = tmp_path / 'svc.conf'
+    confdir = tmp_path / 'svc.conf.d'
+    confdir.mkdir()
+    write(path, '[DEFAULT]\ndebug = false\n')
+    conf = cfg.ConfigOpts()
+    conf.register_opt(cfg.BoolOpt('debug', default=False, mutable=True))
+    conf.register_opt(cfg.StrOpt('name', default='x', mutable=True))
+    conf(
+        ['--config-file', str(path), '--config-dir', str(confdir)],
+        default_config_files=[],
+    )
+    reloader = Reloader(conf, validate=validate)
+    bad = path
+    if damage == 'latin1-save':
+        path.write_bytes(
+            '[DEFAULT]\ndebug = true\nname = café\n'.encode('cp1252')
+        )
+    elif damage == 'file-becomes-dir':
+        path.unlink()
+        path.mkdir()
+    elif damage == 'dir-named-conf':
+        bad = confdir / 'old.conf'
+        bad.mkdir()
+    else:
+        bad = confdir / 'a.conf'
+        os.symlink('b.conf', confdir / 'a.conf')
+        os.symlink('a.conf', confdir / 'b.conf')
+
+    report = reloader.reload()
+
+    assert not report.applied
+    assert any(str(bad) in e for e in report.errors), report.errors
+    assert conf.debug is False and conf.name == 'x'
+    assert reloader.mutate_config_files() == {}
