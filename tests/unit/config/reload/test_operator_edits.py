@@ -4,7 +4,6 @@ import logging
 import os
 
 import pytest
-
 from oslo_config import cfg
 
 from oslo_extras.config.reload import Reloader
