@@ -73,15 +73,20 @@ class ConfigSnapshot:
         """Return the read-only ``{(group, dest): value}`` mapping."""
         return self._values
 
-    def __repr__(self) -> str:
-        # A plain option may hold a secret through ``$password``.
-        fragments = list(
+    def secret_strings(self) -> list[str]:
+        """Return the secret values, and passwords inside secret URLs, to
+        scrub from texts this generation's values may reach."""
+        return list(
             masking.secret_fragments(
                 v
                 for k, v in self._values.items()
                 if k in self._secrets and isinstance(v, str)
             )
         )
+
+    def __repr__(self) -> str:
+        # A plain option may hold a secret through ``$password``.
+        fragments = self.secret_strings()
         shown = {
             f'{g}.{o}': MASK
             if (g, o) in self._secrets

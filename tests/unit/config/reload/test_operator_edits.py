@@ -196,3 +196,40 @@ def test_unreadable_config_is_refused_not_raised(tmp_path, damage, validate):
     assert any(str(bad) in e for e in report.errors), report.errors
     assert conf.debug is False and conf.name == 'x'
     assert reloader.mutate_config_files() == {}
+
+
+def test_listener_and_callback_errors_never_log_a_secret(tmp_path, caplog):
+    # A service's report listener or subscriber fails while connecting
+    # with the new value, and says so with the value in its message.
+    url = cfg.StrOpt('connection', secret=True, mutable=True)
+    conf, path = _db_conf(
+        tmp_path,
+        '[db]\npassword = OLD-s3cret\n'
+        'connection = mysql+pymysql://nova:OLD-url-pw@db/nova\n',
+        [url],
+    )
+    reloader = Reloader(conf)
+
+    def listener(report):
+        raise RuntimeError(f'cannot connect with {conf.db.password}')
+
+    def callback(change):
+        # only the password inside the URL, as a driver error shows it
+        raise RuntimeError('access denied for nova:NEW-url-pw')
+
+    reloader.add_report_listener(listener)
+    reloader.subscribe('db', 'connection', callback)
+    write(
+        path,
+        '[db]\npassword = NEW-s3cret\n'
+        'connection = mysql+pymysql://nova:NEW-url-pw@db/nova\n',
+    )
+
+    with caplog.at_level(logging.DEBUG):
+        report = reloader.reload()
+
+    assert report.applied and report.callback_errors
+    shown = caplog.text + report.as_text() + repr(report.as_dict())
+    for secret in ('OLD-s3cret', 'NEW-s3cret', 'OLD-url-pw', 'NEW-url-pw'):
+        assert secret not in shown, secret
+    assert 'listener' in caplog.text and 'RuntimeError' in caplog.text
