@@ -132,7 +132,9 @@ def current_values(
         try:
             values[key] = _upstream.typed_value(conf, group, opt.dest)
         except _READ_ERRORS as exc:
-            invalid[key] = Invalid(str(exc), _reason(group, opt, exc, []))
+            invalid[key] = Invalid(
+                _error_text(exc), _reason(group, opt, exc, [])
+            )
     return values, invalid
 
 
@@ -170,7 +172,9 @@ def build(
         try:
             current[key] = _upstream.typed_value(conf, group, opt.dest)
         except _READ_ERRORS as exc:
-            current[key] = Invalid(str(exc), _reason(group, opt, exc, []))
+            current[key] = Invalid(
+                _error_text(exc), _reason(group, opt, exc, [])
+            )
     secret_keys = frozenset((g, o.dest) for g, o in opts if o.secret)
     candidate.secret_keys = secret_keys
     candidate.secret_values = _strings(
@@ -210,7 +214,7 @@ def build(
             )
         except _READ_ERRORS as exc:
             old = current[key]
-            if isinstance(old, Invalid) and old.error == str(exc):
+            if isinstance(old, Invalid) and old.error == _error_text(exc):
                 # Bad before the edit and unchanged: upstream would still
                 # apply the rest, and so do we.
                 candidate.invalid[key] = old
@@ -354,6 +358,13 @@ def _unreadable(conf: cfg.ConfigOpts, exc: Exception) -> str:
         except OSError:
             continue
     return f'a config file is not UTF-8 text ({reason})'
+
+
+def _error_text(exc: Exception) -> str:
+    """The conversion error without where the value came from: the same
+    bad value moved to another file (a config-dir file renamed) is the
+    same error."""
+    return str(exc).split(' is not valid: ', 1)[-1]
 
 
 def _strip_prefix(reason: str, group: str, dest: str) -> str:

@@ -233,3 +233,38 @@ def test_listener_and_callback_errors_never_log_a_secret(tmp_path, caplog):
     for secret in ('OLD-s3cret', 'NEW-s3cret', 'OLD-url-pw', 'NEW-url-pw'):
         assert secret not in shown, secret
     assert 'listener' in caplog.text and 'RuntimeError' in caplog.text
+
+
+def test_renaming_a_config_dir_file_with_old_errors_does_not_block(tmp_path):
+    # A section for a library the service never loads and a bad value it
+    # never reads, in 10-lib.conf; the operator renames it to 20-lib.conf
+    # (or a ConfigMap key is renamed). Nothing new is wrong.
+    path = tmp_path / 'svc.conf'
+    confdir = tmp_path / 'svc.conf.d'
+    confdir.mkdir()
+    write(path, '[DEFAULT]\ndebug = false\n')
+    write(
+        confdir / '10-lib.conf',
+        '[oslo_unused_lib]\nfoo = 1\n[DEFAULT]\nleft = notanint\n',
+    )
+    conf = cfg.ConfigOpts()
+    conf.register_opt(cfg.BoolOpt('debug', default=False, mutable=True))
+    conf.register_opt(cfg.IntOpt('left', default=0, mutable=True))
+    conf(
+        ['--config-file', str(path), '--config-dir', str(confdir)],
+        default_config_files=[],
+    )
+    reloader = Reloader(conf)
+    os.rename(confdir / '10-lib.conf', confdir / '20-lib.conf')
+    write(path, '[DEFAULT]\ndebug = true\n')
+
+    report = reloader.reload()
+
+    assert report.applied, report.as_text()
+    assert conf.debug is True
+    assert any('already in the running config' in w for w in report.warnings)
+    # A new bad value is still refused.
+    write(confdir / '30-new.conf', '[DEFAULT]\nleft = alsobad\n')
+    write(path, '[DEFAULT]\ndebug = false\n')
+    report = reloader.reload()
+    assert not report.applied and conf.debug is True
