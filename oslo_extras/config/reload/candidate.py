@@ -127,7 +127,8 @@ def current_values(
     """Return what readers see now, and the options that fail to convert."""
     values: dict[Key, Any] = {}
     invalid: dict[Key, Invalid] = {}
-    for group, opt in options(conf):
+    opts = options(conf)
+    for group, opt in opts:
         key = (group, opt.dest)
         try:
             values[key] = _upstream.typed_value(conf, group, opt.dest)
@@ -135,6 +136,16 @@ def current_values(
             invalid[key] = Invalid(
                 _error_text(exc), _reason(group, opt, exc, [])
             )
+    # A plain option substituting ``$password`` quotes it in its error.
+    secrets = list(
+        masking.secret_fragments(
+            _strings(values.get((g, o.dest)) for g, o in opts if o.secret)
+        )
+    )
+    invalid = {
+        k: Invalid(bad.error, masking.scrub(bad.reason, secrets))
+        for k, bad in invalid.items()
+    }
     return values, invalid
 
 
@@ -237,10 +248,13 @@ def build(
     candidate.secret_values += _strings(
         new_values[k] for k in secret_keys if k in new_values
     )
-    candidate.option_errors.update(rejected)
     # A plain option may hold a secret through ``$password``: what the
-    # report shows of it is scrubbed too (installed values are untouched).
+    # report shows of it is scrubbed too (installed values are untouched),
+    # and so is its conversion error, which quotes the substituted value
+    # (the new secrets were not known when it was written).
     fragments = list(masking.secret_fragments(candidate.secret_values))
+    rejected = {k: masking.scrub(v, fragments) for k, v in rejected.items()}
+    candidate.option_errors.update(rejected)
 
     def shown(value: Any, secret: bool) -> Any:
         return value if secret else scrubbed(value, fragments)

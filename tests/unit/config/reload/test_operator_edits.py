@@ -268,3 +268,29 @@ def test_renaming_a_config_dir_file_with_old_errors_does_not_block(tmp_path):
     write(path, '[DEFAULT]\ndebug = false\n')
     report = reloader.reload()
     assert not report.applied and conf.debug is True
+
+
+def test_plain_option_error_never_quotes_a_substituted_secret(
+    tmp_path, caplog
+):
+    # ``mode = $password`` does not convert: oslo.config's error quotes the
+    # substituted value, which is the secret (new, or already running).
+    mode = cfg.StrOpt('mode', choices=['a', 'b'], mutable=True)
+    link = cfg.URIOpt('link', mutable=True)
+    with caplog.at_level(logging.DEBUG):
+        conf, path = _db_conf(
+            tmp_path,
+            '[db]\npassword = OLD-s3cret\nlink = $password\n',
+            [mode, link],
+        )
+        reloader = Reloader(conf)  # link is bad already: a warning
+        write(
+            path,
+            '[db]\npassword = NEW-s3cret\nlink = $password\nmode = $password\n',
+        )
+        report = reloader.reload()
+
+    assert not report.applied
+    assert any('[db] mode' in e for e in report.errors), report.errors
+    shown = caplog.text + report.as_text() + repr(report.as_dict())
+    assert 'OLD-s3cret' not in shown and 'NEW-s3cret' not in shown, shown
