@@ -286,7 +286,8 @@ def test_plain_option_error_never_quotes_a_substituted_secret(
         reloader = Reloader(conf)  # link is bad already: a warning
         write(
             path,
-            '[db]\npassword = NEW-s3cret\nlink = $password\nmode = $password\n',
+            '[db]\npassword = NEW-s3cret\n'
+            'link = $password\nmode = $password\n',
         )
         report = reloader.reload()
 
