@@ -14,12 +14,11 @@ from __future__ import annotations
 import copy
 import os
 
+import nova.conf.opts as nova_opts
 import pytest
 from oslo_config import cfg
 
 from oslo_extras.config.reload import Reloader
-
-nova_opts = pytest.importorskip('nova.conf.opts')
 
 
 def _nova_opts():
