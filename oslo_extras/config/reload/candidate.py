@@ -191,6 +191,9 @@ def build(
     candidate.secret_values = _strings(
         current[k] for k in secret_keys if k in current
     )
+    # oslo.config globs ``<dir>/*.conf``: a dir it may not list reads as
+    # empty, and every value from it would fall back to its default.
+    candidate.file_errors += _unlistable_dirs(conf)
     try:
         candidate.namespace = _upstream.parse_files(conf)
     except SystemExit as exc:
@@ -348,6 +351,22 @@ def _reason(group: str, opt: cfg.Opt, exc: Exception, secrets: list) -> str:
         text = str(exc).split(' is not valid: ', 1)[-1]
         detail = 'invalid value: ' + masking.scrub(text, secrets)
     return f'[{group}] {opt.dest}: {detail}'
+
+
+def _unlistable_dirs(conf: cfg.ConfigOpts) -> list[str]:
+    """Say which config dirs exist but cannot be listed."""
+    problems = []
+    for directory in conf.config_dir or []:
+        try:
+            os.listdir(directory)
+        except FileNotFoundError:
+            continue  # oslo.config and the validator say so
+        except OSError as exc:
+            problems.append(
+                f'{directory}: cannot list the config dir: {exc.strerror}; '
+                'its files would all be ignored'
+            )
+    return problems
 
 
 def _unreadable(conf: cfg.ConfigOpts, exc: Exception) -> str:

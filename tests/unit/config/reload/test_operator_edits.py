@@ -1,7 +1,10 @@
 """Edits an operator really makes, tried against the reload promises."""
 
+import json
 import logging
 import os
+import subprocess
+import sys
 
 import pytest
 from oslo_config import cfg
@@ -295,3 +298,51 @@ def test_plain_option_error_never_quotes_a_substituted_secret(
     assert any('[db] mode' in e for e in report.errors), report.errors
     shown = caplog.text + report.as_text() + repr(report.as_dict())
     assert 'OLD-s3cret' not in shown and 'NEW-s3cret' not in shown, shown
+
+
+_UNLISTABLE = """
+import json, os, sys
+from oslo_config import cfg
+from oslo_extras.config.reload import Reloader
+path, confdir = sys.argv[1:3]
+conf = cfg.ConfigOpts()
+conf.register_opt(cfg.IntOpt('level', default=0, mutable=True))
+conf(['--config-file', path, '--config-dir', confdir],
+     default_config_files=[])
+reloader = Reloader(conf)
+os.chmod(confdir, 0o311)  # traversable, not listable
+report = reloader.reload()
+os.chmod(confdir, 0o755)
+print(json.dumps({'applied': report.applied, 'level': conf.level,
+                  'errors': report.errors}))
+"""
+
+
+def test_config_dir_made_unlistable_is_refused_not_read_as_empty(tmp_path):
+    # ``chmod 0711 /etc/nova/nova.conf.d``: oslo.config's glob then finds
+    # no file, and every value from the dir would fall back to its default.
+    path = tmp_path / 'svc.conf'
+    confdir = tmp_path / 'svc.conf.d'
+    confdir.mkdir()
+    write(path, '[DEFAULT]\n')
+    write(confdir / '50-level.conf', '[DEFAULT]\nlevel = 5\n')
+    command = [sys.executable, '-c', _UNLISTABLE, str(path), str(confdir)]
+    if os.geteuid() == 0:
+        # root reads any dir: drop that power so the mode bits count
+        caps = '-dac_override,-dac_read_search'
+        command = [
+            'setpriv',
+            f'--inh-caps={caps}',
+            f'--bounding-set={caps}',
+            *command,
+        ]
+
+    result = json.loads(
+        subprocess.run(
+            command, check=True, capture_output=True, text=True
+        ).stdout
+    )
+
+    assert result['applied'] is False
+    assert result['level'] == 5
+    assert any(str(confdir) in e for e in result['errors']), result
