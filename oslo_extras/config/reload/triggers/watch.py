@@ -35,6 +35,9 @@ from oslo_extras.config.reload.triggers import _paths
 
 LOG = logging.getLogger(__name__)
 
+#: The longest a reload waits for a file written in place to be closed.
+WRITE_GRACE = 2.0
+
 #: The logger under which watchdog logs each raw event at DEBUG.
 WATCHDOG_LOGGER = 'watchdog.observers'
 
@@ -96,7 +99,13 @@ class _Handler(events.FileSystemEventHandler):
         plan = self.trigger.plan
         paths = [event.src_path, getattr(event, 'dest_path', '')]
         if any(plan.matches(_text(p)) for p in paths):
-            self.trigger.poke()
+            writing = None
+            if not event.is_directory:
+                if event.event_type == events.EVENT_TYPE_MODIFIED:
+                    writing = True  # written in place: wait for the close
+                elif event.event_type == events.EVENT_TYPE_CLOSED:
+                    writing = False  # closed after writing
+            self.trigger.poke(_text(event.src_path), writing)
 
 
 def _identity(directory: str) -> tuple[int, int] | None:
@@ -134,6 +143,8 @@ class WatchTrigger(ThreadTrigger):
         self.plan = _paths.plan(*reloader.watched_paths())
         self._cond = threading.Condition()
         self._due: float | None = None
+        # paths written in place and not closed yet -> time of last write
+        self._writing: dict[str, float] = {}
         self._observer: Observer | None = None
         self._handler = _Handler(self)
         # (directory, full?) -> (watchdog watch, identity of the directory
@@ -158,11 +169,30 @@ class WatchTrigger(ThreadTrigger):
             self._watches = {}
         super().stop()
 
-    def poke(self) -> None:
-        """Note a relevant event; the reload waits for the burst to end."""
+    def poke(self, path: str = '', writing: bool | None = None) -> None:
+        """Note a relevant event; the reload waits for the burst to end.
+
+        :param path: the path of the event
+        :param writing: True when ``path`` was written in place (the reload
+            waits for it to be closed, at most :data:`WRITE_GRACE`
+            seconds), False when it was closed after writing
+        """
         with self._cond:
-            self._due = time.monotonic() + self.debounce
+            now = time.monotonic()
+            self._due = now + self.debounce
+            if writing:
+                self._writing[path] = now
+            elif writing is False:
+                self._writing.pop(path, None)
             self._cond.notify()
+
+    def _left(self) -> float:
+        """Seconds until the reload may run (called with the lock held)."""
+        now = time.monotonic()
+        left = self._due - now
+        if self._writing:
+            left = max(left, max(self._writing.values()) + WRITE_GRACE - now)
+        return left
 
     def refresh_plan(self) -> None:
         """Resolve the links again and watch where the targets are now."""
@@ -219,15 +249,17 @@ class WatchTrigger(ThreadTrigger):
                     self._cond.wait()
                 if self._stopping.is_set():
                     return
-                # Later events push the deadline back.
+                # Later events push the deadline back; a file written in
+                # place is read once closed (truncated, then written: a
+                # reload in between would apply an empty file).
                 while (
-                    not self._stopping.is_set()
-                    and (left := self._due - time.monotonic()) > 0
+                    not self._stopping.is_set() and (left := self._left()) > 0
                 ):
                     self._cond.wait(left)
                 if self._stopping.is_set():
                     return
                 self._due = None
+                self._writing.clear()
             # Re-resolve first: the reload then reads what the new watches
             # cover, so no change between the two is missed.
             try:

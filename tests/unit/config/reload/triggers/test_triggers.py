@@ -492,6 +492,26 @@ def test_watch_sees_the_config_dir_deleted_and_made_again(tmp_path):
         reloader.stop()
 
 
+def test_watch_waits_for_a_slow_in_place_write_to_close(tmp_path):
+    # ``cat new > svc.conf`` or an editor writing in place: the file is
+    # truncated, then written; a reload between the two would read an
+    # empty file, a valid config, and apply every default for a moment.
+    path = tmp_path / 'svc.conf'
+    write(path, '[DEFAULT]\ndebug = true\npool = 4\n')
+    conf = _debug_conf(['--config-file', str(path)])
+    reloader, reports = _watching(conf, debounce=0.05)
+    try:
+        with open(path, 'w') as stream:  # truncates now
+            time.sleep(0.4)  # many debounce periods
+            stream.write('[DEFAULT]\ndebug = true\npool = 6\n')
+        assert wait_for(lambda: conf.pool == 6)
+        time.sleep(0.2)
+        assert [r.changes for r in reports if r.applied][0][0].new == 6
+        assert all(c.new != 1 for r in reports for c in r.changes)
+    finally:
+        reloader.stop()
+
+
 def test_watch_ignores_writes_in_the_directories_above(tmp_path):
     etc = tmp_path / 'etc' / 'svc'
     etc.mkdir(parents=True)
