@@ -149,3 +149,33 @@ def test_burst_of_writes_gives_one_reload(service, tmp_path):
 
     assert _report(child)['debug'] is True
     _no_more_reports(child)
+
+
+def test_config_dir_replaced_by_a_symlink_then_recreated(service, tmp_path):
+    etc = tmp_path / 'etc' / 'svc'
+    etc.mkdir(parents=True)
+    fs_layouts.editor_save(etc / 'svc.conf', OFF)
+    checkout = tmp_path / 'srv' / 'svc'
+    checkout.mkdir(parents=True)
+    fs_layouts.editor_save(checkout / 'svc.conf', ON)
+    child = service('--config-file', str(etc / 'svc.conf'))
+
+    # mv /etc/svc /etc/svc.old; ln -s /srv/svc /etc/svc
+    os.rename(etc, tmp_path / 'etc' / 'svc.old')
+    os.symlink(checkout, etc)
+    assert _report(child)['debug'] is True
+    # rm /etc/svc; mkdir /etc/svc; a config management run writes it
+    os.unlink(etc)
+    etc.mkdir()
+    fs_layouts.ansible_copy(etc / 'svc.conf', OFF)
+    assert _wait_debug(child, False)
+
+
+def _wait_debug(child, value: bool) -> bool:
+    # Refused reloads (the file not there yet) may come first.
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        report = child.wait(lambda e: e['event'] == 'report')
+        if report['applied'] and report['debug'] is value:
+            return True
+    return False

@@ -10,6 +10,8 @@ and converted to its type. Comparing typed values means ``true`` and
 from __future__ import annotations
 
 import dataclasses
+import glob
+import os
 from collections.abc import Callable
 from collections.abc import Collection
 from collections.abc import Mapping
@@ -23,8 +25,23 @@ from oslo_extras.config.reload.report import APPLIED
 from oslo_extras.config.reload.report import NEEDS_RESTART
 from oslo_extras.config.reload.report import REJECTED
 from oslo_extras.config.reload.report import OptionChange
+from oslo_extras.config.reload.report import scrubbed
 
 Key = tuple[str, str]
+
+try:
+    from oslo_extras.config.sources.base import SourceError
+except ImportError:  # the sources are optional
+
+    class SourceError(Exception):  # type: ignore[no-redef]
+        """Stands in when the config sources are not installed."""
+
+
+#: What reading one option can raise for a bad value; RecursionError is
+#: oslo.config following ``password = ${password}x`` without end, and a
+#: config source raises SourceError for a value it serves that does not
+#: convert (a rotated secret) or that expired and could not be re-read.
+_READ_ERRORS = (ValueError, cfg.Error, RecursionError, SourceError)
 
 
 @dataclasses.dataclass
@@ -110,12 +127,25 @@ def current_values(
     """Return what readers see now, and the options that fail to convert."""
     values: dict[Key, Any] = {}
     invalid: dict[Key, Invalid] = {}
-    for group, opt in options(conf):
+    opts = options(conf)
+    for group, opt in opts:
         key = (group, opt.dest)
         try:
             values[key] = _upstream.typed_value(conf, group, opt.dest)
-        except (ValueError, cfg.Error) as exc:
-            invalid[key] = Invalid(str(exc), _reason(group, opt, exc, []))
+        except _READ_ERRORS as exc:
+            invalid[key] = Invalid(
+                _error_text(exc), _reason(group, opt, exc, [])
+            )
+    # A plain option substituting ``$password`` quotes it in its error.
+    secrets = list(
+        masking.secret_fragments(
+            _strings(values.get((g, o.dest)) for g, o in opts if o.secret)
+        )
+    )
+    invalid = {
+        k: Invalid(bad.error, masking.scrub(bad.reason, secrets))
+        for k, bad in invalid.items()
+    }
     return values, invalid
 
 
@@ -152,13 +182,18 @@ def build(
             continue
         try:
             current[key] = _upstream.typed_value(conf, group, opt.dest)
-        except (ValueError, cfg.Error) as exc:
-            current[key] = Invalid(str(exc), _reason(group, opt, exc, []))
+        except _READ_ERRORS as exc:
+            current[key] = Invalid(
+                _error_text(exc), _reason(group, opt, exc, [])
+            )
     secret_keys = frozenset((g, o.dest) for g, o in opts if o.secret)
     candidate.secret_keys = secret_keys
     candidate.secret_values = _strings(
         current[k] for k in secret_keys if k in current
     )
+    # oslo.config globs ``<dir>/*.conf``: a dir it may not list reads as
+    # empty, and every value from it would fall back to its default.
+    candidate.file_errors += _unlistable_dirs(conf)
     try:
         candidate.namespace = _upstream.parse_files(conf)
     except SystemExit as exc:
@@ -169,6 +204,10 @@ def build(
         candidate.file_errors.append(
             masking.scrub(str(exc), candidate.secret_values)
         )
+    except (OSError, UnicodeError) as exc:
+        # oslo.config lets these through: a config path that became a
+        # directory or a symlink loop, or a file saved in Latin-1.
+        candidate.file_errors.append(_unreadable(conf, exc))
     if candidate.namespace is None:
         return candidate
     only = select(candidate.namespace) if select is not None else None
@@ -187,9 +226,9 @@ def build(
             value = _upstream.typed_value(
                 conf, group, opt.dest, candidate.namespace
             )
-        except (ValueError, cfg.Error) as exc:
+        except _READ_ERRORS as exc:
             old = current[key]
-            if isinstance(old, Invalid) and old.error == str(exc):
+            if isinstance(old, Invalid) and old.error == _error_text(exc):
                 # Bad before the edit and unchanged: upstream would still
                 # apply the rest, and so do we.
                 candidate.invalid[key] = old
@@ -212,7 +251,16 @@ def build(
     candidate.secret_values += _strings(
         new_values[k] for k in secret_keys if k in new_values
     )
+    # A plain option may hold a secret through ``$password``: what the
+    # report shows of it is scrubbed too (installed values are untouched),
+    # and so is its conversion error, which quotes the substituted value
+    # (the new secrets were not known when it was written).
+    fragments = list(masking.secret_fragments(candidate.secret_values))
+    rejected = {k: masking.scrub(v, fragments) for k, v in rejected.items()}
     candidate.option_errors.update(rejected)
+
+    def shown(value: Any, secret: bool) -> Any:
+        return value if secret else scrubbed(value, fragments)
 
     for group, opt in opts:
         key = (group, opt.dest)
@@ -230,7 +278,7 @@ def build(
                     group,
                     opt.dest,
                     REJECTED,
-                    old_shown,
+                    shown(old_shown, opt.secret),
                     None,
                     opt.secret,
                     _strip_prefix(rejected[key], group, opt.dest),
@@ -254,7 +302,13 @@ def build(
                 candidate.values[key] = old
         candidate.changes.append(
             OptionChange.build(
-                group, opt.dest, status, old_shown, new, opt.secret, reason
+                group,
+                opt.dest,
+                status,
+                shown(old_shown, opt.secret),
+                shown(new, opt.secret),
+                opt.secret,
+                reason,
             )
         )
     if not candidate.ok:
@@ -281,6 +335,14 @@ def _refused(change: OptionChange) -> OptionChange:
 
 
 def _reason(group: str, opt: cfg.Opt, exc: Exception, secrets: list) -> str:
+    if isinstance(exc, SourceError):
+        # Written to name the source and option, never the value.
+        return f'[{group}] {opt.dest}: {masking.scrub(str(exc), secrets)}'
+    if isinstance(exc, RecursionError):
+        return (
+            f'[{group}] {opt.dest}: invalid value: a $ substitution refers '
+            'back to itself'
+        )
     if opt.secret:
         # The conversion error quotes the bad value; say only where it is.
         detail = f'invalid {type(opt.type).__name__} value (secret, not shown)'
@@ -289,6 +351,53 @@ def _reason(group: str, opt: cfg.Opt, exc: Exception, secrets: list) -> str:
         text = str(exc).split(' is not valid: ', 1)[-1]
         detail = 'invalid value: ' + masking.scrub(text, secrets)
     return f'[{group}] {opt.dest}: {detail}'
+
+
+def _unlistable_dirs(conf: cfg.ConfigOpts) -> list[str]:
+    """Say which config dirs exist but cannot be listed."""
+    problems = []
+    for directory in conf.config_dir or []:
+        try:
+            os.listdir(directory)
+        except FileNotFoundError:
+            continue  # oslo.config and the validator say so
+        except OSError as exc:
+            problems.append(
+                f'{directory}: cannot list the config dir: {exc.strerror}; '
+                'its files would all be ignored'
+            )
+    return problems
+
+
+def _unreadable(conf: cfg.ConfigOpts, exc: Exception) -> str:
+    """Say which config file cannot be read, and why (never its text)."""
+    if isinstance(exc, OSError):
+        return f'{exc.filename}: cannot read it: {exc.strerror}'
+    files = list(conf.config_file or [])
+    for directory in conf.config_dir or []:
+        files += sorted(
+            glob.glob(os.path.join(glob.escape(directory), '*.conf'))
+        )
+    reason = getattr(exc, 'reason', 'cannot decode')
+    for path in files:
+        try:
+            with open(path, 'rb') as stream:
+                stream.read().decode('utf-8')
+        except UnicodeDecodeError as bad:
+            return (
+                f'{path}: not UTF-8 text ({bad.reason} at byte {bad.start}); '
+                'oslo.config reads config files as UTF-8'
+            )
+        except OSError:
+            continue
+    return f'a config file is not UTF-8 text ({reason})'
+
+
+def _error_text(exc: Exception) -> str:
+    """The conversion error without where the value came from: the same
+    bad value moved to another file (a config-dir file renamed) is the
+    same error."""
+    return str(exc).split(' is not valid: ', 1)[-1]
 
 
 def _strip_prefix(reason: str, group: str, dest: str) -> str:

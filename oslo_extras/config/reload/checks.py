@@ -57,8 +57,14 @@ def watched_paths(conf: cfg.ConfigOpts) -> tuple[list[str], list[str]]:
 
 
 def finding_key(finding: Any) -> tuple:
-    """Identify a finding across edits (line numbers move; the rest not)."""
-    return (finding.code, finding.file, finding.group, finding.option)
+    """Identify a finding across edits.
+
+    Line numbers move, and so do files: renaming ``10-lib.conf`` to
+    ``20-lib.conf`` in a config dir (or a ConfigMap key renamed) carries
+    its old findings along; the same error in another file is not one the
+    edit introduced.
+    """
+    return (finding.code, finding.group, finding.option)
 
 
 class ReloadChecks:

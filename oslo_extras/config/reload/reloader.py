@@ -28,6 +28,7 @@ import contextlib
 import logging
 import threading
 import time
+import traceback
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Iterator
@@ -37,6 +38,7 @@ from typing import Any
 from oslo_config import cfg
 
 from oslo_extras.config import _upstream
+from oslo_extras.config import masking
 from oslo_extras.config.reload import _rwlock
 from oslo_extras.config.reload import candidate as _candidate
 from oslo_extras.config.reload import changed as _changed
@@ -282,28 +284,37 @@ class Reloader:
         try:
             while self._pending:
                 report, cand, started = self._pending.pop(0)
+                # Old and new secrets, and passwords inside secret URLs.
+                secrets = self._snapshot.secret_strings()
                 if cand is not None:
+                    secrets += masking.secret_fragments(cand.secret_values)
                     report.callback_errors += self.subscriptions.dispatch(
                         report.applied_changes,
                         _upstream.mutate_hooks(self.conf),
                         (self.conf, cand.hook_diff),
-                        cand.secret_values,
+                        secrets,
                     )
                 report.duration = time.monotonic() - started
                 self.last_report = report
                 self._log(report)
-                self._notify(report)
+                self._notify(report, secrets)
         finally:
             self._dispatching = False
 
-    def _notify(self, report: ReloadReport) -> None:
+    def _notify(self, report: ReloadReport, secrets: list[str]) -> None:
         for listener in list(self._listeners):
             try:
                 listener(report)
-            except Exception:
-                LOG.exception(
-                    'config reload listener %s failed',
+            except Exception as exc:
+                # The traceback's text may quote a secret the listener
+                # read from conf: scrub it as callback errors are.
+                LOG.error(
+                    'config reload listener %s failed:\n%s',
                     callback_name(listener),
+                    masking.scrub(
+                        ''.join(traceback.format_exception(exc)).rstrip(),
+                        secrets,
+                    ),
                 )
 
     def mutate_config_files(self) -> dict[tuple[str | None, str], Any]:

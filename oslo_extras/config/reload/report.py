@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from oslo_extras.config import masking
 from oslo_extras.config.masking import MASK
 
 #: The change is visible to readers.
@@ -169,3 +170,14 @@ class ReloadReport:
             for e in self.callback_errors
         ]
         return '\n'.join(lines)
+
+
+def scrubbed(value: Any, secrets: list[str]) -> Any:
+    """Return ``value`` with every secret in its strings masked."""
+    if isinstance(value, str):
+        return masking.scrub(value, secrets)
+    if isinstance(value, list):
+        return [scrubbed(v, secrets) for v in value]
+    if isinstance(value, dict):
+        return {k: scrubbed(v, secrets) for k, v in value.items()}
+    return value

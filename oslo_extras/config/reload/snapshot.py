@@ -16,7 +16,9 @@ import types
 from collections.abc import Mapping
 from typing import Any
 
+from oslo_extras.config import masking
 from oslo_extras.config.masking import MASK
+from oslo_extras.config.reload.report import scrubbed
 
 
 class ConfigSnapshot:
@@ -71,9 +73,24 @@ class ConfigSnapshot:
         """Return the read-only ``{(group, dest): value}`` mapping."""
         return self._values
 
+    def secret_strings(self) -> list[str]:
+        """Return the secret values, and passwords inside secret URLs, to
+        scrub from texts this generation's values may reach."""
+        return list(
+            masking.secret_fragments(
+                v
+                for k, v in self._values.items()
+                if k in self._secrets and isinstance(v, str)
+            )
+        )
+
     def __repr__(self) -> str:
+        # A plain option may hold a secret through ``$password``.
+        fragments = self.secret_strings()
         shown = {
-            f'{g}.{o}': MASK if (g, o) in self._secrets else v
+            f'{g}.{o}': MASK
+            if (g, o) in self._secrets
+            else scrubbed(v, fragments)
             for (g, o), v in self._values.items()
         }
         return f'<ConfigSnapshot generation={self.generation} {shown!r}>'

@@ -473,3 +473,40 @@ def test_invalid_value_agrees_with_oslo_config(tmp_path_factory, value):
     except (cfg.ConfigFileValueError, ValueError):
         accepted = False
     assert (found == []) == accepted
+
+
+def test_substituted_value_is_not_type_checked_raw(tmp_path):
+    # nova's install guide: ``[vnc] server_listen = $my_ip``; oslo.config
+    # substitutes before converting, so '$my_ip' itself is no bad address.
+    conf = cfg.ConfigOpts()
+    conf.register_opt(cfg.StrOpt('my_ip', default='10.0.0.11'))
+    conf.register_opt(cfg.HostAddressOpt('server_listen'), group='vnc')
+    path = tmp_path / 'nova.conf'
+    path.write_text('[vnc]\nserver_listen = $my_ip\n')
+
+    found = Validator(OptionCatalog.from_conf(conf)).validate([str(path)])
+
+    conf(['--config-file', str(path)], default_config_files=[])
+    assert conf.vnc.server_listen == '10.0.0.11'
+    assert [f.code for f in found] == []
+
+
+def test_an_old_group_still_read_for_its_old_names_is_not_unknown(tmp_path):
+    # nova: [key_manager] fixed_key was [keymgr] fixed_key; oslo.config
+    # still reads the old group, so it is no "ignored" section.
+    conf = cfg.ConfigOpts()
+    conf.register_opt(
+        cfg.StrOpt('fixed_key', secret=True, deprecated_group='keymgr'),
+        group='key_manager',
+    )
+    path = tmp_path / 'nova.conf'
+    path.write_text('[keymgr]\nfixed_key = abc123\nfixd_key = x\n')
+
+    found = Validator(OptionCatalog.from_conf(conf)).validate([str(path)])
+
+    conf(['--config-file', str(path)], default_config_files=[])
+    assert conf.key_manager.fixed_key == 'abc123'
+    assert sorted((f.code, f.option) for f in found) == [
+        ('deprecated-name', 'fixed_key'),
+        ('unknown-option', 'fixd_key'),
+    ]

@@ -29,7 +29,19 @@ def resolve(path: str) -> tuple[list[str], str]:
         whose parent has no symlink left in it), and the final path; a
         missing component ends the walk there
     """
+    links, _, target = walk(path)
+    return links, target
+
+
+def walk(path: str) -> tuple[list[str], list[str], str]:
+    """Return ``(links, directories, target)`` for ``path``.
+
+    ``directories`` are the real directories passed through on the way
+    (``/``, ``/etc``, ...): renaming one away or replacing it by a symlink
+    changes what ``path`` means as much as re-pointing a link does.
+    """
     links: list[str] = []
+    passed: list[str] = [os.sep]
     current = os.sep
     parts = os.path.abspath(path).split(os.sep)
     while parts:
@@ -53,7 +65,9 @@ def resolve(path: str) -> tuple[list[str], str]:
             parts = target.split(os.sep) + parts
             continue
         current = candidate
-    return links, current
+        if parts:
+            passed.append(current)
+    return links, passed, current
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,21 +79,34 @@ class WatchPlan:
         each ``*.conf`` entry's links and target
     :param dirs: the resolved config dirs: a ``*.conf`` entry added,
         removed or renamed there changes the config
+    :param passed: the real directories those paths are reached through:
+        one renamed, deleted or replaced by a symlink (``mv /etc/svc
+        /etc/svc.old; ln -s /srv/svc /etc/svc``) changes the config too
     """
 
     paths: frozenset[str]
     dirs: frozenset[str]
+    passed: frozenset[str] = frozenset()
 
     def directories(self) -> set[str]:
-        """Return the directories to watch (not recursively)."""
+        """Return the directories to watch for every change (not
+        recursively)."""
         return {os.path.dirname(p) for p in self.paths} | set(self.dirs)
+
+    def entry_directories(self) -> set[str]:
+        """Return the directories to watch only for entries created,
+        deleted or renamed (the parents of :attr:`passed`; writes to
+        files there, ``/tmp`` say, are not asked of the kernel)."""
+        return {
+            os.path.dirname(p) for p in self.passed if p != os.sep
+        } - self.directories()
 
     def matches(self, path: str) -> bool:
         """Tell whether an event on ``path`` may change the config."""
         if not path:
             return False
         path = os.path.abspath(path)
-        if path in self.paths:
+        if path in self.paths or path in self.passed:
             return True
         # oslo.config reads ``<dir>/*.conf`` (glob: hidden names excluded).
         name = os.path.basename(path)
@@ -94,11 +121,13 @@ def plan(files: list[str], dirs: list[str]) -> WatchPlan:
     """Resolve the config files and dirs into a :class:`WatchPlan`."""
     paths: set[str] = set()
     real_dirs: set[str] = set()
+    passed: set[str] = set()
 
     def follow(path: str) -> str:
-        links, target = resolve(path)
+        links, through, target = walk(path)
         paths.update(links)
         paths.add(target)
+        passed.update(through)
         return target
 
     for path in files:
@@ -108,4 +137,6 @@ def plan(files: list[str], dirs: list[str]) -> WatchPlan:
         real_dirs.add(real)
         for entry in glob.glob(os.path.join(glob.escape(real), '*.conf')):
             follow(entry)
-    return WatchPlan(frozenset(paths), frozenset(real_dirs))
+    return WatchPlan(
+        frozenset(paths), frozenset(real_dirs), frozenset(passed - paths)
+    )

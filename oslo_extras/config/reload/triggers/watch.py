@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 import threading
 import time
 
@@ -33,6 +34,9 @@ from oslo_extras.config.reload.triggers import ThreadTrigger
 from oslo_extras.config.reload.triggers import _paths
 
 LOG = logging.getLogger(__name__)
+
+#: The longest a reload waits for a file written in place to be closed.
+WRITE_GRACE = 2.0
 
 #: The logger under which watchdog logs each raw event at DEBUG.
 WATCHDOG_LOGGER = 'watchdog.observers'
@@ -47,6 +51,21 @@ _EVENT_TYPES = [
         'FileModifiedEvent',
         'FileMovedEvent',
         'FileClosedEvent',
+        'DirCreatedEvent',
+        'DirDeletedEvent',
+        'DirMovedEvent',
+    )
+    if hasattr(events, name)
+]
+# In the directories a config path only passes through (``/etc`` for
+# ``/etc/svc/svc.conf``) only entries appearing, going or being renamed
+# matter: writes to other files there are not even asked of the kernel.
+_ENTRY_EVENT_TYPES = [
+    getattr(events, name)
+    for name in (
+        'FileCreatedEvent',
+        'FileDeletedEvent',
+        'FileMovedEvent',
         'DirCreatedEvent',
         'DirDeletedEvent',
         'DirMovedEvent',
@@ -80,7 +99,23 @@ class _Handler(events.FileSystemEventHandler):
         plan = self.trigger.plan
         paths = [event.src_path, getattr(event, 'dest_path', '')]
         if any(plan.matches(_text(p)) for p in paths):
-            self.trigger.poke()
+            writing = None
+            if not event.is_directory:
+                if event.event_type == events.EVENT_TYPE_MODIFIED:
+                    writing = True  # written in place: wait for the close
+                elif event.event_type == events.EVENT_TYPE_CLOSED:
+                    writing = False  # closed after writing
+            self.trigger.poke(_text(event.src_path), writing)
+
+
+def _identity(directory: str) -> tuple[int, int] | None:
+    """Return the directory's ``(device, inode)``, or None if it is not
+    a directory now."""
+    try:
+        st = os.stat(directory)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino) if stat.S_ISDIR(st.st_mode) else None
 
 
 def _text(path: str | bytes) -> str:
@@ -108,9 +143,14 @@ class WatchTrigger(ThreadTrigger):
         self.plan = _paths.plan(*reloader.watched_paths())
         self._cond = threading.Condition()
         self._due: float | None = None
+        # paths written in place and not closed yet -> time of last write
+        self._writing: dict[str, float] = {}
         self._observer: Observer | None = None
         self._handler = _Handler(self)
-        self._watches: dict[str, object] = {}
+        # (directory, full?) -> (watchdog watch, identity of the directory
+        # watched: a directory deleted and made again is a new inode the
+        # old watch does not see)
+        self._watches: dict[tuple[str, bool], tuple[object, object]] = {}
 
     def start(self) -> None:
         quiet_watchdog_debug()
@@ -129,11 +169,30 @@ class WatchTrigger(ThreadTrigger):
             self._watches = {}
         super().stop()
 
-    def poke(self) -> None:
-        """Note a relevant event; the reload waits for the burst to end."""
+    def poke(self, path: str = '', writing: bool | None = None) -> None:
+        """Note a relevant event; the reload waits for the burst to end.
+
+        :param path: the path of the event
+        :param writing: True when ``path`` was written in place (the reload
+            waits for it to be closed, at most :data:`WRITE_GRACE`
+            seconds), False when it was closed after writing
+        """
         with self._cond:
-            self._due = time.monotonic() + self.debounce
+            now = time.monotonic()
+            self._due = now + self.debounce
+            if writing:
+                self._writing[path] = now
+            elif writing is False:
+                self._writing.pop(path, None)
             self._cond.notify()
+
+    def _left(self) -> float:
+        """Seconds until the reload may run (called with the lock held)."""
+        now = time.monotonic()
+        left = self._due - now
+        if self._writing:
+            left = max(left, max(self._writing.values()) + WRITE_GRACE - now)
+        return left
 
     def refresh_plan(self) -> None:
         """Resolve the links again and watch where the targets are now."""
@@ -144,23 +203,35 @@ class WatchTrigger(ThreadTrigger):
         observer = self._observer
         if observer is None:
             return
-        wanted = self.plan.directories()
-        for directory in sorted(set(self._watches) - wanted):
-            watch = self._watches.pop(directory)
+        # (directory, every event wanted?): full watches for the
+        # directories of config paths, entry-only ones for the dirs above.
+        wanted = {(d, True) for d in self.plan.directories()} | {
+            (d, False) for d in self.plan.entry_directories()
+        }
+        stale = {
+            key
+            for key, (_, identity) in self._watches.items()
+            if key not in wanted or _identity(key[0]) != identity
+        }
+        for key in sorted(stale):
+            watch, _ = self._watches.pop(key)
             try:
                 observer.unschedule(watch)
             except Exception:
                 pass  # its directory is gone: the watch ended itself
-        for directory in sorted(wanted - set(self._watches)):
-            if not os.path.isdir(directory):
+        for key in sorted(wanted - set(self._watches)):
+            directory, full = key
+            identity = _identity(directory)
+            if identity is None:
                 continue  # not there yet: the next relevant event retries
             try:
-                self._watches[directory] = observer.schedule(
+                watch = observer.schedule(
                     self._handler,
                     directory,
                     recursive=False,
-                    event_filter=_EVENT_TYPES,
+                    event_filter=_EVENT_TYPES if full else _ENTRY_EVENT_TYPES,
                 )
+                self._watches[key] = (watch, identity)
             except Exception as exc:
                 # Gone meanwhile; the next change that matters retries.
                 LOG.warning(
@@ -178,15 +249,17 @@ class WatchTrigger(ThreadTrigger):
                     self._cond.wait()
                 if self._stopping.is_set():
                     return
-                # Later events push the deadline back.
+                # Later events push the deadline back; a file written in
+                # place is read once closed (truncated, then written: a
+                # reload in between would apply an empty file).
                 while (
-                    not self._stopping.is_set()
-                    and (left := self._due - time.monotonic()) > 0
+                    not self._stopping.is_set() and (left := self._left()) > 0
                 ):
                     self._cond.wait(left)
                 if self._stopping.is_set():
                     return
                 self._due = None
+                self._writing.clear()
             # Re-resolve first: the reload then reads what the new watches
             # cover, so no change between the two is missed.
             try:

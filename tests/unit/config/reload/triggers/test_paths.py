@@ -65,3 +65,22 @@ def test_plan_matches_config_inputs_only(tmp_path):
         mount,
         os.path.dirname(os.path.realpath(volume.path('svc.conf'))),
     }
+
+
+def test_plan_watches_the_directories_a_config_path_passes_through(tmp_path):
+    etc = tmp_path / 'etc' / 'svc'
+    etc.mkdir(parents=True)
+    (etc / 'svc.conf').write_text('x')
+    root = os.path.realpath(tmp_path)
+
+    plan = _paths.plan([str(etc / 'svc.conf')], [])
+
+    # /etc/svc renamed away or replaced by a link changes the config ...
+    assert plan.matches(os.path.join(root, 'etc', 'svc'))
+    assert plan.matches(os.path.join(root, 'etc'))
+    assert not plan.matches(os.path.join(root, 'etc', 'other'))
+    # ... so its parent is watched for entries only, up to /.
+    assert os.path.join(root, 'etc') in plan.entry_directories()
+    assert os.sep in plan.entry_directories()
+    assert os.path.join(root, 'etc', 'svc') not in plan.entry_directories()
+    assert plan.directories() == {os.path.join(root, 'etc', 'svc')}

@@ -2,6 +2,7 @@
 
 import logging
 import os
+import shutil
 import signal
 import threading
 import time
@@ -444,6 +445,113 @@ def test_watch_follows_a_symlink_into_another_dir(tmp_path):
         assert wait_for(lambda: conf.pool == 2)
         write(other / 'svc.conf', '[DEFAULT]\npool = 4\n')
         assert wait_for(lambda: conf.pool == 4 and conf.debug is False)
+    finally:
+        reloader.stop()
+
+
+def test_watch_sees_the_config_dir_replaced_by_a_symlink(tmp_path):
+    # An operator moves /etc/svc away and links a checkout in its place:
+    # the change happens in /etc, a directory the path only passes through.
+    etc = tmp_path / 'etc' / 'svc'
+    etc.mkdir(parents=True)
+    write(etc / 'svc.conf', '[DEFAULT]\ndebug = false\n')
+    checkout = tmp_path / 'srv' / 'svc'
+    checkout.mkdir(parents=True)
+    write(checkout / 'svc.conf', '[DEFAULT]\ndebug = true\n')
+    conf = _debug_conf(['--config-file', str(etc / 'svc.conf')])
+    reloader, reports = _watching(conf)
+    try:
+        os.rename(etc, tmp_path / 'etc' / 'svc.old')
+        os.symlink(checkout, etc)
+        assert wait_for(lambda: conf.debug is True)
+        # The watch moved into the checkout.
+        write(checkout / 'svc.conf', '[DEFAULT]\npool = 6\n')
+        assert wait_for(lambda: conf.pool == 6 and conf.debug is False)
+    finally:
+        reloader.stop()
+
+
+def test_watch_sees_the_config_dir_deleted_and_made_again(tmp_path):
+    # ``rm -rf /etc/svc`` then a config management run puts it back: the
+    # new directory is a new inode, which the old watch never sees.
+    etc = tmp_path / 'etc' / 'svc'
+    etc.mkdir(parents=True)
+    write(etc / 'svc.conf', '[DEFAULT]\ndebug = false\n')
+    conf = _debug_conf(['--config-file', str(etc / 'svc.conf')])
+    reloader, reports = _watching(conf)
+    try:
+        shutil.rmtree(tmp_path / 'etc')
+        time.sleep(0.3)  # the watch has re-resolved to a missing dir
+        etc.mkdir(parents=True)
+        time.sleep(0.3)
+        write(etc / 'svc.conf', '[DEFAULT]\ndebug = true\n')
+        assert wait_for(lambda: conf.debug is True)
+        write(etc / 'svc.conf', '[DEFAULT]\npool = 3\n')
+        assert wait_for(lambda: conf.pool == 3 and conf.debug is False)
+    finally:
+        reloader.stop()
+
+
+def test_watch_waits_for_a_slow_in_place_write_to_close(tmp_path):
+    # ``cat new > svc.conf`` or an editor writing in place: the file is
+    # truncated, then written; a reload between the two would read an
+    # empty file, a valid config, and apply every default for a moment.
+    path = tmp_path / 'svc.conf'
+    write(path, '[DEFAULT]\ndebug = true\npool = 4\n')
+    conf = _debug_conf(['--config-file', str(path)])
+    reloader, reports = _watching(conf, debounce=0.05)
+    try:
+        with open(path, 'w') as stream:  # truncates now
+            time.sleep(0.4)  # many debounce periods
+            stream.write('[DEFAULT]\ndebug = true\npool = 6\n')
+        assert wait_for(lambda: conf.pool == 6)
+        time.sleep(0.2)
+        assert [r.changes for r in reports if r.applied][0][0].new == 6
+        assert all(c.new != 1 for r in reports for c in r.changes)
+    finally:
+        reloader.stop()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason='poll sees only (inode, size, mtime): it cannot tell a file '
+    'truncated for an in-place write from an emptied one, and reloads the '
+    'empty file in between (watch waits for the close; poll has no close '
+    'event to wait for)',
+)
+def test_poll_does_not_apply_a_file_caught_between_truncate_and_write(
+    tmp_path,
+):
+    path = tmp_path / 'svc.conf'
+    write(path, '[DEFAULT]\ndebug = true\npool = 4\n')
+    conf = _debug_conf(['--config-file', str(path)])
+    reloader = Reloader(conf)
+    reports = []
+    reloader.add_report_listener(reports.append)
+    reloader.enable_triggers(['poll'], options={'poll': {'interval': 0.05}})
+    try:
+        with open(path, 'w') as stream:
+            time.sleep(0.4)
+            stream.write('[DEFAULT]\ndebug = true\npool = 6\n')
+        assert wait_for(lambda: conf.pool == 6)
+        assert all(c.new != 1 for r in reports for c in r.changes)
+    finally:
+        reloader.stop()
+
+
+def test_watch_ignores_writes_in_the_directories_above(tmp_path):
+    etc = tmp_path / 'etc' / 'svc'
+    etc.mkdir(parents=True)
+    write(etc / 'svc.conf', '[DEFAULT]\ndebug = false\n')
+    conf = _debug_conf(['--config-file', str(etc / 'svc.conf')])
+    reloader, reports = _watching(conf)
+    try:
+        write(tmp_path / 'etc' / 'other.conf', 'noise')
+        (tmp_path / 'etc' / 'newdir').mkdir()
+        with open(tmp_path / 'etc' / 'svc.log', 'a') as log:
+            log.write('line\n')
+        time.sleep(0.4)
+        assert reports == []
     finally:
         reloader.stop()
 
