@@ -15,6 +15,13 @@ turns call by call (cast batch by cast batch), in rotating order, so that
 a load change on a shared machine hits them all alike. Prints calls/s,
 p50/p99 latency, casts/s and the ratio ours / upstream (above 1.0: ours is
 slower).
+
+``python benchmarks/messaging.py heartbeats [CALLS]`` instead measures the
+heartbeat sender at scale: one server process (pool of CALLS workers) runs
+CALLS (default 1,000) concurrent 10 s calls with ``heartbeat=1, timeout=2``
+from one client process; it prints how many succeeded and the lateness of
+the server's heartbeats (send time minus due time) p50/p99/max, with the
+machine's load average before and after.
 """
 
 from __future__ import annotations
@@ -127,7 +134,126 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * pct / 100))]
 
 
+HB_WORK = 10.0  # seconds each call runs
+HB_INTERVAL = 1.0
+
+SERVER_CHILD = """
+import json, sys, time
+sys.path.insert(0, sys.argv[4])
+import oslo_messaging
+from benchmarks.messaging import make_conf
+from oslo_extras import messaging
+url, topic, calls = sys.argv[1], sys.argv[2], int(sys.argv[3])
+class Endpoint:
+    def work(self, ctxt, seconds):
+        time.sleep(seconds)
+        return 'done'
+transport = messaging.get_rpc_transport(make_conf(), url)
+target = oslo_messaging.Target(topic=topic, server='s1')
+server = messaging.get_rpc_server(transport, target, [Endpoint()])
+server.start(override_pool_size=calls)
+print('ready', flush=True)
+sys.stdin.read()  # until the benchmark closes it
+lateness = sorted(server.heartbeat_lateness())
+server.stop(); server.wait()
+print(json.dumps({'stats': server.stats.snapshot(), 'lateness': lateness}))
+"""
+
+
+def heartbeats(calls: int) -> int:
+    """1,000 concurrent long calls with 1 s heartbeats on one server."""
+    import json
+    import subprocess
+    import threading
+
+    logging.basicConfig(level=logging.ERROR)
+    load_before = os.getloadavg()
+    broker = RabbitMQ()
+    broker.start()
+    child = None
+    try:
+        child = subprocess.Popen(
+            [
+                sys.executable,
+                '-c',
+                SERVER_CHILD,
+                broker.url,
+                'bench-hb',
+                str(calls),
+                os.path.dirname(HERE),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert child.stdout.readline().strip() == 'ready'
+        transport = messaging.get_rpc_transport(make_conf(), broker.url)
+        client = messaging.get_rpc_client(
+            transport,
+            oslo_messaging.Target(topic='bench-hb', server='s1'),
+            heartbeat=HB_INTERVAL,
+            timeout=2 * HB_INTERVAL,
+            max_call_time=120,
+        )
+        outcomes: list[str] = []
+        gate = threading.Barrier(calls + 1)
+
+        def one_call() -> None:
+            gate.wait()
+            try:
+                client.call({}, 'work', seconds=HB_WORK)
+                outcomes.append('ok')
+            except Exception as exc:
+                outcomes.append(type(exc).__name__)
+
+        threads = [threading.Thread(target=one_call) for _ in range(calls)]
+        for thread in threads:
+            thread.start()
+        started = time.monotonic()
+        gate.wait()
+        for thread in threads:
+            thread.join(180)
+        elapsed = time.monotonic() - started
+        child.stdin.close()
+        report = json.loads(child.stdout.read().strip().splitlines()[-1])
+        transport.cleanup()
+    finally:
+        logging.getLogger('oslo.messaging').setLevel(logging.CRITICAL)
+        if child is not None and child.poll() is None:
+            child.kill()
+        broker.close()
+    load_after = os.getloadavg()
+    lateness = report['lateness']
+    ok = outcomes.count('ok')
+    failures = {name: outcomes.count(name) for name in set(outcomes)}
+    failures.pop('ok', None)
+    print(
+        f'RabbitMQ: {calls} concurrent {HB_WORK:g}s calls, heartbeat '
+        f'{HB_INTERVAL:g}s, timeout {2 * HB_INTERVAL:g}s, one server process'
+    )
+    print(
+        f'succeeded: {ok}/{calls} ({100 * ok / calls:.1f}%) in {elapsed:.1f}s'
+    )
+    if failures:
+        print(f'failures: {failures}')
+    print(
+        f'heartbeats sent: {report["stats"]["heartbeats"]}, lateness p50 '
+        f'{percentile(lateness, 50) * 1000:.0f} ms, p99 '
+        f'{percentile(lateness, 99) * 1000:.0f} ms, max '
+        f'{lateness[-1] * 1000:.0f} ms (limit p99 {HB_INTERVAL * 500:.0f} ms)'
+    )
+    print(
+        'load average before '
+        + ' '.join(f'{x:.2f}' for x in load_before)
+        + ', after '
+        + ' '.join(f'{x:.2f}' for x in load_after)
+    )
+    return 0 if ok >= calls * 0.999 else 1
+
+
 def main() -> int:
+    if sys.argv[1:2] == ['heartbeats']:
+        return heartbeats(int(sys.argv[2]) if len(sys.argv) > 2 else 1000)
     logging.basicConfig(level=logging.ERROR)
     broker = RabbitMQ()
     broker.start()
