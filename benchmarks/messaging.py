@@ -160,82 +160,124 @@ print(json.dumps({'stats': server.stats.snapshot(), 'lateness': lateness}))
 """
 
 
-def heartbeats(calls: int) -> int:
-    """1,000 concurrent long calls with 1 s heartbeats on one server."""
+CLIENT_CHILD = """
+import json, sys, threading, time
+sys.path.insert(0, sys.argv[5])
+import oslo_messaging
+from benchmarks.messaging import make_conf
+from oslo_extras import messaging
+url, topic, calls, work = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(
+    sys.argv[4])
+transport = messaging.get_rpc_transport(make_conf(), url)
+client = messaging.get_rpc_client(
+    transport, oslo_messaging.Target(topic=topic, server='s1'),
+    heartbeat=work / 10, timeout=work / 5, max_call_time=120)
+outcomes, failed_at = [], []
+gate = threading.Event()
+def one_call():
+    gate.wait()
+    try:
+        client.call({}, 'work', seconds=work)
+        outcomes.append('ok')
+    except Exception as exc:
+        outcomes.append(type(exc).__name__)
+        failed_at.append(time.monotonic() - started)
+threads = [threading.Thread(target=one_call) for _ in range(calls)]
+for thread in threads:
+    thread.start()
+print('ready', flush=True)
+sys.stdin.readline()
+started = time.monotonic()
+gate.set()
+for thread in threads:
+    thread.join(180)
+print(json.dumps({'outcomes': outcomes, 'failed_at': failed_at}))
+"""
+
+
+def heartbeats(calls: int, clients: int = 4) -> int:
+    """1,000 concurrent long calls with 1 s heartbeats on one server.
+
+    The callers are ``clients`` processes (each one reply queue and one
+    upstream reply waiter, as a fleet of service workers has), the server
+    one process with ``calls`` workers.
+    """
     import json
     import subprocess
-    import threading
 
     logging.basicConfig(level=logging.ERROR)
     load_before = os.getloadavg()
     broker = RabbitMQ()
     broker.start()
-    child = None
-    try:
+    root = os.path.dirname(HERE)
+    children: list[subprocess.Popen] = []
+
+    def spawn(script: str, *args: object) -> subprocess.Popen:
         child = subprocess.Popen(
-            [
-                sys.executable,
-                '-c',
-                SERVER_CHILD,
-                broker.url,
-                'bench-hb',
-                str(calls),
-                os.path.dirname(HERE),
-            ],
+            [sys.executable, '-c', script, *map(str, args)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
             text=True,
         )
-        assert child.stdout.readline().strip() == 'ready'
-        transport = messaging.get_rpc_transport(make_conf(), broker.url)
-        client = messaging.get_rpc_client(
-            transport,
-            oslo_messaging.Target(topic='bench-hb', server='s1'),
-            heartbeat=HB_INTERVAL,
-            timeout=2 * HB_INTERVAL,
-            max_call_time=120,
-        )
-        outcomes: list[str] = []
-        gate = threading.Barrier(calls + 1)
+        children.append(child)
+        return child
 
-        def one_call() -> None:
-            gate.wait()
-            try:
-                client.call({}, 'work', seconds=HB_WORK)
-                outcomes.append('ok')
-            except Exception as exc:
-                outcomes.append(type(exc).__name__)
-
-        threads = [threading.Thread(target=one_call) for _ in range(calls)]
-        for thread in threads:
-            thread.start()
+    try:
+        server = spawn(SERVER_CHILD, broker.url, 'bench-hb', calls, root)
+        assert server.stdout.readline().strip() == 'ready'
+        callers = [
+            spawn(
+                CLIENT_CHILD,
+                broker.url,
+                'bench-hb',
+                calls // clients,
+                HB_WORK,
+                root,
+            )
+            for _ in range(clients)
+        ]
+        for caller in callers:
+            assert caller.stdout.readline().strip() == 'ready'
         started = time.monotonic()
-        gate.wait()
-        for thread in threads:
-            thread.join(180)
+        for caller in callers:
+            caller.stdin.write('go\n')
+            caller.stdin.flush()
+        outcomes: list[str] = []
+        failed_at: list[float] = []
+        for caller in callers:
+            result = json.loads(caller.stdout.read().strip().splitlines()[-1])
+            outcomes += result['outcomes']
+            failed_at += result['failed_at']
         elapsed = time.monotonic() - started
-        child.stdin.close()
-        report = json.loads(child.stdout.read().strip().splitlines()[-1])
-        transport.cleanup()
+        server.stdin.close()
+        report = json.loads(server.stdout.read().strip().splitlines()[-1])
     finally:
-        logging.getLogger('oslo.messaging').setLevel(logging.CRITICAL)
-        if child is not None and child.poll() is None:
-            child.kill()
+        for child in children:
+            if child.poll() is None:
+                child.kill()
+                child.wait()
         broker.close()
     load_after = os.getloadavg()
     lateness = report['lateness']
     ok = outcomes.count('ok')
+    total = len(outcomes)
     failures = {name: outcomes.count(name) for name in set(outcomes)}
     failures.pop('ok', None)
     print(
-        f'RabbitMQ: {calls} concurrent {HB_WORK:g}s calls, heartbeat '
-        f'{HB_INTERVAL:g}s, timeout {2 * HB_INTERVAL:g}s, one server process'
+        f'RabbitMQ: {total} concurrent {HB_WORK:g}s calls from {clients} '
+        f'client processes, heartbeat {HB_INTERVAL:g}s, timeout '
+        f'{2 * HB_INTERVAL:g}s, one server process'
     )
     print(
-        f'succeeded: {ok}/{calls} ({100 * ok / calls:.1f}%) in {elapsed:.1f}s'
+        f'succeeded: {ok}/{total} ({100 * ok / total:.1f}%) in {elapsed:.1f}s'
     )
     if failures:
-        print(f'failures: {failures}')
+        failed_at.sort()
+        print(
+            f'failures: {failures}, after {failed_at[0]:.1f}s to '
+            f'{failed_at[-1]:.1f}s (median {percentile(failed_at, 50):.1f}s)'
+        )
     print(
         f'heartbeats sent: {report["stats"]["heartbeats"]}, lateness p50 '
         f'{percentile(lateness, 50) * 1000:.0f} ms, p99 '
@@ -247,13 +289,16 @@ def heartbeats(calls: int) -> int:
         + ' '.join(f'{x:.2f}' for x in load_before)
         + ', after '
         + ' '.join(f'{x:.2f}' for x in load_after)
+        + f' ({os.cpu_count()} CPUs)'
     )
-    return 0 if ok >= calls * 0.999 else 1
+    return 0 if ok >= total * 0.999 else 1
 
 
 def main() -> int:
     if sys.argv[1:2] == ['heartbeats']:
-        return heartbeats(int(sys.argv[2]) if len(sys.argv) > 2 else 1000)
+        calls = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
+        clients = int(sys.argv[3]) if len(sys.argv) > 3 else 4
+        return heartbeats(calls, clients)
     logging.basicConfig(level=logging.ERROR)
     broker = RabbitMQ()
     broker.start()

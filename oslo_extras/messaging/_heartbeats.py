@@ -25,7 +25,7 @@ LOG = logging.getLogger(__name__)
 #: Seconds without work after which a thread ends (a new one is started).
 IDLE_EXIT = 30.0
 #: Threads that send heartbeats concurrently, at most.
-DEFAULT_SENDERS = 8
+DEFAULT_SENDERS = 16
 #: How many recent lateness samples :attr:`HeartbeatScheduler.lateness`
 #: keeps.
 LATENESS_SAMPLES = 100_000
@@ -75,19 +75,26 @@ class HeartbeatScheduler:
         self._senders = 0
         self._idle_senders = 0
         self._senders_lock = threading.Lock()
-        #: Seconds each recent heartbeat left after its due time.
+        #: Seconds after its due time each recent heartbeat was confirmed
+        #: by the broker (sent, for drivers without confirms).
         self.lateness: collections.deque[float] = collections.deque(
             maxlen=LATENESS_SAMPLES
         )
 
     def start(
-        self, send: Callable[[], None], interval: float, label: str = ''
+        self,
+        send: Callable[[], None],
+        interval: float,
+        label: str = '',
+        first_after: float | None = None,
     ) -> Beat:
         """Start heartbeating now; the first one leaves after ``interval``.
 
         :param send: sends one heartbeat (raises when it cannot)
         :param interval: seconds between heartbeats
         :param label: names the call in logs
+        :param first_after: seconds until the first one, when sooner than
+            ``interval`` (the call already waited that long elsewhere)
         """
         beat = Beat(send, interval, label)
         with self._cond:
@@ -96,7 +103,10 @@ class HeartbeatScheduler:
                     target=self._run, name=self._name, daemon=True
                 )
                 self._thread.start()
-            self._push(time.monotonic() + interval, beat)
+            first = interval
+            if first_after is not None:
+                first = min(interval, max(0.0, first_after))
+            self._push(time.monotonic() + first, beat)
         return beat
 
     def close(self) -> None:
@@ -178,10 +188,11 @@ class HeartbeatScheduler:
         with beat.lock:
             if beat.stopped:
                 return
-            self.lateness.append(time.monotonic() - due)
             try:
                 beat.send()
                 beat.sent += 1
+                # Until the broker confirmed it: what the caller sees.
+                self.lateness.append(time.monotonic() - due)
             except Exception as exc:
                 # The caller's reply queue is gone: it gave up.
                 LOG.warning(

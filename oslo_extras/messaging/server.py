@@ -97,7 +97,7 @@ class RPCServer(_upstream.RPCServer):
         }
 
     def heartbeat_lateness(self) -> list[float]:
-        """Seconds each recent heartbeat left after it was due."""
+        """Seconds after its due time each recent heartbeat was confirmed."""
         return list(self._services['heartbeats'].lateness)
 
     def _create_listener(self):

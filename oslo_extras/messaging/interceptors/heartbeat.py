@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 
+from oslo_extras.messaging import stamp
 from oslo_extras.messaging.interceptors import Interceptor
 from oslo_extras.messaging.interceptors import Outgoing
 from oslo_extras.messaging.interceptors import Request
@@ -97,6 +98,7 @@ class Heartbeat(Interceptor):
             incoming.heartbeat,
             interval,
             label=f'{request.method} ({incoming.msg_id})',
+            first_after=_first_after(request, interval),
         )
         request.state['kept_alive'] = True
         return True
@@ -124,6 +126,20 @@ class Heartbeat(Interceptor):
         request.services['stats'].add('heartbeats', beat.sent)
         if beat.failed is not None:
             request.services['stats'].add('heartbeats_failed')
+
+
+def _first_after(request: Request, interval: float) -> float | None:
+    """Seconds until the first heartbeat, counted from the caller's send.
+
+    The caller's silence window starts when it sends: a call that spent
+    0.8 s in queues and got its first heartbeat one interval after receipt
+    would leave its caller 1.8 s of silence. A sender clock behind ours
+    only makes it sooner; one ahead of ours makes it one interval (as
+    without a send time).
+    """
+    if request.stamp.sent is None:
+        return None
+    return interval - (stamp.now() - request.stamp.sent)
 
 
 def _caller_waiting(request: Request) -> bool | None:

@@ -85,7 +85,22 @@ def test_slow_sends_do_not_make_every_call_late():
         beat.stop()
     scheduler.close()
     lateness = sorted(scheduler.lateness)
-    assert len(lateness) >= 40 * 5
+    assert len(lateness) >= 40 * 4
     p99 = lateness[int(len(lateness) * 0.99) - 1]
-    assert p99 <= 0.1, f'heartbeat lateness p99 {p99:.3f}s'
-    assert min(beat.sent for beat in beats) >= 5
+    # Half an interval, plus the 20 ms confirm wait the lateness includes
+    # and some slack for a loaded machine; one by one it would be seconds.
+    assert p99 <= 0.15, f'heartbeat lateness p99 {p99:.3f}s'
+    assert min(beat.sent for beat in beats) >= 4
+
+
+def test_first_heartbeat_can_come_sooner_than_an_interval():
+    scheduler = HeartbeatScheduler()
+    sent = []
+    started = time.monotonic()
+    beat = scheduler.start(
+        lambda: sent.append(time.monotonic() - started), 1.0, 'c', 0.1
+    )
+    time.sleep(0.4)
+    beat.stop()
+    scheduler.close()
+    assert len(sent) == 1 and sent[0] < 0.35

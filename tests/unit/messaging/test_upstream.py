@@ -80,9 +80,9 @@ def test_incoming_messages_tell_calls_from_casts():
 
 
 def test_options_registered_on_global_conf_only():
-    from oslo_config import cfg
-
     import importlib.util
+
+    from oslo_config import cfg
 
     conf = cfg.ConfigOpts()
     _upstream.register_opts(conf)

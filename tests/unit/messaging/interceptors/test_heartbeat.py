@@ -86,9 +86,10 @@ class FakeScheduler(HeartbeatScheduler):
         super().__init__()
         self.started = []
 
-    def start(self, send, interval, label=''):
+    def start(self, send, interval, label='', first_after=None):
         self.started.append(interval)
-        return super().start(send, interval, label)
+        self.first_after = first_after
+        return super().start(send, interval, label, first_after)
 
 
 NO_STAMP = Stamp()
@@ -133,3 +134,15 @@ def test_plugins_load_by_entry_point_in_order():
     assert [type(p).__name__ for p in load()] == ['Heartbeat', 'TimeToLive']
     with pytest.raises(ValueError, match='nope'):
         load(['heartbeat', 'nope'])
+
+
+def test_first_heartbeat_counts_from_the_callers_send():
+    # 0.8 s spent in queues: the first heartbeat must not wait a whole
+    # interval more, or the caller's 2 s window runs out first.
+    from oslo_extras.messaging import stamp as stamp_mod
+
+    sent = stamp_mod.now() - 0.8
+    req = request(FakeIncoming(2), Stamp(heartbeat=1, sent=sent))
+    assert Heartbeat().received(req)
+    assert 0.1 < req.services['heartbeats'].first_after < 0.25
+    Heartbeat().finished(req)
