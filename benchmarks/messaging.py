@@ -15,6 +15,13 @@ turns call by call (cast batch by cast batch), in rotating order, so that
 a load change on a shared machine hits them all alike. Prints calls/s,
 p50/p99 latency, casts/s and the ratio ours / upstream (above 1.0: ours is
 slower).
+
+``python benchmarks/messaging.py heartbeats [CALLS]`` instead measures the
+heartbeat sender at scale: one server process (pool of CALLS workers) runs
+CALLS (default 1,000) concurrent 10 s calls with ``heartbeat=1, timeout=2``
+from one client process; it prints how many succeeded and the lateness of
+the server's heartbeats (send time minus due time) p50/p99/max, with the
+machine's load average before and after.
 """
 
 from __future__ import annotations
@@ -127,7 +134,171 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * pct / 100))]
 
 
+HB_WORK = 10.0  # seconds each call runs
+HB_INTERVAL = 1.0
+
+SERVER_CHILD = """
+import json, sys, time
+sys.path.insert(0, sys.argv[4])
+import oslo_messaging
+from benchmarks.messaging import make_conf
+from oslo_extras import messaging
+url, topic, calls = sys.argv[1], sys.argv[2], int(sys.argv[3])
+class Endpoint:
+    def work(self, ctxt, seconds):
+        time.sleep(seconds)
+        return 'done'
+transport = messaging.get_rpc_transport(make_conf(), url)
+target = oslo_messaging.Target(topic=topic, server='s1')
+server = messaging.get_rpc_server(transport, target, [Endpoint()])
+server.start(override_pool_size=calls)
+print('ready', flush=True)
+sys.stdin.read()  # until the benchmark closes it
+lateness = sorted(server.heartbeat_lateness())
+server.stop(); server.wait()
+print(json.dumps({'stats': server.stats.snapshot(), 'lateness': lateness}))
+"""
+
+
+CLIENT_CHILD = """
+import json, sys, threading, time
+sys.path.insert(0, sys.argv[5])
+import oslo_messaging
+from benchmarks.messaging import make_conf
+from oslo_extras import messaging
+url, topic, calls, work = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(
+    sys.argv[4])
+transport = messaging.get_rpc_transport(make_conf(), url)
+client = messaging.get_rpc_client(
+    transport, oslo_messaging.Target(topic=topic, server='s1'),
+    heartbeat=work / 10, timeout=work / 5, max_call_time=120)
+outcomes, failed_at = [], []
+gate = threading.Event()
+def one_call():
+    gate.wait()
+    try:
+        client.call({}, 'work', seconds=work)
+        outcomes.append('ok')
+    except Exception as exc:
+        outcomes.append(type(exc).__name__)
+        failed_at.append(time.monotonic() - started)
+threads = [threading.Thread(target=one_call) for _ in range(calls)]
+for thread in threads:
+    thread.start()
+print('ready', flush=True)
+sys.stdin.readline()
+started = time.monotonic()
+gate.set()
+for thread in threads:
+    thread.join(180)
+print(json.dumps({'outcomes': outcomes, 'failed_at': failed_at}))
+"""
+
+
+def heartbeats(calls: int, clients: int = 4) -> int:
+    """1,000 concurrent long calls with 1 s heartbeats on one server.
+
+    The callers are ``clients`` processes (each one reply queue and one
+    upstream reply waiter, as a fleet of service workers has), the server
+    one process with ``calls`` workers.
+    """
+    import json
+    import subprocess
+
+    logging.basicConfig(level=logging.ERROR)
+    load_before = os.getloadavg()
+    broker = RabbitMQ()
+    broker.start()
+    root = os.path.dirname(HERE)
+    children: list[subprocess.Popen] = []
+
+    def spawn(script: str, *args: object) -> subprocess.Popen:
+        child = subprocess.Popen(
+            [sys.executable, '-c', script, *map(str, args)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        children.append(child)
+        return child
+
+    try:
+        server = spawn(SERVER_CHILD, broker.url, 'bench-hb', calls, root)
+        assert server.stdout.readline().strip() == 'ready'
+        callers = [
+            spawn(
+                CLIENT_CHILD,
+                broker.url,
+                'bench-hb',
+                calls // clients,
+                HB_WORK,
+                root,
+            )
+            for _ in range(clients)
+        ]
+        for caller in callers:
+            assert caller.stdout.readline().strip() == 'ready'
+        started = time.monotonic()
+        for caller in callers:
+            caller.stdin.write('go\n')
+            caller.stdin.flush()
+        outcomes: list[str] = []
+        failed_at: list[float] = []
+        for caller in callers:
+            result = json.loads(caller.stdout.read().strip().splitlines()[-1])
+            outcomes += result['outcomes']
+            failed_at += result['failed_at']
+        elapsed = time.monotonic() - started
+        server.stdin.close()
+        report = json.loads(server.stdout.read().strip().splitlines()[-1])
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.kill()
+                child.wait()
+        broker.close()
+    load_after = os.getloadavg()
+    lateness = report['lateness']
+    ok = outcomes.count('ok')
+    total = len(outcomes)
+    failures = {name: outcomes.count(name) for name in set(outcomes)}
+    failures.pop('ok', None)
+    print(
+        f'RabbitMQ: {total} concurrent {HB_WORK:g}s calls from {clients} '
+        f'client processes, heartbeat {HB_INTERVAL:g}s, timeout '
+        f'{2 * HB_INTERVAL:g}s, one server process'
+    )
+    print(
+        f'succeeded: {ok}/{total} ({100 * ok / total:.1f}%) in {elapsed:.1f}s'
+    )
+    if failures:
+        failed_at.sort()
+        print(
+            f'failures: {failures}, after {failed_at[0]:.1f}s to '
+            f'{failed_at[-1]:.1f}s (median {percentile(failed_at, 50):.1f}s)'
+        )
+    print(
+        f'heartbeats sent: {report["stats"]["heartbeats"]}, lateness p50 '
+        f'{percentile(lateness, 50) * 1000:.0f} ms, p99 '
+        f'{percentile(lateness, 99) * 1000:.0f} ms, max '
+        f'{lateness[-1] * 1000:.0f} ms (limit p99 {HB_INTERVAL * 500:.0f} ms)'
+    )
+    print(
+        'load average before '
+        + ' '.join(f'{x:.2f}' for x in load_before)
+        + ', after '
+        + ' '.join(f'{x:.2f}' for x in load_after)
+        + f' ({os.cpu_count()} CPUs)'
+    )
+    return 0 if ok >= total * 0.999 else 1
+
+
 def main() -> int:
+    if sys.argv[1:2] == ['heartbeats']:
+        calls = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
+        clients = int(sys.argv[3]) if len(sys.argv) > 3 else 4
+        return heartbeats(calls, clients)
     logging.basicConfig(level=logging.ERROR)
     broker = RabbitMQ()
     broker.start()

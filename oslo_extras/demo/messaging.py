@@ -54,16 +54,16 @@ def run(workdir: str) -> bool:
     ok = True
     try:
         client = messaging.get_rpc_client(
-            transport, target, heartbeat=0.25, timeout=0.6
+            transport, target, heartbeat=0.5, timeout=2
         )
-        print('call resize (takes 2s) with heartbeat=0.25s, timeout=0.6s')
+        print('call resize (takes 3s) with heartbeat=0.5s, timeout=2s')
         started = time.monotonic()
-        result = client.call({}, 'resize', seconds=2)
+        result = client.call({}, 'resize', seconds=3)
         print(
             f'  -> {result!r} after {time.monotonic() - started:.1f}s, '
             f'{server.stats["heartbeats"]} heartbeats kept it alive'
         )
-        ok &= result == 'resized in 2s'
+        ok &= result == 'resized in 3s'
 
         print('cast refresh with ttl=0.3s while the only worker is busy 1s')
         worker.busy.clear()

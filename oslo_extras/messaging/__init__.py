@@ -17,9 +17,12 @@ builds its RPC client, RPC server and notifier::
 No configuration option controls them.
 """
 
+from oslo_extras.messaging.client import CallTimeExceeded
 from oslo_extras.messaging.client import HeartbeatTimeout
 from oslo_extras.messaging.client import RPCClient
 from oslo_extras.messaging.client import get_rpc_client
+from oslo_extras.messaging.listener import NotificationListener
+from oslo_extras.messaging.listener import get_notification_listener
 from oslo_extras.messaging.notifier import Notifier
 from oslo_extras.messaging.notifier import get_notifier
 from oslo_extras.messaging.policy import MessagePolicy
@@ -29,11 +32,14 @@ from oslo_extras.messaging.transport import get_notification_transport
 from oslo_extras.messaging.transport import get_rpc_transport
 
 __all__ = [
+    'CallTimeExceeded',
     'HeartbeatTimeout',
     'MessagePolicy',
+    'NotificationListener',
     'Notifier',
     'RPCClient',
     'RPCServer',
+    'get_notification_listener',
     'get_notification_transport',
     'get_notifier',
     'get_rpc_client',

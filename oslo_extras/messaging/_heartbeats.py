@@ -1,22 +1,34 @@
-"""One thread per server that sends the heartbeats of all running calls.
+"""The heartbeats of all running calls of one server.
 
 A thread per call (as upstream's watchdog does) costs a thread start for
-every request; a single scheduler keeps a heap of due times instead.
+every request. Here one scheduler thread keeps a heap of due times and
+hands each due heartbeat to a few sender threads: a heartbeat is a publish
+that waits for the broker's confirm (about a millisecond), so one thread
+sending them one by one falls behind at about a thousand running calls,
+and then every call gets late heartbeats together. Senders are started on
+demand, up to ``senders``, and end when idle.
 """
 
 from __future__ import annotations
 
+import collections
 import heapq
 import itertools
 import logging
+import queue
 import threading
 import time
 from collections.abc import Callable
 
 LOG = logging.getLogger(__name__)
 
-#: Seconds without any running call after which the thread ends.
+#: Seconds without work after which a thread ends (a new one is started).
 IDLE_EXIT = 30.0
+#: Threads that send heartbeats concurrently, at most.
+DEFAULT_SENDERS = 16
+#: How many recent lateness samples :attr:`HeartbeatScheduler.lateness`
+#: keeps.
+LATENESS_SAMPLES = 100_000
 
 
 class Beat:
@@ -41,24 +53,48 @@ class Beat:
 
 
 class HeartbeatScheduler:
-    """Sends each registered call's heartbeat every ``interval`` seconds."""
+    """Sends each registered call's heartbeat every ``interval`` seconds.
 
-    def __init__(self, name: str = 'heartbeats') -> None:
+    :param name: names the threads
+    :param senders: heartbeats sent at the same time, at most
+    """
+
+    def __init__(
+        self, name: str = 'heartbeats', senders: int = DEFAULT_SENDERS
+    ) -> None:
         self._name = name
         self._heap: list[tuple[float, int, Beat]] = []
         self._counter = itertools.count()
         self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
         self._closed = False
+        self._due: queue.SimpleQueue[tuple[Beat, float] | None] = (
+            queue.SimpleQueue()
+        )
+        self._max_senders = max(1, senders)
+        self._senders = 0
+        self._idle_senders = 0
+        self._senders_lock = threading.Lock()
+        #: Seconds after its due time each recent heartbeat was confirmed
+        #: by the broker (sent, for drivers without confirms).
+        self.lateness: collections.deque[float] = collections.deque(
+            maxlen=LATENESS_SAMPLES
+        )
 
     def start(
-        self, send: Callable[[], None], interval: float, label: str = ''
+        self,
+        send: Callable[[], None],
+        interval: float,
+        label: str = '',
+        first_after: float | None = None,
     ) -> Beat:
         """Start heartbeating now; the first one leaves after ``interval``.
 
         :param send: sends one heartbeat (raises when it cannot)
         :param interval: seconds between heartbeats
         :param label: names the call in logs
+        :param first_after: seconds until the first one, when sooner than
+            ``interval`` (the call already waited that long elsewhere)
         """
         beat = Beat(send, interval, label)
         with self._cond:
@@ -67,24 +103,31 @@ class HeartbeatScheduler:
                     target=self._run, name=self._name, daemon=True
                 )
                 self._thread.start()
-            heapq.heappush(
-                self._heap,
-                (time.monotonic() + interval, next(self._counter), beat),
-            )
-            # Wake the thread only when this beat is due first: calls that
-            # end before their first heartbeat then cost no thread switch.
-            if self._heap[0][2] is beat:
-                self._cond.notify()
+            first = interval
+            if first_after is not None:
+                first = min(interval, max(0.0, first_after))
+            self._push(time.monotonic() + first, beat)
         return beat
 
     def close(self) -> None:
         with self._cond:
             self._closed = True
             self._cond.notify()
+        with self._senders_lock:
+            for _ in range(self._senders):
+                self._due.put(None)
         if self._thread is not None:
             self._thread.join(5)
 
-    def _next_due(self) -> Beat | None:
+    def _push(self, due: float, beat: Beat) -> None:
+        # Called with self._cond held.
+        heapq.heappush(self._heap, (due, next(self._counter), beat))
+        # Wake the thread only when this beat is due first: calls that end
+        # before their first heartbeat then cost no thread switch.
+        if self._heap[0][2] is beat:
+            self._cond.notify()
+
+    def _next_due(self) -> tuple[Beat, float] | None:
         with self._cond:
             while not self._closed:
                 while self._heap and self._heap[0][2].stopped:
@@ -102,33 +145,66 @@ class HeartbeatScheduler:
                     self._cond.wait(delay)
                     continue
                 heapq.heappop(self._heap)
-                return beat
+                return beat, due
             return None
 
     def _run(self) -> None:
-        while (beat := self._next_due()) is not None:
-            with beat.lock:
-                if beat.stopped:
-                    continue
-                try:
-                    beat.send()
-                    beat.sent += 1
-                except Exception as exc:
-                    # The caller's reply queue is gone: it gave up.
-                    LOG.warning(
-                        'Heartbeat for %s failed, stopping them: %s',
-                        beat.label,
-                        exc,
-                    )
-                    beat.failed = exc
-                    beat.stopped = True
-                    continue
-            with self._cond:
-                heapq.heappush(
-                    self._heap,
-                    (
-                        time.monotonic() + beat.interval,
-                        next(self._counter),
-                        beat,
-                    ),
+        while (item := self._next_due()) is not None:
+            self._due.put(item)
+            with self._senders_lock:
+                if self._idle_senders == 0 and (
+                    self._senders < self._max_senders
+                ):
+                    self._senders += 1
+                    threading.Thread(
+                        target=self._send_loop,
+                        name=f'{self._name}-sender',
+                        daemon=True,
+                    ).start()
+
+    def _send_loop(self) -> None:
+        while True:
+            with self._senders_lock:
+                self._idle_senders += 1
+            try:
+                item = self._due.get(timeout=IDLE_EXIT)
+            except queue.Empty:
+                with self._senders_lock:
+                    self._idle_senders -= 1
+                    # Checked under the lock _run() hands work over with.
+                    if self._due.empty():
+                        self._senders -= 1
+                        return
+                continue
+            with self._senders_lock:
+                self._idle_senders -= 1
+            if item is None:
+                with self._senders_lock:
+                    self._senders -= 1
+                return
+            self._send(*item)
+
+    def _send(self, beat: Beat, due: float) -> None:
+        with beat.lock:
+            if beat.stopped:
+                return
+            try:
+                beat.send()
+                beat.sent += 1
+                # Until the broker confirmed it: what the caller sees.
+                self.lateness.append(time.monotonic() - due)
+            except Exception as exc:
+                # The caller's reply queue is gone: it gave up.
+                LOG.warning(
+                    'Heartbeat for %s failed, stopping them: %s',
+                    beat.label,
+                    exc,
                 )
+                beat.failed = exc
+                beat.stopped = True
+                return
+        # Keep the rhythm; after falling behind, the next one is due now.
+        next_due = max(due + beat.interval, time.monotonic())
+        with self._cond:
+            if not self._closed:
+                self._push(next_due, beat)

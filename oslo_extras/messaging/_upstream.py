@@ -1,25 +1,39 @@
 """The only place oslo_extras.messaging touches oslo.messaging internals.
 
 ``tests/unit/messaging/test_upstream.py`` fails loudly when one of these
-changes upstream.
+changes upstream. Each is here because no public API does the job:
 
-- ``MessageHandlingServer._on_incoming(incoming)`` runs on the listener
-  thread as soon as a request arrives; ``_process_incoming(incoming)``
-  runs on a worker; ``_create_listener()`` declares the queues.
-- ``ConnectionPool.connection_cls`` builds every connection of a driver
-  (``AMQPDriverBase._connection_pool``, ``_get_connection()``).
-- ``impl_rabbit.Connection._publish(exchange, msg, routing_key, timeout,
-  transport_options)`` turns ``timeout`` into AMQP ``expiration``;
-  ``_ensure_publishing()`` publishes with retries;
-  ``declare_consumer(consumer)`` declares a ``Consumer`` whose ``declare(
-  conn)`` runs again after every reconnection, using its
-  ``queue_arguments``.
-- The AMQP driver's request format (``amqp.pack_context``,
-  ``common.serialize_msg``) and ``AMQPIncomingMessage.orig_msg_id``.
-- The fake driver's ``FakeIncomingMessage._reply_q`` and the listener that
-  ``PollStyleListenerAdapter._poll_style_listener`` polls.
-- ``Transport._driver``, and the tracing/metrics option lists that upstream
-  registers on the global ``cfg.CONF`` only.
+Overrides of upstream classes (subclass hooks)
+  1. ``MessageHandlingServer._on_incoming(incoming)`` (listener thread, at
+     receipt) and ``_process_incoming(incoming)`` (worker), and
+     ``_create_listener()`` (declares the queues): receipt-time heartbeats
+     and TTL checks, for the RPC server and the notification listener.
+  2. ``impl_rabbit.Connection._publish(exchange, msg, routing_key,
+     timeout, transport_options)`` turns ``timeout`` into AMQP
+     ``expiration``; ``declare_consumer(consumer)`` sees each ``Consumer``
+     (``queue_name``, ``queue_arguments``) before it is declared.
+Runtime patches (no subclass hook exists)
+  3. ``ConnectionPool.connection_cls`` (``AMQPDriverBase._connection_pool``)
+     builds every connection of a driver: set to our ``Connection``.
+  4. ``Consumer.declare(conn)`` runs again after every reconnection:
+     wrapped to declare the dead-letter exchange and queue first.
+  5. The fake driver's listener ``poll()``
+     (``PollStyleListenerAdapter._poll_style_listener``): wrapped so that
+     fake messages can heartbeat (``fake://`` only; tests and demo).
+Attributes and helpers read
+  6. ``AMQPIncomingMessage.orig_msg_id`` and ``reply_q``, and the fake
+     driver's ``FakeIncomingMessage._reply_q``: call or cast, and whose
+     reply queue.
+  7. ``Transport._driver``; ``AMQPDriverBase._get_connection()`` and its
+     ``ConnectionContext.connection``; ``Connection._connection_lock`` and
+     ``_ensure_publishing()``: dead letters and the caller-liveness check.
+  8. The AMQP request format (``amqp.pack_context``,
+     ``common.serialize_msg``) for dead letters.
+  9. The metrics (and, from 18.3.0, tracing) option lists upstream
+     registers on the global ``cfg.CONF`` only.
+
+Assumption with a guard: upstream publishes on the caller's thread (the
+per-message TTL reaches ``_publish`` through a thread-local).
 """
 
 from __future__ import annotations
@@ -58,21 +72,60 @@ def before_declare(consumer: Any, hook: Callable[[Any], None]) -> None:
 def register_opts(conf: Any) -> None:
     """Register the options upstream reads but registers on global CONF only.
 
-    ``transport_url`` & co. are registered on first use by upstream; the
-    tracing and metrics groups only ever on ``cfg.CONF``, so a private
+    ``transport_url`` & co. come from the public ``oslo_messaging.opts``;
+    the metrics group (all supported versions) and the tracing group
+    (18.3.0 and later) are registered on ``cfg.CONF`` only, so a private
     ``ConfigOpts`` fails on the first call without them.
     """
-    from oslo_messaging import transport
-    from oslo_messaging._metrics import client as metrics
-    from oslo_messaging._tracing import client as tracing
+    import importlib
 
-    conf.register_opts(transport._transport_opts)
-    conf.register_opts(
-        tracing.oslo_messaging_tracing, group='oslo_messaging_tracing'
-    )
-    conf.register_opts(
-        metrics.oslo_messaging_metrics, group='oslo_messaging_metrics'
-    )
+    from oslo_messaging import opts
+
+    for group, group_opts in opts.list_opts():
+        if group is None:
+            conf.register_opts(group_opts)
+    for module, attr in (
+        ('oslo_messaging._metrics.client', 'oslo_messaging_metrics'),
+        ('oslo_messaging._tracing.client', 'oslo_messaging_tracing'),
+    ):
+        try:
+            group_opts = getattr(importlib.import_module(module), attr)
+        except ImportError:
+            continue  # tracing: oslo.messaging < 18.3.0 has none to read
+        conf.register_opts(group_opts, group=attr)
+
+
+def reply_queue(incoming: Any) -> str | None:
+    """The reply queue a rabbit caller waits on (None for a cast)."""
+    if not getattr(incoming, 'orig_msg_id', None):
+        return None
+    return getattr(incoming, 'reply_q', None)
+
+
+def queue_has_consumers(pooled: Any, queue: str) -> bool:
+    """Ask the broker whether ``queue`` exists and has a consumer.
+
+    :param pooled: what :func:`send_connection` yields; its
+        ``connection`` is the rabbit ``Connection``, whose own
+        ``connection`` is the kombu one.
+
+    Uses a channel of its own (a passive declare of a missing queue closes
+    the channel), under the ``_connection_lock`` that keeps upstream's
+    AMQP-heartbeat thread from reading the socket meanwhile.
+    """
+    rabbit = pooled.connection
+    with rabbit._connection_lock:
+        channel = rabbit.connection.channel()
+        try:
+            _, _, consumers = channel.queue_declare(queue=queue, passive=True)
+            return consumers > 0
+        except rabbit.connection.channel_errors:
+            return False
+        finally:
+            try:
+                channel.close()
+            except Exception:  # noqa: S110 (already closed by the broker)
+                pass
 
 
 def is_call(incoming: Any) -> bool:

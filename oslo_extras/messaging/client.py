@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterable
 from collections.abc import Sequence
@@ -13,9 +14,12 @@ from oslo_extras.messaging import _upstream
 from oslo_extras.messaging import interceptors as interceptors_mod
 from oslo_extras.messaging._serializer import Stamped
 from oslo_extras.messaging._serializer import StampingSerializer
+from oslo_extras.messaging.interceptors import heartbeat as heartbeat_mod
 from oslo_extras.messaging.policy import MessagePolicy
 from oslo_extras.messaging.policy import MethodPolicies
 from oslo_extras.messaging.policy import PolicyMap
+
+LOG = logging.getLogger(__name__)
 
 
 class HeartbeatTimeout(oslo_messaging.MessagingTimeout):
@@ -35,6 +39,27 @@ class HeartbeatTimeout(oslo_messaging.MessagingTimeout):
         self.server = server
         self.method = method
         self.silence = silence
+
+
+class CallTimeExceeded(oslo_messaging.MessagingTimeout):
+    """A heartbeating call ran longer than its total cap.
+
+    The server kept heartbeating, so it is alive but its endpoint did not
+    finish: it may hang.
+
+    :param server: the server, or the topic when any server could answer
+    :param method: the method called
+    :param limit: the cap in seconds (``max_call_time``)
+    """
+
+    def __init__(self, server: str, method: str, limit: float) -> None:
+        super().__init__(
+            f'{server} was still running {method!r} after {limit:g}s '
+            '(max_call_time): the endpoint may hang'
+        )
+        self.server = server
+        self.method = method
+        self.limit = limit
 
 
 class RPCClient:
@@ -71,16 +96,22 @@ class RPCClient:
     def _outgoing(self, method: str, call: bool) -> interceptors_mod.Outgoing:
         policy = self._policies.resolve(method)
         timeout = None
+        max_call_time = None
         if call:
             timeout = self._client.timeout
             if timeout is None and policy.heartbeat is None:
                 timeout = self._client.conf.rpc_response_timeout
+            # Like upstream's total timeout: finite, so a hung endpoint
+            # that keeps being heartbeated is reported.
+            max_call_time = (
+                self._max_call_time or self._client.conf.rpc_response_timeout
+            )
         message = interceptors_mod.Outgoing(
             method=method,
             policy=policy,
             call=call,
             timeout=timeout,
-            max_call_time=self._max_call_time,
+            max_call_time=max_call_time,
         )
         for interceptor in self._interceptors:
             interceptor.outgoing(message)
@@ -110,13 +141,26 @@ class RPCClient:
             return client.call(stamped, method, **kwargs)
         except oslo_messaging.MessagingTimeout as exc:
             elapsed = time.monotonic() - started
-            if message.silence and elapsed < (message.timeout or 0):
+            if not message.silence:
+                raise
+            server = _server_name(self._client.target)
+            if elapsed < (message.timeout or 0):
                 raise HeartbeatTimeout(
-                    _server_name(self._client.target),
-                    method,
-                    message.silence,
+                    server, method, message.silence
                 ) from exc
-            raise
+            raise CallTimeExceeded(server, method, message.timeout) from exc
+
+
+def _warn_about_stock_windows(
+    policies: PolicyMap, timeout: float | None
+) -> None:
+    for name in ['', *policies.methods]:
+        interval = policies.resolve(name or None).heartbeat
+        if interval is None:
+            continue
+        why = heartbeat_mod.rounding_warning(interval, timeout)
+        if why:
+            LOG.warning('%s%s', f'method {name!r}: ' if name else '', why)
 
 
 def _server_name(target: Any) -> str:
@@ -151,13 +195,17 @@ def get_rpc_client(
     :param timeout: seconds a call waits for its reply or, with a
         heartbeat, for the next heartbeat (twice the heartbeat when unset
         or not longer than the heartbeat)
-    :param max_call_time: hard limit of a heartbeating call (default none)
+    :param max_call_time: total limit of a heartbeating call, reported as
+        :class:`CallTimeExceeded` (default ``rpc_response_timeout``, as
+        upstream's total ``timeout``)
     :param serializer: an optional entity serializer
     :param interceptors: the interceptor plugins to load, in order
     :param kwargs: passed to ``oslo_messaging.get_rpc_client``
     """
     # Upstream registers the tracing options on the global CONF only.
     _upstream.register_opts(transport.conf)
+    policies = PolicyMap(MessagePolicy(heartbeat, ttl), methods)
+    _warn_about_stock_windows(policies, timeout)
     client = oslo_messaging.get_rpc_client(
         transport,
         target,
@@ -167,7 +215,7 @@ def get_rpc_client(
     )
     return RPCClient(
         client,
-        PolicyMap(MessagePolicy(heartbeat, ttl), methods),
+        policies,
         interceptors_mod.load(tuple(interceptors)),
         max_call_time,
     )

@@ -30,6 +30,11 @@ from oslo_extras.messaging.stats import Stats
 
 LOG = logging.getLogger(__name__)
 
+#: Seconds callers' clocks may be off from this host's by default. Only the
+#: sender-clock check uses it, and only where no broker enforced the TTL
+#: (RabbitMQ does, relative to enqueueing, whatever the clocks say).
+DEFAULT_CLOCK_SKEW = 5.0
+
 
 class _Dispatcher(rpc_dispatcher.RPCDispatcher):
     """Tells the server when dispatch ends, on every outcome."""
@@ -59,15 +64,17 @@ class RPCServer(_upstream.RPCServer):
         policies: PolicyMap,
         interceptors: Sequence[interceptors_mod.Interceptor],
         dead_letter: bool = False,
-        clock_skew: float = 0.0,
+        clock_skew: float = DEFAULT_CLOCK_SKEW,
         serializer: Any = None,
         access_policy: Any = None,
+        executor: str | None = None,
     ) -> None:
         dispatcher = _Dispatcher(
             weakref.ref(self), endpoints, serializer, access_policy
         )
-        # The default executor is threading (eventlet is deprecated).
-        super().__init__(transport, target, dispatcher)
+        # Upstream picks the executor (threading, or eventlet when the
+        # process is monkey-patched) and rejects unknown ones, as it would.
+        super().__init__(transport, target, dispatcher, executor)
         self._policies = policies
         self._interceptors = list(interceptors)
         self._dead_letter = dead_letter
@@ -84,7 +91,14 @@ class RPCServer(_upstream.RPCServer):
             ),
             'stats': self.stats,
             'clock_skew': clock_skew,
+            'caller_waiting': getattr(
+                _upstream.transport_driver(transport), 'caller_waiting', None
+            ),
         }
+
+    def heartbeat_lateness(self) -> list[float]:
+        """Seconds after its due time each recent heartbeat was confirmed."""
+        return list(self._services['heartbeats'].lateness)
 
     def _create_listener(self):
         options = scope.QueueOptions(
@@ -102,7 +116,7 @@ class RPCServer(_upstream.RPCServer):
         request = interceptors_mod.Request(
             incoming=message,
             method=method,
-            stamp=Stamp.pop(message.ctxt),
+            stamp=Stamp.take(message.ctxt, message.message),
             policy=self._policies.resolve(method),
             services=self._services,
         )
@@ -118,15 +132,16 @@ class RPCServer(_upstream.RPCServer):
         message = incoming[0]
         with self._requests_lock:
             request = self._requests.get(message)
-        if request is not None:
-            for interceptor in self._interceptors:
-                if not interceptor.dispatching(request):
-                    self._drop(request)
-                    return
         try:
+            if request is not None:
+                for interceptor in self._interceptors:
+                    if not interceptor.dispatching(request):
+                        self._drop(request)
+                        return
             super()._process_incoming(incoming)
         finally:
-            # Dispatch may not have happened (failed acknowledge).
+            # Dispatch may not have happened (failed acknowledge, a failing
+            # hook): heartbeats must stop whatever happened.
             self._finish(message)
 
     def _finish(self, message: Any) -> None:
@@ -193,10 +208,11 @@ def get_rpc_server(
     ttl: float | None = None,
     methods: MethodPolicies | None = None,
     dead_letter: bool = False,
-    clock_skew: float = 0.0,
+    clock_skew: float = DEFAULT_CLOCK_SKEW,
     serializer: Any = None,
     access_policy: Any = None,
     interceptors: Iterable[str] = interceptors_mod.DEFAULT_INTERCEPTORS,
+    executor: str | None = None,
 ) -> RPCServer:
     """Build an RPC server (threading executor) with heartbeats and TTL.
 
@@ -213,10 +229,13 @@ def get_rpc_server(
         ``<topic>.dead`` queue instead of vanishing, both those the broker
         expires and those this server drops
     :param clock_skew: seconds the clocks of callers may be ahead of or
-        behind this host's; widens the wall-clock TTL check
+        behind this host's; widens the wall-clock TTL check, which applies
+        only where no broker enforced the TTL (not on RabbitMQ)
     :param serializer: an optional entity serializer
     :param access_policy: an optional ``RPCAccessPolicyBase`` subclass
     :param interceptors: the interceptor plugins to load, in order
+    :param executor: as upstream's (deprecated) ``executor``: None picks
+        what upstream picks; ``'threading'`` or ``'eventlet'``
     """
     return RPCServer(
         transport,
@@ -228,4 +247,5 @@ def get_rpc_server(
         clock_skew=clock_skew,
         serializer=serializer,
         access_policy=access_policy,
+        executor=executor,
     )

@@ -1,15 +1,20 @@
 """The fields a client stamps on a message, and how a server reads them.
 
-They travel as request-context keys (``_context_oslo_extras_*`` on AMQP),
-which every driver carries and stock servers ignore: an oslo.context
-``RequestContext.from_dict()`` drops unknown keys.
+The client's serializer writes them as request-context keys
+(``oslo_extras_*``). The extras drivers (``rabbit-extras``,
+``fake-extras``) then move them out of the context into one top-level key
+of the message body, ``oslo_extras``, which stock servers and listeners
+never look at: endpoints of a stock server see the caller's context
+unchanged, with or without a context serializer. Other drivers (kafka) keep
+them in the context; our servers read either place.
 
 The TTL is sent relative (``ttl``) together with the sender's wall clock
-(``sent``). A broker that measures TTL itself (RabbitMQ ``expiration``) needs
-only the relative value, so clock skew does not matter there; the server
-check compares ``sent + ttl`` with its own clock, allowing for a declared
-skew, and also measures the time the message waited inside the server with
-a monotonic clock, which no skew can affect.
+(``sent``). A broker that measures TTL itself (RabbitMQ ``expiration``)
+needs only the relative value, so clock skew does not matter there: the
+driver then marks the stamp ``broker_ttl`` and servers skip the sender-clock
+check. Otherwise the server compares ``sent + ttl`` with its own clock,
+allowing for a declared skew. It always measures the time the message
+waited inside the server with a monotonic clock, which no skew can affect.
 """
 
 from __future__ import annotations
@@ -25,6 +30,10 @@ TTL = PREFIX + 'ttl'
 SENT = PREFIX + 'sent'
 HEARTBEAT = PREFIX + 'heartbeat'
 KEYS = (TTL, SENT, HEARTBEAT)
+#: The message-body key the extras drivers carry the stamp in.
+BODY_KEY = 'oslo_extras'
+#: Set in the body stamp when the broker enforces the TTL (AMQP expiration).
+BROKER_TTL = 'broker_ttl'
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,11 +43,13 @@ class Stamp:
     :param ttl: seconds the message may live, or None
     :param sent: sender's wall-clock time (``time.time()``) at sending
     :param heartbeat: heartbeat interval the caller asked for, or None
+    :param broker_ttl: the broker expired it after ``ttl`` in its queue
     """
 
     ttl: float | None = None
     sent: float | None = None
     heartbeat: float | None = None
+    broker_ttl: bool = False
 
     def write(self, ctxt: MutableMapping[str, Any]) -> None:
         """Add the stamp to a serialized request context."""
@@ -64,11 +75,68 @@ class Stamp:
         """Read the stamp from ``ctxt`` without changing it."""
         return cls.pop(dict(ctxt))
 
+    @classmethod
+    def take(
+        cls,
+        ctxt: MutableMapping[str, Any],
+        message: MutableMapping[str, Any],
+    ) -> Stamp:
+        """Remove the stamp from a received message and its context.
+
+        The body key wins; context keys (other drivers, older clients) are
+        removed either way so that endpoints never see them.
+        """
+        from_ctxt = cls.pop(ctxt) if isinstance(ctxt, MutableMapping) else None
+        body = message.pop(BODY_KEY, None)
+        if isinstance(body, Mapping):
+            return cls(
+                ttl=_number(body.get('ttl')),
+                sent=_number(body.get('sent')),
+                heartbeat=_number(body.get('heartbeat')),
+                broker_ttl=body.get(BROKER_TTL) is True,
+            )
+        return from_ctxt or cls()
+
+    def body(self) -> dict[str, Any]:
+        """The stamp as the ``oslo_extras`` message-body value."""
+        fields: dict[str, Any] = {
+            name: value
+            for name, value in (
+                ('ttl', self.ttl),
+                ('sent', self.sent),
+                ('heartbeat', self.heartbeat),
+            )
+            if value is not None
+        }
+        if self.broker_ttl:
+            fields[BROKER_TTL] = True
+        return fields
+
     def deadline(self) -> float | None:
         """Return the sender's wall-clock deadline, or None."""
         if self.ttl is None or self.sent is None:
             return None
         return self.sent + self.ttl
+
+
+def move_to_body(
+    ctxt: Any, message: Mapping[str, Any], broker_ttl: bool = False
+) -> tuple[Any, dict[str, Any]]:
+    """Return copies of ``ctxt`` and ``message`` with the stamp moved.
+
+    Called by the extras drivers on the sending side.
+
+    :param ctxt: the serialized request context (a dict)
+    :param message: the request or notification body
+    :param broker_ttl: the broker will expire the message after its TTL
+    """
+    if not isinstance(ctxt, Mapping) or not any(k in ctxt for k in KEYS):
+        return ctxt, dict(message)
+    ctxt = dict(ctxt)
+    found = Stamp.pop(ctxt)
+    if broker_ttl and found.ttl is not None:
+        found = dataclasses.replace(found, broker_ttl=True)
+    return ctxt, {**message, BODY_KEY: found.body()}
 
 
 def now() -> float:

@@ -16,6 +16,7 @@ from typing import Any
 import oslo_messaging
 
 from oslo_extras.messaging import _upstream
+from oslo_extras.messaging import stamp
 
 SCHEME = 'fake-extras'
 HEARTBEAT = ('oslo_extras', 'heartbeat')
@@ -27,6 +28,15 @@ class _Replies(queue.Queue):
     def __init__(self, call_monitor_timeout: float) -> None:
         super().__init__()
         self.call_monitor_timeout = call_monitor_timeout
+        #: set once the caller stopped waiting (it timed out)
+        self.abandoned = False
+
+    def heartbeat(self) -> None:
+        if self.abandoned:
+            raise oslo_messaging.MessageDeliveryFailure(
+                'the caller stopped waiting'
+            )
+        self.put(HEARTBEAT)
 
 
 def _can_heartbeat(message: Any) -> None:
@@ -35,7 +45,7 @@ def _can_heartbeat(message: Any) -> None:
         return
     message.client_timeout = replies.call_monitor_timeout
     # The fake message's heartbeat() is a no-op: send one to the caller.
-    message.heartbeat = lambda: replies.put(HEARTBEAT)
+    message.heartbeat = replies.heartbeat
 
 
 class FakeDriver(_upstream.FakeDriver):
@@ -52,6 +62,7 @@ class FakeDriver(_upstream.FakeDriver):
         retry=None,
         transport_options=None,
     ):
+        ctxt, message = stamp.move_to_body(ctxt, message)
         if not (wait_for_reply and call_monitor_timeout):
             return super().send(
                 target,
@@ -84,6 +95,7 @@ class FakeDriver(_upstream.FakeDriver):
                     raise queue.Empty
                 item = replies.get(timeout=wait)
             except queue.Empty:
+                replies.abandoned = True
                 raise oslo_messaging.MessagingTimeout(
                     f'No reply or heartbeat on topic {target.topic}'
                 )
@@ -93,6 +105,17 @@ class FakeDriver(_upstream.FakeDriver):
             if failure:
                 raise failure
             return reply
+
+    def send_notification(self, target, ctxt, message, version, retry=None):
+        ctxt, message = stamp.move_to_body(ctxt, message)
+        return super().send_notification(target, ctxt, message, version, retry)
+
+    def caller_waiting(self, incoming: Any) -> bool | None:
+        """Say whether the caller of ``incoming`` waits (None: unknown)."""
+        replies = _upstream.fake_reply_queue(incoming)
+        if not isinstance(replies, _Replies):
+            return None
+        return not replies.abandoned
 
     def listen(self, target, batch_size, batch_timeout):
         adapter = super().listen(target, batch_size, batch_timeout)

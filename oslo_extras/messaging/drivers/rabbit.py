@@ -30,14 +30,20 @@ def dead_letter_queue(topic: str) -> str:
     return f'{topic}.dead'
 
 
-def queue_arguments(options: scope.QueueOptions) -> dict[str, Any]:
-    """Return the AMQP queue arguments ``options`` ask for."""
+def queue_arguments(
+    options: scope.QueueOptions, queue: str | None = None
+) -> dict[str, Any]:
+    """Return the AMQP queue arguments ``options`` ask for.
+
+    :param queue: the queue's name; dead letters of a server without a
+        topic of its own (a notification listener) go to ``<queue>.dead``
+    """
     args: dict[str, Any] = {}
     if options.ttl:
         args['x-message-ttl'] = int(options.ttl * 1000)
     if options.dead_letter:
         args['x-dead-letter-exchange'] = DEAD_LETTER_EXCHANGE
-        args['x-dead-letter-routing-key'] = options.topic
+        args['x-dead-letter-routing-key'] = options.topic or queue
     return args
 
 
@@ -63,14 +69,19 @@ class Connection(_upstream.RabbitConnection):
     def declare_consumer(self, consumer):
         options = scope.current_queue_options()
         if options is not None and consumer.type in ('topic', 'fanout'):
-            if 'x-queue-type' not in consumer.queue_arguments or (
-                consumer.queue_arguments['x-queue-type'] != 'stream'
+            if options.arguments and (
+                consumer.queue_arguments.get('x-queue-type') != 'stream'
             ):
-                consumer.queue_arguments.update(queue_arguments(options))
+                consumer.queue_arguments.update(
+                    queue_arguments(options, consumer.queue_name)
+                )
             if options.dead_letter:
+                routing_key = options.topic or consumer.queue_name
                 _upstream.before_declare(
                     consumer,
-                    lambda conn: declare_dead_letter(conn.channel, options),
+                    lambda conn: declare_dead_letter(
+                        conn.channel, routing_key
+                    ),
                 )
         return super().declare_consumer(consumer)
 
@@ -83,14 +94,14 @@ def _dead_letter_exchange() -> kombu.Exchange:
     return kombu.Exchange(DEAD_LETTER_EXCHANGE, type='direct', durable=True)
 
 
-def declare_dead_letter(channel: Any, options: scope.QueueOptions) -> None:
-    """Declare the dead-letter exchange and the topic's dead queue."""
+def declare_dead_letter(channel: Any, routing_key: str) -> None:
+    """Declare the dead-letter exchange and the dead queue of a topic."""
     exchange = _dead_letter_exchange()
     exchange(channel).declare()
     kombu.Queue(
-        dead_letter_queue(options.topic),
+        dead_letter_queue(routing_key),
         exchange=exchange,
-        routing_key=options.topic,
+        routing_key=routing_key,
         durable=True,
         auto_delete=False,
         channel=channel,
@@ -101,20 +112,40 @@ class RabbitDriver(_upstream.RabbitDriver):
     """Upstream's rabbit driver; reads the TTL the client stamped."""
 
     def __init__(self, conf, url, default_exchange=None, **kwargs):
-        super().__init__(
-            conf, upstream_url(conf, url), default_exchange, **kwargs
-        )
+        url = upstream_url(conf, url)
+        super().__init__(conf, url, default_exchange, **kwargs)
         _upstream.use_connection_class(self, Connection)
+        #: A real broker applies AMQP expiration (kombu+memory does not).
+        self.broker_ttl = url.transport == 'rabbit'
 
     def send(self, target, ctxt, message, *args, **kwargs):
-        with scope.message_ttl(_ttl(ctxt)):
+        ttl = _ttl(ctxt)
+        ctxt, message = stamp.move_to_body(ctxt, message, self.broker_ttl)
+        with scope.message_ttl(ttl):
             return super().send(target, ctxt, message, *args, **kwargs)
 
     def send_notification(self, target, ctxt, message, version, retry=None):
-        with scope.message_ttl(_ttl(ctxt)):
+        ttl = _ttl(ctxt)
+        ctxt, message = stamp.move_to_body(ctxt, message, self.broker_ttl)
+        with scope.message_ttl(ttl):
             return super().send_notification(
                 target, ctxt, message, version, retry=retry
             )
+
+    def caller_waiting(self, incoming: Any) -> bool | None:
+        """Say whether anyone still consumes the caller's reply queue.
+
+        Reply queues outlive their caller (``rabbit_transient_queues_ttl``,
+        30 minutes by default) and heartbeats to them succeed, so a dead
+        caller is seen only as a reply queue without consumers.
+
+        :returns: None when it cannot tell (``kombu+memory``, a cast)
+        """
+        reply_q = _upstream.reply_queue(incoming)
+        if not self.broker_ttl or not reply_q:
+            return None
+        with _upstream.send_connection(self) as conn:
+            return _upstream.queue_has_consumers(conn, reply_q)
 
     def dead_letter(self, topic: str, ctxt: dict, message: dict) -> None:
         """Keep a message a server dropped in the ``<topic>.dead`` queue.
@@ -127,6 +158,7 @@ class RabbitDriver(_upstream.RabbitDriver):
         :param ctxt: the request context (as a dict)
         :param message: the request (method, args, ...)
         """
+        ctxt, message = stamp.move_to_body(ctxt, message)
         body = _upstream.request_body(ctxt, message)
         with _upstream.send_connection(self) as conn:
             conn.dead_letter_send(topic, body)

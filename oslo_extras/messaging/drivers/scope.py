@@ -20,14 +20,20 @@ _LOCAL = threading.local()
 class QueueOptions:
     """Arguments for the queues a server declares.
 
-    :param topic: the server's target topic (names the dead-letter queue)
+    :param topic: the server's target topic (names the dead-letter queue);
+        None to give each queue its own (``<queue>.dead``)
     :param ttl: ``x-message-ttl`` in seconds, or None
     :param dead_letter: route expired messages to ``<topic>.dead``
+    :param arguments: add ``x-message-ttl`` and the dead-letter exchange to
+        the queues; False where others declare the same queues without
+        them (notifiers declare notification queues), which RabbitMQ would
+        refuse (``PRECONDITION_FAILED``)
     """
 
-    topic: str
+    topic: str | None
     ttl: float | None = None
     dead_letter: bool = False
+    arguments: bool = True
 
 
 @contextlib.contextmanager

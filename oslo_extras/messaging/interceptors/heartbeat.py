@@ -2,8 +2,10 @@
 
 Client side, a call with ``heartbeat=h`` uses upstream call monitoring: the
 caller fails when no reply or heartbeat came for ``timeout`` seconds
-(``2 * h`` by default, or when ``timeout`` is not longer than ``h``)
-instead of after a fixed total time. Server side,
+(``2 * h`` by default, or when ``timeout`` is not longer than ``h``; at
+least 2 s, the smallest window stock servers accept) or when the whole call
+took longer than ``max_call_time`` (upstream's finite total ``timeout``,
+``rpc_response_timeout`` by default). Server side,
 heartbeats start when the request is received (not when a worker picks it
 up) and stop on every outcome, before the final reply leaves. Upstream's
 own watchdog is switched off for that request so it cannot outlive a
@@ -14,17 +16,50 @@ from __future__ import annotations
 
 import logging
 
+from oslo_extras.messaging import stamp
 from oslo_extras.messaging.interceptors import Interceptor
 from oslo_extras.messaging.interceptors import Outgoing
 from oslo_extras.messaging.interceptors import Request
 
 LOG = logging.getLogger(__name__)
 
-#: A heartbeating call may run this long when the application sets no
-#: ``max_call_time`` (the upstream waiter needs a finite total timeout).
-UNLIMITED = 7 * 24 * 3600.0
 #: Never heartbeat more often than this, whatever a client asks.
 MIN_INTERVAL = 0.05
+#: Total cap of a heartbeating call when the client has no configuration
+#: to read it from (upstream's ``rpc_response_timeout`` default).
+DEFAULT_MAX_CALL_TIME = 60.0
+#: Stock servers refuse call-monitoring windows under 2 s (they heartbeat
+#: every ``int(window) / 2`` s and refuse intervals under 1 s).
+STOCK_MIN_WINDOW = 2.0
+
+
+def silence_window(interval: float, timeout: float | None) -> float:
+    """Seconds a caller waits without reply or heartbeat.
+
+    ``timeout``, or twice the heartbeat when unset or not longer than the
+    heartbeat; never under :data:`STOCK_MIN_WINDOW`, so that a stock server
+    heartbeats the call too.
+    """
+    silence = timeout or 2 * interval
+    if silence <= interval:
+        # A per-method heartbeat longer than the client's timeout: the
+        # caller must at least wait for two of them.
+        silence = 2 * interval
+    return max(silence, STOCK_MIN_WINDOW)
+
+
+def rounding_warning(interval: float, timeout: float | None) -> str | None:
+    """Say why the silence window differs from what was asked, or None."""
+    asked = timeout or 2 * interval
+    if asked >= STOCK_MIN_WINDOW or asked <= interval:
+        return None
+    return (
+        f'heartbeat={interval:g} with a {asked:g}s silence window: stock '
+        'oslo.messaging servers refuse call-monitoring windows under '
+        f'{STOCK_MIN_WINDOW:g}s, so calls wait {STOCK_MIN_WINDOW:g}s of '
+        'silence before failing (extras servers still heartbeat every '
+        f'{interval:g}s)'
+    )
 
 
 class Heartbeat(Interceptor):
@@ -34,14 +69,12 @@ class Heartbeat(Interceptor):
         interval = message.policy.heartbeat
         if not message.call or interval is None:
             return
-        silence = message.timeout or 2 * interval
-        if silence <= interval:
-            # A per-method heartbeat longer than the client's timeout:
-            # the caller must at least wait for two of them.
-            silence = 2 * interval
+        silence = silence_window(interval, message.timeout)
         message.silence = silence
         message.call_monitor_timeout = silence
-        message.timeout = message.max_call_time or UNLIMITED
+        # Upstream's total timeout stays finite: a hung endpoint that keeps
+        # being heartbeated is reported once it is spent.
+        message.timeout = message.max_call_time or DEFAULT_MAX_CALL_TIME
         message.fields['heartbeat'] = interval
 
     def received(self, request: Request) -> bool:
@@ -65,15 +98,24 @@ class Heartbeat(Interceptor):
             incoming.heartbeat,
             interval,
             label=f'{request.method} ({incoming.msg_id})',
+            first_after=_first_after(request, interval),
         )
         request.state['kept_alive'] = True
         return True
 
     def dispatching(self, request: Request) -> bool:
         beat = request.state.get('beat')
-        if beat is not None and beat.failed is not None:
+        if beat is None:
+            return True
+        if beat.failed is not None:
             request.dropped = f'its caller is gone ({beat.failed})'
             return False
+        if beat.sent:
+            # It waited here for at least one heartbeat: a caller that died
+            # meanwhile leaves a reply queue that still takes heartbeats.
+            if _caller_waiting(request) is False:
+                request.dropped = 'its caller is gone (no consumer)'
+                return False
         return True
 
     def finished(self, request: Request) -> None:
@@ -82,6 +124,34 @@ class Heartbeat(Interceptor):
             return
         beat.stop()
         request.services['stats'].add('heartbeats', beat.sent)
+        if beat.failed is not None:
+            request.services['stats'].add('heartbeats_failed')
+
+
+def _first_after(request: Request, interval: float) -> float | None:
+    """Seconds until the first heartbeat, counted from the caller's send.
+
+    The caller's silence window starts when it sends: a call that spent
+    0.8 s in queues and got its first heartbeat one interval after receipt
+    would leave its caller 1.8 s of silence. A sender clock behind ours
+    only makes it sooner; one ahead of ours makes it one interval (as
+    without a send time).
+    """
+    if request.stamp.sent is None:
+        return None
+    return interval - (stamp.now() - request.stamp.sent)
+
+
+def _caller_waiting(request: Request) -> bool | None:
+    waiting = request.services.get('caller_waiting')
+    if waiting is None:
+        return None
+    try:
+        return waiting(request.incoming)
+    except Exception:
+        # Unknown (broker trouble): run it rather than drop a live call.
+        LOG.warning('Could not tell whether a caller waits', exc_info=True)
+        return None
 
 
 def _half(window: object) -> float | None:

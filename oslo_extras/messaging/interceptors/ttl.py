@@ -1,10 +1,17 @@
 """Message TTL: no message runs after its caller gave up on it.
 
 The client stamps each message with a relative TTL and its send time; for
-a call the TTL is at most what the caller waits. The server drops an
-expired message on receipt and again just before dispatch (after waiting
-for a worker), logs it and counts it. A call that is being heartbeated is
-not dropped at dispatch: its caller is known to be waiting.
+a call the TTL is at most what the caller waits: its total timeout, or for
+a heartbeating call its silence window less one heartbeat interval (a
+request received later gets its first heartbeat after its caller gave up).
+The server drops an expired message on receipt and again just before
+dispatch (after waiting for a worker), logs it and counts it. A call that
+is being heartbeated is not dropped at dispatch for its age: the heartbeat
+interceptor checks instead that its caller still waits.
+
+Where the broker enforced the TTL (RabbitMQ ``expiration``, relative, so
+no clocks are compared) the sender-clock check is skipped: only the time
+spent inside this server counts, measured with a monotonic clock.
 """
 
 from __future__ import annotations
@@ -26,7 +33,12 @@ class TimeToLive(Interceptor):
     def outgoing(self, message: Outgoing) -> None:
         ttl = message.policy.ttl
         if message.call:
-            waits = message.silence or message.timeout
+            waits = message.timeout
+            interval = message.fields.get('heartbeat')
+            if message.silence and interval:
+                waits = min(
+                    waits or message.silence, message.silence - interval
+                )
             if waits:
                 ttl = min(ttl, waits) if ttl else waits
         if ttl:
@@ -60,7 +72,7 @@ def expired(request: Request) -> str | None:
     # Time spent inside this server: measured locally, immune to skew.
     if waited > ttl:
         return f'waited {waited:.2f}s in the server, TTL {ttl:g}s'
-    if request.stamp.sent is not None:
+    if request.stamp.sent is not None and not request.stamp.broker_ttl:
         age = stamp.now() - request.stamp.sent
         if age > ttl + skew:
             return f'{age:.2f}s old (sender clock), TTL {ttl:g}s' + (

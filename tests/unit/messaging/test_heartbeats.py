@@ -69,3 +69,38 @@ def test_idle_thread_ends_and_comes_back(monkeypatch):
     beat.stop()
     scheduler.close()
     assert 2 in sent
+
+
+def test_slow_sends_do_not_make_every_call_late():
+    # Each heartbeat waits 20 ms for the broker's confirm. 40 calls at a
+    # 0.2 s interval need 0.8 s of sending per round: one thread sending
+    # them one by one falls further behind every round.
+    scheduler = HeartbeatScheduler(senders=8)
+    beats = [
+        scheduler.start(lambda: time.sleep(0.02), 0.2, f'c{i}')
+        for i in range(40)
+    ]
+    time.sleep(1.5)
+    for beat in beats:
+        beat.stop()
+    scheduler.close()
+    lateness = sorted(scheduler.lateness)
+    assert len(lateness) >= 40 * 4
+    p99 = lateness[int(len(lateness) * 0.99) - 1]
+    # Half an interval, plus the 20 ms confirm wait the lateness includes
+    # and some slack for a loaded machine; one by one it would be seconds.
+    assert p99 <= 0.15, f'heartbeat lateness p99 {p99:.3f}s'
+    assert min(beat.sent for beat in beats) >= 4
+
+
+def test_first_heartbeat_can_come_sooner_than_an_interval():
+    scheduler = HeartbeatScheduler()
+    sent = []
+    started = time.monotonic()
+    beat = scheduler.start(
+        lambda: sent.append(time.monotonic() - started), 1.0, 'c', 0.1
+    )
+    time.sleep(0.4)
+    beat.stop()
+    scheduler.close()
+    assert len(sent) == 1 and sent[0] < 0.35

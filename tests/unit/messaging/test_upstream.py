@@ -80,12 +80,16 @@ def test_incoming_messages_tell_calls_from_casts():
 
 
 def test_options_registered_on_global_conf_only():
+    import importlib.util
+
     from oslo_config import cfg
 
     conf = cfg.ConfigOpts()
     _upstream.register_opts(conf)
     conf([])
-    assert conf.oslo_messaging_tracing.tracing_enabled is False
+    # 18.3.0 and later read the tracing group; 18.2.0 has none.
+    if importlib.util.find_spec('oslo_messaging._tracing') is not None:
+        assert conf.oslo_messaging_tracing.tracing_enabled is False
     assert conf.oslo_messaging_metrics.metrics_enabled is False
     assert conf.control_exchange == 'openstack'
 
@@ -125,3 +129,92 @@ def test_dead_letter_helpers():
         'self',
         'purpose',
     ]
+
+
+def test_register_opts_works_without_tracing_module(monkeypatch):
+    # oslo.messaging 18.2.0 (our floor) has no _tracing package.
+    import sys
+
+    from oslo_config import cfg
+
+    monkeypatch.setitem(sys.modules, 'oslo_messaging._tracing', None)
+    monkeypatch.setitem(sys.modules, 'oslo_messaging._tracing.client', None)
+    conf = cfg.ConfigOpts()
+    _upstream.register_opts(conf)
+    conf([])
+    assert conf.oslo_messaging_metrics.metrics_enabled is False
+    assert conf.rpc_response_timeout == 60
+
+
+def test_upstream_publishes_on_the_callers_thread():
+    # The per-message TTL reaches the driver through a thread-local set
+    # around upstream's send(): if upstream ever published from another
+    # thread (a publisher thread, an executor), every TTL would vanish
+    # silently. This must fail loudly instead.
+    import threading
+    from unittest import mock
+
+    from oslo_extras import messaging
+    from oslo_extras.messaging.drivers import scope
+    from tests.unit.messaging.helpers import Endpoint
+    from tests.unit.messaging.helpers import make_conf
+    from tests.unit.messaging.helpers import new_target
+    from tests.unit.messaging.helpers import running
+
+    seen = []
+    original = _upstream.RabbitConnection._publish
+
+    def spy(self, exchange, msg, routing_key=None, timeout=None, opts=None):
+        seen.append(
+            (exchange.name, threading.get_ident(), scope.current_ttl())
+        )
+        return original(self, exchange, msg, routing_key, timeout, opts)
+
+    conf = make_conf()
+    rpc = messaging.get_rpc_transport(conf, 'kombu+memory:////')
+    notifications = messaging.get_notification_transport(
+        conf, 'kombu+memory:////'
+    )
+    target = new_target()
+    try:
+        with mock.patch.object(_upstream.RabbitConnection, '_publish', spy):
+            with running(messaging.get_rpc_server(rpc, target, [Endpoint()])):
+                seen.clear()
+                client = messaging.get_rpc_client(rpc, target, ttl=7)
+                client.cast({}, 'work', seconds=0)
+                client.prepare(fanout=True, server=None).cast(
+                    {}, 'work', seconds=0
+                )
+                client.prepare(timeout=5).call({}, 'work', seconds=0)
+                requests = [s for s in seen if s[0] != '']
+                messaging.get_notifier(
+                    notifications,
+                    'h',
+                    driver='messagingv2',
+                    topics=['n'],
+                    ttl=9,
+                ).info({}, 'e', {})
+    finally:
+        rpc.cleanup()
+        notifications.cleanup()
+    me = threading.get_ident()
+    assert [(ident, ttl) for _, ident, ttl in requests] == [
+        (me, 7),
+        (me, 7),
+        (me, 5),
+    ]
+    assert seen[-1][1:] == (me, 9)
+
+
+def test_connection_lock_guards_the_socket():
+    # queue_has_consumers() reads the socket under this lock, as upstream's
+    # AMQP-heartbeat thread and publishers do.
+    assert 'with self._connection_lock' in inspect.getsource(
+        impl_rabbit.Connection._ensure_publishing
+    )
+    assert 'self._connection_lock.for_heartbeat()' in inspect.getsource(
+        impl_rabbit.Connection._heartbeat_thread_job
+    )
+    assert 'self.reply_q = reply_q' in inspect.getsource(
+        amqpdriver.AMQPIncomingMessage.__init__
+    )

@@ -4,8 +4,9 @@ from oslo_extras.messaging._heartbeats import HeartbeatScheduler
 from oslo_extras.messaging.interceptors import Outgoing
 from oslo_extras.messaging.interceptors import Request
 from oslo_extras.messaging.interceptors import load
-from oslo_extras.messaging.interceptors.heartbeat import UNLIMITED
+from oslo_extras.messaging.interceptors.heartbeat import DEFAULT_MAX_CALL_TIME
 from oslo_extras.messaging.interceptors.heartbeat import Heartbeat
+from oslo_extras.messaging.interceptors.heartbeat import rounding_warning
 from oslo_extras.messaging.policy import MessagePolicy
 from oslo_extras.messaging.stamp import Stamp
 from oslo_extras.messaging.stats import Stats
@@ -24,10 +25,32 @@ def outgoing(hb, timeout=None, call=True, max_call_time=None):
 
 
 def test_silence_window_defaults_to_two_heartbeats():
-    message = outgoing(0.5)
-    assert message.call_monitor_timeout == message.silence == 1.0
-    assert message.timeout == UNLIMITED
-    assert message.fields == {'heartbeat': 0.5}
+    message = outgoing(1.5)
+    assert message.call_monitor_timeout == message.silence == 3.0
+    # Finite, as upstream's total timeout: a hung endpoint is reported.
+    assert message.timeout == DEFAULT_MAX_CALL_TIME
+    assert message.fields == {'heartbeat': 1.5}
+
+
+@pytest.mark.parametrize(
+    'hb, timeout', [(0.5, None), (0.5, 1), (0.1, 0.25), (1, 1.5)]
+)
+def test_windows_under_two_seconds_are_raised_for_stock_servers(hb, timeout):
+    # Stock servers refuse windows under 2 s (int(window)/2 < 1): the call
+    # would die after one window although the server works on it.
+    message = outgoing(hb, timeout=timeout)
+    assert message.call_monitor_timeout == message.silence == 2.0
+    # Extras servers still heartbeat at the interval asked for.
+    assert message.fields == {'heartbeat': hb}
+    assert 'refuse call-monitoring windows under 2s' in rounding_warning(
+        hb, timeout
+    )
+
+
+def test_no_warning_for_windows_stock_servers_accept():
+    assert rounding_warning(1, 2) is None
+    assert rounding_warning(1.5, None) is None
+    assert rounding_warning(5, 2) is None  # widened to 10 s
 
 
 def test_timeout_is_the_silence_window_and_max_call_time_the_cap():
@@ -39,7 +62,7 @@ def test_timeout_is_the_silence_window_and_max_call_time_the_cap():
 def test_a_timeout_not_longer_than_the_heartbeat_is_widened():
     # e.g. a per-method heartbeat of 5 s on a client with timeout=2
     assert outgoing(5, timeout=2).silence == 10
-    assert outgoing(1, timeout=1.5).silence == 1.5
+    assert outgoing(2, timeout=3).silence == 3
 
 
 def test_casts_get_no_heartbeat():
@@ -63,9 +86,10 @@ class FakeScheduler(HeartbeatScheduler):
         super().__init__()
         self.started = []
 
-    def start(self, send, interval, label=''):
+    def start(self, send, interval, label='', first_after=None):
         self.started.append(interval)
-        return super().start(send, interval, label)
+        self.first_after = first_after
+        return super().start(send, interval, label, first_after)
 
 
 NO_STAMP = Stamp()
@@ -110,3 +134,15 @@ def test_plugins_load_by_entry_point_in_order():
     assert [type(p).__name__ for p in load()] == ['Heartbeat', 'TimeToLive']
     with pytest.raises(ValueError, match='nope'):
         load(['heartbeat', 'nope'])
+
+
+def test_first_heartbeat_counts_from_the_callers_send():
+    # 0.8 s spent in queues: the first heartbeat must not wait a whole
+    # interval more, or the caller's 2 s window runs out first.
+    from oslo_extras.messaging import stamp as stamp_mod
+
+    sent = stamp_mod.now() - 0.8
+    req = request(FakeIncoming(2), Stamp(heartbeat=1, sent=sent))
+    assert Heartbeat().received(req)
+    assert 0.1 < req.services['heartbeats'].first_after < 0.25
+    Heartbeat().finished(req)

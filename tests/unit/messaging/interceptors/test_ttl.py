@@ -29,8 +29,12 @@ def test_call_ttl_is_at_most_what_the_caller_waits():
     assert stamped(MessagePolicy(ttl=30), True, timeout=10)['ttl'] == 10
     assert stamped(MessagePolicy(ttl=3), True, timeout=10)['ttl'] == 3
     assert stamped(MessagePolicy(), True, timeout=10)['ttl'] == 10
-    # With heartbeats the caller waits for the silence window.
-    assert stamped(MessagePolicy(heartbeat=1), True)['ttl'] == 2
+    # With heartbeats: the silence window less one interval (a call
+    # received later gets its first heartbeat after the caller gave up).
+    assert stamped(MessagePolicy(heartbeat=1), True)['ttl'] == 1
+    assert stamped(MessagePolicy(heartbeat=1.5), True)['ttl'] == 1.5
+    assert stamped(MessagePolicy(heartbeat=5), True, timeout=2)['ttl'] == 5
+    assert stamped(MessagePolicy(heartbeat=1, ttl=0.5), True)['ttl'] == 0.5
 
 
 def test_no_ttl_no_stamp():
@@ -54,6 +58,14 @@ def test_fresh_message_is_kept():
 def test_old_message_is_expired_by_the_sender_clock():
     reason = expired(req(Stamp(ttl=1, sent=stamp_mod.now() - 3)))
     assert 'sender clock' in reason
+
+
+def test_broker_enforced_ttl_skips_the_sender_clock():
+    # RabbitMQ expired nothing: a sender clock 3 s behind must not matter.
+    behind = Stamp(ttl=1, sent=stamp_mod.now() - 3, broker_ttl=True)
+    assert expired(req(behind)) is None
+    # What waited here is still measured.
+    assert 'in the server' in expired(req(behind, waited=1.5))
 
 
 def test_skew_allowance_widens_the_wall_clock_check():
