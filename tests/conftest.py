@@ -1,14 +1,25 @@
-"""Every test gets its own catalog cache directory.
+"""The test session gets its own catalog cache directory.
 
-The catalog cache is on by default; a test must neither read a catalog
-another test (or the user) stored nor leave one in ``~/.cache``.
+The catalog cache is on by default; no test may read a catalog the user
+(or an earlier session) stored, nor leave one in ``~/.cache``. Set for the
+whole session, before any fixture runs, so subprocesses inherit it too;
+tests that need an empty cache use a ``--catalog-cache`` of their own or
+the per-test fixture below.
 """
 
+import os
+import tempfile
+
 import pytest
+
+_SESSION_CACHE = tempfile.mkdtemp(prefix='oslo-extras-test-cache-')
+os.environ['XDG_CACHE_HOME'] = _SESSION_CACHE
 
 
 @pytest.fixture(autouse=True)
 def _private_catalog_cache(tmp_path_factory, monkeypatch):
+    # Each test its own: a test's fake entry points must not leave a
+    # catalog another test would read.
     monkeypatch.setenv(
         'XDG_CACHE_HOME', str(tmp_path_factory.mktemp('xdg-cache'))
     )
