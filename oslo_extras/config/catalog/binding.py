@@ -65,6 +65,7 @@ class BoundCatalog(OptionCatalog):
     """A catalog bound to file values: copy-on-write over its parent.
 
     :attr dynamic: each dynamic section found, with the reason it exists
+    :attr dynamic_names: their names as the values spell them
     :attr auth: the keystoneauth groups whose plugin was resolved
     """
 
@@ -75,6 +76,8 @@ class BoundCatalog(OptionCatalog):
         self._parent_groups = parent._groups
         self._deprecated = dict(parent._deprecated_index())
         self.dynamic: dict[str, str] = {}
+        #: dynamic section names exactly as the values spell them
+        self.dynamic_names: set[str] = set()
         self.auth: dict[str, AuthBinding] = {}
 
     def _own(self, name: str) -> GroupInfo:
@@ -103,6 +106,7 @@ class BoundCatalog(OptionCatalog):
 
     def _bind_instance(self, section: dynamic_groups.DynamicSection) -> None:
         key = normalize_group(section.name)
+        self.dynamic_names.add(section.name)
         if key in self._groups and not self._groups[key].template:
             # A registered group keeps its own options and may gain some
             # (keystone adds an [auth] option per extra auth method).

@@ -94,6 +94,8 @@ class GroupCaseCheck(Check):
             elif name != name.lower() and name != DEFAULT_GROUP:
                 if context.catalog.group(name) is None:
                     continue  # unknown-group says more
+                if name in getattr(context.catalog, 'dynamic_names', ()):
+                    continue  # spelt as the value naming it (cinder's [LVM])
                 yield Finding(
                     WARNING,
                     'group-case',

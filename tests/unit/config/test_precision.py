@@ -238,6 +238,13 @@ def test_cinder_backend_sections(cinder_catalog, write):
     assert _check(cinder_catalog, write, text) == []
 
 
+def test_backend_section_spelt_as_its_value_is_not_a_case_warning(
+    cinder_catalog, write
+):
+    text = '[DEFAULT]\nenabled_backends = LVM\n[LVM]\nrbd_pool = x\n'
+    assert _check(cinder_catalog, write, text) == []
+
+
 def test_cinder_backend_section_still_checked(cinder_catalog, write):
     text = (
         '[DEFAULT]\nenabled_backends = lvm-1\n[lvm-1]\nrbd_pol = x\n'
@@ -349,6 +356,52 @@ def test_manila_share_backends(write):
     assert _check(catalog, write, text) == []
 
 
+def test_nova_dynamic_groups_come_from_novas_own_function(monkeypatch, write):
+    import sys
+    import types
+
+    calls = []
+
+    def register_dynamic_opts(conf):
+        # What nova.conf.devices.register_dynamic_opts does.
+        calls.append(list(conf.devices.enabled_mdev_types))
+        for mdev_type in conf.devices.enabled_mdev_types:
+            conf.register_opt(
+                cfg.ListOpt(
+                    'device_addresses', deprecated_group=f'vgpu_{mdev_type}'
+                ),
+                group=f'mdev_{mdev_type}',
+            )
+
+    fake = types.ModuleType('nova.conf.devices')
+    fake.register_dynamic_opts = register_dynamic_opts
+    for name, module in (
+        ('nova', types.ModuleType('nova')),
+        ('nova.conf', types.ModuleType('nova.conf')),
+        ('nova.conf.devices', fake),
+    ):
+        monkeypatch.setitem(sys.modules, name, module)
+    catalog = OptionCatalog()
+    catalog.add_opts('devices', [cfg.ListOpt('enabled_mdev_types')])
+    text = """
+        [devices]
+        enabled_mdev_types = nvidia-35, nvidia-36
+
+        [mdev_nvidia-35]
+        device_addresses = 0000:84:00.0
+    """
+    assert _check(catalog, write, text) == []
+    assert calls == [['nvidia-35', 'nvidia-36']]
+    text = textwrap.dedent(text)
+    text += '[vgpu_nvidia-36]\ndevice_addresses = 0000:85:00.0\n'
+    text += '[mdev_nvidia-99]\ndevice_addresses = 0000:86:00.0\n'
+    found = _check(catalog, write, text)
+    assert _summary(found) == [
+        ('warning', 'deprecated-name', 'vgpu_nvidia-36', 'device_addresses'),
+        ('error', 'unknown-group', 'mdev_nvidia-99', None),
+    ]
+
+
 def test_keystone_auth_methods_and_federation_protocols(write):
     catalog = OptionCatalog()
     catalog.add_opts(
@@ -395,7 +448,7 @@ def test_a_service_adds_its_own_dynamic_groups(monkeypatch, write):
 
 def test_dynamic_group_plugins_are_installed():
     names = [name for name, _plugin in dynamic_groups.load_plugins()]
-    assert {'cinder', 'glance', 'keystone', 'manila'} <= set(names)
+    assert {'cinder', 'glance', 'keystone', 'manila', 'nova'} <= set(names)
 
 
 # -- 4. empty leftover sections ----------------------------------------------
