@@ -241,9 +241,13 @@ def test_corrupt_or_stale_cache_is_rebuilt_never_trusted(
 
 
 def _fake_dist(name, version, eps):
+    files = {
+        'METADATA': f'Metadata-Version: 2.1\nName: {name}\n'
+        f'Version: {version}\n\nName: not-a-header\n',
+        'entry_points.txt': ''.join(f'[{g}]\n{n} = {v}\n' for g, n, v in eps),
+    }
     return pytypes.SimpleNamespace(
-        metadata={'Name': name},
-        version=version,
+        read_text=files.get,
         entry_points=[
             pytypes.SimpleNamespace(group=g, name=n, value=v)
             for g, n, v in eps
@@ -311,3 +315,14 @@ def test_concurrent_writers_leave_a_whole_file(cache):
         n for n in os.listdir(cache.directory) if re.search(r'\.tmp$', n)
     ]
     assert leftovers == []
+
+
+def test_header_read_name_and_version_match_the_metadata():
+    import importlib.metadata
+
+    for name in ('oslo.config', 'stevedore', 'PyYAML'):
+        dist = importlib.metadata.distribution(name)
+        assert catalog_cache._name_and_version(dist) == (
+            dist.metadata['Name'],
+            dist.version,
+        )
