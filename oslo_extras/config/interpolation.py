@@ -77,6 +77,18 @@ class Interpolator:
             return None
         return Expanded(text, any(used))
 
+    def unresolved(self, group: str, value: str) -> str | None:
+        """Return the reference in ``value`` that cannot be resolved.
+
+        ``None`` when every reference resolves. References that loop are
+        reported by the name where the loop was cut.
+        """
+        try:
+            self._expand(normalize_group(group), value, 0, [])
+        except _Unresolved as exc:
+            return str(exc.args[0])
+        return None
+
     def _expand(
         self, group: str, value: str, depth: int, used: list[bool]
     ) -> str:

@@ -77,6 +77,12 @@ class CheckContext:
             self._interpolator = Interpolator(self.catalog, self.config)
         return self._interpolator.expand(entry.section, entry.value)
 
+    def unresolved_reference(self, entry: Entry) -> str | None:
+        """The ``$name`` in an entry's value that names no known option."""
+        if self._interpolator is None:
+            self._interpolator = Interpolator(self.catalog, self.config)
+        return self._interpolator.unresolved(entry.section, entry.value)
+
     def show_value(self, value: str) -> str:
         """Return a value as it may be printed in a finding.
 

@@ -50,6 +50,17 @@ def _type_error(
     return None
 
 
+def _unresolved_message(name: str, secret: bool) -> str:
+    # A warning: the catalog may lack an option the service registers.
+    # A secret's text is not quoted, not even the part after '$'.
+    what = 'a $ reference' if secret else f'${name}'
+    return (
+        f'{what} names no option the service is known to have: '
+        'oslo.config fails reading this value unless it does; write $$ '
+        'for a literal $'
+    )
+
+
 def _type_name(info: OptionInfo) -> str:
     return getattr(info.opt.type, 'type_name', None) or 'value'
 
@@ -67,6 +78,15 @@ class InvalidValueCheck(Check):
             reason = _type_error(context, info, entry)
             if reason is not None:
                 yield context.finding(ERROR, 'invalid-value', entry, reason)
+            elif '$' in entry.value:
+                name = context.unresolved_reference(entry)
+                if name is not None:
+                    yield context.finding(
+                        WARNING,
+                        'invalid-value',
+                        entry,
+                        _unresolved_message(name, info.secret),
+                    )
 
 
 class DuplicateOptionCheck(Check):

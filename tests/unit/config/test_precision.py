@@ -187,9 +187,16 @@ def test_interpolation_uses_defaults_and_reports_what_was_read(
 
 
 def test_unresolvable_reference_is_not_a_false_error(interp_catalog, write):
-    assert (
-        _check(interp_catalog, write, '[vnc]\nserver_listen = $nope\n') == []
-    )
+    found = _check(interp_catalog, write, '[vnc]\nserver_listen = $nope\n')
+    assert _summary(found) == [
+        ('warning', 'invalid-value', 'vnc', 'server_listen')
+    ]
+    assert '$nope names no option' in found[0].message
+    # A secret with a '$' in it: warned about, never quoted.
+    text = '[DEFAULT]\ntransport_url = rabbit://u:pa$word@h//\n'
+    found = _check(interp_catalog, write, text)
+    assert [f.severity for f in found] == [WARNING]
+    assert 'word' not in found[0].message
 
 
 def test_interpolated_secret_is_never_shown(interp_catalog, write):
@@ -402,6 +409,38 @@ def test_nova_dynamic_groups_come_from_novas_own_function(monkeypatch, write):
     ]
 
 
+def test_privsep_context_sections(monkeypatch, write):
+    import sys
+    import types
+
+    from oslo_extras.config.dynamic_groups import _privsep
+
+    class PrivContext:  # stands for oslo.privsep's
+        def __init__(self, cfg_section):
+            self.cfg_section = cfg_section
+
+    module = types.ModuleType('fakesvc.privsep')
+    module.sys_admin_pctxt = PrivContext('fakesvc_sys_admin')
+    monkeypatch.setitem(sys.modules, 'fakesvc', types.ModuleType('fakesvc'))
+    monkeypatch.setitem(sys.modules, 'fakesvc.privsep', module)
+    monkeypatch.setattr(_privsep, '_context_class', lambda: PrivContext)
+    _privsep.context_sections.cache_clear()
+    catalog = OptionCatalog()
+    catalog.add_opts(
+        'privsep', [cfg.StrOpt('helper_command')], namespace='oslo.privsep'
+    )
+    catalog.add_opts('DEFAULT', [cfg.StrOpt('x')], namespace='fakesvc.conf')
+    text = '[fakesvc_sys_admin]\nhelper_command = sudo privsep-helper\n'
+    assert _check(catalog, write, text) == []
+    found = _check(
+        catalog, write, '[privsep_entrypoint]\nhelper_command = y\n'
+    )
+    assert _summary(found) == [
+        ('error', 'unknown-group', 'privsep_entrypoint', None)
+    ]
+    _privsep.context_sections.cache_clear()
+
+
 def test_keystone_auth_methods_and_federation_protocols(write):
     catalog = OptionCatalog()
     catalog.add_opts(
@@ -448,7 +487,14 @@ def test_a_service_adds_its_own_dynamic_groups(monkeypatch, write):
 
 def test_dynamic_group_plugins_are_installed():
     names = [name for name, _plugin in dynamic_groups.load_plugins()]
-    assert {'cinder', 'glance', 'keystone', 'manila', 'nova'} <= set(names)
+    assert {
+        'cinder',
+        'glance',
+        'keystone',
+        'manila',
+        'nova',
+        'privsep',
+    } <= set(names)
 
 
 # -- 4. empty leftover sections ----------------------------------------------
