@@ -11,6 +11,7 @@ import yaml
 from oslo_config import cfg
 
 from oslo_extras.config import _upstream
+from oslo_extras.config import dynamic_groups
 from oslo_extras.config.catalog.model import CatalogError
 from oslo_extras.config.catalog.model import OptionCatalog
 from oslo_extras.config.catalog.opt_data import opt_from_data
@@ -79,6 +80,8 @@ def load_namespaces(
             'unknown oslo.config.opts namespace(s): '
             + ', '.join(sorted(missing))
         )
+    # What plugins learn from the service's code, kept with the catalog.
+    catalog.plugin_data.update(dynamic_groups.capture(catalog))
     return catalog
 
 
@@ -155,6 +158,11 @@ def load_data(catalog: OptionCatalog, data: Any, source: str) -> OptionCatalog:
                 f'{source}: bad group pattern {pair!r}'
             ) from None
         catalog.add_group_pattern(pattern, template)
+    plugin_data = data.get('plugin_data') or {}
+    if not isinstance(plugin_data, dict):
+        raise CatalogError(f'{source}: plugin_data is not a map')
+    for key, value in plugin_data.items():
+        catalog.plugin_data.setdefault(key, value)
     return catalog
 
 

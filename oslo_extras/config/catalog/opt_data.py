@@ -378,6 +378,8 @@ def catalog_to_data(catalog: OptionCatalog) -> dict[str, Any]:
     a driver option apart from a standard one of the same name. Group
     patterns go under a top-level ``group_patterns`` key. The loader reads
     this back with nothing lost, and reads plain generator data too.
+    What dynamic group plugins captured from the service's code goes
+    under ``plugin_data``.
     """
     options: dict[str, Any] = {}
     for group in catalog.groups():
@@ -413,5 +415,6 @@ def catalog_to_data(catalog: OptionCatalog) -> dict[str, Any]:
                 [pattern, template]
                 for pattern, _regex, template in catalog._patterns
             ],
+            'plugin_data': catalog.plugin_data,
         }
     )

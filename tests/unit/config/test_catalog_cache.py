@@ -10,6 +10,7 @@ import yaml
 from oslo_config import cfg
 from oslo_config import types
 
+from oslo_extras.config import dynamic_groups
 from oslo_extras.config.catalog import OptionCatalog
 from oslo_extras.config.catalog import cache as catalog_cache
 from oslo_extras.config.catalog import loaders
@@ -326,3 +327,39 @@ def test_header_read_name_and_version_match_the_metadata():
             dist.metadata['Name'],
             dist.version,
         )
+
+
+class _CodeReadingPlugin(dynamic_groups.DynamicGroups):
+    """Learns its section from 'the service's code' (counted)."""
+
+    calls = 0
+
+    def capture(self, catalog):
+        type(self).calls += 1
+        return {'section': 'from_code'}
+
+    def sections(self, catalog, raw):
+        data = self.captured(catalog)
+        if data and raw('DEFAULT', 'debug'):
+            yield dynamic_groups.DynamicSection(
+                data['section'], opts=[cfg.StrOpt('x')], origin='test'
+            )
+
+
+def test_plugin_capture_travels_with_cache_and_export(cache, monkeypatch):
+    plugin = _CodeReadingPlugin()
+    monkeypatch.setattr(
+        dynamic_groups, 'load_plugins', lambda: [('test', plugin)]
+    )
+    cold = catalog_cache.load_namespaces(NAMESPACES, cache)
+    key = _CodeReadingPlugin.capture_key()
+    assert cold.plugin_data[key] == {'section': 'from_code'}
+    calls = _CodeReadingPlugin.calls
+    warm = catalog_cache.load_namespaces(NAMESPACES, cache)
+    assert _CodeReadingPlugin.calls == calls  # not run again
+    exported = loaders.load_data(
+        OptionCatalog(), yaml.safe_load(yaml.safe_dump(_data(cold))), 'x'
+    )
+    for catalog in (cold, warm, exported):
+        bound = catalog.bind(lambda g, o: 'true' if o == 'debug' else None)
+        assert bound.option('from_code', 'x') is not None
