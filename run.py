@@ -105,7 +105,8 @@ def main(argv):
             ensure_debian_packages()
         cmd = [PYTHON, '-m', 'pytest', '-ra', *paths, *extra]
     elif job == 'bench':
-        ensure_venv(with_tests=True)
+        # config_check_corpus needs the real-world services
+        ensure_venv(with_tests=True, with_realworld=True)
         ensure_debian_packages()
         cmd = [PYTHON, os.path.join('benchmarks', 'run.py'), *extra]
     else:

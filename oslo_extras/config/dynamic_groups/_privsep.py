@@ -58,11 +58,14 @@ def context_sections(projects: frozenset[str]) -> frozenset[str]:
     return frozenset(sections)
 
 
-def with_plugins(projects: set[str]) -> frozenset[str]:
+@functools.cache
+def with_plugins(projects: frozenset[str]) -> frozenset[str]:
     """Add the packages of each project's same-named plugin namespace."""
+    # Cached: reading entry points scans every installed distribution.
+    names = importlib.metadata.entry_points()
     found = set(projects)
     for project in projects:
-        for entry_point in importlib.metadata.entry_points(group=project):
+        for entry_point in names.select(group=project):
             found.add(entry_point.module.split('.')[0])
     return frozenset(found)
 
@@ -89,9 +92,9 @@ class PrivsepContexts(DynamicGroups):
 
 
 def _sections_of(catalog) -> frozenset[str]:
-    projects = {
+    projects = frozenset(
         info.namespace.split('.')[0].replace('-', '_')
         for info in catalog.options()
         if info.namespace and ':' not in info.namespace
-    }
+    )
     return context_sections(with_plugins(projects))
