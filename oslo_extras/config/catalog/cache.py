@@ -7,7 +7,8 @@ nothing it came from has changed.
 
 The key covers the namespaces, the name, version and entry-point
 definitions of every installed distribution that provides one of them
-(``oslo.config.opts``, ``.defaults`` and per-driver groups), the name and
+(``oslo.config.opts``, ``.defaults`` and per-driver groups) or a dynamic
+group plugin (whose captured data the catalog keeps), the name and
 version of every other installed distribution (a dependency's options are
 often listed through the service's namespace), the Python version and the
 schema of this file. Installing, upgrading or removing any distribution
@@ -31,6 +32,7 @@ import sys
 from collections.abc import Iterable
 
 from oslo_extras._fileutils import atomic_write
+from oslo_extras.config import dynamic_groups
 from oslo_extras.config.catalog import loaders
 from oslo_extras.config.catalog.model import CatalogError
 from oslo_extras.config.catalog.model import OptionCatalog
@@ -41,6 +43,8 @@ SCHEMA = 1
 
 #: Entry-point groups whose definitions make a namespace's options.
 _OPTS_GROUP = 'oslo.config.opts'
+#: The dynamic group plugins, whose captured data the catalog keeps.
+_PLUGINS_GROUP = dynamic_groups.NAMESPACE
 
 
 def default_directory() -> str:
@@ -62,13 +66,17 @@ def cache_key(namespaces: Iterable[str]) -> str:
     for dist in importlib.metadata.distributions():
         name, version = _name_and_version(dist)
         installed.append(f'{name}=={version}')
-        # Parse entry points only where an opts group is declared.
-        if _OPTS_GROUP not in (dist.read_text('entry_points.txt') or ''):
+        # Parse entry points only where a relevant group is declared.
+        text = dist.read_text('entry_points.txt') or ''
+        if _OPTS_GROUP not in text and _PLUGINS_GROUP not in text:
             continue
         for ep in dist.entry_points:
-            if ep.name in wanted and (
-                ep.group == _OPTS_GROUP
-                or ep.group.startswith(_OPTS_GROUP + '.')
+            if ep.group == _PLUGINS_GROUP or (
+                ep.name in wanted
+                and (
+                    ep.group == _OPTS_GROUP
+                    or ep.group.startswith(_OPTS_GROUP + '.')
+                )
             ):
                 providers.append([name, version, ep.group, ep.name, ep.value])
     material = {

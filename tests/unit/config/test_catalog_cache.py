@@ -279,6 +279,12 @@ def test_key_follows_providers_versions_and_entry_points(monkeypatch):
     moved = catalog_cache.cache_key(['svc'])
     dists[1] = _fake_dist('lib', '2.1', [])  # a dependency upgrade
     assert catalog_cache.cache_key(['svc']) != moved
+    upgraded_lib = catalog_cache.cache_key(['svc'])
+    # A dynamic group plugin added without a version change (editable).
+    dists[1] = _fake_dist(
+        'lib', '2.1', [(dynamic_groups.NAMESPACE, 'lib', 'lib.dg:Plugin')]
+    )
+    assert catalog_cache.cache_key(['svc']) != upgraded_lib
 
 
 def test_unwritable_cache_dir_still_checks(tmp_path):
