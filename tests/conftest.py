@@ -7,13 +7,19 @@ tests that need an empty cache use a ``--catalog-cache`` of their own or
 the per-test fixture below.
 """
 
+import atexit
+import functools
 import os
+import shutil
 import tempfile
 
 import pytest
 
 _SESSION_CACHE = tempfile.mkdtemp(prefix='oslo-extras-test-cache-')
 os.environ['XDG_CACHE_HOME'] = _SESSION_CACHE
+atexit.register(
+    functools.partial(shutil.rmtree, _SESSION_CACHE, ignore_errors=True)
+)
 
 
 @pytest.fixture(autouse=True)
