@@ -144,8 +144,10 @@ def main() -> int:
         theirs_codes: list[int] = []
         ours_cli, theirs_cli = _alternating(
             _command(
-                [os.path.join(BIN, 'oslo-config-check'), *ns_args]
-                + ['--config-file', path],
+                # Cold: what the first run after an upgrade pays
+                # (config_check_fleet.py times the warm cache).
+                [os.path.join(BIN, 'oslo-config-check'), '--no-cache']
+                + [*ns_args, '--config-file', path],
                 ours_codes,
             ),
             _command(

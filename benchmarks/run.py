@@ -17,6 +17,7 @@ BENCHMARKS = (
     ('config_check', 'config_check.py'),
     # needs the real-world services (python3 run.py realworld installs them)
     ('config_check_corpus', 'config_check_corpus.py'),
+    ('config_check_fleet', 'config_check_fleet.py'),
     ('config_migrate', 'config_migrate.py'),
     ('policy', 'policy.py'),
     ('sources', 'sources.py'),

@@ -22,6 +22,7 @@ from typing import TypeVar
 
 from oslo_extras.config.catalog import CatalogError
 from oslo_extras.config.catalog import OptionCatalog
+from oslo_extras.config.catalog import cache as catalog_cache
 from oslo_extras.config.configset import DIR
 from oslo_extras.config.configset import FILE
 
@@ -142,7 +143,8 @@ def with_progress(
 
 
 def add_catalog_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add ``--namespace``, ``--opt-data`` and ``--group-pattern``."""
+    """Add ``--namespace``, ``--opt-data``, the cache flags and
+    ``--group-pattern``."""
     group = parser.add_argument_group('where the options come from')
     group.add_argument(
         '--namespace',
@@ -158,6 +160,19 @@ def add_catalog_arguments(parser: argparse.ArgumentParser) -> None:
         default=[],
         metavar='FILE',
         help='oslo-config-generator --format yaml|json output (repeatable)',
+    )
+    group.add_argument(
+        '--catalog-cache',
+        metavar='DIR',
+        help='where catalogs built from --namespace are cached '
+        '(default: $XDG_CACHE_HOME/oslo_extras, ~/.cache/oslo_extras); a '
+        'cached catalog is reused until a providing distribution changes',
+    )
+    group.add_argument(
+        '--no-cache',
+        action='store_true',
+        help='build the catalog from --namespace, neither reading nor '
+        'writing the cache',
     )
     group.add_argument(
         '--group-pattern',
@@ -209,10 +224,15 @@ def load_catalog(args: argparse.Namespace) -> OptionCatalog:
         with warnings.catch_warnings():
             # Libraries warn on import (eventlet...); not the user's concern.
             warnings.simplefilter('ignore')
+            cache = (
+                None
+                if getattr(args, 'no_cache', True)
+                else catalog_cache.CatalogCache(args.catalog_cache)
+            )
             with Progress('loading options from') as progress:
                 # Importing many namespaces takes seconds; say so.
                 progress.update(len(args.namespace), 'namespace(s)')
-                catalog = OptionCatalog.from_namespaces(args.namespace)
+                catalog = catalog_cache.load_namespaces(args.namespace, cache)
             for path in with_progress(args.opt_data, 'loading --opt-data'):
                 catalog.merge(OptionCatalog.from_opt_data(path))
     except CatalogError as exc:

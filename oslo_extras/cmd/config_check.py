@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from collections.abc import Sequence
 
+import yaml
+
 from oslo_extras import _suggest
+from oslo_extras._fileutils import atomic_write
 from oslo_extras.cmd._common import EXIT_FINDINGS
 from oslo_extras.cmd._common import EXIT_OK
 from oslo_extras.cmd._common import EXIT_USAGE
@@ -26,7 +30,11 @@ from oslo_extras.cmd._common import add_version_argument
 from oslo_extras.cmd._common import config_paths
 from oslo_extras.cmd._common import load_catalog
 from oslo_extras.cmd._common import run_main
+from oslo_extras.config.catalog import OptionCatalog
+from oslo_extras.config.catalog.opt_data import catalog_to_data
 from oslo_extras.config.checks.defaults import DEFAULT_EXCLUDED_OPTIONS
+from oslo_extras.config.configset import DIR
+from oslo_extras.config.configset import FILE
 from oslo_extras.config.configset import ConfigSet
 from oslo_extras.config.findings import Finding
 from oslo_extras.config.inifile import ConfigFileError
@@ -55,8 +63,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_version_argument(parser)
     add_catalog_arguments(parser)
-    add_config_path_arguments(
-        parser.add_argument_group('what to check'), aliases=['--input-file']
+    what = parser.add_argument_group('what to check')
+    add_config_path_arguments(what, aliases=['--input-file'])
+    what.add_argument(
+        '--each',
+        nargs='+',
+        action='extend',
+        default=[],
+        metavar='PATH',
+        help='check each PATH (a config file, or a dir of *.conf files) as '
+        'an independent config set, e.g. one per host, with one catalog; '
+        'findings name their set; the exit status is the worst',
+    )
+    parser.add_argument(
+        '--export-opt-data',
+        metavar='FILE',
+        help='write the catalog (from --namespace/--opt-data) as '
+        'oslo-config-generator --format yaml data that --opt-data reads '
+        'back with nothing lost (JSON when FILE ends in .json, - for '
+        'stdout), then exit',
     )
     out = parser.add_argument_group('what to report')
     out.add_argument(
@@ -122,6 +147,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _summary(findings: list[Finding]) -> str:
+    errors = sum(f.is_error for f in findings)
+    return f'{errors} error(s), {len(findings) - errors} warning(s)'
+
+
 def _report(findings: list[Finding], fmt: str) -> None:
     if fmt == 'json':
         json.dump([f.as_dict() for f in findings], sys.stdout, indent=2)
@@ -129,9 +159,29 @@ def _report(findings: list[Finding], fmt: str) -> None:
         return
     for finding in findings:
         print(finding.as_text())
-    errors = sum(f.is_error for f in findings)
-    warns = len(findings) - errors
-    print(f'{errors} error(s), {warns} warning(s)', file=sys.stderr)
+    print(_summary(findings), file=sys.stderr)
+
+
+def _report_sets(results: list[tuple[str, list[Finding]]], fmt: str) -> None:
+    """Report ``--each``: JSON objects gain ``config_set``; text gets a
+    ``== SET ==`` line before the findings of each set that has some."""
+    if fmt == 'json':
+        objects = [
+            {**f.as_dict(), 'config_set': name}
+            for name, findings in results
+            for f in findings
+        ]
+        json.dump(objects, sys.stdout, indent=2)
+        sys.stdout.write('\n')
+        return
+    for name, findings in results:
+        if findings:
+            print(f'== {name} ==')
+        for finding in findings:
+            print(finding.as_text())
+        print(f'{name}: {_summary(findings)}', file=sys.stderr)
+    every = [f for _name, findings in results for f in findings]
+    print(f'{len(results)} config set(s): {_summary(every)}', file=sys.stderr)
 
 
 def _checked_codes(values: list[str], flag: str, known: set[str]) -> list[str]:
@@ -172,7 +222,20 @@ def run(args: argparse.Namespace) -> int:
     select = _checked_codes(args.select, '--select', known)
     ignore = _checked_codes(args.ignore, '--ignore', known)
     exclude_options = _option_patterns(args.exclude_options)
-    ordered = config_paths(args)
+    if args.export_opt_data:
+        return _export(load_catalog(args), args.export_opt_data)
+    if args.each and getattr(args, 'ordered', None):
+        raise UsageError(
+            '--each cannot be combined with --config-file or --config-dir'
+        )
+    sets = (
+        [
+            (path, [(DIR if os.path.isdir(path) else FILE, path)])
+            for path in args.each
+        ]
+        if args.each
+        else [('', config_paths(args))]
+    )
     catalog = load_catalog(args)
     validator = Validator(
         catalog,
@@ -183,22 +246,66 @@ def run(args: argparse.Namespace) -> int:
         check_defaults=args.check_defaults,
         exclude_options=exclude_options,
     )
+    if not args.each:
+        findings = _check_set(validator, sets[0][1])
+        _report(findings, args.format)
+        return _status(findings, args.fatal_warnings)
+    results = []
+    worst = EXIT_OK
+    for name, ordered in sets:
+        try:
+            findings = _check_set(validator, ordered)
+        except UsageError as exc:
+            print(f'{PROG}: error: {name}: {exc}', file=sys.stderr)
+            worst = EXIT_USAGE
+            continue
+        results.append((name, findings))
+        worst = max(worst, _status(findings, args.fatal_warnings))
+    _report_sets(results, args.format)
+    return worst
+
+
+def _check_set(
+    validator: Validator, ordered: list[tuple[str, str]]
+) -> list[Finding]:
+    """Validate one config set; UsageError when it holds no file."""
     try:
         if not ConfigSet.expand(ordered):
             # Checking nothing must not pass a CI job.
             raise UsageError('no config files found (empty --config-dir?)')
     except ConfigFileError:
         pass  # validate() reports it as a parse-error finding
-    findings = validator.validate(ordered=ordered)
-    _report(findings, args.format)
+    return validator.validate(ordered=ordered)
+
+
+def _status(findings: list[Finding], fatal_warnings: bool) -> int:
     unreadable = [f for f in findings if f.code == PARSE_ERROR]
     if unreadable:
         print(f'{PROG}: error: {unreadable[0].as_text()}', file=sys.stderr)
         return EXIT_USAGE
     if any(f.is_error for f in findings):
         return EXIT_FINDINGS
-    if args.fatal_warnings and findings:
+    if fatal_warnings and findings:
         return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _export(catalog: OptionCatalog, path: str) -> int:
+    """Write ``catalog`` as generator data to ``path`` (``-``: stdout)."""
+    data = catalog_to_data(catalog)
+    if path.endswith('.json'):
+        text = json.dumps(data, indent=1, default=str) + '\n'
+    else:
+        text = yaml.safe_dump(data, default_flow_style=False, sort_keys=False)
+    if path == '-':
+        sys.stdout.write(text)
+        return EXIT_OK
+    try:
+        atomic_write(path, text)
+    except OSError as exc:
+        raise UsageError(
+            f'--export-opt-data: {path}: {exc.strerror}'
+        ) from None
     return EXIT_OK
 
 

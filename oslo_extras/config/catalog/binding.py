@@ -74,6 +74,7 @@ class BoundCatalog(OptionCatalog):
         self._groups = dict(parent._groups)
         self._patterns = list(parent._patterns)
         self._parent_groups = parent._groups
+        self.plugin_data = parent.plugin_data
         self._deprecated = dict(parent._deprecated_index())
         self.dynamic: dict[str, str] = {}
         #: dynamic section names exactly as the values spell them

@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Iterator
+from typing import Any
 
 from oslo_config import cfg
 
@@ -160,6 +161,9 @@ class OptionCatalog:
         self._old_groups: tuple[int, frozenset[str]] = (-1, frozenset())
         #: problems met while binding file values, as (group, option, reason)
         self.unresolved: list[tuple[str, str, str]] = []
+        #: what dynamic group plugins captured from the service's code
+        #: (:meth:`DynamicGroups.capture`), by plugin
+        self.plugin_data: dict[str, Any] = {}
         # Every ConfigOpts registers this one itself; no namespace lists it.
         self.add_opts(DEFAULT_GROUP, [_CONFIG_SOURCE_OPT])
 
@@ -226,6 +230,8 @@ class OptionCatalog:
                 for info in opts.values():
                     mine.add(info)
         self._patterns.extend(other._patterns)
+        for key, data in other.plugin_data.items():
+            self.plugin_data.setdefault(key, data)
         self._deprecated = None
         return self
 

@@ -18,11 +18,16 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
+from collections.abc import Iterable
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 from typing import Any
 
 from oslo_config import cfg
 from oslo_config import types
+
+if TYPE_CHECKING:
+    from oslo_extras.config.catalog.model import OptionCatalog
 
 #: Type classes rebuilt from ``type_spec`` by class name.
 _CLASSES: dict[str, type[types.ConfigType]] = {
@@ -240,9 +245,18 @@ _OPT_FIELDS = (
 
 
 def opt_to_data(
-    opt: cfg.Opt, group: str, namespace: str | None = None
+    opt: cfg.Opt,
+    group: str,
+    namespace: str | None = None,
+    mask_secret_default: bool = True,
 ) -> dict[str, Any]:
-    """Return an option as generator data plus a lossless ``type_spec``."""
+    """Return an option as generator data plus a lossless ``type_spec``.
+
+    :param mask_secret_default: write ``None`` as a secret option's
+        default; a catalog export keeps it (a code default, not a
+        deployment's secret) because the required and ``$var`` checks
+        read it
+    """
     opt_type = opt.type
     multi = bool(getattr(opt, 'multi', False))
     item_type = getattr(opt_type, 'item_type', None) if multi else None
@@ -254,19 +268,31 @@ def opt_to_data(
         choices=_choices_of(opt_type),
         min=getattr(opt_type, 'min', None),
         max=getattr(opt_type, 'max', None),
-        default=None if opt.secret else _plain(opt.default),
+        default=None
+        if opt.secret and mask_secret_default
+        else _plain(opt.default),
         multi=multi,
         type_spec=type_to_spec(item_type or opt_type),
+        # ``group`` as the generator writes it; ``own_group`` keeps that
+        # the old name lives in whatever group the option is in (an
+        # instance of a dynamic group, too).
         deprecated_opts=[
-            {'group': d.group or group, 'name': d.name or opt.dest}
-            for d in opt.deprecated_opts
+            {
+                'group': d.group or group,
+                'name': d.name or opt.dest,
+                'own_group': d.group is None,
+            }
+            for d in _unique(opt.deprecated_opts)
         ],
     )
     return data
 
 
 def _plain(value: Any) -> Any:
-    if value is None or isinstance(value, (str, int, float, bool)):
+    """Return ``value`` as plain data (lazy translations become ``str``)."""
+    if isinstance(value, str):
+        return str(value)
+    if value is None or isinstance(value, (int, float, bool)):
         return value
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
@@ -284,14 +310,16 @@ def opt_from_data(data: Mapping[str, Any]) -> cfg.Opt:
         opt_type = types.String()
     else:
         opt_type = _type_from_generator(data)
-    deprecated = [
-        cfg.DeprecatedOpt(d.get('name'), group=d.get('group'))
+    deprecated = _unique(
+        cfg.DeprecatedOpt(
+            d.get('name'), group=None if d.get('own_group') else d.get('group')
+        )
         for d in data.get('deprecated_opts') or []
-    ]
+    )
     kwargs: dict[str, Any] = dict(
         dest=data.get('dest'),
         default=data.get('default'),
-        help=data.get('help') or '',
+        help=data.get('help'),
         secret=bool(data.get('secret')),
         required=bool(data.get('required')),
         deprecated_opts=deprecated,
@@ -303,7 +331,11 @@ def opt_from_data(data: Mapping[str, Any]) -> cfg.Opt:
     )
     factory: Callable[..., cfg.Opt]
     if multi:
-        if isinstance(opt_type, types.MultiString):
+        # MultiStrOpt's own item type stays; a type_spec-less entry's
+        # generic MultiString reads as a string per value.
+        if isinstance(opt_type, types.MultiString) and not data.get(
+            'type_spec'
+        ):
             opt_type = types.String()
         factory = functools.partial(
             cfg.MultiOpt, data['name'], item_type=opt_type
@@ -311,8 +343,78 @@ def opt_from_data(data: Mapping[str, Any]) -> cfg.Opt:
     else:
         factory = functools.partial(cfg.Opt, data['name'], type=opt_type)
     try:
-        return factory(**kwargs)
+        opt = factory(**kwargs)
     except cfg.DefaultValueError:
         # The generator writes sample defaults, which need not parse.
         kwargs['default'] = None
-        return factory(**kwargs)
+        opt = factory(**kwargs)
+    # oslo.config adds an underscore twin of each hyphenated old name;
+    # the data has it already.
+    opt.deprecated_opts = _unique(opt.deprecated_opts)
+    return opt
+
+
+def _unique(
+    deprecated: Iterable[cfg.DeprecatedOpt],
+) -> list[cfg.DeprecatedOpt]:
+    found: dict[tuple[Any, Any], cfg.DeprecatedOpt] = {}
+    for dep in deprecated:
+        found.setdefault((dep.name, dep.group), dep)
+    return list(found.values())
+
+
+#: The ``dynamic_group_owner`` oslo.config gives its config source driver
+#: templates (``sample_<driver>_source``); the loader marks them again.
+SOURCE_TEMPLATE_OWNER = 'config_source'
+
+
+def catalog_to_data(catalog: OptionCatalog) -> dict[str, Any]:
+    """Return a whole catalog as ``oslo-config-generator --format yaml`` data.
+
+    Every group has the generator's keys (``help``, ``opts``,
+    ``standard_opts``, ``driver_option``, ``driver_opts``,
+    ``dynamic_group_owner``); every option is :func:`opt_to_data` output
+    (``type_spec`` included) plus ``driver`` and ``registered``, which keep
+    a driver option apart from a standard one of the same name. Group
+    patterns go under a top-level ``group_patterns`` key. The loader reads
+    this back with nothing lost, and reads plain generator data too.
+    What dynamic group plugins captured from the service's code goes
+    under ``plugin_data``.
+    """
+    options: dict[str, Any] = {}
+    for group in catalog.groups():
+        every = list(group.options.values()) + [
+            info
+            for opts in group.driver_opts.values()
+            for info in opts.values()
+        ]
+        entries = []
+        for info in every:
+            entry = opt_to_data(
+                info.opt, group.name, info.namespace, mask_secret_default=False
+            )
+            entry.update(driver=info.driver, registered=info.registered)
+            entries.append(entry)
+        options[group.name] = {
+            'help': str(group.help or ''),
+            'opts': entries,
+            'standard_opts': [info.name for info in group.options.values()],
+            'driver_option': group.driver_option or '',
+            'driver_opts': {
+                driver: [info.name for info in opts.values()]
+                for driver, opts in group.driver_opts.items()
+            },
+            'dynamic_group_owner': SOURCE_TEMPLATE_OWNER
+            if group.template
+            else group.dynamic_group_owner or '',
+        }
+    return _plain(
+        {
+            'options': options,
+            'group_patterns': [
+                [pattern, template]
+                for pattern, _regex, template in catalog._patterns
+            ],
+            'plugin_data': catalog.plugin_data,
+        }
+    )

@@ -71,7 +71,28 @@ class DynamicSection:
 
 
 class DynamicGroups(abc.ABC):
-    """Finds the sections one service creates from its config values."""
+    """Finds the sections one service creates from its config values.
+
+    A plugin that must import the service's code to know its sections
+    (nova's ``register_dynamic_opts``, privsep contexts) does it in
+    :meth:`capture`, when the catalog is built from namespaces; the data
+    travels with the catalog (catalog cache, ``--export-opt-data``) and
+    :meth:`sections` reads it back with :meth:`captured`, so a cached or
+    imported catalog checks the same without the service's code.
+    """
+
+    def capture(self, catalog: OptionCatalog) -> Any:
+        """Return plain (JSON) data computed from the service's code, or
+        ``None`` (the default: nothing to keep)."""
+        return None
+
+    def captured(self, catalog: OptionCatalog) -> Any:
+        """Return what :meth:`capture` stored with ``catalog``, or ``None``."""
+        return catalog.plugin_data.get(self.capture_key())
+
+    @classmethod
+    def capture_key(cls) -> str:
+        return f'{cls.__module__}.{cls.__qualname__}'
 
     @abc.abstractmethod
     def sections(
@@ -124,6 +145,24 @@ def _first(item: tuple[str, Any]) -> str:
 
 def _log_failure(manager: Any, entrypoint: Any, exc: Exception) -> None:
     LOG.warning('cannot load dynamic group plugin %s: %s', entrypoint, exc)
+
+
+def capture(catalog: OptionCatalog) -> dict[str, Any]:
+    """Return every installed plugin's :meth:`DynamicGroups.capture` data.
+
+    A failing plugin is logged and keeps nothing (it then works as it
+    would without captured data).
+    """
+    data = {}
+    for name, plugin in load_plugins():
+        try:
+            captured = plugin.capture(catalog)
+        except Exception:
+            LOG.exception('dynamic group plugin %s failed to capture', name)
+            continue
+        if captured is not None:
+            data[plugin.capture_key()] = captured
+    return data
 
 
 def resolve(

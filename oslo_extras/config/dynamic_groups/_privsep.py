@@ -74,15 +74,27 @@ class PrivsepContexts(DynamicGroups):
     """``[privsep_osbrick]``, ``[nova_sys_admin]``... take ``[privsep]``'s
     options."""
 
+    def capture(self, catalog) -> list[str] | None:
+        """The context sections, found once where the projects are."""
+        if TEMPLATE not in catalog:
+            return None
+        return sorted(_sections_of(catalog))
+
     def sections(self, catalog, raw) -> Iterator[DynamicSection]:
         if TEMPLATE not in catalog:
             return
-        projects = frozenset(
-            info.namespace.split('.')[0].replace('-', '_')
-            for info in catalog.options()
-            if info.namespace and ':' not in info.namespace
-        )
-        for section in sorted(context_sections(with_plugins(projects))):
+        captured = self.captured(catalog)
+        found = captured if captured is not None else _sections_of(catalog)
+        for section in sorted(found):
             yield DynamicSection(
                 section, template=TEMPLATE, origin='privsep context'
             )
+
+
+def _sections_of(catalog) -> frozenset[str]:
+    projects = frozenset(
+        info.namespace.split('.')[0].replace('-', '_')
+        for info in catalog.options()
+        if info.namespace and ':' not in info.namespace
+    )
+    return context_sections(with_plugins(projects))
