@@ -16,6 +16,7 @@ case error, but never reports one on a value the service accepts.
 from __future__ import annotations
 
 import functools
+import inspect
 import re
 from collections.abc import Callable
 from collections.abc import Iterable
@@ -137,6 +138,18 @@ def _ip_version(opt_type: types.IPAddress) -> int | None:
     return {'_check_ipv4': 4, '_check_ipv6': 6}.get(checker)
 
 
+@functools.cache
+def _takes_min_length(cls: type) -> bool:
+    return 'min_length' in inspect.signature(cls.__init__).parameters
+
+
+def _min_length(cls: type, spec: dict[str, Any]) -> dict[str, int]:
+    # List and Dict take min_length from oslo.config 10.x on; an older
+    # oslo.config neither takes it nor enforces it.
+    length = spec.get('min_length') or 0
+    return {'min_length': length} if length and _takes_min_length(cls) else {}
+
+
 def type_from_spec(spec: Mapping[str, Any] | None) -> types.ConfigType:
     """Rebuild a type from :func:`type_to_spec` output (``None``: String)."""
     if not spec:
@@ -177,7 +190,7 @@ def type_from_spec(spec: Mapping[str, Any] | None) -> types.ConfigType:
         return cls(
             item_type=type_from_spec(spec.get('item_type')),
             bounds=bool(spec.get('bounds')),
-            min_length=spec.get('min_length') or 0,
+            **_min_length(cls, spec),
             **kwargs,
         )
     if cls is types.Dict:
@@ -185,7 +198,7 @@ def type_from_spec(spec: Mapping[str, Any] | None) -> types.ConfigType:
             value_type=type_from_spec(spec.get('value_type')),
             bounds=bool(spec.get('bounds')),
             key_value_separator=spec.get('key_value_separator') or ':',
-            min_length=spec.get('min_length') or 0,
+            **_min_length(cls, spec),
             **kwargs,
         )
     if cls is types.IPAddress:
