@@ -18,9 +18,11 @@ rename, so a full disk leaves no empty or truncated backup.
 from __future__ import annotations
 
 import dataclasses
+import grp
 import hashlib
 import json
 import os
+import pwd
 import shutil
 import time
 from collections.abc import Sequence
@@ -77,6 +79,7 @@ def apply(
     try:
         for target in targets:
             target.temp = _fileutils.stage(target.real, target.after)
+            _check_owner(target)
         os.makedirs(run_dir, mode=0o700, exist_ok=True)
         for index, target in enumerate(targets):
             target.saved = os.path.join(run_dir, str(index))
@@ -251,6 +254,35 @@ def _targets(plan: MigrationPlan) -> list[_Target]:
             _Target(path, real, before, file_plan.migrated.encode('utf-8'))
         )
     return targets
+
+
+def _check_owner(target: _Target) -> None:
+    # Only root (or the owner) can give the new file the old one's owner;
+    # without it, a file a service reads through its group would silently
+    # become the operator's, and the service could no longer read it.
+    want = os.stat(target.real)
+    got = os.stat(target.temp)
+    if (got.st_uid, got.st_gid) != (want.st_uid, want.st_gid):
+        raise MigrationError(
+            f'{target.path}: cannot keep its owner '
+            f'{_user(want.st_uid)}:{_group(want.st_gid)} (only root can '
+            'give a file away); run as root or that user, or use --output '
+            '(no file was changed)'
+        )
+
+
+def _user(uid: int) -> str:
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return str(uid)
+
+
+def _group(gid: int) -> str:
+    try:
+        return grp.getgrgid(gid).gr_name
+    except KeyError:
+        return str(gid)
 
 
 def _journal(run_dir: str, targets: list[_Target]) -> dict:
