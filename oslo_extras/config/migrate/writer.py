@@ -76,28 +76,34 @@ def apply(
         return []
     state_dir = state_dir or default_state_dir()
     run_dir = os.path.join(state_dir, 'runs', _run_id())
+    # What is being written, for the error: os.write on a full disk names
+    # no file, and a temp file's name means nothing to the operator.
+    writing = ''
     try:
         for target in targets:
+            writing = target.path
             target.temp = _fileutils.stage(target.real, target.after)
             _check_owner(target)
+        writing = run_dir
         os.makedirs(run_dir, mode=0o700, exist_ok=True)
         for index, target in enumerate(targets):
             target.saved = os.path.join(run_dir, str(index))
+            writing = target.saved
             _fileutils.copy_atomically(target.real, target.saved)
         if backup_suffix:
             for target in targets:
-                _fileutils.copy_atomically(
-                    target.real, target.path + backup_suffix
-                )
+                writing = target.path + backup_suffix
+                _fileutils.copy_atomically(target.real, writing)
         journal = _journal(run_dir, targets)
+        writing = os.path.join(state_dir, JOURNAL)
         previous = _load_journal(state_dir, missing_ok=True)
         _write_journal(state_dir, journal)
     except OSError as exc:
         _discard(targets)
         shutil.rmtree(run_dir, ignore_errors=True)
         raise MigrationError(
-            f'{exc.filename or "staging"}: cannot write: '
-            f'{exc.strerror or exc}; no file was changed'
+            f'{writing}: cannot write: {exc.strerror or exc}; no file was '
+            'changed'
         ) from exc
     except BaseException:
         _discard(targets)
@@ -105,6 +111,7 @@ def apply(
         raise
     try:
         for target in targets:
+            writing = target.path
             os.replace(target.temp, target.real)
             target.replaced = True
     except BaseException as exc:
@@ -119,8 +126,7 @@ def apply(
             outcome = 'every file was restored; no file was changed'
         if isinstance(exc, OSError):
             raise MigrationError(
-                f'{exc.filename or "?"}: cannot replace: '
-                f'{exc.strerror or exc}; {outcome}'
+                f'{writing}: cannot replace: {exc.strerror or exc}; {outcome}'
             ) from exc
         raise
     journal['status'] = 'done'

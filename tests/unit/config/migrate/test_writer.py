@@ -241,3 +241,23 @@ def test_owner_that_cannot_be_kept_is_refused(tmp_path, monkeypatch):
     assert 'no file was changed' in str(info.value)
     assert open(path).read() == OLD
     assert [n for n in os.listdir(tmp_path) if 'a.conf' in n] == ['a.conf']
+
+
+def test_write_errors_name_the_file_not_a_temp_file(tmp_path, monkeypatch):
+    # A full disk fails os.write with no file name ("staging: cannot
+    # write"), a read-only mount names the vanished temp file: the one
+    # line must name the operator's file.
+    path = make(tmp_path / 'a.conf')
+    for error in (
+        OSError(errno.ENOSPC, 'No space left on device'),
+        OSError(errno.EROFS, 'Read-only file system', str(tmp_path / '.a.x')),
+    ):
+
+        def stage(target, data, stat=None, error=error):
+            raise error
+
+        monkeypatch.setattr(_fileutils, 'stage', stage)
+        with pytest.raises(migrate.MigrationError) as info:
+            migrate.apply(plan_for(path), state_dir=str(tmp_path / 'st'))
+        assert str(info.value).startswith(f'{path}: cannot write: ')
+        assert open(path).read() == OLD
