@@ -96,7 +96,10 @@ def apply(
                 _fileutils.copy_atomically(target.real, writing)
         journal = _journal(run_dir, targets)
         writing = os.path.join(state_dir, JOURNAL)
-        previous = _load_journal(state_dir, missing_ok=True)
+        try:
+            previous = _load_journal(state_dir, missing_ok=True)
+        except MigrationError:
+            previous = {}  # a damaged journal is replaced by this run's
         _write_journal(state_dir, journal)
     except OSError as exc:
         _discard(targets)
@@ -343,13 +346,26 @@ def _load_journal(state_dir: str, missing_ok: bool = False) -> dict:
     path = os.path.join(state_dir, JOURNAL)
     try:
         with open(path, encoding='utf-8') as stream:
-            return json.load(stream)
+            journal = json.load(stream)
     except FileNotFoundError:
         if missing_ok:
             return {}
         raise MigrationError(f'{path}: no migration run to roll back')
     except (OSError, ValueError) as exc:
         raise MigrationError(f'{path}: unreadable journal ({exc})') from exc
+    # Edited by hand or written by another version: refuse it whole.
+    files = journal.get('files') if isinstance(journal, dict) else None
+    if not isinstance(files, list) or not all(
+        isinstance(f, dict) and _JOURNAL_KEYS <= f.keys() for f in files
+    ):
+        raise MigrationError(
+            f'{path}: unreadable journal (not the shape this version '
+            'writes); nothing was restored'
+        )
+    return journal
+
+
+_JOURNAL_KEYS = frozenset({'path', 'real', 'saved', 'before', 'after'})
 
 
 def _write_journal(state_dir: str, journal: dict) -> None:

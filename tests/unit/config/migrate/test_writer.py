@@ -261,3 +261,20 @@ def test_write_errors_name_the_file_not_a_temp_file(tmp_path, monkeypatch):
             migrate.apply(plan_for(path), state_dir=str(tmp_path / 'st'))
         assert str(info.value).startswith(f'{path}: cannot write: ')
         assert open(path).read() == OLD
+
+
+@pytest.mark.parametrize(
+    'journal',
+    ['[]', '{"status": "done", "files": [{"path": "x"}]}', '{"files": 3}'],
+)
+def test_cli_rollback_with_a_damaged_journal_is_one_line(
+    tmp_path, capsys, journal
+):
+    # A journal edited by hand, or written by another version: valid JSON
+    # of the wrong shape gave a traceback and exit 1.
+    (tmp_path / 'last-run.json').write_text(journal)
+    code = config_migrate.main(['--rollback', '--state-dir', str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count('\n') == 1
+    assert 'unreadable journal' in err
