@@ -42,6 +42,7 @@ NAMESPACES = {
     'glance': ['glance.api', 'glance.store', *_COMMON],
     'cinder': ['os_brick', *_COMMON],
     'neutron': ['neutron', 'neutron.ml2', *_COMMON],
+    'keystone': ['keystone', *_COMMON],
 }
 
 
