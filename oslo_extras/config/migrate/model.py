@@ -187,9 +187,11 @@ class MigrationPlan:
         }
 
 
-# The password of a URL such as mysql://user:PASSWORD@host/db.
+# The password of a URL such as mysql://user:PASSWORD@host/db. Up to the
+# last '@' of the host entry: a password may hold '@' unescaped
+# (urllib, and so oslo.messaging, split there).
 _URL_PASSWORD = re.compile(
-    r'((?:\b[a-z][\w+.-]*://|,)[^:/@\s,]*:)([^@\s,]+)(@)'
+    r'((?:\b[a-z][\w+.-]*://|,)[^:/@\s,]*:)([^\s,]+)(@)'
 )
 _SECRET_NAME = re.compile(
     r'pass(word|wd|phrase)?$|secret|token|credential|(^|_)key$|encryption'

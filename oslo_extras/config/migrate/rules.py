@@ -25,6 +25,7 @@ from oslo_extras.config.catalog import OptionCatalog
 from oslo_extras.config.catalog import OptionInfo
 from oslo_extras.config.catalog import normalize_group
 from oslo_extras.config.catalog import normalize_name
+from oslo_extras.config.migrate import installed
 from oslo_extras.config.migrate.history import ReleaseCatalog
 from oslo_extras.config.migrate.inifile import Entry
 from oslo_extras.config.migrate.inifile import IniFile
@@ -264,7 +265,24 @@ class FilePass:
         )
         hint = record.get('hint') or ''
         hint = f'. Hint: {hint}' if hint else ''
-        if self.remove_obsolete:
+        owners = (
+            installed.declared_by(entry.group, entry.key)
+            if self.remove_obsolete
+            else []
+        )
+        if owners:
+            # Dropped by its package, but a library may still read it.
+            self.change(
+                'removed',
+                entry,
+                f'[{entry.group}] {entry.key} was removed from '
+                f'{record["package"]} in {record["release"]}, but the '
+                f'installed namespace(s) {", ".join(owners)} still declare '
+                'it; kept (if the service loads one of them it reads this '
+                'line: add it with --namespace; if not, delete the line by '
+                f'hand){hint}',
+            )
+        elif self.remove_obsolete:
             self.ini.remove(entry)
             self.change('remove', entry, f'{where}; removed{hint}')
         else:

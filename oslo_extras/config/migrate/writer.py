@@ -18,9 +18,11 @@ rename, so a full disk leaves no empty or truncated backup.
 from __future__ import annotations
 
 import dataclasses
+import grp
 import hashlib
 import json
 import os
+import pwd
 import shutil
 import time
 from collections.abc import Sequence
@@ -74,27 +76,37 @@ def apply(
         return []
     state_dir = state_dir or default_state_dir()
     run_dir = os.path.join(state_dir, 'runs', _run_id())
+    # What is being written, for the error: os.write on a full disk names
+    # no file, and a temp file's name means nothing to the operator.
+    writing = ''
     try:
         for target in targets:
+            writing = target.path
             target.temp = _fileutils.stage(target.real, target.after)
+            _check_owner(target)
+        writing = run_dir
         os.makedirs(run_dir, mode=0o700, exist_ok=True)
         for index, target in enumerate(targets):
             target.saved = os.path.join(run_dir, str(index))
+            writing = target.saved
             _fileutils.copy_atomically(target.real, target.saved)
         if backup_suffix:
             for target in targets:
-                _fileutils.copy_atomically(
-                    target.real, target.path + backup_suffix
-                )
+                writing = target.path + backup_suffix
+                _fileutils.copy_atomically(target.real, writing)
         journal = _journal(run_dir, targets)
-        previous = _load_journal(state_dir, missing_ok=True)
+        writing = os.path.join(state_dir, JOURNAL)
+        try:
+            previous = _load_journal(state_dir, missing_ok=True)
+        except MigrationError:
+            previous = {}  # a damaged journal is replaced by this run's
         _write_journal(state_dir, journal)
     except OSError as exc:
         _discard(targets)
         shutil.rmtree(run_dir, ignore_errors=True)
         raise MigrationError(
-            f'{exc.filename or "staging"}: cannot write: '
-            f'{exc.strerror or exc}; no file was changed'
+            f'{writing}: cannot write: {exc.strerror or exc}; no file was '
+            'changed'
         ) from exc
     except BaseException:
         _discard(targets)
@@ -102,6 +114,7 @@ def apply(
         raise
     try:
         for target in targets:
+            writing = target.path
             os.replace(target.temp, target.real)
             target.replaced = True
     except BaseException as exc:
@@ -116,8 +129,7 @@ def apply(
             outcome = 'every file was restored; no file was changed'
         if isinstance(exc, OSError):
             raise MigrationError(
-                f'{exc.filename or "?"}: cannot replace: '
-                f'{exc.strerror or exc}; {outcome}'
+                f'{writing}: cannot replace: {exc.strerror or exc}; {outcome}'
             ) from exc
         raise
     journal['status'] = 'done'
@@ -253,6 +265,35 @@ def _targets(plan: MigrationPlan) -> list[_Target]:
     return targets
 
 
+def _check_owner(target: _Target) -> None:
+    # Only root (or the owner) can give the new file the old one's owner;
+    # without it, a file a service reads through its group would silently
+    # become the operator's, and the service could no longer read it.
+    want = os.stat(target.real)
+    got = os.stat(target.temp)
+    if (got.st_uid, got.st_gid) != (want.st_uid, want.st_gid):
+        raise MigrationError(
+            f'{target.path}: cannot keep its owner '
+            f'{_user(want.st_uid)}:{_group(want.st_gid)} (only root can '
+            'give a file away); run as root or that user, or use --output '
+            '(no file was changed)'
+        )
+
+
+def _user(uid: int) -> str:
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return str(uid)
+
+
+def _group(gid: int) -> str:
+    try:
+        return grp.getgrgid(gid).gr_name
+    except KeyError:
+        return str(gid)
+
+
 def _journal(run_dir: str, targets: list[_Target]) -> dict:
     return {
         'version': 1,
@@ -305,13 +346,26 @@ def _load_journal(state_dir: str, missing_ok: bool = False) -> dict:
     path = os.path.join(state_dir, JOURNAL)
     try:
         with open(path, encoding='utf-8') as stream:
-            return json.load(stream)
+            journal = json.load(stream)
     except FileNotFoundError:
         if missing_ok:
             return {}
         raise MigrationError(f'{path}: no migration run to roll back')
     except (OSError, ValueError) as exc:
         raise MigrationError(f'{path}: unreadable journal ({exc})') from exc
+    # Edited by hand or written by another version: refuse it whole.
+    files = journal.get('files') if isinstance(journal, dict) else None
+    if not isinstance(files, list) or not all(
+        isinstance(f, dict) and _JOURNAL_KEYS <= f.keys() for f in files
+    ):
+        raise MigrationError(
+            f'{path}: unreadable journal (not the shape this version '
+            'writes); nothing was restored'
+        )
+    return journal
+
+
+_JOURNAL_KEYS = frozenset({'path', 'real', 'saved', 'before', 'after'})
 
 
 def _write_journal(state_dir: str, journal: dict) -> None:

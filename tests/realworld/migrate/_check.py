@@ -42,6 +42,7 @@ NAMESPACES = {
     'glance': ['glance.api', 'glance.store', *_COMMON],
     'cinder': ['os_brick', *_COMMON],
     'neutron': ['neutron', 'neutron.ml2', *_COMMON],
+    'keystone': ['keystone', *_COMMON],
 }
 
 
@@ -132,5 +133,62 @@ def check(service, paths):
     return results
 
 
+def check_layout(service, sources, remove_obsolete=False):
+    """Migrate several files read together (``[('file'|'dir', path)]``,
+    in oslo.config's order) in a copy; compare them as one config."""
+    catalog, list_opts = load(service)
+    migrator = migrate.Migrator(
+        catalog,
+        load_migrations(),
+        remove_obsolete=remove_obsolete,
+        history=ReleaseCatalog.load(namespaces=NAMESPACES[service]),
+    )
+    work = tempfile.mkdtemp()
+    try:
+        copied = []
+        for index, (kind, path) in enumerate(sources):
+            target = os.path.join(work, str(index), os.path.basename(path))
+            os.makedirs(os.path.dirname(target))
+            copy = shutil.copytree if kind == 'dir' else shutil.copy
+            copy(path, target)
+            copied.append((kind, target))
+        before, _ = _oslo.effective(list_opts, copied)
+        plan = migrator.plan(migrate.expand_sources(copied))
+        migrate.apply(plan, state_dir=os.path.join(work, 'state'))
+        after, warned = _oslo.effective(list_opts, copied)
+        built = {
+            (c.new_group, c.new_name)
+            for c in plan.all_changes()
+            if c.plugin and c.new_name
+        }
+        return {
+            'changed': sorted(
+                f'[{g}] {n}'
+                for (g, n), value in before.items()
+                if after[(g, n)] != value and (g, n) not in built
+            ),
+            'renamed_warnings': _oslo.renamed_warnings(warned),
+            'second_run_changes': migrator.plan(
+                migrate.expand_sources(copied)
+            ).changed,
+            'changes': sorted(
+                f'{c.kind} [{c.old_group}] {c.old_name}'
+                for c in plan.all_changes()
+            ),
+        }
+    finally:
+        shutil.rmtree(work)
+
+
 if __name__ == '__main__':
-    json.dump(check(sys.argv[1], sys.argv[2:]), sys.stdout)
+    if sys.argv[2] == '--layout':
+        json.dump(
+            check_layout(
+                sys.argv[1],
+                [tuple(s.split('=', 1)) for s in sys.argv[3:]],
+                remove_obsolete=os.environ.get('REMOVE_OBSOLETE') == '1',
+            ),
+            sys.stdout,
+        )
+    else:
+        json.dump(check(sys.argv[1], sys.argv[2:]), sys.stdout)

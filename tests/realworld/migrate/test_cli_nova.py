@@ -74,3 +74,39 @@ def test_names_only_past_releases_knew(tmp_path):
         ('database', 'idle_timeout'): ('database', 'connection_recycle_time'),
     }
     assert 'DB_PASSWORD' not in out
+
+
+def test_remove_obsolete_keeps_what_an_installed_library_still_reads(
+    tmp_path,
+):
+    # nova dropped its own [DEFAULT] log_options in train, so the release
+    # catalog records a removal; but oslo.service (which every nova service
+    # runs on) declares and reads it. With the README's namespaces (no
+    # oslo.service.service) --remove-obsolete deleted ``log_options =
+    # false``, and nova would log every option at startup again.
+    path = tmp_path / 'nova.conf'
+    text = '[DEFAULT]\nlog_options = false\nlog_dir = /var/log/nova\n'
+    path.write_text(text)
+    code, out, err = migrate(
+        '--namespace',
+        'nova.conf',
+        '--namespace',
+        'oslo.messaging',
+        '--namespace',
+        'oslo.log',
+        '--namespace',
+        'keystonemiddleware.auth_token',
+        '--remove-obsolete',
+        '--in-place',
+        '--state-dir',
+        str(tmp_path / 'state'),
+        '--format',
+        'json',
+        '--config-file',
+        str(path),
+    )
+    assert code == 0, err
+    assert path.read_text() == text
+    (change,) = json.loads(out)['changes']
+    assert change['kind'] == 'removed'
+    assert 'oslo.service.service' in change['message']

@@ -229,3 +229,26 @@ def test_shipped_catalog_knows_the_classic_names():
     rpc_backend = history.removal('DEFAULT', 'rpc_backend')
     assert rpc_backend['package'] == 'oslo.messaging'
     assert 'transport_url' in rpc_backend['hint']
+
+
+def test_removed_name_an_installed_library_declares_is_kept(
+    tmp_path, monkeypatch
+):
+    # Its package dropped it, but a library the service may run on still
+    # reads it (nova's [DEFAULT] log_options lives on in oslo.service).
+    from oslo_extras.config.migrate import installed
+
+    monkeypatch.setattr(
+        installed, '_index', lambda: {('DEFAULT', 'verbose'): ('oslo.fake',)}
+    )
+    text = '[DEFAULT]\nverbose = true\nplain = 1\n'
+    path = write(tmp_path / 'a.conf', text)
+    result = migrate.Migrator(
+        fake_opts.catalog(),
+        remove_obsolete=True,
+        history=ReleaseCatalog(DATA),
+    ).plan([path])
+    assert not result.changed
+    (change,) = result.all_changes()
+    assert change.kind == 'removed'
+    assert 'oslo.fake still declare it; kept' in change.message

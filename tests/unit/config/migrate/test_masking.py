@@ -61,3 +61,24 @@ def test_cli_text_and_json_mask_every_secret(tmp_path, capsys):
     assert '+log_dir = /var/log/svc' in data['diff']
     for secret in SECRETS[:4]:
         assert secret not in text.out + text.err + out, secret
+
+
+def test_url_password_with_at_sign_in_an_unknown_group_is_masked(tmp_path):
+    # A password may hold '@' unescaped (urllib splits the URL at the
+    # last one). In a group the catalog does not know (tooz's
+    # [coordination] in a service that does not load it), nothing flags
+    # the option as secret: only the URL rule hides the password, and it
+    # stopped at the first '@', showing the rest.
+    path = write(
+        tmp_path / 'a.conf',
+        """
+        [DEFAULT]
+        old_name = x
+
+        [coordination]
+        backend_url = redis://nova:Tr@nsP@ss@rmq:5672,nova:Tr@nsP@ss@rmq2/
+        """,
+    )
+    diff = migrate.Migrator(fake_opts.catalog()).plan([path]).diff()
+    assert 'rmq:5672' in diff and 'rmq2' in diff
+    assert 'nsP' not in diff and 'ss@' not in diff

@@ -219,3 +219,62 @@ def test_output_never_overwrites_an_input(tmp_path, capsys):
     assert config_migrate.main([*args, '--output', str(tmp_path)]) == 2
     assert 'would overwrite the input' in capsys.readouterr().err
     assert open(a).read() == '[DEFAULT]\nlogdir = /a\n'
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason='only root can chown')
+def test_owner_that_cannot_be_kept_is_refused(tmp_path, monkeypatch):
+    # A non-root operator in the file's group may rewrite it, but cannot
+    # give the new file away: it would silently become theirs, and a
+    # service that reads it through the group (root:nova 0640) could no
+    # longer read its config. Found running as ``nobody`` (member of
+    # ``adm``) on a root:adm 0660 file: it became nobody:nogroup.
+    path = make(tmp_path / 'a.conf')
+    os.chown(path, 4242, 4343)
+
+    def chown(target, uid, gid, **kw):
+        raise PermissionError(errno.EPERM, 'Operation not permitted')
+
+    monkeypatch.setattr(os, 'chown', chown)  # as for a non-root operator
+    with pytest.raises(migrate.MigrationError) as info:
+        migrate.apply(plan_for(path), state_dir=str(tmp_path / 'state'))
+    assert 'owner' in str(info.value)
+    assert 'no file was changed' in str(info.value)
+    assert open(path).read() == OLD
+    assert [n for n in os.listdir(tmp_path) if 'a.conf' in n] == ['a.conf']
+
+
+def test_write_errors_name_the_file_not_a_temp_file(tmp_path, monkeypatch):
+    # A full disk fails os.write with no file name ("staging: cannot
+    # write"), a read-only mount names the vanished temp file: the one
+    # line must name the operator's file.
+    path = make(tmp_path / 'a.conf')
+    for error in (
+        OSError(errno.ENOSPC, 'No space left on device'),
+        OSError(errno.EROFS, 'Read-only file system', str(tmp_path / '.a.x')),
+    ):
+
+        def stage(target, data, stat=None, error=error):
+            raise error
+
+        monkeypatch.setattr(_fileutils, 'stage', stage)
+        with pytest.raises(migrate.MigrationError) as info:
+            migrate.apply(plan_for(path), state_dir=str(tmp_path / 'st'))
+        assert str(info.value).startswith(f'{path}: cannot write: ')
+        assert open(path).read() == OLD
+
+
+@pytest.mark.parametrize(
+    'journal',
+    ['[]', '{"status": "done", "files": [{"path": "x"}]}', '{"files": 3}'],
+)
+def test_cli_rollback_with_a_damaged_journal_is_one_line(
+    tmp_path, capsys, journal
+):
+    # A journal edited by hand, or written by another version: valid JSON
+    # of the wrong shape gave a traceback and exit 1.
+    (tmp_path / 'last-run.json').write_text(journal)
+    code = config_migrate.main(['--rollback', '--state-dir', str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count('\n') == 1
+    assert 'unreadable journal' in err
