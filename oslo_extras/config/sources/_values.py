@@ -70,6 +70,7 @@ def type_error_reason(exc: BaseException, value: Any) -> str:
         else [str(value)]
     )
     reason = masking.scrub(str(exc), strings)
-    if any(s and s in reason for s in strings):
+    forms = [f for s in strings for f in [s, *masking.quoted_forms(s)]]
+    if any(f.strip() and f in reason for f in forms):
         return 'not a valid value'
     return reason

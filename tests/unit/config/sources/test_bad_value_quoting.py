@@ -1,0 +1,88 @@
+"""A value that fails its option's type never shows up in the error, not
+even in the form a library quotes it: ``repr()`` escapes (``\\n``,
+``\\\\``, ``\\t``, control characters), JSON escapes, or stripped of the
+surrounding whitespace oslo.config's number types strip before parsing."""
+
+import json
+
+import pytest
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
+from oslo_config import cfg
+
+from oslo_extras.config import masking
+from oslo_extras.config.sources import base
+
+ODD = [
+    ' hunter2-Secret \n',
+    'hun\\ter2-Secret',
+    'hun\nter2-Secret',
+    'hun\tter2-Secret',
+    'h\x01idden-Secret',
+    'zero\u200bwidth-Secret',
+    'both\'"quotes\\-Secret',
+]
+
+
+class _Mem(base.RefreshableSource):
+    def __init__(self, values):
+        super().__init__(name='mem', driver='memory')
+        self.values = values
+
+    def fetch(self):
+        result = base.FetchResult()
+        for key, value in self.values.items():
+            result.values[key] = value
+            result.locations[key] = '/'.join(key)
+        return result
+
+
+def _core(value: str) -> str:
+    """The part of the secret a leak would show, whatever its quoting."""
+    return value.strip().split('-')[0][-4:] + '-Secret'
+
+
+@pytest.mark.parametrize('value', ODD)
+@pytest.mark.parametrize(
+    'opt',
+    [
+        cfg.IntOpt('opt'),
+        cfg.FloatOpt('opt'),
+        cfg.StrOpt('opt', choices=['a', 'b']),
+        cfg.StrOpt('opt', regex='^x$'),
+        cfg.PortOpt('opt'),
+    ],
+    ids=['int', 'float', 'choices', 'regex', 'port'],
+)
+def test_a_bad_value_never_leaks_in_any_quoting(value, opt):
+    source = _Mem({('db', 'opt'): value})
+    source.load()
+    with pytest.raises(base.SourceError) as info:
+        source.check_types([('db', opt)])
+    text = str(info.value)
+    assert '[db] opt' in text
+    for form in (value, value.strip(), repr(value)[1:-1], _core(value)):
+        assert form not in text
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from('ab\\\n\t\r "\'\x01\x7fü☃$%'),
+        min_size=3,
+        max_size=20,
+    )
+)
+def test_scrub_masks_every_quoted_form(secret):
+    forms = [
+        secret,
+        secret.strip(),
+        repr(secret)[1:-1],
+        repr(secret.strip())[1:-1],
+        json.dumps(secret)[1:-1],
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+    ]
+    for shown in forms:
+        if len(shown) >= 3:
+            assert shown not in masking.scrub(f'<<{shown}>>', [secret])
