@@ -435,11 +435,14 @@ class VaultSource(base.RefreshableSource):
             try:
                 data, ttl = self._read(path)
             except _exc().InvalidPath:
-                if path in convention and self.groups is not None:
-                    # A group the source is told to serve: fail closed.
+                if path in convention:
+                    # A group the source is told to serve, or one still
+                    # listed (KV v2 keeps a deleted secret's metadata):
+                    # fail closed.
                     group = _group_name(convention[path])
+                    why = 'not found' if self.groups else 'deleted'
                     result.errors[(group, base.WHOLE_GROUP)] = (
-                        f'secret {self.mount_point}/{path} not found'
+                        f'secret {self.mount_point}/{path} {why}'
                     )
                 for key, _field in wanted.get(path, ()):
                     result.locations[key] = f'{self.mount_point}/{path}'
@@ -453,14 +456,14 @@ class VaultSource(base.RefreshableSource):
                 group = _group_name(convention[path])
                 for field, value in data.items():
                     key = (group, field)
-                    result.values[key] = value
                     result.locations[key] = (
                         f'{self.mount_point}/{path}#{field}'
                     )
+                    _put(result, key, value)
             for key, field in wanted.get(path, ()):
                 result.locations[key] = f'{self.mount_point}/{path}#{field}'
                 if field in data:
-                    result.values[key] = data[field]
+                    _put(result, key, data[field])
                 else:
                     result.values.pop(key, None)
                     result.errors[key] = (
@@ -470,6 +473,16 @@ class VaultSource(base.RefreshableSource):
         result.ttl = min(ttls) if ttls else None
         self._fetch_dynamic(result)
         return result
+
+
+def _put(result: base.FetchResult, key: base.Key, value: Any) -> None:
+    """Record a field's value; a JSON null is no value (never ``'None'``)."""
+    if value is None:
+        result.values.pop(key, None)
+        result.errors[key] = f'{result.locations[key]} is null'
+    else:
+        result.errors.pop(key, None)
+        result.values[key] = value
 
 
 class VaultDriver(base.SourceDriver):
