@@ -250,6 +250,23 @@ def vault_null_field_fails_closed(tmp_path, servers, witness):
     witness.expect_error(lambda: conf.database.connection, 'null')
 
 
+def vault_bad_value_at_refresh_keeps_last_good(tmp_path, servers, witness):
+    """A rotation that writes a non-integer: refresh refuses it as load
+    does, and readers keep the last good value."""
+    bao = servers.openbao
+    prefix = _vault_prefix(bao, witness, max_pool_size='9')
+    conf = _vault_conf(tmp_path, bao, witness, f'path_prefix = {prefix}\n')
+    load(conf, witness)
+    bad = witness.secret('\tnine-' + uuid.uuid4().hex[:6])
+    bao.client().secrets.kv.v2.patch(
+        f'{prefix}/database', {'max_pool_size': bad}, mount_point='secret'
+    )
+    report = refresh(conf, witness)
+    assert [f[:2] for f in report.failed] == [('database', 'max_pool_size')]
+    assert 'not a valid Integer' in report.failed[0][2]
+    assert conf.database.max_pool_size == 9
+
+
 def vault_token_renewed_without_refresh(tmp_path, servers, witness):
     bao = servers.openbao
     prefix = _vault_prefix(bao, witness)
@@ -752,6 +769,7 @@ SCENARIOS = [
     vault_bad_values_never_leak_in_any_quoting,
     vault_soft_deleted_secret_fails_at_load,
     vault_null_field_fails_closed,
+    vault_bad_value_at_refresh_keeps_last_good,
     vault_token_renewed_without_refresh,
     vault_approle_logs_in_again_without_refresh,
     vault_jwt_auth,

@@ -527,3 +527,38 @@ def test_load_accepts_good_values():
     conf = _round_trip_conf(source)
     assert sources.load(conf) == [source]
     assert conf.db.port == 99
+
+
+def test_a_bad_value_at_refresh_is_a_failure_kept_at_last_good():
+    """Load converts every value; so does refresh: a rotated value that
+    does not convert never reaches readers (nor a TTL re-read)."""
+    data = {('db', 'password'): SECRET, ('db', 'port'): '7'}
+    source = MemorySource(data)
+    source.load()
+    conf = _conf(source)
+    assert conf.db.port == 7
+
+    bad = 'not-a-port-' + SECRET
+    data[('db', 'port')] = bad
+    data[('db', 'hosts')] = ['a']
+    report = source.refresh()
+
+    assert not report.ok
+    assert [(g, o) for g, o, _ in report.failed] == [('db', 'port')]
+    assert 'not a valid Integer' in report.failed[0][2]
+    assert bad not in repr(report)
+    assert report.missing == []
+    assert report.changed == [('db', 'hosts')]
+    assert conf.db.port == 7
+    assert conf.db.hosts == ['a']
+
+
+def test_a_bad_new_value_at_refresh_is_not_served():
+    data = {('db', 'password'): SECRET}
+    source = MemorySource(data)
+    source.load()
+    conf = _conf(source)
+    data[('db', 'port')] = 'nope-' + SECRET
+    report = source.refresh()
+    assert [(g, o) for g, o, _ in report.failed] == [('db', 'port')]
+    assert conf.db.port == 1
