@@ -86,3 +86,26 @@ def test_scrub_masks_every_quoted_form(secret):
     for shown in forms:
         if len(shown) >= 3:
             assert shown not in masking.scrub(f'<<{shown}>>', [secret])
+
+
+def test_reprs_of_fetch_results_and_leases_hold_no_secret():
+    from oslo_extras.config.sources import _vault_dynamic
+
+    secret = 'repr-S3cret-value'
+    result = base.FetchResult(
+        values={('db', 'password'): secret},
+        locations={('db', 'password'): 'kv/db#password'},
+    )
+    assert secret not in repr(result)
+    assert 'kv/db#password' in repr(result)
+    lease = _vault_dynamic._Lease(
+        lease_id='database/creds/svc/lease-S3cret',
+        value=f'postgresql://u:{secret}@h/db',
+        first_ttl=3,
+        duration=3,
+        renewable=True,
+        renewed_at=0,
+        expires=3,
+    )
+    assert secret not in repr(lease)
+    assert 'lease-S3cret' not in repr(lease)
