@@ -109,3 +109,38 @@ def test_reprs_of_fetch_results_and_leases_hold_no_secret():
     )
     assert secret not in repr(lease)
     assert 'lease-S3cret' not in repr(lease)
+
+
+@pytest.mark.parametrize(
+    ('driver', 'line'),
+    [
+        ('vault', 'timeout = s.Pasted-Token-S3cret'),
+        ('vault', 'kv_version = s.Pasted-Token-S3cret'),
+        ('vault', 'secret_id_wrapped = s.Pasted-Token-S3cret'),
+        ('etcd', 'port = Pasted-Password-S3cret'),
+        ('secrets_dir', 'max_size = Pasted-S3cret'),
+    ],
+)
+def test_a_credential_pasted_into_a_typed_source_option_never_leaks(
+    tmp_path, caplog, driver, line
+):
+    """oslo.config logs the text of whatever the driver raises: a bad
+    value of the source group's own options is named, never shown."""
+    from oslo_extras.config import sources
+
+    path = tmp_path / 'svc.conf'
+    path.write_text(
+        '[DEFAULT]\nconfig_source = src\n[src]\n'
+        f'driver = {driver}\nurl = http://127.0.0.1:1\n'
+        f'directory = {tmp_path}\n{line}\n'
+    )
+    secret = line.split(' = ')[1]
+    conf = cfg.ConfigOpts()
+    caplog.set_level('DEBUG')
+    conf(['--config-file', str(path)], default_config_files=[])
+    with pytest.raises(base.SourceError) as info:
+        sources.load(conf)
+    option = line.split(' = ')[0]
+    assert f'[src] {option}' in caplog.text
+    assert secret not in caplog.text
+    assert secret not in str(info.value)
