@@ -28,6 +28,7 @@ field is the option name.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from typing import Any
 from typing import TypeVar
@@ -40,10 +41,14 @@ from oslo_extras.config.sources import _vault_auth
 from oslo_extras.config.sources import _vault_dynamic
 from oslo_extras.config.sources import _vault_opts
 from oslo_extras.config.sources import base
+from oslo_extras.config.sources import secrets_dir
 
 LOG = logging.getLogger(__name__)
 
 T = TypeVar('T')
+
+#: Largest token, secret id or JWT file read (bytes).
+CREDENTIAL_MAX_SIZE = 64 * 1024
 
 
 def _exc() -> Any:
@@ -207,8 +212,21 @@ class VaultSource(base.RefreshableSource):
     describe = staticmethod(_describe)
 
     def _read_file(self, path: str) -> str:
-        with open(path) as stream:
-            return self.remember_secret(stream.read().strip())
+        """A credential file, read as ``secrets_dir`` reads a secret: a
+        FIFO never blocks, a device or a huge file is refused."""
+        try:
+            # Symlinks are fine (Kubernetes mounts the service account
+            # token as one); what they point to must be a regular file.
+            text = secrets_dir.read_secret_file(
+                os.path.realpath(path),
+                max_mode=0o7777,
+                max_size=CREDENTIAL_MAX_SIZE,
+            )
+        except secrets_dir.UnreadableSecret as exc:
+            raise base.BackendUnavailable(
+                f'credential file {path}: refused: {exc}'
+            ) from None
+        return self.remember_secret(text.strip())
 
     def remember_secret(self, credential: str | None) -> str | None:
         """Remember a credential so that no error or log shows it."""
