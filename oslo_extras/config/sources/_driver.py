@@ -82,8 +82,9 @@ def _check_values(
     """Read each option of the source group once, naming a bad one.
 
     oslo.config logs the text of whatever a driver raises, and its own
-    conversion error quotes the value: a token pasted into ``timeout`` or
-    ``kv_version`` would reach the log. The value is never shown.
+    errors quote the value: a token pasted into ``timeout`` or
+    ``kv_version``, or the part of a token after a ``$`` (taken for an
+    option name), would reach the log. The value is never shown.
 
     :raises SourceError: for the first option whose value does not convert
     """
@@ -95,4 +96,12 @@ def _check_values(
                 group_name,
                 f'[{group_name}] {opt.dest}: not a valid '
                 f'{type(opt.type).__name__} (the value is not shown)',
+            ) from None
+        except cfg.Error:
+            # Substitution: what follows a '$' in a token is not an option.
+            raise SourceError(
+                group_name,
+                f"[{group_name}] {opt.dest}: a '$' in the value names no "
+                "option (write '$$' for a literal '$'; the value is not "
+                'shown)',
             ) from None
