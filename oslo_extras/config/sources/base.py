@@ -453,7 +453,7 @@ class RefreshableSource(sources.ConfigurationSource, metaclass=abc.ABCMeta):
     def _scrub(self, text: str) -> str:
         secrets: list[str] = list(self.sensitive)
         for value in self._values.values():
-            secrets.extend(_secret_strings(value))
+            secrets.extend(_values.strings_of(value))
         return masking.scrub(text, secrets)
 
     def call(
@@ -505,11 +505,3 @@ class RefreshableSource(sources.ConfigurationSource, metaclass=abc.ABCMeta):
         conf = self._conf_ref() if self._conf_ref else None
         if conf is not None:
             _upstream.clear_value_caches(conf)
-
-
-def _secret_strings(value: Any) -> list[str]:
-    if isinstance(value, list):
-        return [str(item) for item in value]
-    if isinstance(value, dict):
-        return [str(v) for v in value.values()] + [str(k) for k in value]
-    return [str(value)]
