@@ -92,6 +92,8 @@ def _describe(exc: BaseException) -> str:
         return 'connection failed'
     if isinstance(exc, _exc().VaultError):
         errors = '; '.join(str(e) for e in (exc.errors or [])[:2])
+        # One line: server errors come as "1 error occurred:\n\t* ...".
+        errors = ' '.join(errors.split())
         return f'{type(exc).__name__}: {errors}'.rstrip(': ')
     return type(exc).__name__
 

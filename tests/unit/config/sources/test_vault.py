@@ -573,3 +573,21 @@ def test_a_credential_file_behind_symlinks_is_read(tmp_path):
     )
     source.fetch()
     assert source.client.token == 'linked-token'
+
+
+def test_a_revoked_token_stops_renewal_after_one_error(caplog):
+    source = _source(STORE, path_prefix='nova')
+    source.fetch()
+    calls = []
+
+    def refused():
+        calls.append(1)
+        raise hvac.exceptions.Forbidden()
+
+    source.client.renew_self = refused
+    source.token.note(1, True)
+    source.token.expires = time.monotonic() - 1  # lapsed
+    source.token.renew()
+    assert source.token.due_in() is None  # nothing more to schedule
+    assert 'expired or was revoked' in caplog.text
+    assert len(calls) == 1
