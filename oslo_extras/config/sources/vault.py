@@ -196,7 +196,9 @@ class VaultSource(base.RefreshableSource):
             'namespace': namespace or None,
             'verify': verify,
             'timeout': self.retry.timeout,
-            'cert': client_cert,
+            # False, not None: hvac would take VAULT_CLIENT_CERT/KEY from
+            # the environment (only what the source group says is used).
+            'cert': client_cert or False,
         }
         self.scope = f'{self.mount_point}/{self.path_prefix}'.rstrip('/')
         import hvac

@@ -591,3 +591,21 @@ def test_a_revoked_token_stops_renewal_after_one_error(caplog):
     assert source.token.due_in() is None  # nothing more to schedule
     assert 'expired or was revoked' in caplog.text
     assert len(calls) == 1
+
+
+def test_hvac_never_picks_up_a_client_certificate_from_the_environment(
+    monkeypatch,
+):
+    """VAULT_CLIENT_CERT/KEY of the service's environment must not be
+    presented to Vault unless the source group configures a certificate."""
+    import hvac.v1
+
+    monkeypatch.setattr(hvac.v1, 'VAULT_CLIENT_CERT', '/env/cert.pem')
+    monkeypatch.setattr(hvac.v1, 'VAULT_CLIENT_KEY', '/env/key.pem')
+    source = vault.VaultSource(url='http://vault.invalid:8200', name='v')
+    assert not source.client.adapter._kwargs.get('cert')
+    mine = ('/etc/nova/cert.pem', '/etc/nova/key.pem')
+    source = vault.VaultSource(
+        url='http://vault.invalid:8200', name='v', client_cert=mine
+    )
+    assert source.client.adapter._kwargs.get('cert') == mine
