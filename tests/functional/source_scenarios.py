@@ -204,6 +204,69 @@ def vault_bad_int_fails_at_load(tmp_path, servers, witness):
     assert bad not in message
 
 
+def vault_bad_values_never_leak_in_any_quoting(tmp_path, servers, witness):
+    """oslo.config's types quote a bad value with repr() (escaped newline
+    and backslash) or strip it first: no form of it may show."""
+    bao = servers.openbao
+    for bad in (
+        ' stripped-' + uuid.uuid4().hex[:6] + '\n',
+        'back\\slash-' + uuid.uuid4().hex[:6],
+        'new\nline-' + uuid.uuid4().hex[:6],
+    ):
+        witness.secret(bad)
+        prefix = _vault_prefix(bao, witness, max_pool_size=bad)
+        conf = _vault_conf(tmp_path, bao, witness, f'path_prefix = {prefix}\n')
+        message = witness.expect_error(
+            lambda c=conf: load(c, witness), r'\[database\] max_pool_size'
+        )
+        for form in (bad, bad.strip(), repr(bad)[1:-1]):
+            assert form not in message
+
+
+def vault_soft_deleted_secret_fails_at_load(tmp_path, servers, witness):
+    """``bao kv delete`` (KV v2) keeps the metadata, so the secret is still
+    listed: a service started after it must not serve the default."""
+    bao = servers.openbao
+    prefix = _vault_prefix(bao, witness)
+    bao.client().secrets.kv.v2.create_or_update_secret(
+        f'{prefix}/DEFAULT', {'workers': 7}, mount_point='secret'
+    )
+    bao.client().secrets.kv.v2.delete_latest_version_of_secret(
+        f'{prefix}/database', mount_point='secret'
+    )
+    conf = _vault_conf(tmp_path, bao, witness, f'path_prefix = {prefix}\n')
+    witness.expect_error(lambda: load(conf, witness), 'deleted')
+    witness.expect_error(lambda: conf.database.password, 'deleted')
+    assert conf.workers == 7
+
+
+def vault_null_field_fails_closed(tmp_path, servers, witness):
+    """A JSON null (written through the API, Terraform...) is no value: it
+    must not become the string ``'None'``."""
+    bao = servers.openbao
+    prefix = _vault_prefix(bao, witness, connection=None)
+    conf = _vault_conf(tmp_path, bao, witness, f'path_prefix = {prefix}\n')
+    witness.expect_error(lambda: load(conf, witness), 'null')
+    witness.expect_error(lambda: conf.database.connection, 'null')
+
+
+def vault_bad_value_at_refresh_keeps_last_good(tmp_path, servers, witness):
+    """A rotation that writes a non-integer: refresh refuses it as load
+    does, and readers keep the last good value."""
+    bao = servers.openbao
+    prefix = _vault_prefix(bao, witness, max_pool_size='9')
+    conf = _vault_conf(tmp_path, bao, witness, f'path_prefix = {prefix}\n')
+    load(conf, witness)
+    bad = witness.secret('\tnine-' + uuid.uuid4().hex[:6])
+    bao.client().secrets.kv.v2.patch(
+        f'{prefix}/database', {'max_pool_size': bad}, mount_point='secret'
+    )
+    report = refresh(conf, witness)
+    assert [f[:2] for f in report.failed] == [('database', 'max_pool_size')]
+    assert 'not a valid Integer' in report.failed[0][2]
+    assert conf.database.max_pool_size == 9
+
+
 def vault_token_renewed_without_refresh(tmp_path, servers, witness):
     bao = servers.openbao
     prefix = _vault_prefix(bao, witness)
@@ -703,6 +766,10 @@ SCENARIOS = [
     vault_groups_entry_missing_fails_closed,
     vault_deleted_secret_keeps_last_good,
     vault_bad_int_fails_at_load,
+    vault_bad_values_never_leak_in_any_quoting,
+    vault_soft_deleted_secret_fails_at_load,
+    vault_null_field_fails_closed,
+    vault_bad_value_at_refresh_keeps_last_good,
     vault_token_renewed_without_refresh,
     vault_approle_logs_in_again_without_refresh,
     vault_jwt_auth,

@@ -14,6 +14,7 @@ from oslo_config import cfg
 from oslo_config import sources
 
 from oslo_extras.config.sources import _mapping
+from oslo_extras.config.sources._model import SourceError
 from oslo_extras.config.sources._opts import common_opts
 from oslo_extras.config.sources._retry import RetryPolicy
 
@@ -50,7 +51,9 @@ class SourceDriver(sources.ConfigurationSourceDriver, metaclass=abc.ABCMeta):
     def open_source_from_opt_group(
         self, conf: cfg.ConfigOpts, group_name: str
     ) -> RefreshableSource:
-        conf.register_opts(self.list_options_for_discovery(), group_name)
+        opts = self.list_options_for_discovery()
+        conf.register_opts(opts, group_name)
+        _check_values(conf, group_name, opts)
         group = conf[group_name]
         mapping = _mapping.parse_inline(group.mapping, group_name)
         if group.mapping_file:
@@ -71,3 +74,34 @@ class SourceDriver(sources.ConfigurationSourceDriver, metaclass=abc.ABCMeta):
         )
         source.load()
         return source
+
+
+def _check_values(
+    conf: cfg.ConfigOpts, group_name: str, opts: list[cfg.Opt]
+) -> None:
+    """Read each option of the source group once, naming a bad one.
+
+    oslo.config logs the text of whatever a driver raises, and its own
+    errors quote the value: a token pasted into ``timeout`` or
+    ``kv_version``, or the part of a token after a ``$`` (taken for an
+    option name), would reach the log. The value is never shown.
+
+    :raises SourceError: for the first option whose value does not convert
+    """
+    for opt in opts:
+        try:
+            getattr(conf[group_name], opt.dest)
+        except (cfg.ConfigFileValueError, ValueError):
+            raise SourceError(
+                group_name,
+                f'[{group_name}] {opt.dest}: not a valid '
+                f'{type(opt.type).__name__} (the value is not shown)',
+            ) from None
+        except cfg.Error:
+            # Substitution: what follows a '$' in a token is not an option.
+            raise SourceError(
+                group_name,
+                f"[{group_name}] {opt.dest}: a '$' in the value names no "
+                "option (write '$$' for a literal '$'; the value is not "
+                'shown)',
+            ) from None

@@ -48,7 +48,11 @@ class FetchResult:
         lease), or None
     """
 
-    values: dict[Key, Any] = dataclasses.field(default_factory=dict)
+    # Never in a repr (a traceback with locals, a debugger, an error
+    # reporter): the values are the secrets.
+    values: dict[Key, Any] = dataclasses.field(
+        default_factory=dict, repr=False
+    )
     locations: dict[Key, str] = dataclasses.field(default_factory=dict)
     errors: dict[Key, str] = dataclasses.field(default_factory=dict)
     ttl: float | None = None

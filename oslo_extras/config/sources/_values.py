@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from oslo_config import cfg
+from oslo_config import types
 
 from oslo_extras.config import masking
 
@@ -44,8 +45,17 @@ def convert(opt: cfg.Opt, value: Any) -> Any:
     """
     if opt.multi:
         items = value if isinstance(value, list) else [value]
-        return [opt.type(item) for item in items]
-    return opt.type(value)
+        return [_typed(opt.type, item) for item in items]
+    return _typed(opt.type, value)
+
+
+def _typed(type_: Any, value: Any) -> Any:
+    """``type_(value)``, also converting the values of a mapping: oslo.config's
+    ``Dict`` returns a dict as it is (a JSON object from a backend), where it
+    converts each value of the text form."""
+    if isinstance(type_, types.Dict) and isinstance(value, dict):
+        return type_({k: type_.value_type(v) for k, v in value.items()})
+    return type_(value)
 
 
 def for_oslo(opt: cfg.Opt, value: Any) -> Any:
@@ -64,12 +74,18 @@ def for_oslo(opt: cfg.Opt, value: Any) -> Any:
 
 def type_error_reason(exc: BaseException, value: Any) -> str:
     """The reason a conversion failed, with the value scrubbed out."""
-    strings = (
-        [str(item) for item in value]
-        if isinstance(value, list)
-        else [str(value)]
-    )
+    strings = [str(value), *strings_of(value)]
     reason = masking.scrub(str(exc), strings)
-    if any(s and s in reason for s in strings):
+    forms = [f for s in strings for f in [s, *masking.quoted_forms(s)]]
+    if any(f.strip() and f in reason for f in forms):
         return 'not a valid value'
     return reason
+
+
+def strings_of(value: Any) -> list[str]:
+    """Every string a value holds (list items, dict keys and values)."""
+    if isinstance(value, list):
+        return [str(item) for item in value]
+    if isinstance(value, dict):
+        return [str(v) for v in value.values()] + [str(k) for k in value]
+    return [str(value)]

@@ -158,6 +158,21 @@ class TokenKeeper:
                     'token renew',
                 )['auth']
             except Exception as exc:
+                if source.auth_method == 'token' and (
+                    self.expired() or _refused(exc)
+                ):
+                    # Expired or revoked: no renewal can help, and nothing
+                    # else can log in. Say so once and stop trying; a new
+                    # token (token_file) is picked up by the next fetch.
+                    LOG.error(
+                        'config source [%s] (vault): the token expired or '
+                        'was revoked (%s); replace it (token_file) and '
+                        'refresh',
+                        source.name,
+                        source.describe(exc),
+                    )
+                    self.expires = None
+                    return
                 LOG.warning(
                     'config source [%s] (vault): token renewal failed: %s',
                     source.name,
@@ -190,6 +205,13 @@ class TokenKeeper:
             )
             # Do not warn again on every wake-up.
             self.expires = None
+
+
+def _refused(exc: BaseException) -> bool:
+    """Whether Vault refused the token itself (expired or revoked)."""
+    import hvac.exceptions
+
+    return isinstance(exc, hvac.exceptions.Forbidden)
 
 
 class RenewalThread:

@@ -77,8 +77,9 @@ def parse_specs(lines: list[str], source: str) -> list[DynamicSpec]:
 
 @dataclasses.dataclass
 class _Lease:
-    lease_id: str
-    value: str
+    # The lease id and the credential never show in a repr.
+    lease_id: str = dataclasses.field(repr=False)
+    value: str = dataclasses.field(repr=False)
     first_ttl: float
     duration: float
     renewable: bool

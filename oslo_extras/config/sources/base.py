@@ -308,6 +308,15 @@ class RefreshableSource(sources.ConfigurationSource, metaclass=abc.ABCMeta):
                 ):
                     continue  # reported per option above
                 report.failed.append((key[0], key[1], reason))
+            # As at load, a new value that does not convert with its
+            # option's type never reaches readers.
+            for key, reason in self._unconvertible(result, old).items():
+                if key in old:
+                    result.values[key] = old[key]
+                    result.locations[key] = self._locations[key]
+                else:
+                    result.values.pop(key, None)
+                report.failed.append((key[0], key[1], reason))
             for key in sorted(set(old) | set(result.values)):
                 if old.get(key, _MISSING) != result.values.get(key, _MISSING):
                     report.changed.append(key)
@@ -324,6 +333,34 @@ class RefreshableSource(sources.ConfigurationSource, metaclass=abc.ABCMeta):
                 ', '.join(f'[{g}] {o}' for g, o in report.changed),
             )
         return report
+
+    def _unconvertible(
+        self, result: FetchResult, old: Mapping[Key, Any]
+    ) -> dict[Key, str]:
+        """``key -> reason`` of new values their option's type refuses."""
+        conf = self._conf_ref() if self._conf_ref else None
+        if conf is None:
+            return {}
+        bad = {}
+        for group, opt in _upstream.registered_opts(conf):
+            for key in self._candidate_keys(group, opt.dest, opt):
+                if key not in result.values:
+                    continue
+                value = result.values[key]
+                if old.get(key, _MISSING) != value:
+                    try:
+                        _values.for_oslo(opt, value)
+                    except (ValueError, TypeError) as exc:
+                        reason = self._scrub(
+                            _values.type_error_reason(exc, value)
+                        )
+                        bad[key] = (
+                            f'value at {self.driver}:{result.locations[key]}'
+                            f' is not a valid {type(opt.type).__name__}: '
+                            f'{reason}'
+                        )
+                break
+        return bad
 
     # -- oslo.config ConfigurationSource --------------------------------
 
@@ -416,7 +453,7 @@ class RefreshableSource(sources.ConfigurationSource, metaclass=abc.ABCMeta):
     def _scrub(self, text: str) -> str:
         secrets: list[str] = list(self.sensitive)
         for value in self._values.values():
-            secrets.extend(_secret_strings(value))
+            secrets.extend(_values.strings_of(value))
         return masking.scrub(text, secrets)
 
     def call(
@@ -468,11 +505,3 @@ class RefreshableSource(sources.ConfigurationSource, metaclass=abc.ABCMeta):
         conf = self._conf_ref() if self._conf_ref else None
         if conf is not None:
             _upstream.clear_value_caches(conf)
-
-
-def _secret_strings(value: Any) -> list[str]:
-    if isinstance(value, list):
-        return [str(item) for item in value]
-    if isinstance(value, dict):
-        return [str(v) for v in value.values()] + [str(k) for k in value]
-    return [str(value)]

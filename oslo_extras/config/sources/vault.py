@@ -28,6 +28,7 @@ field is the option name.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from typing import Any
 from typing import TypeVar
@@ -40,10 +41,14 @@ from oslo_extras.config.sources import _vault_auth
 from oslo_extras.config.sources import _vault_dynamic
 from oslo_extras.config.sources import _vault_opts
 from oslo_extras.config.sources import base
+from oslo_extras.config.sources import secrets_dir
 
 LOG = logging.getLogger(__name__)
 
 T = TypeVar('T')
+
+#: Largest token, secret id or JWT file read (bytes).
+CREDENTIAL_MAX_SIZE = 64 * 1024
 
 
 def _exc() -> Any:
@@ -87,6 +92,8 @@ def _describe(exc: BaseException) -> str:
         return 'connection failed'
     if isinstance(exc, _exc().VaultError):
         errors = '; '.join(str(e) for e in (exc.errors or [])[:2])
+        # One line: server errors come as "1 error occurred:\n\t* ...".
+        errors = ' '.join(errors.split())
         return f'{type(exc).__name__}: {errors}'.rstrip(': ')
     return type(exc).__name__
 
@@ -189,7 +196,9 @@ class VaultSource(base.RefreshableSource):
             'namespace': namespace or None,
             'verify': verify,
             'timeout': self.retry.timeout,
-            'cert': client_cert,
+            # False, not None: hvac would take VAULT_CLIENT_CERT/KEY from
+            # the environment (only what the source group says is used).
+            'cert': client_cert or False,
         }
         self.scope = f'{self.mount_point}/{self.path_prefix}'.rstrip('/')
         import hvac
@@ -207,8 +216,21 @@ class VaultSource(base.RefreshableSource):
     describe = staticmethod(_describe)
 
     def _read_file(self, path: str) -> str:
-        with open(path) as stream:
-            return self.remember_secret(stream.read().strip())
+        """A credential file, read as ``secrets_dir`` reads a secret: a
+        FIFO never blocks, a device or a huge file is refused."""
+        try:
+            # Symlinks are fine (Kubernetes mounts the service account
+            # token as one); what they point to must be a regular file.
+            text = secrets_dir.read_secret_file(
+                os.path.realpath(path),
+                max_mode=0o7777,
+                max_size=CREDENTIAL_MAX_SIZE,
+            )
+        except secrets_dir.UnreadableSecret as exc:
+            raise base.BackendUnavailable(
+                f'credential file {path}: refused: {exc}'
+            ) from None
+        return self.remember_secret(text.strip())
 
     def remember_secret(self, credential: str | None) -> str | None:
         """Remember a credential so that no error or log shows it."""
@@ -435,11 +457,14 @@ class VaultSource(base.RefreshableSource):
             try:
                 data, ttl = self._read(path)
             except _exc().InvalidPath:
-                if path in convention and self.groups is not None:
-                    # A group the source is told to serve: fail closed.
+                if path in convention:
+                    # A group the source is told to serve, or one still
+                    # listed (KV v2 keeps a deleted secret's metadata):
+                    # fail closed.
                     group = _group_name(convention[path])
+                    why = 'not found' if self.groups else 'deleted'
                     result.errors[(group, base.WHOLE_GROUP)] = (
-                        f'secret {self.mount_point}/{path} not found'
+                        f'secret {self.mount_point}/{path} {why}'
                     )
                 for key, _field in wanted.get(path, ()):
                     result.locations[key] = f'{self.mount_point}/{path}'
@@ -453,14 +478,14 @@ class VaultSource(base.RefreshableSource):
                 group = _group_name(convention[path])
                 for field, value in data.items():
                     key = (group, field)
-                    result.values[key] = value
                     result.locations[key] = (
                         f'{self.mount_point}/{path}#{field}'
                     )
+                    _put(result, key, value)
             for key, field in wanted.get(path, ()):
                 result.locations[key] = f'{self.mount_point}/{path}#{field}'
                 if field in data:
-                    result.values[key] = data[field]
+                    _put(result, key, data[field])
                 else:
                     result.values.pop(key, None)
                     result.errors[key] = (
@@ -470,6 +495,16 @@ class VaultSource(base.RefreshableSource):
         result.ttl = min(ttls) if ttls else None
         self._fetch_dynamic(result)
         return result
+
+
+def _put(result: base.FetchResult, key: base.Key, value: Any) -> None:
+    """Record a field's value; a JSON null is no value (never ``'None'``)."""
+    if value is None:
+        result.values.pop(key, None)
+        result.errors[key] = f'{result.locations[key]} is null'
+    else:
+        result.errors.pop(key, None)
+        result.values[key] = value
 
 
 class VaultDriver(base.SourceDriver):

@@ -527,3 +527,70 @@ def test_load_accepts_good_values():
     conf = _round_trip_conf(source)
     assert sources.load(conf) == [source]
     assert conf.db.port == 99
+
+
+def test_a_bad_value_at_refresh_is_a_failure_kept_at_last_good():
+    """Load converts every value; so does refresh: a rotated value that
+    does not convert never reaches readers (nor a TTL re-read)."""
+    data = {('db', 'password'): SECRET, ('db', 'port'): '7'}
+    source = MemorySource(data)
+    source.load()
+    conf = _conf(source)
+    assert conf.db.port == 7
+
+    bad = 'not-a-port-' + SECRET
+    data[('db', 'port')] = bad
+    data[('db', 'hosts')] = ['a']
+    report = source.refresh()
+
+    assert not report.ok
+    assert [(g, o) for g, o, _ in report.failed] == [('db', 'port')]
+    assert 'not a valid Integer' in report.failed[0][2]
+    assert bad not in repr(report)
+    assert report.missing == []
+    assert report.changed == [('db', 'hosts')]
+    assert conf.db.port == 7
+    assert conf.db.hosts == ['a']
+
+
+def test_a_bad_new_value_at_refresh_is_not_served():
+    data = {('db', 'password'): SECRET}
+    source = MemorySource(data)
+    source.load()
+    conf = _conf(source)
+    data[('db', 'port')] = 'nope-' + SECRET
+    report = source.refresh()
+    assert [(g, o) for g, o, _ in report.failed] == [('db', 'port')]
+    assert conf.db.port == 1
+
+
+def test_a_dict_served_as_a_mapping_is_converted_with_its_value_type():
+    """oslo.config's Dict type returns a dict as it is: a JSON object from
+    Vault must still get its values converted (and refused when bad)."""
+    opt = cfg.Opt('limits', type=cfg.types.Dict(cfg.types.Integer()))
+    source = MemorySource({('db', 'limits'): {'a': '5', 'b': 7}})
+    source.load()
+    conf = _conf(source, [opt])
+    source.check_types([('db', opt)])
+    assert conf.db.limits == {'a': 5, 'b': 7}
+
+    value = 'five-dict-S3cret'
+    bad = MemorySource({('db', 'limits'): {'a': value}}, sensitive=[])
+    bad.load()
+    with pytest.raises(sources.SourceError, match=r'\[db\] limits') as info:
+        bad.check_types([('db', opt)])
+    assert value not in str(info.value)
+
+
+def test_a_bad_dict_value_at_refresh_is_refused_and_never_shown():
+    opt = cfg.Opt('limits', type=cfg.types.Dict(cfg.types.Integer()))
+    data = {('db', 'limits'): {'a': '1'}}
+    source = MemorySource(data, sensitive=[])
+    source.load()
+    conf = _conf(source, [opt])
+    value = 'not-int-dict-S3cret'
+    data[('db', 'limits')] = {'a': value}
+    report = source.refresh()
+    assert [f[:2] for f in report.failed] == [('db', 'limits')]
+    assert value not in repr(report)
+    assert conf.db.limits == {'a': 1}

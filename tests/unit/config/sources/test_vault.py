@@ -528,3 +528,84 @@ def test_all_urls_down_is_backend_unavailable():
     source.client.secrets.kv.v2.list_secrets = down
     with pytest.raises(base.BackendUnavailable, match='connection failed'):
         source.fetch()
+
+
+@pytest.mark.parametrize('kind', ['fifo', 'zero', 'big'])
+def test_a_credential_file_never_blocks_nor_is_read_whole(tmp_path, kind):
+    """token_file (like secret_id_file and jwt_file) is read as a secret
+    file is: a FIFO never blocks, a device or a huge file is refused."""
+    import os
+    import threading
+
+    path = tmp_path / 'token'
+    if kind == 'fifo':
+        os.mkfifo(path)
+    elif kind == 'zero':
+        path.symlink_to('/dev/zero')
+    else:
+        path.write_text('x' * (1024 * 1024))
+    source = _source(STORE, path_prefix='nova', token_file=str(path))
+    outcome = []
+
+    def fetch():
+        try:
+            source.fetch()
+        except base.BackendUnavailable as exc:
+            outcome.append(str(exc))
+
+    thread = threading.Thread(target=fetch, daemon=True)
+    thread.start()
+    thread.join(5)
+    assert not thread.is_alive(), 'reading the token file blocked'
+    assert outcome and 'token' in outcome[0]
+
+
+def test_a_credential_file_behind_symlinks_is_read(tmp_path):
+    """Kubernetes mounts the service account token as ``token ->
+    ..data/token``, ``..data -> ..<timestamp>``."""
+    stamp = tmp_path / '..2026_11_30'
+    stamp.mkdir()
+    (stamp / 'token').write_text('linked-token\n')
+    (tmp_path / '..data').symlink_to(stamp.name)
+    (tmp_path / 'token').symlink_to('..data/token')
+    source = _source(
+        STORE, path_prefix='nova', token_file=str(tmp_path / 'token')
+    )
+    source.fetch()
+    assert source.client.token == 'linked-token'
+
+
+def test_a_revoked_token_stops_renewal_after_one_error(caplog):
+    source = _source(STORE, path_prefix='nova')
+    source.fetch()
+    calls = []
+
+    def refused():
+        calls.append(1)
+        raise hvac.exceptions.Forbidden()
+
+    source.client.renew_self = refused
+    source.token.note(1, True)
+    source.token.expires = time.monotonic() - 1  # lapsed
+    source.token.renew()
+    assert source.token.due_in() is None  # nothing more to schedule
+    assert 'expired or was revoked' in caplog.text
+    assert len(calls) == 1
+
+
+def test_hvac_never_picks_up_a_client_certificate_from_the_environment(
+    monkeypatch,
+):
+    """VAULT_CLIENT_CERT/KEY of the service's environment must not be
+    presented to Vault unless the source group configures a certificate."""
+    import hvac.v1
+
+    monkeypatch.setattr(hvac.v1, 'VAULT_CLIENT_CERT', '/env/cert.pem')
+    monkeypatch.setattr(hvac.v1, 'VAULT_CLIENT_KEY', '/env/key.pem')
+    source = vault.VaultSource(url='http://vault.invalid:8200', name='v')
+    assert not source.client.adapter._kwargs.get('cert')
+    mine = ('/etc/nova/cert.pem', '/etc/nova/key.pem')
+    source = vault.VaultSource(
+        url='http://vault.invalid:8200', name='v', client_cert=mine
+    )
+    assert source.client.adapter._kwargs.get('cert') == mine

@@ -1,0 +1,57 @@
+"""A token that reaches its max TTL (``token`` auth cannot log in again):
+the renewal thread says so once and stops, instead of warning and calling
+OpenBao four times a second for as long as the service runs."""
+
+# Session fixtures are imported and then requested by name.
+# ruff: noqa: F811
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+
+from oslo_config import cfg
+
+from oslo_extras.config import sources
+from tests.functional.servers.openbao import openbao  # noqa: F401
+
+
+def test_an_expired_token_is_reported_once_not_hammered(
+    tmp_path, openbao, caplog
+):
+    admin = openbao.client()
+    prefix = 'expiry-' + uuid.uuid4().hex[:8]
+    admin.secrets.kv.v2.create_or_update_secret(
+        f'{prefix}/database',
+        {'password': 'pw-' + prefix},
+        mount_point='secret',
+    )
+    token = admin.auth.token.create(
+        policies=['root'], ttl='2s', explicit_max_ttl='3s', renewable=True
+    )['auth']['client_token']
+    conf = cfg.ConfigOpts()
+    conf.register_opts([cfg.StrOpt('password', secret=True)], group='database')
+    path = tmp_path / 'svc.conf'
+    path.write_text(
+        '[DEFAULT]\nconfig_source = src\n[src]\ndriver = vault\n'
+        f'url = {openbao.url}\ntoken = {token}\npath_prefix = {prefix}\n'
+        'retries = 0\ntimeout = 2\n'
+    )
+    caplog.set_level(logging.DEBUG, logger='oslo_extras')
+    conf(['--config-file', str(path)], default_config_files=[])
+    (source,) = sources.load(conf)
+    try:
+        time.sleep(3.5)  # past the max TTL
+        caplog.clear()
+        time.sleep(3)
+        warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+        assert len(warnings) <= 1, [r.getMessage() for r in warnings]
+        for record in caplog.records:
+            assert '\n' not in record.getMessage()
+        report = sources.refresh_all(conf)
+        assert not report.ok
+        assert 'permission denied' in report.failed[0][2]
+        assert conf.database.password == 'pw-' + prefix
+    finally:
+        source.close()
