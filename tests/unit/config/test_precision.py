@@ -252,6 +252,16 @@ def test_backend_section_spelt_as_its_value_is_not_a_case_warning(
     assert _check(cinder_catalog, write, text) == []
 
 
+def test_cinder_backend_section_takes_backend_host(cinder_catalog, write):
+    # cinder-volume registers backend_host in every enabled backend's
+    # section (cinder/cmd/volume.py): the active/passive HA setting.
+    text = (
+        '[DEFAULT]\nenabled_backends = rbd-1\n'
+        '[rbd-1]\nrbd_pool = volumes\nbackend_host = rbd:volumes\n'
+    )
+    assert _check(cinder_catalog, write, text) == []
+
+
 def test_cinder_backend_section_still_checked(cinder_catalog, write):
     text = (
         '[DEFAULT]\nenabled_backends = lvm-1\n[lvm-1]\nrbd_pol = x\n'
