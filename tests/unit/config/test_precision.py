@@ -165,7 +165,7 @@ def test_interpolated_values_are_checked_as_the_service_reads_them(
 
         [vnc]
         server_listen = $my_ip
-        workers = ${DEFAULT.cpu_count}
+        workers = $cpu_count
         proxy_ip = ${vnc.server_listen}
 
         [oslo_concurrency]
@@ -197,6 +197,30 @@ def test_unresolvable_reference_is_not_a_false_error(interp_catalog, write):
     found = _check(interp_catalog, write, text)
     assert [f.severity for f in found] == [WARNING]
     assert 'word' not in found[0].message
+
+
+def test_default_group_reference_is_an_error(interp_catalog, write):
+    # oslo.config looks ${DEFAULT.x} up as a registered group named
+    # DEFAULT, which never exists: reading the value raises
+    # NoSuchGroupError whatever options the service has (checked against
+    # oslo.config 10.7). Write $x instead.
+    text = '[vnc]\nworkers = ${DEFAULT.cpu_count}\n'
+    found = _check(interp_catalog, write, text)
+    assert _summary(found) == [('error', 'invalid-value', 'vnc', 'workers')]
+    assert found[0].suggestion == '$cpu_count'
+    assert 'DEFAULT' in found[0].message
+
+
+def test_default_group_reference_fails_in_oslo_config(tmp_path):
+    # The guard for the rule above: oslo.config itself refuses it.
+    conf = cfg.ConfigOpts()
+    conf.register_opt(cfg.IntOpt('cpu_count', default=4))
+    conf.register_opt(cfg.IntOpt('workers'), group='vnc')
+    path = tmp_path / 'svc.conf'
+    path.write_text('[vnc]\nworkers = ${DEFAULT.cpu_count}\n')
+    conf(['--config-file', str(path)])
+    with pytest.raises(cfg.NoSuchGroupError):
+        _ = conf.vnc.workers
 
 
 def test_interpolated_secret_is_never_shown(interp_catalog, write):
