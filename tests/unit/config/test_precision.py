@@ -836,3 +836,25 @@ def test_group_of_an_installed_library_namespace_is_not_an_error(write):
         ('warning', 'unknown-group', 'audit_middleware_notifications', None)
     ]
     assert 'keystonemiddleware.audit' in found[0].suggestion
+
+
+@pytest.mark.parametrize(
+    ('old', 'new'),
+    [
+        ('sql_connection', 'connection'),
+        ('idle_timeout', 'connection_recycle_time'),
+        ('sql_idle_timeout', 'connection_recycle_time'),
+        ('sql_max_pool_size', 'max_pool_size'),
+        ('sql_max_retries', 'max_retries'),
+        ('reconnect_interval', 'retry_interval'),
+        ('sqlalchemy_max_overflow', 'max_overflow'),
+        ('sqlalchemy_pool_timeout', 'pool_timeout'),
+    ],
+)
+def test_oslo_db_old_names_suggest_their_successor(write, old, new):
+    # oslo.db 18 dropped these deprecated aliases; old configs still carry
+    # them ([database] idle_timeout is everywhere). Spelling similarity
+    # suggested slave_connection for sql_connection.
+    catalog = OptionCatalog.from_namespaces(['oslo.db'])
+    found = _check(catalog, write, f'[database]\n{old} = 1\n')
+    assert [(f.code, f.suggestion) for f in found] == [('unknown-option', new)]
