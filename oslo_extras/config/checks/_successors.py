@@ -53,6 +53,12 @@ REMOVED_RENAMES: dict[tuple[str, str], tuple[str, str]] = {
     ('DEFAULT', 'sql_max_overflow'): ('database', 'max_overflow'),
     ('database', 'sqlalchemy_max_overflow'): ('database', 'max_overflow'),
     ('database', 'sqlalchemy_pool_timeout'): ('database', 'pool_timeout'),
+    # cinder renamed its iSCSI target options target_* (Queens).
+    ('DEFAULT', 'iscsi_helper'): ('DEFAULT', 'target_helper'),
+    ('DEFAULT', 'iscsi_ip_address'): ('DEFAULT', 'target_ip_address'),
+    ('DEFAULT', 'iscsi_port'): ('DEFAULT', 'target_port'),
+    ('DEFAULT', 'iscsi_target_prefix'): ('DEFAULT', 'target_prefix'),
+    ('DEFAULT', 'iscsi_protocol'): ('DEFAULT', 'target_protocol'),
     # oslo.messaging: the broker is chosen and reached by a transport URL.
     ('DEFAULT', 'rpc_backend'): ('DEFAULT', 'transport_url'),
     ('DEFAULT', 'rabbit_host'): ('DEFAULT', 'transport_url'),

@@ -858,3 +858,28 @@ def test_oslo_db_old_names_suggest_their_successor(write, old, new):
     catalog = OptionCatalog.from_namespaces(['oslo.db'])
     found = _check(catalog, write, f'[database]\n{old} = 1\n')
     assert [(f.code, f.suggestion) for f in found] == [('unknown-option', new)]
+
+
+def test_cinder_iscsi_names_suggest_their_target_successor(write):
+    # cinder renamed iscsi_* to target_* (Queens) and dropped the aliases;
+    # charm-cinder still writes iscsi_helper, which looks like iser_helper.
+    catalog = OptionCatalog()
+    catalog.add_opts(
+        None,
+        [
+            cfg.StrOpt('target_helper'),
+            cfg.StrOpt('iser_helper'),
+            cfg.StrOpt('target_ip_address'),
+            cfg.PortOpt('target_port'),
+        ],
+    )
+    text = (
+        '[DEFAULT]\niscsi_helper = tgtadm\niscsi_ip_address = 10.0.0.1\n'
+        'iscsi_port = 3260\n'
+    )
+    found = _check(catalog, write, text)
+    assert [f.suggestion for f in found] == [
+        'target_helper',
+        'target_ip_address',
+        'target_port',
+    ]
