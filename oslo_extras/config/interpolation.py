@@ -11,6 +11,8 @@ A name is looked up as oslo.config does: ``$name`` in the option's group,
 then in ``[DEFAULT]``; ``${group.name}`` in that group. A name the catalog
 does not know leaves the value unexpanded (``None``): the checker cannot
 tell what the service would read, so it says nothing about that value.
+``${DEFAULT.name}`` never resolves: oslo.config looks ``DEFAULT`` up as a
+registered group, which it never is, and raises ``NoSuchGroupError``.
 """
 
 from __future__ import annotations
@@ -34,7 +36,14 @@ _MAX_DEPTH = 10
 
 
 class _Unresolved(Exception):
-    """A reference names no known option, or references loop."""
+    """A reference names no known option, or references loop.
+
+    ``never`` when oslo.config fails on it whatever the service registers.
+    """
+
+    def __init__(self, name: str, never: bool = False) -> None:
+        super().__init__(name)
+        self.never = never
 
 
 class Expanded:
@@ -89,6 +98,15 @@ class Interpolator:
             return str(exc.args[0])
         return None
 
+    def never_resolves(self, group: str, value: str) -> str | None:
+        """Return a reference in ``value`` that oslo.config always fails
+        on (``DEFAULT.name``), or ``None``."""
+        try:
+            self._expand(normalize_group(group), value, 0, [])
+        except _Unresolved as exc:
+            return str(exc.args[0]) if exc.never else None
+        return None
+
     def _expand(
         self, group: str, value: str, depth: int, used: list[bool]
     ) -> str:
@@ -103,6 +121,8 @@ class Interpolator:
         self, group: str, key: str, depth: int, used: list[bool]
     ) -> str:
         group_name, dot, option = key.partition('.')
+        if dot and group_name == DEFAULT_GROUP:
+            raise _Unresolved(key, never=True)
         if dot:
             info = self.catalog.option(group_name, option)
             if info is None:

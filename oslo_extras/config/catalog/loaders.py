@@ -117,6 +117,16 @@ def load_conf(catalog: OptionCatalog, conf: cfg.ConfigOpts) -> OptionCatalog:
     return catalog
 
 
+def _one_line(exc: Exception) -> str:
+    """An error's reason on one line (a usage error is one line)."""
+    mark = getattr(exc, 'problem_mark', None)
+    if isinstance(exc, yaml.MarkedYAMLError) and mark is not None:
+        # YAML draws the line and a caret under it: keep the words.
+        problem = exc.problem or exc.context or 'invalid YAML'
+        return f'{problem} at line {mark.line + 1}, column {mark.column + 1}'
+    return ' '.join(str(exc).split())
+
+
 def load_opt_data(catalog: OptionCatalog, path: str) -> OptionCatalog:
     """Load an ``oslo-config-generator --format yaml|json`` file.
 
@@ -131,7 +141,9 @@ def load_opt_data(catalog: OptionCatalog, path: str) -> OptionCatalog:
             else yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 (safe)
         )
     except (OSError, ValueError, yaml.YAMLError) as exc:
-        raise CatalogError(f'{path}: cannot read opt data: {exc}') from exc
+        raise CatalogError(
+            f'{path}: cannot read opt data: {_one_line(exc)}'
+        ) from exc
     return load_data(catalog, data, path)
 
 

@@ -83,6 +83,13 @@ class CheckContext:
             self._interpolator = Interpolator(self.catalog, self.config)
         return self._interpolator.unresolved(entry.section, entry.value)
 
+    def never_resolving_reference(self, entry: Entry) -> str | None:
+        """The ``${DEFAULT.name}`` in an entry's value, which oslo.config
+        always fails on."""
+        if self._interpolator is None:
+            self._interpolator = Interpolator(self.catalog, self.config)
+        return self._interpolator.never_resolves(entry.section, entry.value)
+
     def show_value(self, value: str) -> str:
         """Return a value as it may be printed in a finding.
 

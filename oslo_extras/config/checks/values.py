@@ -79,6 +79,19 @@ class InvalidValueCheck(Check):
             if reason is not None:
                 yield context.finding(ERROR, 'invalid-value', entry, reason)
             elif '$' in entry.value:
+                never = context.never_resolving_reference(entry)
+                if never is not None:
+                    option = never.partition('.')[2]
+                    yield context.finding(
+                        ERROR,
+                        'invalid-value',
+                        entry,
+                        f'${{{never}}}: oslo.config has no group DEFAULT '
+                        'to look this up in and fails reading the value; '
+                        f'write ${option}',
+                        suggestion=f'${option}',
+                    )
+                    continue
                 name = context.unresolved_reference(entry)
                 if name is not None:
                     yield context.finding(

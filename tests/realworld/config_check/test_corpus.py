@@ -193,10 +193,15 @@ def test_console_script(name):
     assert proc.returncode == (1 if item.accepted else 0), proc.stderr
 
 
-def test_rendered_files_match_their_templates():
-    # files/kolla-ansible is render.py's output, committed: keep them equal.
-    from tests.realworld.config_check import render
+@pytest.mark.parametrize('renderer', ['render', 'render_osa', 'render_charms'])
+def test_rendered_files_match_their_templates(renderer):
+    # files/kolla-ansible, files/openstack-ansible and files/charms are the
+    # renderers' output, committed: keep them equal.
+    import importlib
 
-    for path, text in render.render_all().items():
+    module = importlib.import_module(
+        f'tests.realworld.config_check.{renderer}'
+    )
+    for path, text in module.render_all().items():
         with open(path) as stream:
             assert stream.read() == text, path

@@ -1,6 +1,7 @@
 """oslo-config-check: arguments, output formats and exit codes."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -248,3 +249,43 @@ def test_validator_flags_keep_their_meaning(capsys, conf):
     argv = [*NS, '--config-file', path, '--check-defaults', '--fatal-warnings']
     assert run(capsys, *argv)[0] == 1
     assert run(capsys, *argv, '--nofatal-warnings')[0] == 0
+
+
+def test_opt_data_run_prints_only_the_summary(tmp_path):
+    # A CI log must hold the findings, not library import noise: with
+    # --opt-data, the privsep plugin is the first to import oslo.privsep
+    # (whose eventlet import warns).
+    data = tmp_path / 'opts.yaml'
+    subprocess.run(
+        [
+            os.path.join(
+                os.path.dirname(sys.executable), 'oslo-config-generator'
+            ),
+            '--namespace',
+            'oslo.privsep',
+            '--format',
+            'yaml',
+            '--output-file',
+            str(data),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    conf = tmp_path / 'svc.conf'
+    conf.write_text('[privsep]\nthread_pool_size = 4\n')
+    result = subprocess.run(
+        [
+            sys.executable,
+            '-m',
+            'oslo_extras.cmd.config_check',
+            '--opt-data',
+            str(data),
+            '--config-file',
+            str(conf),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines() == ['0 error(s), 0 warning(s)']

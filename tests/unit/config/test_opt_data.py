@@ -172,3 +172,19 @@ def test_generator_data_checks_like_the_namespaces(tmp_path, real_catalog):
 
     assert found(from_data) == found(real_catalog)
     assert [line for line, *_ in found(from_data)] == [3, 4, 10, 11]
+
+
+def test_malformed_opt_data_is_a_one_line_error(tmp_path):
+    # The CLI prints a CatalogError as its one usage line (exit 2): a
+    # YAML parser's message spans several lines, with a caret drawing.
+    from oslo_extras.config.catalog import CatalogError
+    from oslo_extras.config.catalog import OptionCatalog
+
+    path = tmp_path / 'opts.yaml'
+    path.write_text('options: [\n')
+    with pytest.raises(CatalogError) as info:
+        OptionCatalog.from_opt_data(str(path))
+    message = str(info.value)
+    assert '\n' not in message
+    assert message.startswith(f'{path}: cannot read opt data: ')
+    assert 'line 2' in message

@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+"""Render OpenStack charm templates of the corpus with plausible values.
+
+    python tests/realworld/config_check/render_charms.py [--check]
+
+``templates/charms/<charm>/`` holds the charm's ``templates/<release>/``
+file and the parts it includes (the charm's ``templates/parts/`` and
+charm-helpers' ``contrib/openstack/templates/``), copied unchanged. The
+values, ``charm-values.yaml``, stand for what the charm's context
+generators return for one deployment; as in charm-helpers' renderer, a
+value no context sets is undefined (false in ``{% if %}``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+
+import jinja2
+import yaml
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TEMPLATES = os.path.join(HERE, 'templates', 'charms')
+OUTPUT = os.path.join(HERE, 'files', 'charms')
+VALUES = os.path.join(HERE, 'charm-values.yaml')
+
+
+def render_all() -> dict[str, str]:
+    with open(VALUES) as stream:
+        values = yaml.safe_load(stream)
+    rendered = {}
+    for charm, files in sorted(values.items()):
+        env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(os.path.join(TEMPLATES, charm)),
+            keep_trailing_newline=True,
+        )
+        for name, context in sorted(files.items()):
+            text = env.get_template(name).render(context)
+            text = re.sub(r'\n{3,}', '\n\n', text)
+            rendered[os.path.join(OUTPUT, charm, name)] = text
+    return rendered
+
+
+def main(argv: list[str]) -> int:
+    check = argv == ['--check']
+    stale = []
+    for path, text in render_all().items():
+        if check:
+            with open(path) as stream:
+                if stream.read() != text:
+                    stale.append(path)
+            continue
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, 'w') as stream:
+            stream.write(text)
+    for path in stale:
+        print(
+            f'render_charms.py: {path} differs from its template',
+            file=sys.stderr,
+        )
+    return 1 if stale else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1:]))
