@@ -49,14 +49,19 @@ def _namespace(rabbitmq):  # noqa: F811
         'uuid': str(uuid_module.uuid4()),
         'endpoints': [Compute()],
         'target': oslo_messaging.Target(topic=topic, server='host-1'),
+        'targets': [oslo_messaging.Target(topic='notifications-' + topic)],
+        '_started': set(),
     }
 
 
-def _cleanup(ns):
-    server = ns.get('server')
-    if server is not None:
-        server.stop()
-        server.wait()
+def _cleanup(ns, started=('server',)):
+    # oslo.messaging's stop() waits for a start() that never came: stop
+    # only what the snippet or the test started.
+    for name in started:
+        server = ns.get(name)
+        if server is not None and name in ns.get('_started', ()):
+            server.stop()
+            server.wait()
     for name in ('transport', 'notif_transport'):
         if ns.get(name) is not None:
             ns[name].cleanup()
@@ -67,6 +72,7 @@ def test_readme_messaging_snippet_runs_as_written(rabbitmq):  # noqa: F811
     ns = _namespace(rabbitmq)
     try:
         exec(compile(snippet.text, snippet.id, 'exec'), ns)
+        ns['_started'].add('server')  # the README snippet starts it
         assert ns['endpoints'][0].resized == [ns['uuid']]
         assert isinstance(ns['server'].stats.snapshot(), dict)
         # The next README block: expired messages wait in <topic>.dead.
@@ -93,11 +99,14 @@ def test_spec_messaging_snippet_runs_as_written(rabbitmq):  # noqa: F811
     try:
         exec(compile(snippet.text, snippet.id, 'exec'), ns)
         ns['server'].start()
+        ns['_started'].add('server')
+        ns['listener'].start()
+        ns['_started'].add('listener')
         client = ns['client']
         assert client.call({}, 'resize', instance='i-1') == 'resized'
         ns['notifier'].info({}, 'compute.metrics', {'cpu': 1})
     finally:
-        _cleanup(ns)
+        _cleanup(ns, started=('server', 'listener'))
 
 
 @pytest.mark.parametrize(

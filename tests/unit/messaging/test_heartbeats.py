@@ -89,7 +89,7 @@ def test_slow_sends_do_not_make_every_call_late():
     p99 = lateness[int(len(lateness) * 0.99) - 1]
     # Half an interval, plus the 20 ms confirm wait the lateness includes
     # and some slack for a loaded machine; one by one it would be seconds.
-    assert p99 <= 0.15, f'heartbeat lateness p99 {p99:.3f}s'
+    assert p99 <= 0.2, f'heartbeat lateness p99 {p99:.3f}s'
     assert min(beat.sent for beat in beats) >= 4
 
 
