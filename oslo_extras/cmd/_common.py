@@ -135,6 +135,8 @@ def with_progress(
 ) -> Iterator[_T]:
     """Yield ``items``, showing ``label N/TOTAL item`` on a terminal."""
     items = list(items)
+    if not items:
+        return
     with Progress(label, len(items), stream) as progress:
         for done, item in enumerate(items):
             progress.update(done, describe(item))

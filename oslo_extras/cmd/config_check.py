@@ -30,6 +30,7 @@ from oslo_extras.cmd._common import add_version_argument
 from oslo_extras.cmd._common import config_paths
 from oslo_extras.cmd._common import load_catalog
 from oslo_extras.cmd._common import run_main
+from oslo_extras.cmd._common import with_progress
 from oslo_extras.config.catalog import OptionCatalog
 from oslo_extras.config.catalog.opt_data import catalog_to_data
 from oslo_extras.config.checks.defaults import DEFAULT_EXCLUDED_OPTIONS
@@ -252,7 +253,9 @@ def run(args: argparse.Namespace) -> int:
         return _status(findings, args.fatal_warnings)
     results = []
     worst = EXIT_OK
-    for name, ordered in sets:
+    for name, ordered in with_progress(
+        sets, 'checking', describe=lambda config_set: config_set[0]
+    ):
         try:
             findings = _check_set(validator, ordered)
         except UsageError as exc:

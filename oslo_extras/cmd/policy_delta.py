@@ -19,6 +19,7 @@ from oslo_extras import _fileutils
 from oslo_extras.cmd._common import EXIT_FINDINGS
 from oslo_extras.cmd._common import EXIT_OK
 from oslo_extras.cmd._common import EXIT_USAGE
+from oslo_extras.cmd._common import Progress
 from oslo_extras.cmd._common import UsageError
 from oslo_extras.cmd._common import run_main
 from oslo_extras.cmd._policy_delta_parser import PROG
@@ -274,7 +275,13 @@ def cmd_test(args) -> int:
         loaded = matrix.load(args.matrix)
     except matrix.MatrixError as exc:
         raise UsageError(str(exc))
-    results = matrix.run(loaded, ruleset, conf.oslo_policy.policy_default_rule)
+    with Progress('testing rule', len(loaded.rules)) as progress:
+        results = matrix.run(
+            loaded,
+            ruleset,
+            conf.oslo_policy.policy_default_rule,
+            on_rule=progress.update,
+        )
     failed = [result for result in results if not result.ok]
     if args.format == 'json':
         _dump([result.as_dict() for result in results])

@@ -22,6 +22,7 @@ defaults plus the operator's overrides and returns the mismatches.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -113,11 +114,20 @@ def load(path: str) -> Matrix:
 
 
 def run(
-    matrix: Matrix, ruleset: model.RuleSet, default_rule: Any = 'default'
+    matrix: Matrix,
+    ruleset: model.RuleSet,
+    default_rule: Any = 'default',
+    on_rule: Callable[[int, str], None] | None = None,
 ) -> list[Result]:
-    """Evaluate every expectation of ``matrix`` against ``ruleset``."""
+    """Evaluate every expectation of ``matrix`` against ``ruleset``.
+
+    :param on_rule: called with how many rules are done and the next
+        rule's name before each rule (a CLI shows progress with it)
+    """
     results = []
-    for rule, spec in matrix.rules.items():
+    for done, (rule, spec) in enumerate(matrix.rules.items()):
+        if on_rule is not None:
+            on_rule(done, rule)
         target = dict(matrix.target)
         target.update(spec.get('target') or {})
         for expected in (ALLOW, DENY):

@@ -168,3 +168,32 @@ def test_export_to_unwritable_path_is_one_line(capsys, tmp_path):
     )
     assert code == 2
     assert len(err.strip().splitlines()) == 1
+
+
+class _Terminal:
+    """A stderr that says it is a terminal and keeps what is written."""
+
+    def __init__(self):
+        self.text = ''
+
+    def isatty(self):
+        return True
+
+    def write(self, text):
+        self.text += text
+
+    def flush(self):
+        pass
+
+
+def test_each_shows_progress_on_a_terminal_only(capsys, hosts, monkeypatch):
+    terminal = _Terminal()
+    monkeypatch.setattr('sys.stderr', terminal)
+    code = config_check.main([*NS, '--each', *hosts])
+    assert code == 1
+    assert f'\rchecking 0/3 {hosts[0]}' in terminal.text
+    assert 'opt-data' not in terminal.text  # nothing to load, no line
+    # Not a terminal (a CI log): no progress line at all.
+    monkeypatch.undo()
+    code, _out, err = run(capsys, *NS, '--each', *hosts)
+    assert code == 1 and '\r' not in err

@@ -1,5 +1,6 @@
 """oslo-policy-delta explain and test (persona matrices)."""
 
+import io
 import json
 
 import pytest
@@ -115,6 +116,20 @@ def test_matrix_exit_codes_and_json(tmp_path, capsys):
         ('demo:widgets:delete', 'admin', False),
         ('demo:widgets:delete', 'reader', False),
     ]
+
+
+def test_matrix_progress_on_a_terminal(tmp_path, monkeypatch):
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr('sys.stderr', terminal)
+    matrix = write(tmp_path / 'matrix.yaml', MATRIX)
+    empty = write(tmp_path / 'policy.yaml', '{}\n')
+    argv = ['test', *NS, '--policy-file', empty, matrix]
+    assert policy_delta.main(argv) == 0
+    assert '\rtesting rule 0/2 demo:widgets:list' in terminal.getvalue()
 
 
 @pytest.mark.parametrize(
