@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from oslo_extras.cmd._common import EXIT_FINDINGS
 from oslo_extras.cmd._common import EXIT_OK
 from oslo_extras.cmd._common import Parser
+from oslo_extras.cmd._common import Progress
 from oslo_extras.cmd._common import UsageError
 from oslo_extras.cmd._common import add_catalog_arguments
 from oslo_extras.cmd._common import add_config_path_arguments
@@ -239,7 +240,8 @@ def run(args: argparse.Namespace) -> int:
             remove_obsolete=args.remove_obsolete,
             history=history,
         )
-        plan = migrator.plan(paths)
+        with Progress('migrating', len(paths)) as progress:
+            plan = migrator.plan(paths, on_file=progress.update)
         written: list[str] = []
         if args.in_place:
             written = migrate.apply(

@@ -9,6 +9,7 @@ plan it returns (:mod:`.model`) is written by :mod:`.writer`.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Sequence
 
@@ -79,9 +80,15 @@ class Migrator:
         self.remove_obsolete = remove_obsolete
         self.history = history
 
-    def plan(self, paths: Sequence[str]) -> MigrationPlan:
+    def plan(
+        self,
+        paths: Sequence[str],
+        on_file: Callable[[int, str], None] | None = None,
+    ) -> MigrationPlan:
         """Compute the migration of ``paths`` (in oslo.config parse order).
 
+        :param on_file: called with how many files are done and the next
+            file's path before each file (a CLI shows progress with it)
         :raises MigrationError: when a file cannot be read or parsed
         """
         inis = [_read(path) for path in paths]
@@ -91,7 +98,9 @@ class Migrator:
         plan = MigrationPlan()
         plan.secret_keys = _secret_keys(bound)
         results: list[IniFile] = []  # the migrated files, parsed
-        for ini in inis:
+        for done, ini in enumerate(inis):
+            if on_file is not None:
+                on_file(done, ini.path)
             changes: list[Change] = []
             for migration in self.migrations:
                 changes.extend(

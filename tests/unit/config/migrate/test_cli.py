@@ -1,5 +1,6 @@
 """``oslo-config-migrate``: modes, exit codes, output formats."""
 
+import io
 import json
 import os
 
@@ -217,3 +218,20 @@ def test_opt_data_catalog(conf, tmp_path, capsys):
         )
         == 1
     )
+
+
+def test_progress_line_on_a_terminal_only(conf, tmp_path, monkeypatch, capsys):
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    second = tmp_path / 'svc.conf.d'
+    second.mkdir()
+    (second / 'more.conf').write_text(OLD)
+    terminal = Terminal()
+    monkeypatch.setattr('sys.stderr', terminal)
+    run('--config-file', conf, '--config-dir', str(second), '--check')
+    assert f'\rmigrating 0/2 {conf}' in terminal.getvalue()
+    monkeypatch.undo()
+    run('--config-file', conf, '--config-dir', str(second), '--check')
+    assert 'migrating' not in capsys.readouterr().err
