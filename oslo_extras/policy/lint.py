@@ -360,8 +360,10 @@ def _deprecations(
                         + '; the override will be ignored',
                     )
                 )
-            if model.is_default(rule.check, default) and not (
-                _is_referenced_alias(name, ruleset)
+            if (
+                model.is_default(rule.check, default)
+                and not _is_referenced_alias(name, ruleset)
+                and not _is_live_old_name(name, ruleset)
             ):
                 result.append(
                     _at(
@@ -445,6 +447,17 @@ def _is_referenced_alias(name: str, ruleset: model.RuleSet) -> bool:
     default = ruleset.defaults.get(name)
     old = default.deprecated_rule if default is not None else None
     return bool(old and old.name != name and old.name in ruleset.overrides)
+
+
+def _is_live_old_name(name: str, ruleset: model.RuleSet) -> bool:
+    # A registered rule that is also another rule's deprecated name: its
+    # override, even one equal to its own default, can be what the other
+    # rule enforces (oslo.policy before 5.0 compares checks by identity, so
+    # every such override is live there); removing it changes that rule.
+    return any(
+        ruleset.rules[new.name].origin == model.DEPRECATED_ALIAS
+        for new in ruleset.aliases.get(name, ())
+    )
 
 
 def _at(

@@ -4,6 +4,8 @@
 and ``_handle_deprecated_rule`` in oslo.policy 6.x) to the registered
 defaults and the policy file layers, and tags every rule with where it came
 from, so ``effective``, ``minimize``, ``lint`` and the runtime all agree.
+It compares parsed checks as the installed oslo.policy does: before 5.0
+checks have no ``__eq__``, so an old-name override is always live there.
 """
 
 from __future__ import annotations

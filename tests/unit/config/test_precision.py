@@ -770,13 +770,40 @@ def test_castellan_auth_type_is_not_a_keystoneauth_plugin(real_catalog, write):
         project_name = service
     """
     assert _check(real_catalog, write, text) == []
-    # Its own choices are still checked.
-    found = _check(
-        real_catalog, write, '[key_manager]\nauth_type = v3password\n'
-    )
-    assert _summary(found) == [
-        ('error', 'invalid-value', 'key_manager', 'auth_type')
-    ]
+
+
+def _castellan_auth_type_choices():
+    from castellan.common import utils as km_utils
+
+    [opt] = [o for o in km_utils.credential_opts if o.name == 'auth_type']
+    return getattr(opt.type, 'choices', None)
+
+
+def test_castellan_auth_type_is_checked_as_castellan_declares_it(
+    real_catalog, write
+):
+    # castellan >= 5.1 declares auth_type's choices: oslo.config refuses
+    # any other value when the file loads, and so does the check.
+    # castellan 5.0.0 declares a plain StrOpt: the file loads, and only a
+    # credential built without a request context fails, at use
+    # (AuthTypeInvalidError); the check must not invent a load error.
+    from castellan.common import exception as km_exc
+    from castellan.common import utils as km_utils
+
+    path = write('km.conf', '[key_manager]\nauth_type = v3password\n')
+    found = Validator(real_catalog).validate([path])
+    conf = cfg.ConfigOpts()
+    conf(args=[], default_config_files=[path])
+    if _castellan_auth_type_choices():
+        assert _summary(found) == [
+            ('error', 'invalid-value', 'key_manager', 'auth_type')
+        ]
+        with pytest.raises(cfg.ConfigFileValueError):
+            km_utils.credential_factory(conf)
+    else:
+        assert found == []
+        with pytest.raises(km_exc.AuthTypeInvalidError):
+            km_utils.credential_factory(conf)
 
 
 # -- strict mode: the same precision ----------------------------------------
