@@ -87,7 +87,7 @@ def test_long_call_on_quorum_queues_with_stream_fanout(
     assert replies and {kind for _, kind in replies} == {'quorum'}
 
 
-def test_expired_cast_on_a_quorum_queue_never_runs_and_is_dead_lettered(
+def test_expired_cast_and_call_on_a_quorum_queue_never_run_and_are_kept(
     rabbitmq_cluster,  # noqa: F811
     transport,
 ):
@@ -112,7 +112,12 @@ def test_expired_cast_on_a_quorum_queue_never_runs_and_is_dead_lettered(
     messaging.get_rpc_client(transport, target, ttl=30).cast(
         {}, 'record', tag='fresh'
     )
-    time.sleep(1.5)  # no server: the first cast expires in the queue
+    # No server: the first cast and this call expire in the queue.
+    with pytest.raises(oslo_messaging.MessagingTimeout):
+        messaging.get_rpc_client(transport, target, ttl=0.5, timeout=1).call(
+            {}, 'work', seconds=0, tag='stale call'
+        )
+    time.sleep(0.5)
     with running(new_server()) as server:
         assert wait_for(lambda: endpoint.done, 10)
         time.sleep(0.3)
@@ -122,12 +127,12 @@ def test_expired_cast_on_a_quorum_queue_never_runs_and_is_dead_lettered(
     dead = rabbitmq_cluster.nodes[0].get_all(
         rabbit_driver.dead_letter_queue(name)
     )
-    assert len(dead) == 1
-    body = json.loads(json.loads(dead[0].body)['oslo.message'])
-    assert body['args'] == {'tag': 'stale'}
-    death = dead[0].headers['x-death'][0]
-    assert death['reason'] == 'expired'
-    assert death['original-expiration'] == '500'
+    bodies = [json.loads(json.loads(m.body)['oslo.message']) for m in dead]
+    assert [b['args'].get('tag') for b in bodies] == ['stale', 'stale call']
+    for message in dead:
+        death = message.headers['x-death'][0]
+        assert death['reason'] == 'expired'
+        assert death['original-expiration'] == '500'
 
 
 def test_expired_fanout_on_a_stream_never_runs(transport):
