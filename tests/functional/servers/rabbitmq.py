@@ -9,8 +9,8 @@ never a shared one, and that ``epmd`` is stopped at the end.
 
 :class:`RabbitMQCluster` joins three such nodes (same Erlang cookie, one
 private ``epmd`` on loopback that it runs and stops by PID) into a cluster,
-for quorum queues and streams; :meth:`RabbitMQCluster.kill` kills one node
-with SIGKILL, as a crash would.
+for quorum queues and streams; :meth:`RabbitMQ.kill` kills one node with
+SIGKILL, as a crash would.
 """
 
 from __future__ import annotations
@@ -205,8 +205,10 @@ class RabbitMQ:
 class RabbitMQCluster:
     """Three private nodes joined into one cluster on 127.0.0.1.
 
-    ``url`` lists every node, the first one first: clients connect there
-    (oslo.messaging's round-robin failover) and move on when it dies.
+    ``url`` lists every node; oslo.messaging shuffles the hosts of each
+    connection and fails over to the next one when its node dies. A quorum
+    queue's leader is the node it was declared on (:meth:`RabbitMQ.declare`
+    pins it).
     """
 
     size = 3
@@ -287,6 +289,7 @@ class RabbitMQCluster:
         """Stop every node by PID (SIGTERM: RabbitMQ shuts down cleanly)."""
         _side_by_side(lambda node: node.kill(signal.SIGTERM), self.nodes)
         self.epmd.stop()
+        shutil.rmtree(self.epmd.dir, ignore_errors=True)
         for node in self.nodes:
             if node.dir:
                 shutil.rmtree(node.dir, ignore_errors=True)
