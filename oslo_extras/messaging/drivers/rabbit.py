@@ -80,7 +80,7 @@ class Connection(_upstream.RabbitConnection):
                 _upstream.before_declare(
                     consumer,
                     lambda conn: declare_dead_letter(
-                        conn.channel, routing_key
+                        conn.channel, routing_key, conn.rabbit_quorum_queue
                     ),
                 )
         return super().declare_consumer(consumer)
@@ -94,8 +94,16 @@ def _dead_letter_exchange() -> kombu.Exchange:
     return kombu.Exchange(DEAD_LETTER_EXCHANGE, type='direct', durable=True)
 
 
-def declare_dead_letter(channel: Any, routing_key: str) -> None:
-    """Declare the dead-letter exchange and the dead queue of a topic."""
+def declare_dead_letter(
+    channel: Any, routing_key: str, quorum: bool = False
+) -> None:
+    """Declare the dead-letter exchange and the dead queue of a topic.
+
+    :param quorum: make the dead queue a quorum queue, as the topic queues
+        are with ``rabbit_quorum_queue``: a classic queue lives on one node,
+        and while that node is down every redeclaration fails (NOT_FOUND),
+        so the server could not consume its topic again
+    """
     exchange = _dead_letter_exchange()
     exchange(channel).declare()
     kombu.Queue(
@@ -104,6 +112,7 @@ def declare_dead_letter(channel: Any, routing_key: str) -> None:
         routing_key=routing_key,
         durable=True,
         auto_delete=False,
+        queue_arguments={'x-queue-type': 'quorum'} if quorum else None,
         channel=channel,
     ).declare()
 
@@ -118,9 +127,23 @@ class RabbitDriver(_upstream.RabbitDriver):
         #: A real broker applies AMQP expiration (kombu+memory does not).
         self.broker_ttl = url.transport == 'rabbit'
 
+    def broker_expires(self, target: Any) -> bool:
+        """Say whether the broker expires what is sent to ``target``.
+
+        With ``rabbit_stream_fanout`` fanouts go to streams, which keep
+        every message and ignore its ``expiration``: servers must then
+        check the sender's clock, as without a broker TTL.
+        """
+        if not self.broker_ttl:
+            return False
+        streams = self.conf.oslo_messaging_rabbit.rabbit_stream_fanout
+        return not (target.fanout and streams)
+
     def send(self, target, ctxt, message, *args, **kwargs):
         ttl = _ttl(ctxt)
-        ctxt, message = stamp.move_to_body(ctxt, message, self.broker_ttl)
+        ctxt, message = stamp.move_to_body(
+            ctxt, message, self.broker_expires(target)
+        )
         with scope.message_ttl(ttl):
             return super().send(target, ctxt, message, *args, **kwargs)
 

@@ -205,3 +205,25 @@ def test_dropped_message_is_published_to_the_dead_letters(memory_transport):
     assert message['oslo_extras']['ttl'] == 0.1
     assert not [k for k in message if k.startswith('_context_oslo_extras')]
     assert '_context_reply_q' not in message
+
+
+@pytest.mark.parametrize('streams', [False, True])
+def test_fanouts_to_streams_are_not_marked_broker_expired(streams):
+    # Streams ignore per-message expiration: a fanout stamped as
+    # broker-expired would skip the server's sender-clock check and run
+    # however late it is read from the stream.
+    conf = make_conf(
+        rabbit_stream_fanout=streams,
+        rabbit_qos_prefetch_count=1,
+        rabbit_transient_quorum_queue=streams,
+    )
+    driver = messaging.get_rpc_transport(conf, 'rabbit://127.0.0.1:1/')._driver
+    try:
+        assert driver.broker_expires(oslo_messaging.Target(topic='t'))
+        fanout = oslo_messaging.Target(topic='t', fanout=True)
+        assert driver.broker_expires(fanout) is not streams
+        memory = messaging.get_rpc_transport(conf, 'kombu+memory:////')
+        assert not memory._driver.broker_expires(fanout)
+        memory.cleanup()
+    finally:
+        driver.cleanup()
