@@ -177,7 +177,7 @@ def build(
                 default,
             )
         else:
-            rules[name] = _resolve_default(
+            rules[name] = resolve_default(
                 default, overrides, parsed, enforce_new_defaults
             )
     for name, entry in overrides.items():
@@ -193,7 +193,7 @@ def build(
     return RuleSet(rules, registered, overrides, aliases, problems, notes)
 
 
-def _resolve_default(
+def resolve_default(
     default: policy.RuleDefault,
     overrides: dict[str, files.Entry],
     parsed: dict[str, _upstream.BaseCheck],
@@ -241,7 +241,7 @@ def default_check(
     default: policy.RuleDefault, enforce_new_defaults: bool = True
 ) -> _upstream.BaseCheck:
     """Return what ``default`` evaluates to when nothing overrides it."""
-    return _resolve_default(default, {}, {}, enforce_new_defaults).check
+    return resolve_default(default, {}, {}, enforce_new_defaults).check
 
 
 def is_default(

@@ -105,6 +105,9 @@ class SafeEnforcer(policy.Enforcer):
         self._paths: list[tuple[str, str]] = []
         self._ruleset: model.RuleSet | None = None
         self._stale = True
+        # set_rules(use_conf=True) rules oslo.policy keeps until a file
+        # changes; a rebuild must not drop them (that could widen access).
+        self._service_rules = False
         self._failed_signature: tuple | None = None
         self._had_rules: dict[str, bool] = {}
         self._lock = threading.RLock()
@@ -176,7 +179,37 @@ class SafeEnforcer(policy.Enforcer):
                 return
             ruleset = self._build(self._layers)
             signature = self._state.signature if self._state else None
+            if self._service_rules:
+                self._install(
+                    self._keep_service_rules(ruleset),
+                    self.file_rules,
+                    signature,
+                )
+                return
             self._install_ruleset(ruleset, self._paths, signature)
+
+    def _keep_service_rules(self, ruleset: model.RuleSet) -> policy.Rules:
+        # As Enforcer.load_rules() on unchanged files: the rules set by the
+        # service stay; registered rules missing from them get their
+        # default (deprecated old names in the files still apply).
+        rules = policy.Rules(dict(self.rules), self.default_rule)
+        overrides = ruleset.overrides
+        parsed = {name: ruleset.rules[name].check for name in overrides}
+        for name, default in self.registered_rules.items():
+            if name in rules:
+                continue
+            if name in overrides:
+                # Enforcer._handle_deprecated_rule() never aliases or ORs
+                # a rule the file itself names.
+                rules[name] = default.check
+                continue
+            rules[name] = model.resolve_default(
+                default,
+                overrides,
+                parsed,
+                self.conf.oslo_policy.enforce_new_defaults,
+            ).check
+        return rules
 
     def _build(self, layers: list[files.Layer]) -> model.RuleSet:
         return model.build(
@@ -290,6 +323,7 @@ class SafeEnforcer(policy.Enforcer):
                 text = entry.value
             file_rules[name] = policy.RuleDefault(name, text)
         self._ruleset = ruleset
+        self._service_rules = False
         main = [path for path, kind in paths if kind == files.FILE]
         self.policy_path = main[0] if main else None
         self._informed_no_policy_file = not main
@@ -321,6 +355,7 @@ class SafeEnforcer(policy.Enforcer):
 
     def set_rules(self, rules, overwrite=True, use_conf=False) -> None:
         super().set_rules(rules, overwrite=overwrite, use_conf=use_conf)
+        self._service_rules = use_conf
         self._stale = True
 
     def register_default(self, default: policy.RuleDefault) -> None:

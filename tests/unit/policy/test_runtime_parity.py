@@ -160,3 +160,26 @@ def _outcome(enforcer, name, target, creds):
         return enforcer.enforce(name, dict(target), dict(creds))
     except Exception as exc:
         return type(exc).__name__
+
+
+@pytest.mark.parametrize('overwrite', [True, False])
+def test_set_rules_with_use_conf_decides_like_oslo_policy(
+    tmp_path, overwrite, caplog
+):
+    # A service narrowing a rule at runtime with set_rules(use_conf=True):
+    # oslo.policy keeps the service's rules until a policy file changes.
+    # SafeEnforcer rebuilt from the files and dropped them, so an admin the
+    # service had locked out of demo:widgets:create was allowed again.
+    from oslo_policy import policy
+
+    write(tmp_path / 'policy.yaml', '"demo:widgets:create": "role:admin"\n')
+    conf = make_conf(str(tmp_path))
+    narrowed = policy.Rules.from_dict({'demo:widgets:create': '!'})
+    with caplog.at_level(logging.CRITICAL):
+        theirs, ours = upstream(conf), safe(conf)
+        for enforcer in (theirs, ours):
+            enforcer.load_rules()
+            enforcer.set_rules(narrowed, overwrite=overwrite, use_conf=True)
+        assert decisions(ours) == decisions(theirs)
+        admin = {'roles': ['admin'], 'project_id': 'p1'}
+        assert not ours.enforce('demo:widgets:create', {}, admin)
