@@ -248,3 +248,13 @@ _FINDER = _checks.GenericCheck('_', '_')
 def find_in_dict(creds: Any, segments: list[str], match: str) -> bool:
     """``GenericCheck``'s lookup of a dotted path in the credentials."""
     return _FINDER._find_in_dict(creds, segments, match)
+
+
+def context_creds(enforcer: Any, ctx: Any) -> dict[str, Any]:
+    """The credentials ``Enforcer.enforce()`` builds from a RequestContext.
+
+    Through the enforcer's own ``_map_context_attributes_into_creds`` hook,
+    so a service's enforcer subclass that overrides it decides the same
+    under SafeEnforcer as under oslo.policy.
+    """
+    return enforcer._map_context_attributes_into_creds(ctx)

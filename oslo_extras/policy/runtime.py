@@ -45,6 +45,7 @@ from oslo_config import cfg
 from oslo_context import context
 from oslo_policy import policy
 
+from oslo_extras.policy import _upstream
 from oslo_extras.policy import compiler
 from oslo_extras.policy import files
 from oslo_extras.policy import loading
@@ -434,7 +435,7 @@ class SafeEnforcer(policy.Enforcer):
         if type(creds) is dict or isinstance(creds, MutableMapping):
             creds_dict = creds
         elif isinstance(creds, context.RequestContext):
-            creds_dict = dict(creds.to_policy_values().items())
+            creds_dict = _upstream.context_creds(self, creds)
         else:
             # Let oslo.policy raise its own InvalidContextObject.
             return super().enforce(

@@ -17,6 +17,7 @@ from tests.unit.policy.conftest import RULE_NAMES
 from tests.unit.policy.conftest import TARGETS
 from tests.unit.policy.conftest import credential_grid
 from tests.unit.policy.conftest import decisions
+from tests.unit.policy.conftest import demo_rules
 from tests.unit.policy.conftest import make_conf
 from tests.unit.policy.conftest import safe
 from tests.unit.policy.conftest import upstream
@@ -154,6 +155,31 @@ def test_request_context_and_check_objects(tmp_path):
     )
     with pytest.raises(policy.InvalidContextObject):
         ours.enforce('demo:widgets:list', {}, object())
+
+
+def test_subclass_context_hook_decides_as_under_oslo_policy(tmp_path):
+    # A service enforcer that maps its context itself (an extra role from
+    # a header, say) through oslo.policy's hook gets the same decisions.
+    def with_reader(self, ctx):
+        creds = dict(ctx.to_policy_values().items())
+        creds['roles'] = [*creds['roles'], 'reader']
+        return creds
+
+    class Mapped(runtime.SafeEnforcer):
+        _map_context_attributes_into_creds = with_reader
+
+    class MappedUpstream(policy.Enforcer):
+        _map_context_attributes_into_creds = with_reader
+
+    conf = _policy(tmp_path, '')
+    ctx = context.RequestContext(project_id='p1', roles=['nobody'])
+    target = {'project_id': 'p1'}
+    theirs = MappedUpstream(conf)
+    theirs.register_defaults(demo_rules())
+    ours = Mapped(conf)
+    ours.register_defaults(demo_rules())
+    assert theirs.enforce('demo:widgets:list', target, ctx) is True
+    assert ours.enforce('demo:widgets:list', target, ctx) is True
 
 
 def test_enforce_does_not_touch_the_disk(tmp_path, monkeypatch):

@@ -3,6 +3,7 @@
 import logging
 
 import pytest
+from oslo_config import cfg
 from oslo_policy import _checks
 from oslo_policy import policy
 
@@ -59,3 +60,14 @@ def test_find_in_dict_and_call_check():
     enforcer = policy.Enforcer.__new__(policy.Enforcer)
     check = _checks.RoleCheck('role', 'admin')
     assert _upstream.call_check(check, {}, {'roles': ['admin']}, enforcer, 'r')
+
+
+def test_context_creds_calls_the_enforcers_hook():
+    class Hooked(policy.Enforcer):
+        def _map_context_attributes_into_creds(self, ctx):
+            return {'hooked': True}
+
+    enforcer = Hooked(cfg.ConfigOpts())
+    assert _upstream.context_creds(enforcer, object()) == {'hooked': True}
+    # The hook oslo.policy's own enforce() calls for a RequestContext.
+    assert callable(policy.Enforcer._map_context_attributes_into_creds)
