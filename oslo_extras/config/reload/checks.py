@@ -232,8 +232,9 @@ def refresh_sources(conf: cfg.ConfigOpts, report: ReloadReport) -> bool:
         missing = set(getattr(result, 'missing', ()))
         for group, option, reason in result.failed:
             if (group, option) in missing:
-                # A deleted secret: the source keeps its last good value,
-                # and the reload fails until the secret is back.
+                # A deleted secret or one rotated to a value its type
+                # refuses: the source keeps its last good value, and the
+                # reload fails until a usable secret is back.
                 report.errors.append(
                     f'config source [{name}]: [{group}] {option}: {reason}'
                 )

@@ -66,10 +66,11 @@ class RefreshReport:
         that appeared counts as changed)
     :param failed: ``(group, option, reason)`` kept at their last good
         value (an option that disappeared from the backend is one)
-    :param missing: ``(group, option)`` of those failures that are a value
-        gone from a backend that answered (a deleted secret), as opposed
-        to a backend that could not be read; the reload capability refuses
-        a reload while one is missing
+    :param missing: ``(group, option)`` of those failures where a backend
+        that answered has no usable value (a deleted secret, or a value
+        the option's type refuses), as opposed to a backend that could not
+        be read; the reload capability refuses a reload while one is
+        missing
     """
 
     changed: list[tuple[str, str]] = dataclasses.field(default_factory=list)

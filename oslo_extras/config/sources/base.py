@@ -317,6 +317,9 @@ class RefreshableSource(sources.ConfigurationSource, metaclass=abc.ABCMeta):
                 else:
                     result.values.pop(key, None)
                 report.failed.append((key[0], key[1], reason))
+                # The backend answered, with nothing usable: like a
+                # deleted secret, not like an outage.
+                report.missing.append(key)
             for key in sorted(set(old) | set(result.values)):
                 if old.get(key, _MISSING) != result.values.get(key, _MISSING):
                     report.changed.append(key)
