@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
-ERROR = 'error'
-WARNING = 'warning'
+from oslo_extras import _findings
+
+ERROR = _findings.ERROR
+WARNING = _findings.WARNING
 
 
 @dataclasses.dataclass(frozen=True)
-class Finding:
+class Finding(_findings.FindingBase):
     """A problem found in a configuration.
 
     Messages never contain the value of a secret option.
@@ -36,35 +37,22 @@ class Finding:
     message: str
     suggestion: str | None = None
 
-    @property
-    def is_error(self) -> bool:
-        return self.severity == ERROR
-
-    def as_dict(self) -> dict[str, Any]:
-        """Return the object ``oslo-config-check --format json`` prints."""
-        return dataclasses.asdict(self)
-
     def as_text(self) -> str:
         """Return ``FILE:LINE: [group] option: message (did you mean 'x'?)``.
 
         The severity and code follow in brackets: ``[error: unknown-option]``.
         """
-        where = self.file or '<config>'
-        if self.line:
-            where += f':{self.line}'
+        where = self.where('<config>')
         subject = f'[{self.group}]' if self.group else ''
         if self.option:
             subject = f'{subject} {self.option}'.strip()
         text = f'{where}: {subject}: ' if subject else f'{where}: '
-        text += self.message
-        if self.suggestion:
-            text += f" (did you mean '{self.suggestion}'?)"
+        text += self.message + self.did_you_mean()
         return f'{text} [{self.severity}: {self.code}]'
 
     def sort_key(self) -> tuple[str, int, str, str, str]:
         return (
-            self.file or '',
-            self.line or 0,
+            *self.place_key(),
             self.group or '',
             self.option or '',
             self.code,

@@ -9,14 +9,15 @@ its ``group``/``option`` pair (a policy file has no sections).
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
-ERROR = 'error'
-WARNING = 'warning'
+from oslo_extras import _findings
+
+ERROR = _findings.ERROR
+WARNING = _findings.WARNING
 
 
 @dataclasses.dataclass(frozen=True)
-class Finding:
+class Finding(_findings.FindingBase):
     """A problem in the operator's policy overrides.
 
     :param severity: :data:`ERROR` or :data:`WARNING`
@@ -36,26 +37,13 @@ class Finding:
     message: str
     suggestion: str | None = None
 
-    @property
-    def is_error(self) -> bool:
-        return self.severity == ERROR
-
-    def as_dict(self) -> dict[str, Any]:
-        """Return the JSON object ``oslo-policy-delta lint`` prints."""
-        return dataclasses.asdict(self)
-
     def as_text(self) -> str:
         """Return ``FILE:LINE: rule: severity: message [code] (did ...)``."""
-        where = self.file or '<policy>'
-        if self.line:
-            where += f':{self.line}'
-        text = f'{where}: '
+        text = f'{self.where("<policy>")}: '
         if self.rule:
             text += f'{self.rule}: '
         text += f'{self.severity}: {self.message} [{self.code}]'
-        if self.suggestion:
-            text += f" (did you mean '{self.suggestion}'?)"
-        return text
+        return text + self.did_you_mean()
 
     def sort_key(self) -> tuple[str, int, str, str]:
-        return (self.file or '', self.line or 0, self.rule or '', self.code)
+        return (*self.place_key(), self.rule or '', self.code)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
+from collections.abc import Mapping
 
 from oslo_policy import policy
 
@@ -167,30 +168,33 @@ def build(
 
     for name, default in registered.items():
         if name in overrides:
-            entry = overrides[name]
-            rules[name] = EffectiveRule(
-                name,
-                check_text(entry, parsed[name]),
-                parsed[name],
-                entry.kind,
-                entry,
-                default,
-            )
+            rules[name] = _overridden(name, overrides[name], parsed, default)
         else:
             rules[name] = resolve_default(
                 default, overrides, parsed, enforce_new_defaults
             )
     for name, entry in overrides.items():
         if name not in rules:
-            rules[name] = EffectiveRule(
-                name,
-                check_text(entry, parsed[name]),
-                parsed[name],
-                entry.kind,
-                entry,
-                None,
-            )
+            rules[name] = _overridden(name, entry, parsed, None)
     return RuleSet(rules, registered, overrides, aliases, problems, notes)
+
+
+def _overridden(
+    name: str,
+    entry: files.Entry,
+    parsed: Mapping[str, _upstream.BaseCheck],
+    default: policy.RuleDefault | None,
+) -> EffectiveRule:
+    """The rule an override sets (``default`` None: a rule no one
+    registered)."""
+    return EffectiveRule(
+        name,
+        check_text(entry, parsed[name]),
+        parsed[name],
+        entry.kind,
+        entry,
+        default,
+    )
 
 
 def resolve_default(

@@ -25,6 +25,7 @@ import os
 import pwd
 import shutil
 import time
+from collections.abc import Callable
 from collections.abc import Sequence
 
 from oslo_extras import _fileutils
@@ -172,19 +173,7 @@ def rollback(state_dir: str | None = None) -> list[str]:
                 'restored (restore it from its backup by hand)'
             )
         targets.append(_Target(entry['path'], entry['real'], current, saved))
-    try:
-        for target in targets:
-            target.temp = _fileutils.stage(target.real, target.after)
-        for target in targets:
-            os.replace(target.temp, target.real)
-            target.replaced = True
-    except OSError as exc:
-        _discard(targets)
-        raise MigrationError(
-            f'{exc.filename or "?"}: cannot restore: {exc.strerror or exc}; '
-            'restored so far: '
-            + (', '.join(t.path for t in targets if t.replaced) or 'none')
-        ) from exc
+    _replace_all(targets, 'cannot restore', 'restored so far')
     journal['status'] = 'rolled-back'
     _write_journal(state_dir, journal)
     return [t.path for t in targets]
@@ -199,12 +188,39 @@ def write_outputs(pairs: Sequence[tuple[str, str]]) -> list[str]:
     targets = [
         _Target(path, path, b'', text.encode('utf-8')) for path, text in pairs
     ]
+    _replace_all(
+        targets,
+        'cannot write',
+        'written before the failure',
+        prepare=_make_parent_dir,
+    )
+    return [t.path for t in targets]
+
+
+def _make_parent_dir(target: _Target) -> None:
+    os.makedirs(
+        os.path.dirname(os.path.abspath(target.real)) or '.', exist_ok=True
+    )
+
+
+def _replace_all(
+    targets: list[_Target],
+    failure: str,
+    done: str,
+    prepare: Callable[[_Target], None] | None = None,
+) -> None:
+    """Stage every target's new bytes, then rename each into place.
+
+    :param failure: what the error says could not be done (``cannot write``)
+    :param done: what the error calls the files already replaced
+    :param prepare: run for each target just before it is staged
+    :raises MigrationError: on an ``OSError``; the staged temporary files
+        are removed, the files already replaced are named
+    """
     try:
         for target in targets:
-            os.makedirs(
-                os.path.dirname(os.path.abspath(target.real)) or '.',
-                exist_ok=True,
-            )
+            if prepare is not None:
+                prepare(target)
             target.temp = _fileutils.stage(target.real, target.after)
         for target in targets:
             os.replace(target.temp, target.real)
@@ -212,11 +228,10 @@ def write_outputs(pairs: Sequence[tuple[str, str]]) -> list[str]:
     except OSError as exc:
         _discard(targets)
         raise MigrationError(
-            f'{exc.filename or "?"}: cannot write: {exc.strerror or exc}; '
-            'written before the failure: '
+            f'{exc.filename or "?"}: {failure}: {exc.strerror or exc}; '
+            f'{done}: '
             + (', '.join(t.path for t in targets if t.replaced) or 'none')
         ) from exc
-    return [t.path for t in targets]
 
 
 def write(path: str, text: str) -> None:

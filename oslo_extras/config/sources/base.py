@@ -19,8 +19,9 @@ A driver subclass only knows how to *fetch* its backend in one batch
   decides what an unreachable backend does.
 
 The data classes live in :mod:`._model`, the common options in
-:mod:`._opts`, ``SourceDriver`` in :mod:`._driver` (re-exported here), and
-what ``sources.load()`` checks in :mod:`._loading`.
+:mod:`._opts`, ``SourceDriver`` in :mod:`._driver` (re-exported here),
+the conversion of values with their options' types in :mod:`._conversion`,
+and what ``sources.load()`` checks in :mod:`._loading`.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from oslo_config import sources
 from oslo_extras.config import _upstream
 from oslo_extras.config import masking
 from oslo_extras.config.sources import _values
+from oslo_extras.config.sources._conversion import TypedValues
 from oslo_extras.config.sources._driver import SourceDriver
 from oslo_extras.config.sources._model import BackendUnavailable
 from oslo_extras.config.sources._model import FetchResult
@@ -75,7 +77,9 @@ T = TypeVar('T')
 _MISSING = object()
 
 
-class RefreshableSource(sources.ConfigurationSource, metaclass=abc.ABCMeta):
+class RefreshableSource(
+    TypedValues, sources.ConfigurationSource, metaclass=abc.ABCMeta
+):
     """Base class of every oslo_extras ``ConfigurationSource``.
 
     :param name: the source group name (an entry of ``config_source``)
@@ -220,26 +224,6 @@ class RefreshableSource(sources.ConfigurationSource, metaclass=abc.ABCMeta):
             key, reason = sorted(self._errors.items())[0]
             raise SourceError(self.name, reason, key)
 
-    def check_types(self, opts: Iterable[tuple[str, cfg.Opt]]) -> None:
-        """Convert every value this source serves with its option's type.
-
-        :param opts: ``(group, opt)`` of every registered option
-        :raises SourceError: naming group and option (never the value) for
-            the first value that does not convert, unless ``on_error =
-            warn`` (then it is logged, and reading it raises)
-        """
-        for group, opt in opts:
-            for key in self._candidate_keys(group, opt.dest, opt):
-                if key not in self._values:
-                    continue
-                try:
-                    self._converted(key, (group, opt.dest), opt)
-                except SourceError as exc:
-                    if self.on_error != 'warn':
-                        raise
-                    LOG.warning('%s', exc)
-                break
-
     def _nothing_found(self) -> str:
         where = f' under {self.scope}' if self.scope else ''
         return f'found nothing to serve{where} (check the path or prefix)'
@@ -337,34 +321,6 @@ class RefreshableSource(sources.ConfigurationSource, metaclass=abc.ABCMeta):
             )
         return report
 
-    def _unconvertible(
-        self, result: FetchResult, old: Mapping[Key, Any]
-    ) -> dict[Key, str]:
-        """``key -> reason`` of new values their option's type refuses."""
-        conf = self._conf_ref() if self._conf_ref else None
-        if conf is None:
-            return {}
-        bad = {}
-        for group, opt in _upstream.registered_opts(conf):
-            for key in self._candidate_keys(group, opt.dest, opt):
-                if key not in result.values:
-                    continue
-                value = result.values[key]
-                if old.get(key, _MISSING) != value:
-                    try:
-                        _values.for_oslo(opt, value)
-                    except (ValueError, TypeError) as exc:
-                        reason = self._scrub(
-                            _values.type_error_reason(exc, value)
-                        )
-                        bad[key] = (
-                            f'value at {self.driver}:{result.locations[key]}'
-                            f' is not a valid {type(opt.type).__name__}: '
-                            f'{reason}'
-                        )
-                break
-        return bad
-
     # -- oslo.config ConfigurationSource --------------------------------
 
     def get(
@@ -419,39 +375,6 @@ class RefreshableSource(sources.ConfigurationSource, metaclass=abc.ABCMeta):
         """
         keys = self._candidate_keys(group, option, opt)
         return bool(opt.secret) or any(key in self.mapping for key in keys)
-
-    def _converted(self, found: Key, asked: Key, opt: cfg.Opt) -> Any:
-        """The value at ``found`` as ``get()`` returns it for ``opt``.
-
-        :raises SourceError: naming the option, never the value
-        """
-        value = self._values[found]
-        try:
-            return _values.for_oslo(opt, value)
-        except (ValueError, TypeError) as exc:
-            reason = self._scrub(_values.type_error_reason(exc, value))
-            raise SourceError(
-                self.name,
-                f'value at {self.location(*found)} is not a valid '
-                f'{type(opt.type).__name__}: {reason}',
-                asked,
-            ) from None
-
-    @staticmethod
-    def _candidate_keys(group: str, option: str, opt: cfg.Opt) -> list[Key]:
-        keys = [(group, option)]
-        for dep in getattr(opt, 'deprecated_opts', None) or ():
-            dep_group = dep.group or group
-            dep_name = (dep.name or option).replace('-', '_')
-            # oslo.config lower-cases group names, except DEFAULT.
-            if dep_group.upper() == 'DEFAULT':
-                dep_group = 'DEFAULT'
-            else:
-                dep_group = dep_group.lower()
-            key = (dep_group, dep_name)
-            if key not in keys:
-                keys.append(key)
-        return keys
 
     def _scrub(self, text: str) -> str:
         secrets: list[str] = list(self.sensitive)

@@ -28,7 +28,6 @@ field is the option name.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
 from typing import Any
 from typing import TypeVar
@@ -36,78 +35,31 @@ from typing import TypeVar
 import requests
 from oslo_config import cfg
 
-from oslo_extras.config.sources import _mapping
 from oslo_extras.config.sources import _vault_auth
+from oslo_extras.config.sources import _vault_credentials
 from oslo_extras.config.sources import _vault_dynamic
+from oslo_extras.config.sources import _vault_errors
+from oslo_extras.config.sources import _vault_kv
 from oslo_extras.config.sources import _vault_opts
 from oslo_extras.config.sources import base
-from oslo_extras.config.sources import secrets_dir
 
 LOG = logging.getLogger(__name__)
 
 T = TypeVar('T')
 
-#: Largest token, secret id or JWT file read (bytes).
-CREDENTIAL_MAX_SIZE = 64 * 1024
+# The names this module had before the split, kept importable from here.
+CREDENTIAL_MAX_SIZE = _vault_credentials.CREDENTIAL_MAX_SIZE
+_exc = _vault_errors.hvac_exceptions
+_transient = _vault_errors.transient
+_describe = _vault_errors.describe
+_Unreachable = _vault_errors.Unreachable
 
 
-def _exc() -> Any:
-    """``hvac.exceptions``, imported on first use.
-
-    oslo.config imports every ``oslo.config.driver`` plugin as soon as one
-    source is configured; importing hvac only when a vault source is used
-    keeps the other drivers' startup light.
-    """
-    import hvac.exceptions
-
-    return hvac.exceptions
-
-
-def _transient(exc: BaseException) -> bool:
-    return isinstance(
-        exc,
-        (
-            requests.ConnectionError,
-            requests.Timeout,
-            _exc().InternalServerError,
-            _exc().VaultDown,
-            _exc().BadGateway,
-        ),
-    )
-
-
-def _describe(exc: BaseException) -> str:
-    """A short reason for an hvac or requests failure, with no payload."""
-    if isinstance(exc, _exc().Forbidden):
-        return 'permission denied (token expired, revoked or lacking policy)'
-    if isinstance(exc, _exc().Unauthorized):
-        return 'unauthorized'
-    if isinstance(exc, _exc().InvalidPath):
-        return 'not found'
-    if isinstance(exc, requests.Timeout):
-        return 'timed out'
-    if isinstance(exc, requests.exceptions.SSLError):
-        return 'TLS verification failed'
-    if isinstance(exc, requests.ConnectionError):
-        return 'connection failed'
-    if isinstance(exc, _exc().VaultError):
-        errors = '; '.join(str(e) for e in (exc.errors or [])[:2])
-        # One line: server errors come as "1 error occurred:\n\t* ...".
-        errors = ' '.join(errors.split())
-        return f'{type(exc).__name__}: {errors}'.rstrip(': ')
-    return type(exc).__name__
-
-
-def _group_name(name: str) -> str:
-    """oslo.config lower-cases group names, except ``DEFAULT``."""
-    return 'DEFAULT' if name.upper() == 'DEFAULT' else name.lower()
-
-
-class _Unreachable(base.BackendUnavailable):
-    """The server in use cannot be reached (another of ``urls`` may)."""
-
-
-class VaultSource(base.RefreshableSource):
+class VaultSource(
+    _vault_kv.KVReader,
+    _vault_credentials.VaultCredentials,
+    base.RefreshableSource,
+):
     """KV v1 or v2 secrets of one Vault/OpenBao server.
 
     :param url: server address
@@ -215,90 +167,6 @@ class VaultSource(base.RefreshableSource):
     transient = staticmethod(_transient)
     describe = staticmethod(_describe)
 
-    def _read_file(self, path: str) -> str:
-        """A credential file, read as ``secrets_dir`` reads a secret: a
-        FIFO never blocks, a device or a huge file is refused."""
-        try:
-            # Symlinks are fine (Kubernetes mounts the service account
-            # token as one); what they point to must be a regular file.
-            text = secrets_dir.read_secret_file(
-                os.path.realpath(path),
-                max_mode=0o7777,
-                max_size=CREDENTIAL_MAX_SIZE,
-            )
-        except secrets_dir.UnreadableSecret as exc:
-            raise base.BackendUnavailable(
-                f'credential file {path}: refused: {exc}'
-            ) from None
-        return self.remember_secret(text.strip())
-
-    def remember_secret(self, credential: str | None) -> str | None:
-        """Remember a credential so that no error or log shows it."""
-        if credential and credential not in self.sensitive:
-            self.sensitive.append(credential)
-        return credential
-
-    def configured_token(self) -> str | None:
-        """The token of ``token`` auth (re-read from ``token_file``)."""
-        if self.token_file:
-            return self._read_file(self.token_file)
-        return self._token
-
-    def approle_credentials(self) -> tuple[str | None, str | None]:
-        """``(role_id, secret_id)``, the secret id re-read from its file
-        and, when it is response-wrapped, unwrapped (once per wrapping
-        token: a wrapping token can be unwrapped only once)."""
-        secret_id = self._secret_id
-        if self.secret_id_file:
-            secret_id = self._read_file(self.secret_id_file)
-        if self.secret_id_wrapped and secret_id:
-            secret_id = self._unwrap_secret_id(secret_id)
-        return self.role_id, secret_id
-
-    def _unwrap_secret_id(self, wrapping_token: str) -> str:
-        if self._unwrapped and self._unwrapped[0] == wrapping_token:
-            return self._unwrapped[1]
-        import hvac
-
-        # The wrapping token itself authenticates the unwrap call.
-        unwrapper = hvac.Client(**self._client_args)
-        unwrapper.token = wrapping_token
-        data = self.call(unwrapper.sys.unwrap, _transient, 'unwrap')['data']
-        secret_id = self.remember_secret(data.get('secret_id'))
-        if not secret_id:
-            raise base.BackendUnavailable(
-                'the wrapped response holds no secret_id'
-            )
-        self._unwrapped = (wrapping_token, secret_id)
-        return secret_id
-
-    def login_jwt(self) -> str:
-        """The JWT of ``jwt`` and ``kubernetes`` logins, read each time
-        (Kubernetes rotates projected service account tokens)."""
-        if not self.jwt_file:
-            raise base.BackendUnavailable(f'{self.auth_method} needs jwt_file')
-        return self._read_file(self.jwt_file)
-
-    def keep_token_alive(self) -> None:
-        """Renew (or replace) the token if it is due; the renewal thread
-        calls this between refreshes."""
-
-        def ensure() -> None:
-            try:
-                self.token.ensure()
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                raise _Unreachable(f'{self.url}: {_describe(exc)}') from None
-
-        def renew_leases() -> None:
-            try:
-                self.dynamic.renew()
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                raise _Unreachable(f'{self.url}: {_describe(exc)}') from None
-
-        with self._lock:
-            self._on_any_server(ensure)
-            self._on_any_server(renew_leases)
-
     def refresh_due_in(self) -> float | None:
         """The base TTL, or sooner when the token is due for renewal."""
         dues = [
@@ -322,49 +190,7 @@ class VaultSource(base.RefreshableSource):
         if self._renewal is not None:
             self._renewal.stop()
 
-    # -- reading ------------------------------------------------------------
-
-    def _kv(self) -> Any:
-        return (
-            self.client.secrets.kv.v2
-            if self.kv_version == 2
-            else self.client.secrets.kv.v1
-        )
-
-    def _list(self) -> list[str]:
-        try:
-            response = self.call(
-                lambda: self._kv().list_secrets(
-                    path=self.path_prefix, mount_point=self.mount_point
-                ),
-                _transient,
-                'list',
-            )
-        except _exc().InvalidPath:
-            return []
-        keys = (response or {}).get('data', {}).get('keys', [])
-        return [k for k in keys if not k.endswith('/')]
-
-    def _read(self, path: str) -> tuple[dict[str, Any], float]:
-        def read() -> Any:
-            if self.kv_version == 2:
-                return self.client.secrets.kv.v2.read_secret_version(
-                    path=path,
-                    mount_point=self.mount_point,
-                    raise_on_deleted_version=True,
-                )
-            return self.client.secrets.kv.v1.read_secret(
-                path=path, mount_point=self.mount_point
-            )
-
-        response = self.call(read, _transient, f'read {path}')
-        data = response.get('data') or {}
-        if self.kv_version == 2:
-            data = data.get('data') or {}
-        return data, float(response.get('lease_duration') or 0)
-
-    def _convention_path(self, group: str) -> str:
-        return f'{self.path_prefix}/{group}' if self.path_prefix else group
+    # -- reading (the KV secrets themselves: _vault_kv.KVReader) ------------
 
     def fetch(self) -> base.FetchResult:
         return self._on_any_server(self._fetch_from_current)
@@ -426,85 +252,6 @@ class VaultSource(base.RefreshableSource):
             raise base.BackendUnavailable(
                 f'{self.url}: {_describe(exc)}'
             ) from None
-
-    def _fetch_dynamic(self, result: base.FetchResult) -> None:
-        """Fill options from dynamic secrets (``_vault_dynamic``)."""
-        for spec in self.dynamic.specs:
-            result.locations[spec.key] = f'{spec.path} (dynamic)'
-        try:
-            result.values.update(self.dynamic.values())
-        except (_exc().InvalidPath, LookupError) as exc:
-            for spec in self.dynamic.specs:
-                result.values.pop(spec.key, None)
-                result.errors[spec.key] = (
-                    f'dynamic secret {spec.path}: {_describe(exc)}'
-                )
-
-    def _fetch_once(self) -> base.FetchResult:
-        self.token.ensure()
-        wanted: dict[str, list[tuple[base.Key, str]]] = {}
-        convention: dict[str, str] = {}
-        groups = self.groups if self.groups is not None else self._list()
-        for group in groups:
-            convention[self._convention_path(group)] = group
-        for key, spec in self.mapping.items():
-            path, field = _mapping.split_field(spec, key[1])
-            wanted.setdefault(path, []).append((key, field))
-
-        result = base.FetchResult()
-        ttls = []
-        for path in sorted(set(convention) | set(wanted)):
-            try:
-                data, ttl = self._read(path)
-            except _exc().InvalidPath:
-                if path in convention:
-                    # A group the source is told to serve, or one still
-                    # listed (KV v2 keeps a deleted secret's metadata):
-                    # fail closed.
-                    group = _group_name(convention[path])
-                    why = 'not found' if self.groups else 'deleted'
-                    result.errors[(group, base.WHOLE_GROUP)] = (
-                        f'secret {self.mount_point}/{path} {why}'
-                    )
-                for key, _field in wanted.get(path, ()):
-                    result.locations[key] = f'{self.mount_point}/{path}'
-                    result.errors[key] = (
-                        f'secret {self.mount_point}/{path} not found'
-                    )
-                continue
-            if ttl:
-                ttls.append(ttl)
-            if path in convention:
-                group = _group_name(convention[path])
-                for field, value in data.items():
-                    key = (group, field)
-                    result.locations[key] = (
-                        f'{self.mount_point}/{path}#{field}'
-                    )
-                    _put(result, key, value)
-            for key, field in wanted.get(path, ()):
-                result.locations[key] = f'{self.mount_point}/{path}#{field}'
-                if field in data:
-                    _put(result, key, data[field])
-                else:
-                    result.values.pop(key, None)
-                    result.errors[key] = (
-                        f'secret {self.mount_point}/{path} has no field '
-                        f'{field!r}'
-                    )
-        result.ttl = min(ttls) if ttls else None
-        self._fetch_dynamic(result)
-        return result
-
-
-def _put(result: base.FetchResult, key: base.Key, value: Any) -> None:
-    """Record a field's value; a JSON null is no value (never ``'None'``)."""
-    if value is None:
-        result.values.pop(key, None)
-        result.errors[key] = f'{result.locations[key]} is null'
-    else:
-        result.errors.pop(key, None)
-        result.values[key] = value
 
 
 class VaultDriver(base.SourceDriver):
