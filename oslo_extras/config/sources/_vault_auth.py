@@ -173,6 +173,18 @@ class TokenKeeper:
                     )
                     self.expires = None
                     return
+                if source.auth_method == 'token' and _at_max_ttl(exc):
+                    # Valid until its max TTL, and no renewal can push
+                    # that out: say so once, then leave it alone.
+                    LOG.warning(
+                        'config source [%s] (vault): the token reached its '
+                        'max TTL and expires in %.0fs; replace it '
+                        '(token_file) before then',
+                        source.name,
+                        max(old_left, 0),
+                    )
+                    self.expires = None
+                    return
                 LOG.warning(
                     'config source [%s] (vault): token renewal failed: %s',
                     source.name,
@@ -205,6 +217,12 @@ class TokenKeeper:
             )
             # Do not warn again on every wake-up.
             self.expires = None
+
+
+def _at_max_ttl(exc: BaseException) -> bool:
+    """Whether Vault refused a renewal because the token is at its max TTL
+    (OpenBao and Vault answer 500 "past the max TTL, cannot renew")."""
+    return 'past the max TTL' in str(exc)
 
 
 def _refused(exc: BaseException) -> bool:

@@ -593,6 +593,28 @@ def test_a_revoked_token_stops_renewal_after_one_error(caplog):
     assert len(calls) == 1
 
 
+def test_a_token_at_its_max_ttl_is_reported_once_not_hammered(caplog):
+    # OpenBao answers a renewal past the max TTL with a 500, while the
+    # token is still valid: one warning, then no more renewals.
+    source = _source(STORE, path_prefix='nova')
+    source.fetch()
+    calls = []
+
+    def at_max_ttl():
+        calls.append(1)
+        raise hvac.exceptions.InternalServerError(
+            '1 error occurred: * past the max TTL, cannot renew'
+        )
+
+    source.client.renew_self = at_max_ttl
+    source.token.note(10, True)
+    source.token.renew()
+    assert source.token.due_in() is None  # nothing more to schedule
+    assert 'reached its max TTL' in caplog.text
+    assert 'renewal failed' not in caplog.text
+    assert len(calls) == 1
+
+
 def test_hvac_never_picks_up_a_client_certificate_from_the_environment(
     monkeypatch,
 ):
