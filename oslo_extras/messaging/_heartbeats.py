@@ -26,6 +26,13 @@ LOG = logging.getLogger(__name__)
 IDLE_EXIT = 30.0
 #: Threads that send heartbeats concurrently, at most.
 DEFAULT_SENDERS = 16
+#: A heartbeat may leave this fraction of its interval before it is due.
+#: Calls that arrive together (a burst) are all due together every
+#: interval; starting on them a little early spreads the sends over more
+#: time, so the last of a burst is not late. The rhythm is kept (the next
+#: heartbeat is due one interval after this one was due), so a caller sees
+#: heartbeats one interval apart, never a longer silence.
+SEND_AHEAD = 0.25
 #: How many recent lateness samples :attr:`HeartbeatScheduler.lateness`
 #: keeps.
 LATENESS_SAMPLES = 100_000
@@ -76,7 +83,8 @@ class HeartbeatScheduler:
         self._idle_senders = 0
         self._senders_lock = threading.Lock()
         #: Seconds after its due time each recent heartbeat was confirmed
-        #: by the broker (sent, for drivers without confirms).
+        #: by the broker (sent, for drivers without confirms); negative
+        #: when it left early (see :data:`SEND_AHEAD`).
         self.lateness: collections.deque[float] = collections.deque(
             maxlen=LATENESS_SAMPLES
         )
@@ -140,7 +148,7 @@ class HeartbeatScheduler:
                             return None
                     continue
                 due, _, beat = self._heap[0]
-                delay = due - time.monotonic()
+                delay = due - beat.interval * SEND_AHEAD - time.monotonic()
                 if delay > 0:
                     self._cond.wait(delay)
                     continue
