@@ -5,6 +5,12 @@
 the three command-line tools.
 """
 
+import os
+import sys
+
+# Local extensions (reno_merge_notes: reno and merge commits).
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), '_ext'))
+
 project = 'oslo_extras'
 copyright = 'oslo_extras developers'
 extensions = [
@@ -14,6 +20,7 @@ extensions = [
     'sphinxarg.ext',
     # Option reference (show-options) and release notes (release-notes).
     'oslo_config.sphinxext',
+    'reno_merge_notes',
     'reno.sphinxext',
 ]
 exclude_patterns = ['_build']
