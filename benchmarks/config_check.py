@@ -41,7 +41,7 @@ NAMESPACES = [
     'keystonemiddleware.auth_token',
     'castellan.config',
 ]
-RUNS = 11
+RUNS = 15
 BIN = os.path.dirname(sys.executable)
 
 

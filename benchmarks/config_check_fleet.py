@@ -41,7 +41,7 @@ HOST_FILE = os.path.join(
     CORPUS, 'files', 'kolla-ansible', 'nova-cell', 'nova.conf'
 )
 BIN = os.path.dirname(sys.executable)
-RUNS = 7
+RUNS = 11
 HOSTS = 300
 
 

@@ -27,7 +27,7 @@ from oslo_extras.config import migrate
 from oslo_extras.config.catalog import OptionCatalog
 
 GROUPS, OPTS_PER_GROUP, FILES, LINES_PER_FILE = 40, 25, 5, 1000
-RUNS = 7
+RUNS = 21
 
 
 def service_opts() -> list[tuple[str, list[cfg.Opt]]]:

@@ -35,9 +35,12 @@ import _record  # noqa: E402
 
 SCHEMA = 1
 
-# (name, script, arguments) in the order they run. The arguments are the
-# sizes the specs quote; a full recorded run takes about 25 minutes on an
-# idle 2-core machine.
+# (name, script, arguments) in the order they run. Runs and sizes (the
+# scripts' defaults, the arguments here) keep a full recorded run under 25
+# minutes on 2 cores: it took 8 minutes on a 2-core machine at load average
+# 7-17 with fewer runs (config_check 11, config_check_fleet 7,
+# config_migrate 7, sources 7, sources_watch 40 writes); corpus (2.5 min)
+# and messaging (2 min) are the long ones.
 BENCHMARKS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ('config_check', 'config_check.py', ()),
     # needs the real-world services (python3 run.py realworld installs them)

@@ -31,7 +31,7 @@ from tests.functional.servers.openbao import OpenBao  # noqa: E402
 
 GROUPS = [f'svc_group{i}' for i in range(5)]
 OPTIONS = [f'secret_opt{j}' for j in range(10)]
-RUNS = 7
+RUNS = 15
 
 
 class RequestCounter:

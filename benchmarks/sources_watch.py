@@ -27,7 +27,7 @@ from oslo_extras.config import sources  # noqa: E402
 from oslo_extras.config.reload import Reloader  # noqa: E402
 from tests.functional.servers.etcd import Etcd  # noqa: E402
 
-WRITES = 40
+WRITES = 100
 LIMIT = 1.0
 
 
