@@ -381,7 +381,7 @@ def main() -> int:
                 f'{name}: {what}',
                 rows[name][index],
                 unit,
-                upstream=base[index],
+                upstream=None if name == 'upstream' else base[index],
                 runs=runs,
                 statistic=stat,
             )

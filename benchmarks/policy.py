@@ -326,7 +326,7 @@ def synthetic() -> bool:
         t_plain, t_ours, s_plain, s_ours, same = run_size(count)
         _record.figure(
             'synthetic',
-            f'enforce(), {count:,} rules',
+            f'enforce(), {count:,} rule' + 's' * (count > 1),
             t_ours * 1e6,
             'µs',
             upstream=t_plain * 1e6,
@@ -334,7 +334,8 @@ def synthetic() -> bool:
         )
         _record.figure(
             'synthetic',
-            f'first call after file change, {count:,} rules',
+            f'first call after file change, {count:,} rule'
+            + 's' * (count > 1),
             s_ours * 1e3,
             'ms',
             upstream=s_plain * 1e3,
