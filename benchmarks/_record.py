@@ -56,7 +56,7 @@ def parameters(**values: object) -> None:
 def figure(
     group: str,
     name: str,
-    value: float | int,
+    value: float | int | None,
     unit: str,
     *,
     upstream: float | int | None = None,
@@ -69,19 +69,22 @@ def figure(
 
     ``group`` is the part of the benchmark (one spec table each), ``name``
     the row. ``ratio`` (ours / upstream) is derived here so every reader
-    computes it the same way. ``of`` is the total a count is out of
+    computes it the same way; ``value`` is ``None`` for a figure of
+    upstream's alone. ``of`` is the total a count is out of
     (faults found of faults injected). ``ratio_spread`` is the
     interquartile range of per-run ratios, where the runs pair up.
     ``runs`` and ``statistic`` say what the value summarises (``None`` for
     a plain count).
     """
+    if value is None and upstream is None:
+        raise ValueError(f'{name}: neither value nor upstream')
     if unit not in UNITS:
         raise ValueError(f'unknown unit {unit!r} (one of {sorted(UNITS)})')
     entry: dict = {
         'kind': 'figure',
         'group': group,
         'name': name,
-        'value': _number(value, name),
+        'value': None if value is None else _number(value, name),
         'unit': unit,
         'runs': runs,
         'statistic': statistic if runs is not None else None,
@@ -90,7 +93,8 @@ def figure(
         entry['of'] = _number(of, name)
     if upstream is not None:
         entry['upstream'] = _number(upstream, name)
-        entry['ratio'] = value / upstream if upstream else None
+        ratio = value / upstream if value is not None and upstream else None
+        entry['ratio'] = ratio
     if ratio_spread is not None:
         low, high = ratio_spread
         entry['ratio_spread'] = [_number(low, name), _number(high, name)]

@@ -57,6 +57,19 @@ def test_figures_go_to_the_file_named_by_the_environment(
     assert found['of'] == 9 and found['statistic'] is None
 
 
+def test_a_figure_of_upstream_alone_has_no_ratio(
+    record_module, tmp_path, monkeypatch
+):
+    target = tmp_path / 'figures.jsonl'
+    monkeypatch.setenv(record_module.ENV, str(target))
+    record_module.figure('g', 'parse only', None, 'ms', upstream=2.0, runs=3)
+    (figure,) = record_module.read(str(target))['figures']
+    assert figure['value'] is None
+    assert figure['upstream'] == 2.0 and figure['ratio'] is None
+    with pytest.raises(ValueError):
+        record_module.figure('g', 'nothing', None, 'ms')
+
+
 def test_without_the_environment_nothing_is_written(
     record_module, tmp_path, monkeypatch
 ):

@@ -123,6 +123,16 @@ FAKE_RECORD = {
                     'statistic': 'median',
                 },
                 {
+                    'group': 'speed',
+                    'name': 'parse only',
+                    'value': None,
+                    'unit': 'ms',
+                    'upstream': 3.0,
+                    'ratio': None,
+                    'runs': 7,
+                    'statistic': 'median',
+                },
+                {
                     'group': 'found',
                     'name': 'faults',
                     'value': 5,
@@ -151,6 +161,12 @@ def test_refresh_rewrites_only_the_block():
     assert '``python3 run.py bench demo``' in body
     assert 'recorded 2026-01-02 on 2 CPUs' in body
     assert 'end to end 12.3 ms 20.0 ms 0.62 median of 7' in body
+    assert 'parse only 3.00 ms median of 7' in body
+    lines = new.splitlines()
+    end_to_end = next(line for line in lines if line.startswith('end to'))
+    parse = next(line for line in lines if line.startswith('parse'))
+    # In the upstream column, the one of the row above.
+    assert parse.index('3.00 ms') == end_to_end.index('20.0 ms')
     assert 'faults' not in body  # another group
     assert refresh.refresh('x.rst', new, FAKE_RECORD) == new
 
