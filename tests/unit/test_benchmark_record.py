@@ -140,3 +140,12 @@ def test_unknown_benchmark_is_bad_usage(bench_run, capsys):
 def test_each_benchmark_script_exists(bench_run):
     for _, script, _ in bench_run.BENCHMARKS:
         assert os.path.exists(os.path.join(BENCHMARKS, script)), script
+
+
+def test_each_benchmark_script_emits_its_figures(bench_run):
+    # A benchmark whose figures do not reach the record cannot be quoted.
+    for _, script, _ in bench_run.BENCHMARKS:
+        with open(os.path.join(BENCHMARKS, script), encoding='utf-8') as f:
+            text = f.read()
+        assert '_record.figure(' in text, script
+        assert '_record.labels(' in text, script
