@@ -240,8 +240,8 @@ def render(record: dict, benchmark: str, group: str | None, where: str) -> str:
         group or benchmark,
         labels.get('ours') or 'value',
         labels.get('upstream') or 'upstream',
-        'ratio',
-        'per-run ratio IQR',
+        'ours/upstream',
+        'per-run IQR',
         'statistic',
     ]
     rows = [
