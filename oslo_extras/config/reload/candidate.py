@@ -155,6 +155,7 @@ def build(
     previous_invalid: Mapping[Key, Invalid] | None = None,
     opts: list[tuple[str, cfg.Opt]] | None = None,
     select: Callable[[Any], Collection[Key] | None] | None = None,
+    parsed: tuple[Any, BaseException | None] | None = None,
 ) -> Candidate:
     """Parse the files again and compare every option with ``previous``.
 
@@ -167,6 +168,8 @@ def build(
     :param select: given the parsed namespace, returns the keys to read
         again (see :mod:`.changed`), or ``None`` for all; the others keep
         their ``previous`` value
+    :param parsed: what :func:`parse` returned, if the caller parsed the
+        files already (the validator reads the same parse)
     """
     candidate = Candidate()
     opts = options(conf) if opts is None else opts
@@ -194,17 +197,17 @@ def build(
     # oslo.config globs ``<dir>/*.conf``: a dir it may not list reads as
     # empty, and every value from it would fall back to its default.
     candidate.file_errors += _unlistable_dirs(conf)
-    try:
-        candidate.namespace = _upstream.parse_files(conf)
-    except SystemExit as exc:
+    namespace, exc = parse(conf) if parsed is None else parsed
+    candidate.namespace = namespace
+    if isinstance(exc, SystemExit):
         candidate.errors.append(
             f'the command line no longer parses (exit code {exc.code})'
         )
-    except cfg.Error as exc:
+    elif isinstance(exc, cfg.Error):
         candidate.file_errors.append(
             masking.scrub(str(exc), candidate.secret_values)
         )
-    except (OSError, UnicodeError) as exc:
+    elif exc is not None:
         # oslo.config lets these through: a config path that became a
         # directory or a symlink loop, or a file saved in Latin-1.
         candidate.file_errors.append(_unreadable(conf, exc))
@@ -314,6 +317,18 @@ def build(
     if not candidate.ok:
         candidate.refuse()
     return candidate
+
+
+def parse(conf: cfg.ConfigOpts) -> tuple[Any, BaseException | None]:
+    """Parse the command line and files again into a fresh namespace.
+
+    :returns: ``(namespace, None)``, or ``(None, error)`` when they no
+        longer parse (:func:`build` turns the error into a reason)
+    """
+    try:
+        return _upstream.parse_files(conf), None
+    except (SystemExit, cfg.Error, OSError, UnicodeError) as exc:
+        return None, exc
 
 
 def cache_values(values: dict[Key, Any]) -> dict[tuple[str | None, str], Any]:

@@ -85,8 +85,11 @@ class ReloadChecks:
         self._index: Any = None
         # entries and per-entry findings of the last run
         self._last: tuple[dict, list[Any]] | None = None
+        # whether the last run found something located in a file (its
+        # line numbers carry over, so the next run parses with lines)
+        self._located = True
 
-    def findings(self) -> list[Any]:
+    def findings(self, namespace: Any = None) -> list[Any]:
         """Run the checks on the files as they are now.
 
         Checks that look at the whole config run in full; the per-entry
@@ -94,19 +97,45 @@ class ReloadChecks:
         the last run (or substitute ``$var``); their findings for the other
         entries are carried over, with updated line numbers.
 
+        :param namespace: the files as oslo.config has just parsed them
+            (the reload's candidate). While the running config has no
+            finding located in a file, the checks read that parse instead
+            of parsing the files again; only when they find something do
+            they parse the files with line numbers and check again.
         :raises ImportError: the validator is not installed
         """
         from oslo_extras.config.configset import ConfigSet
         from oslo_extras.config.inifile import ConfigFileError
+        from oslo_extras.config.reload import parsed
 
         files, dirs = watched_paths(self.conf)
         validator = self._validator_now()
+        if namespace is not None and not self._located:
+            config = parsed.config_set(self.conf, namespace, files, dirs)
+            if config is not None:
+                found, last = self._validate(validator, config)
+                if not any(f.file for f in found):
+                    self._last = last
+                    return [
+                        f for f in found if f.code not in self.ignore_codes
+                    ]
         try:
             config = ConfigSet.load(files, dirs)
         except ConfigFileError:
             self._last = None
+            self._located = True
             found = validator.validate(files, dirs)  # the parse-error finding
             return [f for f in found if f.code not in self.ignore_codes]
+        found, self._last = self._validate(validator, config)
+        # Their line numbers are carried over: the next run needs lines.
+        self._located = any(f.file for f in found)
+        return [f for f in found if f.code not in self.ignore_codes]
+
+    def _validate(
+        self, validator: Any, config: Any
+    ) -> tuple[list[Any], tuple[dict, list[Any]]]:
+        """Check ``config`` against the last run; return the findings and
+        the state the next run compares with."""
         values: dict[tuple[str, str, str], tuple[str, ...]] = {}
         lines: dict[tuple[str, str, str], int] = {}
         dollar = set()
@@ -143,8 +172,7 @@ class ReloadChecks:
                 if key in lines and key not in recheck:
                     found.append(dataclasses.replace(finding, line=lines[key]))
             found.sort(key=lambda f: f.sort_key())
-        self._last = (values, [f for f in found if f.code in ENTRY_CODES])
-        return [f for f in found if f.code not in self.ignore_codes]
+        return found, (values, [f for f in found if f.code in ENTRY_CODES])
 
     def _validator_now(self) -> Any:
         from oslo_extras.config.validate import Validator
@@ -171,7 +199,9 @@ class ReloadChecks:
         if findings is not None:
             self.baseline = {finding_key(f) for f in findings if f.is_error}
 
-    def check(self, report: ReloadReport) -> list[Any] | None:
+    def check(
+        self, report: ReloadReport, namespace: Any = None
+    ) -> list[Any] | None:
         """Add errors and warnings to ``report``; return the findings.
 
         A section the service never registered (a library it does not
@@ -179,7 +209,7 @@ class ReloadChecks:
         introduced does: errors already in the baseline become warnings.
         """
         try:
-            findings = self.findings()
+            findings = self.findings(namespace)
         except ImportError:
             LOG.debug('oslo_extras.config.validate missing: types only')
             return None

@@ -192,7 +192,13 @@ class Reloader:
             with _upstream.cache_frozen(self.conf):
                 if refresh_sources:
                     _checks.refresh_sources(self.conf, report)
-                findings = self.checks.check(report) if self.validate else None
+                # One parse serves the checks and the candidate.
+                parsed = _candidate.parse(self.conf)
+                findings = (
+                    self.checks.check(report, parsed[0])
+                    if self.validate
+                    else None
+                )
                 opts, index = self._options()
                 cand = _candidate.build(
                     self.conf,
@@ -200,6 +206,7 @@ class Reloader:
                     self._invalid,
                     opts,
                     self._selector(index),
+                    parsed,
                 )
                 served = _checks.served_keys(self.conf)
                 cand.option_errors.update(
