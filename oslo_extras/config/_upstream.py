@@ -235,12 +235,6 @@ def parsed_files(conf: cfg.ConfigOpts, namespace, paths: list[str]):
     return list(zip(paths, parsed, strict=True))
 
 
-def normalized_files(namespace) -> list[dict]:
-    """Return each parsed file's ``{group: {key: [values]}}`` (groups as
-    oslo.config looks them up), in reading order."""
-    return list(reversed(namespace._normalized))
-
-
 def _fixpath(path: str) -> str:
     return os.path.abspath(os.path.expanduser(path))
 
