@@ -187,23 +187,6 @@ def install(conf: cfg.ConfigOpts, namespace, values: dict) -> None:
     conf._mutable_ns = namespace
 
 
-def raw_file_values(namespace) -> dict[tuple[str, str], tuple]:
-    """Return ``{(group, name): values}`` of every assignment in the files.
-
-    Groups are normalised as oslo.config looks them up (lower case except
-    ``DEFAULT``), names have ``-`` as ``_``; the values of a name in
-    several files are kept in reading order. Two namespaces with equal
-    entries give every option the same value.
-    """
-    merged: dict[tuple[str, str], tuple] = {}
-    for sections in namespace._normalized:
-        for group, options in sections.items():
-            for name, values in options.items():
-                key = (group, name.replace('-', '_'))
-                merged[key] = merged.get(key, ()) + tuple(values)
-    return merged
-
-
 def parsed_files(conf: cfg.ConfigOpts, namespace, paths: list[str]):
     """Return ``[(path, sections)]`` of what ``namespace`` parsed, in
     reading order, or ``None`` when they cannot be told apart safely.
@@ -233,6 +216,13 @@ def parsed_files(conf: cfg.ConfigOpts, namespace, paths: list[str]):
     }:
         return None
     return list(zip(paths, parsed, strict=True))
+
+
+def normalized_files(namespace) -> list[dict]:
+    """Return each parsed file's ``{group: {name: [values]}}``, groups as
+    oslo.config looks them up (lower case except ``DEFAULT``), names as
+    written, in reading order."""
+    return list(reversed(namespace._normalized))
 
 
 def _fixpath(path: str) -> str:

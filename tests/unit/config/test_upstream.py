@@ -188,17 +188,20 @@ def test_typed_value_passes_optgroup_objects_as_oslo_config_10_0_needs(
     assert seen[1] is None
 
 
-def test_raw_file_values_reads_every_entry_normalised(tmp_path):
+def test_normalized_files_reads_every_entry_per_file(tmp_path):
     conf, path = _reload_conf(
         tmp_path, '[DEFAULT]\ncolor = red\n[DB]\npool = 3\nlog-file = x\n'
     )
 
-    raw = _upstream.raw_file_values(_upstream.parse_files(conf))
+    files = _upstream.normalized_files(_upstream.parse_files(conf))
 
-    assert raw[('DEFAULT', 'color')] == ('red',)
-    assert raw[('db', 'pool')] == ('3',)
-    assert raw[('db', 'log_file')] == ('x',)
-    assert _upstream.raw_file_values(_upstream.namespace(conf)) == raw
+    assert files == [
+        {
+            'DEFAULT': {'color': ['red']},
+            'db': {'pool': ['3'], 'log-file': ['x']},
+        }
+    ]
+    assert _upstream.normalized_files(_upstream.namespace(conf)) == files
 
 
 def test_overrides_registrations_and_sources_are_seen(tmp_path):
