@@ -83,6 +83,8 @@ class ReloadChecks:
         self._catalog_size = -1
         self._validator: Any = None
         self._index: Any = None
+        # (section, name) as written -> the options it sets
+        self._named: dict[tuple[str, str], tuple] = {}
         # entries and per-entry findings of the last run
         self._last: tuple[dict, list[Any]] | None = None
         # whether the last run found something located in a file (its
@@ -138,29 +140,27 @@ class ReloadChecks:
         the state the next run compares with."""
         values: dict[tuple[str, str, str], tuple[str, ...]] = {}
         lines: dict[tuple[str, str, str], int] = {}
-        dollar = set()
-        # (file, option) -> entries naming it, under any of its names
-        by_option: dict[tuple[str, Any], set[tuple[str, str, str]]] = {}
-        index = self._index
-        by_entry = index.by_entry
         for e in config.entries():
             key = (e.file, e.section, e.key)
             values[key] = values.get(key, ()) + (e.value,)
             lines[key] = e.line
-            if '$' in e.value:
+        dollar = set()
+        # (file, option) -> entries naming it, under any of its names
+        by_option: dict[tuple[str, Any], set[tuple[str, str, str]]] = {}
+        for key, texts in values.items():
+            if any('$' in text for text in texts):
                 dollar.add(key)
-            for option in by_entry.get(_option_key(e.section, e.key), ()):
-                by_option.setdefault((e.file, option), set()).add(key)
+            for option in self._options_named(key[1], key[2]):
+                by_option.setdefault((key[0], option), set()).add(key)
         if self._last is None:
             found = validator.validate_config(config)
         else:
             last_values, last_found = self._last
-            recheck = {
-                k for k, _ in set(values.items()) ^ set(last_values.items())
-            }
+            recheck = {k for k, v in values.items() if last_values.get(k) != v}
+            recheck.update(k for k in last_values if k not in values)
             recheck |= dollar
             for file, section, name in list(recheck):
-                for option in index.options_for([_option_key(section, name)]):
+                for option in self._options_named(section, name):
                     recheck |= by_option.get((file, option), set())
             found = validator.validate_config(
                 config,
@@ -169,10 +169,21 @@ class ReloadChecks:
             )
             for finding in last_found:
                 key = (finding.file, finding.group, finding.option)
-                if key in lines and key not in recheck:
-                    found.append(dataclasses.replace(finding, line=lines[key]))
+                if key in values and key not in recheck:
+                    line = lines.get(key, finding.line)
+                    found.append(dataclasses.replace(finding, line=line))
             found.sort(key=lambda f: f.sort_key())
         return found, (values, [f for f in found if f.code in ENTRY_CODES])
+
+    def _options_named(self, section: str, name: str) -> tuple:
+        """The options an entry ``[section] name`` sets (remembered: the
+        same names come back on every reload)."""
+        key = (section, name)
+        found = self._named.get(key)
+        if found is None:
+            found = tuple(self._index.by_entry.get(_option_key(*key), ()))
+            self._named[key] = found
+        return found
 
     def _validator_now(self) -> Any:
         from oslo_extras.config.validate import Validator
@@ -184,6 +195,7 @@ class ReloadChecks:
 
             self._validator = Validator(catalog)
             self._index = changed.OptionIndex(candidate.options(self.conf))
+            self._named = {}
             self._last = None
         return self._validator
 
