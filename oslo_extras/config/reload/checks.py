@@ -159,6 +159,13 @@ class ReloadChecks:
             recheck = {k for k, v in values.items() if last_values.get(k) != v}
             recheck.update(k for k in last_values if k not in values)
             recheck |= dollar
+            # A duplicate-option finding quotes the line of the other
+            # entry, which moves with any edit above it: options set more
+            # than once in one file are checked again, never carried over.
+            recheck.update(k for k, texts in values.items() if len(texts) > 1)
+            for keys in by_option.values():
+                if len(keys) > 1:
+                    recheck |= keys
             for file, section, name in list(recheck):
                 for option in self._options_named(section, name):
                     recheck |= by_option.get((file, option), set())

@@ -220,3 +220,15 @@ def test_config_set_holds_every_entry_without_lines(tmp_path):
         ('DB', 'pool', '1', 0),
     ]
     assert [s.name for s in config.sections()] == ['DEFAULT', 'DB']
+
+
+def test_a_duplicate_moved_up_names_the_new_line_of_the_first(tmp_path):
+    conf, path = _clean(tmp_path)
+    write(path, '[DEFAULT]\nstate_path = /a\nworkers = 3\nworkers = 3\n')
+    reloader = Reloader(conf)
+    write(path, '[DEFAULT]\nworkers = 3\nworkers = 3\n')
+
+    report = reloader.reload()
+
+    [warning] = [w for w in report.warnings if 'duplicate-option' in w]
+    assert f'{path}:3:' in warning and 'already set at line 2' in warning
