@@ -215,15 +215,14 @@ def build(
         return candidate
     only = select(candidate.namespace) if select is not None else None
 
-    def unchanged(key: Key) -> bool:
-        return only is not None and key not in only and key in previous
+    # Installed values kept as they are (set operations, not a loop).
+    keep = set() if only is None else previous.keys() - set(only)
 
     new_values: dict[Key, Any] = {}
     rejected: dict[Key, str] = {}
     for group, opt in opts:
         key = (group, opt.dest)
-        if unchanged(key):
-            new_values[key] = previous[key]
+        if key in keep:
             continue
         try:
             value = _upstream.typed_value(
@@ -269,7 +268,7 @@ def build(
         key = (group, opt.dest)
         if key in candidate.invalid:
             continue
-        if unchanged(key):
+        if key in keep:
             candidate.values[key] = previous[key]
             continue
         old = current[key]
