@@ -80,7 +80,7 @@ class ReloadChecks:
         #: error findings of the running config (they refuse no reload)
         self.baseline: set[tuple] = set()
         self._catalog: Any = None
-        self._catalog_size = -1
+        self._catalog_signature: tuple = ()
         self._validator: Any = None
         self._index: Any = None
         # (section, name) as written -> the options it sets
@@ -113,9 +113,11 @@ class ReloadChecks:
         files, dirs = watched_paths(self.conf)
         validator = self._validator_now()
         if namespace is not None and not self._located:
-            config = parsed.config_set(self.conf, namespace, files, dirs)
-            if config is not None:
-                found, last = self._validate(validator, config)
+            fast = parsed.config_set(self.conf, namespace, files, dirs)
+            if fast is not None:
+                found, last = self._validate(
+                    validator, fast.config, fast.values
+                )
                 if not any(f.file for f in found):
                     self._last = last
                     return [
@@ -134,16 +136,21 @@ class ReloadChecks:
         return [f for f in found if f.code not in self.ignore_codes]
 
     def _validate(
-        self, validator: Any, config: Any
+        self, validator: Any, config: Any, values: dict | None = None
     ) -> tuple[list[Any], tuple[dict, list[Any]]]:
         """Check ``config`` against the last run; return the findings and
-        the state the next run compares with."""
-        values: dict[tuple[str, str, str], tuple[str, ...]] = {}
+        the state the next run compares with.
+
+        :param values: ``{(file, section, key): values}`` of ``config``,
+            when known (then its entries have no line numbers)
+        """
         lines: dict[tuple[str, str, str], int] = {}
-        for e in config.entries():
-            key = (e.file, e.section, e.key)
-            values[key] = values.get(key, ()) + (e.value,)
-            lines[key] = e.line
+        if values is None:
+            values = {}
+            for e in config.entries():
+                key = (e.file, e.section, e.key)
+                values[key] = values.get(key, ()) + (e.value,)
+                lines[key] = e.line
         dollar = set()
         # (file, option) -> entries naming it, under any of its names
         by_option: dict[tuple[str, Any], set[tuple[str, str, str]]] = {}
@@ -250,10 +257,10 @@ class ReloadChecks:
         from oslo_extras.config.catalog import OptionCatalog
 
         # Options registered since the last reload need a new catalog.
-        size = sum(1 for _ in _upstream.registered_opts(self.conf))
-        if self._catalog is None or size != self._catalog_size:
+        signature = _upstream.registration_signature(self.conf)
+        if self._catalog is None or signature != self._catalog_signature:
             self._catalog = OptionCatalog.from_conf(self.conf)
-            self._catalog_size = size
+            self._catalog_signature = signature
         return self._catalog
 
 

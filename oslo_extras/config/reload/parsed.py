@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from typing import NamedTuple
 
 from oslo_config import cfg
 
@@ -31,12 +32,23 @@ from oslo_extras.config.inifile import Section
 NO_LINE = 0
 
 
+class ParsedConfig(NamedTuple):
+    """What oslo.config parsed, as the checks read it.
+
+    :param config: the files, entries and sections without line numbers
+    :param values: ``{(file, section, key): values}`` in reading order
+    """
+
+    config: ConfigSet
+    values: dict[tuple[str, str, str], tuple[str, ...]]
+
+
 def config_set(
     conf: cfg.ConfigOpts,
     namespace: Any,
     config_files: Sequence[str],
     config_dirs: Sequence[str],
-) -> ConfigSet | None:
+) -> ParsedConfig | None:
     """Return what ``namespace`` parsed as a line-less ``ConfigSet``.
 
     :param namespace: a namespace ``_upstream.parse_files`` returned
@@ -57,17 +69,23 @@ def config_set(
     if pairs is None:
         return None
     files = []
+    values: dict[tuple[str, str, str], tuple[str, ...]] = {}
     for path, sections in pairs:
+        entries = []
+        for name, keys in sections.items():
+            for key, texts in keys.items():
+                # Sections repeated in a file are merged: add, not set.
+                values[(path, name, key)] = values.get(
+                    (path, name, key), ()
+                ) + tuple(texts)
+                entries.extend(
+                    Entry(path, NO_LINE, name, key, text) for text in texts
+                )
         files.append(
             IniFile(
                 path,
                 [Section(path, NO_LINE, name) for name in sections],
-                [
-                    Entry(path, NO_LINE, name, key, value)
-                    for name, keys in sections.items()
-                    for key, values in keys.items()
-                    for value in values
-                ],
+                entries,
             )
         )
-    return ConfigSet(files)
+    return ParsedConfig(ConfigSet(files), values)

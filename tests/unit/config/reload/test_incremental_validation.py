@@ -210,7 +210,7 @@ def test_config_set_holds_every_entry_without_lines(tmp_path):
     write(path, '[DEFAULT]\nworkers = 2\nworkers = 3\n[DB]\npool = 1\n')
     from oslo_extras.config import _upstream
 
-    config = parsed.config_set(
+    config, values = parsed.config_set(
         conf, _upstream.parse_files(conf), [str(path)], []
     )
 
@@ -220,6 +220,10 @@ def test_config_set_holds_every_entry_without_lines(tmp_path):
         ('DB', 'pool', '1', 0),
     ]
     assert [s.name for s in config.sections()] == ['DEFAULT', 'DB']
+    assert values == {
+        (str(path), 'DEFAULT', 'workers'): ('2', '3'),
+        (str(path), 'DB', 'pool'): ('1',),
+    }
 
 
 def test_a_duplicate_moved_up_names_the_new_line_of_the_first(tmp_path):
