@@ -118,7 +118,7 @@ class ReloadChecks:
                 found, last = self._validate(
                     validator, fast.config, fast.values
                 )
-                if not any(f.file for f in found):
+                if not self._needs_lines(found):
                     self._last = last
                     return [
                         f for f in found if f.code not in self.ignore_codes
@@ -132,7 +132,7 @@ class ReloadChecks:
             return [f for f in found if f.code not in self.ignore_codes]
         found, self._last = self._validate(validator, config)
         # Their line numbers are carried over: the next run needs lines.
-        self._located = any(f.file for f in found)
+        self._located = self._needs_lines(found)
         return [f for f in found if f.code not in self.ignore_codes]
 
     def _validate(
@@ -188,6 +188,11 @@ class ReloadChecks:
                     found.append(dataclasses.replace(finding, line=line))
             found.sort(key=lambda f: f.sort_key())
         return found, (values, [f for f in found if f.code in ENTRY_CODES])
+
+    def _needs_lines(self, found: list[Any]) -> bool:
+        """Tell whether a finding to report is located in a file (ignored
+        codes are never shown, so they need no line)."""
+        return any(f.file and f.code not in self.ignore_codes for f in found)
 
     def _options_named(self, section: str, name: str) -> tuple:
         """The options an entry ``[section] name`` sets (remembered: the

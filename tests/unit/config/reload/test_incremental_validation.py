@@ -236,3 +236,18 @@ def test_a_duplicate_moved_up_names_the_new_line_of_the_first(tmp_path):
 
     [warning] = [w for w in report.warnings if 'duplicate-option' in w]
     assert f'{path}:3:' in warning and 'already set at line 2' in warning
+
+
+def test_an_ignored_finding_needs_no_line_numbers(tmp_path, monkeypatch):
+    conf, path = _clean(tmp_path)
+    write(path, '[DEFAULT]\nworkers = 2\nworkres = 1\n')
+    reloader = Reloader(conf, ignore_codes=['unknown-option'])
+    calls = _count_parses(monkeypatch)
+    write(path, '[DEFAULT]\nworkers = 3\nworkres = 1\n')
+    assert reloader.reload().applied
+    write(path, '[DEFAULT]\nworkers = 4\nworkres = 2\nhots = 1\n')
+
+    report = reloader.reload()
+
+    assert report.applied and conf.workers == 4 and not calls
+    assert not any('workres' in w or 'hots' in w for w in report.warnings)
