@@ -174,25 +174,30 @@ def build(
     candidate = Candidate()
     opts = options(conf) if opts is None else opts
     previous_invalid = previous_invalid or {}
+    # What readers see now, looked up only for the options read again
+    # (and the secrets, to scrub error texts).
     current: dict[Key, Any] = {}
-    for group, opt in opts:
+
+    def current_of(group: str, opt: cfg.Opt) -> Any:
         key = (group, opt.dest)
+        if key in current:
+            return current[key]
         if key in previous:
-            current[key] = previous[key]
-            continue
-        if key in previous_invalid:
-            current[key] = previous_invalid[key]
-            continue
-        try:
-            current[key] = _upstream.typed_value(conf, group, opt.dest)
-        except _READ_ERRORS as exc:
-            current[key] = Invalid(
-                _error_text(exc), _reason(group, opt, exc, [])
-            )
+            value = previous[key]
+        elif key in previous_invalid:
+            value = previous_invalid[key]
+        else:
+            try:
+                value = _upstream.typed_value(conf, group, opt.dest)
+            except _READ_ERRORS as exc:
+                value = Invalid(_error_text(exc), _reason(group, opt, exc, []))
+        current[key] = value
+        return value
+
     secret_keys = frozenset((g, o.dest) for g, o in opts if o.secret)
     candidate.secret_keys = secret_keys
     candidate.secret_values = _strings(
-        current[k] for k in secret_keys if k in current
+        current_of(g, o) for g, o in opts if o.secret
     )
     # oslo.config globs ``<dir>/*.conf``: a dir it may not list reads as
     # empty, and every value from it would fall back to its default.
@@ -229,7 +234,7 @@ def build(
                 conf, group, opt.dest, candidate.namespace
             )
         except _READ_ERRORS as exc:
-            old = current[key]
+            old = current_of(group, opt)
             if isinstance(old, Invalid) and old.error == _error_text(exc):
                 # Bad before the edit and unchanged: upstream would still
                 # apply the rest, and so do we.
@@ -271,7 +276,7 @@ def build(
         if key in keep:
             candidate.values[key] = previous[key]
             continue
-        old = current[key]
+        old = current_of(group, opt)
         old_is_invalid = isinstance(old, Invalid)
         old_shown = None if old_is_invalid else old
         if key in rejected:

@@ -72,15 +72,14 @@ def config_set(
     values: dict[tuple[str, str, str], tuple[str, ...]] = {}
     for path, sections in pairs:
         entries = []
+        add = entries.append
         for name, keys in sections.items():
             for key, texts in keys.items():
-                # Sections repeated in a file are merged: add, not set.
-                values[(path, name, key)] = values.get(
-                    (path, name, key), ()
-                ) + tuple(texts)
-                entries.extend(
-                    Entry(path, NO_LINE, name, key, text) for text in texts
-                )
+                # A file given twice is read twice: its values add up.
+                where = (path, name, key)
+                values[where] = values.get(where, ()) + tuple(texts)
+                for text in texts:
+                    add(Entry(path, NO_LINE, name, key, text))
         files.append(
             IniFile(
                 path,

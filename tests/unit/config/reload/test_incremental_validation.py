@@ -251,3 +251,22 @@ def test_an_ignored_finding_needs_no_line_numbers(tmp_path, monkeypatch):
 
     assert report.applied and conf.workers == 4 and not calls
     assert not any('workres' in w or 'hots' in w for w in report.warnings)
+
+
+def test_a_file_given_twice_adds_up_as_a_full_parse_does(tmp_path):
+    conf, path = _clean(tmp_path)
+    conf(
+        ['--config-file', str(path), '--config-file', str(path)],
+        default_config_files=[],
+    )
+    from oslo_extras.config import _upstream
+
+    fast = parsed.config_set(
+        conf, _upstream.parse_files(conf), [str(path), str(path)], []
+    )
+    full = configset.ConfigSet.load([str(path), str(path)])
+
+    assert fast.values == {(str(path), 'DEFAULT', 'workers'): ('2', '2')}
+    assert [e.value for e in fast.config.entries()] == [
+        e.value for e in full.entries()
+    ]
