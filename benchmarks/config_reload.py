@@ -7,7 +7,7 @@
    being visible through ``conf.debug``, with the ``watch`` trigger
    (median, p95; the debounce is part of it and printed).
 2. Reload cost on a config of N options (10 of them changed per reload):
-   ``Reloader.reload()`` (typed diff, full validation, atomic install) and
+   ``Reloader.reload()`` (typed diff, validation, atomic install) and
    without the validator, against oslo.config's ``mutate_config_files()``
    on the same edits, interleaved in one run (the order rotates each run);
    medians, ratios, the interquartile range of the per-run ratios and the
