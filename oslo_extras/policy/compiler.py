@@ -128,14 +128,12 @@ def _rule(name: str, table: Table) -> CheckFn:
         # RuleCheck turns any KeyError of the referenced rule into a denial.
         if function is None:
             return False
+        # A rule: cycle ends in RecursionError; SafeEnforcer then lets
+        # oslo.policy fail the call its own way.
         try:
             return function(target, creds, enforcer, current_rule)
         except KeyError:
             return False
-        except RecursionError:
-            # oslo.policy fails on a rule: cycle with TypeError (from
-            # inspect, deep in the recursion); raise the same type.
-            raise TypeError(f'policy rule cycle through rule:{name}') from None
 
     return check
 
@@ -150,9 +148,9 @@ def _role(match: str) -> CheckFn:
                 # Keep oslo.policy's errors for odd targets.
                 match % target
             if 'roles' in creds:
-                for role in creds['roles']:
-                    if role.lower() == static:
-                        return True
+                # Every role lowered first, as oslo.policy does: a role that
+                # is no string (None, an int) raises even after a match.
+                return static in [role.lower() for role in creds['roles']]
             return False
 
         return check_static

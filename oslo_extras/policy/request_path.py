@@ -106,7 +106,14 @@ def decider(registered_only: bool) -> Callable[..., Any]:
                             )
                         else:
                             return False
-                result = function(target, creds_dict, self, rule)
+                try:
+                    result = function(target, creds_dict, self, rule)
+                except RecursionError:
+                    # A rule: cycle: fail exactly as oslo.policy does (a
+                    # TypeError from deep in its recursion).
+                    return self._enforce_upstream(
+                        rule, target, creds, do_raise, exc, *args, **kwargs
+                    )
         if do_raise and not result:
             if exc:
                 raise exc(*args, **kwargs)
