@@ -296,10 +296,13 @@ class Refusals:
         return error
 
     def invalid_scope(
-        self, default: policy.RuleDefault, token_scope: str
+        self, name: str, default: policy.RuleDefault, token_scope: str
     ) -> policy.InvalidScope:
-        """``InvalidScope(default, default.scope_types, token_scope)``."""
-        key = (default.name, token_scope)
+        """``InvalidScope(default, default.scope_types, token_scope)``.
+
+        :param name: ``default.name`` (a property, slower to read)
+        """
+        key = (name, token_scope)
         args = self._scope.get(key)
         if args is not None:
             return _NEW(policy.InvalidScope, *args)

@@ -86,7 +86,8 @@ def decider(registered_only: bool) -> Callable[..., Any]:
             creds_dict['system'] = creds_dict.get('system_scope')
         result: Any = False
         if state.has_rules:
-            function = state.table.lookup(rule)
+            # Table.lookup(), without its call.
+            function = state.table.functions.get(rule, state.table.fallback)
             if function is not None:
                 scoped = state.scoped.get(rule)
                 if scoped is not None:
@@ -102,7 +103,7 @@ def decider(registered_only: bool) -> Callable[..., Any]:
                             _warn_scope(scoped[0], token_scope)
                         elif do_raise:
                             raise state.refusals.invalid_scope(
-                                scoped[0], token_scope
+                                rule, scoped[0], token_scope
                             )
                         else:
                             return False

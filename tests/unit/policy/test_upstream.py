@@ -109,9 +109,9 @@ def test_denials_are_only_their_message():
         str(first),
         vars(first),
     )
-    first = refusals.invalid_scope(default, 'project')
-    again = refusals.invalid_scope(default, 'project')
+    first = refusals.invalid_scope('r', default, 'project')
+    again = refusals.invalid_scope('r', default, 'project')
     assert again is not first
     assert (type(again), again.args) == (type(first), first.args)
-    other = refusals.invalid_scope(default, 'domain')
+    other = refusals.invalid_scope('r', default, 'domain')
     assert 'domain scope' in str(other)
