@@ -148,9 +148,7 @@ def _role(match: str) -> CheckFn:
                 # Keep oslo.policy's errors for odd targets.
                 match % target
             if 'roles' in creds:
-                # Every role lowered first, as oslo.policy does: a role that
-                # is no string (None, an int) raises even after a match.
-                return static in [role.lower() for role in creds['roles']]
+                return _has_role(creds['roles'], static)
             return False
 
         return check_static
@@ -161,10 +159,25 @@ def _role(match: str) -> CheckFn:
         except KeyError:
             return False
         if 'roles' in creds:
-            return wanted.lower() in [role.lower() for role in creds['roles']]
+            return _has_role(creds['roles'], wanted.lower())
         return False
 
     return check
+
+
+def _has_role(roles: Any, wanted: str) -> bool:
+    """``wanted in [role.lower() for role in roles]``, without the list.
+
+    Every role is lowered, as oslo.policy does: a role that is no string
+    (``None``, an int, a list) raises even after a match. Nothing is
+    compared after a match, as ``in`` does.
+    """
+    found = False
+    for role in roles:
+        lowered = role.lower()
+        if not found and lowered == wanted:
+            found = True
+    return found
 
 
 def _generic(kind: str, match: str) -> CheckFn | None:
