@@ -29,13 +29,22 @@ class Table:
 
     :param checks: rule name → check tree (an oslo.policy ``Rules``)
     :param default_rule: the name (or check) used for unknown names
+    :param exact_checks: the same rules as oslo.policy reads them, when
+        ``checks`` reads a broken token under ``not`` as ``@`` (deny):
+        a ``rule:`` reference under an odd number of ``not`` evaluates
+        these, so reading a typo as deny never makes ``not rule:x``
+        allow what oslo.policy denies
     """
 
     def __init__(
         self,
         checks: Mapping[str, _upstream.BaseCheck],
         default_rule: Any = None,
+        exact_checks: Mapping[str, _upstream.BaseCheck] | None = None,
     ) -> None:
+        self.exact = (
+            self if exact_checks is None else Table(exact_checks, default_rule)
+        )
         self.functions: dict[str, CheckFn] = {}
         for name, check in checks.items():
             self.functions[name] = compile_check(check, self)
@@ -53,11 +62,15 @@ class Table:
         return function
 
 
-def compile_check(check: _upstream.BaseCheck, table: Table) -> CheckFn:
+def compile_check(
+    check: _upstream.BaseCheck, table: Table, negated: bool = False
+) -> CheckFn:
     """Return a closure that decides exactly as ``check`` does.
 
     :param check: an oslo.policy check tree
     :param table: where ``rule:`` references are looked up at call time
+    :param negated: ``check`` sits under an odd number of ``not``: its
+        ``rule:`` references are looked up in ``table.exact``
     """
     kind = type(check)
     if kind is _upstream.TrueCheck:
@@ -65,13 +78,17 @@ def compile_check(check: _upstream.BaseCheck, table: Table) -> CheckFn:
     if kind is _upstream.FalseCheck:
         return _false
     if kind is _upstream.AndCheck:
-        return _and([compile_check(rule, table) for rule in check.rules])
+        return _and(
+            [compile_check(rule, table, negated) for rule in check.rules]
+        )
     if kind is _upstream.OrCheck:
-        return _or([compile_check(rule, table) for rule in check.rules])
+        return _or(
+            [compile_check(rule, table, negated) for rule in check.rules]
+        )
     if kind is _upstream.NotCheck:
-        return _not(compile_check(check.rule, table))
+        return _not(compile_check(check.rule, table, not negated))
     if kind is _upstream.RuleCheck:
-        return _rule(check.match, table)
+        return _rule(check.match, table.exact if negated else table)
     if kind is _upstream.RoleCheck:
         return _role(check.match)
     if kind is _upstream.GenericCheck:

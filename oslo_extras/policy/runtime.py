@@ -318,10 +318,23 @@ class SafeEnforcer(policy.Enforcer):
         main = [path for path, kind in paths if kind == files.FILE]
         self.policy_path = main[0] if main else None
         self._informed_no_policy_file = not main
-        self._install(rules, file_rules, signature)
+        exact = None
+        if any(p.widened_by_upstream for p in ruleset.syntax_errors):
+            # "not <typo>" reads as deny here; under another "not" (a
+            # "not rule:x" reference) oslo.policy's own reading applies.
+            exact = {
+                name: rule.check
+                for name, rule in model.build(
+                    self.registered_rules.values(),
+                    self._layers or [],
+                    self.conf.oslo_policy.enforce_new_defaults,
+                    upstream_reading=True,
+                ).rules.items()
+            }
+        self._install(rules, file_rules, signature, exact)
 
-    def _install(self, rules, file_rules, signature) -> None:
-        table = compiler.Table(rules, self.default_rule)
+    def _install(self, rules, file_rules, signature, exact=None) -> None:
+        table = compiler.Table(rules, self.default_rule, exact)
         scoped = {
             name: (default, frozenset(default.scope_types))
             for name, default in self.registered_rules.items()
