@@ -137,9 +137,9 @@ def run_size(count: int) -> tuple[float, float, float, float, bool]:
     return t_plain, t_ours, stall_plain, stall_ours, same
 
 
-def _alternating(functions, calls, rounds=ROUNDS) -> list[float]:
-    """Median seconds per call of each function, rounds alternating so a
-    busy machine slows all of them alike."""
+def _alternating(functions, calls, rounds=ROUNDS) -> list[list[float]]:
+    """Seconds per call of each function in each round, rounds alternating
+    so a busy machine slows all of them alike."""
     times: list[list[float]] = [[] for _ in functions]
     for _ in range(rounds):
         for index, function in enumerate(functions):
@@ -147,7 +147,7 @@ def _alternating(functions, calls, rounds=ROUNDS) -> list[float]:
             for call in calls:
                 function(*call)
             times[index].append((time.perf_counter() - start) / len(calls))
-    return [statistics.median(series) for series in times]
+    return times
 
 
 def _authorizer(enforcer):
@@ -214,25 +214,35 @@ def real() -> bool:
     )
     print(
         f'real: nova {len(rules)} rules + SAP nova policy file, '
-        f'{len(sample)} calls over {len(people)} personas'
+        f'{len(sample)} calls over {len(people)} personas '
+        f'(load average {os.getloadavg()[0]:.1f}); medians of {ROUNDS} '
+        'alternating rounds, and the median of the per-round ratios'
     )
     for label, mine, theirs in (
         ('enforce()', ours.enforce, plain.enforce),
         ('authorize(do_raise=True)', _authorizer(ours), _authorizer(plain)),
     ):
-        t_plain, t_ours = _alternating([theirs, mine], sample)
+        r_plain, r_ours = _alternating([theirs, mine], sample)
+        t_plain, t_ours = map(statistics.median, (r_plain, r_ours))
+        ratio = statistics.median(
+            a / b for a, b in zip(r_plain, r_ours, strict=True)
+        )
+        q1, _, q3 = statistics.quantiles(
+            [b / a for a, b in zip(r_plain, r_ours, strict=True)], n=4
+        )
         _record.figure(
             'real',
             label,
             t_ours * 1e6,
             'µs',
             upstream=t_plain * 1e6,
+            ratio_spread=(q1, q3),
             runs=ROUNDS,
         )
         print(
             f'  {label:<26} oslo.policy {t_plain * 1e6:8.1f}µs  '
             f'oslo_extras {t_ours * 1e6:6.2f}µs  '
-            f'{t_plain / t_ours:5.0f}x'
+            f'{t_plain / t_ours:5.0f}x  (per round {ratio:.0f}x)'
         )
     print(f'  decisions {"identical" if same else "DIFFERENT"}')
     return same
