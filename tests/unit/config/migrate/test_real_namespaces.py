@@ -125,20 +125,21 @@ def test_old_nova_conf(tmp_path, catalog):
         by_kind.setdefault(change.kind, []).append(change)
     # oslo.db no longer knows sql_connection: reported, never guessed
     assert [c.old_name for c in by_kind['unknown']] == ['sql_connection']
-    # Obsolete: deprecated for removal but still read. oslo.messaging
-    # deprecated ssl_enforce_fips_mode after 16.1.2 (OpenStack 2025.1),
-    # where it is a plain live option and is left alone.
-    fips = [
-        opt
-        for group, opts in namespace_opts(['oslo.messaging'])
-        if group == 'oslo_messaging_rabbit'
+    # Obsolete: deprecated for removal but still read. Which those are
+    # depends on the installed releases: oslo.messaging deprecated
+    # ssl_enforce_fips_mode after 16.1.2 (OpenStack 2025.1),
+    # keystonemiddleware removed auth_uri in 13.0 (2025.1 has 10.9.1).
+    in_file = {
+        ('oslo_messaging_rabbit', 'ssl_enforce_fips_mode'),
+        ('keystone_authtoken', 'auth_uri'),
+    }
+    expected = sorted(
+        opt.dest
+        for group, opts in namespace_opts(NAMESPACES)
         for opt in opts
-        if opt.dest == 'ssl_enforce_fips_mode'
-    ]
-    expected = (
-        ['ssl_enforce_fips_mode'] if fips[0].deprecated_for_removal else []
+        if (group, opt.dest) in in_file and opt.deprecated_for_removal
     )
-    assert [c.old_name for c in by_kind.get('obsolete', [])] == expected
+    assert sorted(c.old_name for c in by_kind.get('obsolete', [])) == expected
     shown = plan.diff() + '\n'.join(
         plan.mask(str(c)) for c in plan.all_changes()
     )
