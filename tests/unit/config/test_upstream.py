@@ -163,12 +163,13 @@ def test_has_override_or_default_and_hooks(tmp_path):
     assert _upstream.mutate_hooks(conf) == [hook]
 
 
-def test_typed_value_passes_optgroup_objects_as_oslo_config_10_0_needs(
+def test_typed_value_passes_optgroup_objects_as_old_oslo_config_needs(
     tmp_path, monkeypatch
 ):
-    # oslo.config 10.0-10.3 read ``group.name`` inside ``_do_get``; only
-    # 10.4 accepts a group name. Passing the OptGroup works on every
-    # version from the floor in requirements.txt up.
+    # oslo.config before 10.4 (9.7.2 in OpenStack 2025.1, 10.0-10.3) reads
+    # ``group.name`` inside ``_do_get``; only 10.4 accepts a group name.
+    # Passing the OptGroup works on every version from the floor in
+    # requirements.txt up.
     conf, path = _reload_conf(tmp_path, '[db]\npool = 7\n')
     seen = []
     real = conf._do_get

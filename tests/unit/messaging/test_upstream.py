@@ -87,7 +87,8 @@ def test_options_registered_on_global_conf_only():
     conf = cfg.ConfigOpts()
     _upstream.register_opts(conf)
     conf([])
-    # 18.3.0 and later read the tracing group; 18.2.0 has none.
+    # 18.3.0 and later read the tracing group; 16.1.2 (our floor) to 18.2.0
+    # have none.
     if importlib.util.find_spec('oslo_messaging._tracing') is not None:
         assert conf.oslo_messaging_tracing.tracing_enabled is False
     assert conf.oslo_messaging_metrics.metrics_enabled is False
@@ -132,7 +133,7 @@ def test_dead_letter_helpers():
 
 
 def test_register_opts_works_without_tracing_module(monkeypatch):
-    # oslo.messaging 18.2.0 (our floor) has no _tracing package.
+    # oslo.messaging before 18.3.0 (16.1.2, our floor) has no _tracing.
     import sys
 
     from oslo_config import cfg

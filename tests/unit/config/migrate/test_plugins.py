@@ -217,6 +217,13 @@ def test_unsafe_rabbit_folds_are_left_for_the_operator(
     assert manual[0].plugin == 'rabbit-transport-url'
 
 
+def _keystonemiddleware_reads_auth_uri():
+    """keystonemiddleware before 13.0 (10.9.1 in OpenStack 2025.1, 12.0.0
+    in 2026.1) still has ``auth_uri`` as a live option, deprecated for
+    removal."""
+    return any(opt.dest == 'auth_uri' for opt in _keystone_opts()[0][1])
+
+
 def test_keystone_auth_uri_renamed(tmp_path, messaging_catalog):
     path = write(
         tmp_path,
@@ -229,21 +236,39 @@ def test_keystone_auth_uri_renamed(tmp_path, messaging_catalog):
     """,
     )
     plan = migrate_files(messaging_catalog, [path])
-    assert open(path).read() == (
-        '[keystone_authtoken]\n# public endpoint\n'
-        'www_authenticate_uri = http://keystone:5000\n'
-        'memcached_servers = m1:11211\n'
-    )
+    if _keystonemiddleware_reads_auth_uri():
+        # Still read: kept, its value copied to the new name, reported.
+        assert open(path).read() == (
+            '[keystone_authtoken]\n# public endpoint\n'
+            'auth_uri = http://keystone:5000\n'
+            'memcached_servers = m1:11211\n'
+            'www_authenticate_uri = http://keystone:5000\n'
+        )
+        assert sorted(c.kind for c in plan.all_changes()) == [
+            'copy',
+            'obsolete',
+            'rename',
+        ]
+    else:
+        assert open(path).read() == (
+            '[keystone_authtoken]\n# public endpoint\n'
+            'www_authenticate_uri = http://keystone:5000\n'
+            'memcached_servers = m1:11211\n'
+        )
+        assert {c.plugin for c in plan.all_changes()} == {
+            'keystone-auth-uri',
+            None,
+        }
     values, warnings = _oslo.effective(_keystone_opts(), [('file', path)])
     assert values[('keystone_authtoken', 'www_authenticate_uri')] == (
         'http://keystone:5000'
     )
     assert values[('keystone_authtoken', 'memcached_servers')] == ['m1:11211']
-    assert warnings == []
-    assert {c.plugin for c in plan.all_changes()} == {
-        'keystone-auth-uri',
-        None,
-    }
+    if _keystonemiddleware_reads_auth_uri():
+        # oslo.config warns about the kept line, and only about it.
+        assert [w.split('"')[1] for w in warnings] == ['auth_uri']
+    else:
+        assert warnings == []
 
 
 def _keystone_opts():
@@ -264,10 +289,18 @@ def test_keystone_auth_uri_loses_to_www_authenticate_uri(
         auth_uri = http://old
     """,
     )
-    migrate_files(messaging_catalog, [path])
-    assert open(path).read() == (
-        '[keystone_authtoken]\nwww_authenticate_uri = http://new\n'
-    )
+    plan = migrate_files(messaging_catalog, [path])
+    if _keystonemiddleware_reads_auth_uri():
+        # Still read (when www_authenticate_uri is empty): kept, reported.
+        assert open(path).read() == (
+            '[keystone_authtoken]\nwww_authenticate_uri = http://new\n'
+            'auth_uri = http://old\n'
+        )
+        assert [c.kind for c in plan.all_changes()] == ['obsolete']
+    else:
+        assert open(path).read() == (
+            '[keystone_authtoken]\nwww_authenticate_uri = http://new\n'
+        )
 
 
 def test_keystone_legacy_admin_options_explained_not_changed(
