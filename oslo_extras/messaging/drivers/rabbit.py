@@ -79,8 +79,8 @@ class Connection(_upstream.RabbitConnection):
                 routing_key = options.topic or consumer.queue_name
                 _upstream.before_declare(
                     consumer,
-                    lambda conn: declare_dead_letter(
-                        conn.channel, routing_key, conn.rabbit_quorum_queue
+                    lambda channel, quorum: declare_dead_letter(
+                        channel, routing_key, quorum
                     ),
                 )
         return super().declare_consumer(consumer)
