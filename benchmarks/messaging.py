@@ -12,9 +12,11 @@ and casts through:
 
 Each variant has its own transport, server and topic. The variants take
 turns call by call (cast batch by cast batch), in rotating order, so that
-a load change on a shared machine hits them all alike. Prints calls/s,
-p50/p99 latency, casts/s and the ratio ours / upstream (above 1.0: ours is
-slower).
+a load change on a shared machine hits them all alike; the whole run is
+repeated ``ROUNDS`` times on the same broker. Prints calls/s, p50/p99
+latency, casts/s and the ratio ours / upstream (above 1.0: ours is
+slower), each the median of the rounds, with every round's ratio and the
+load average (the machine is shared: compare with ``upstream-2``).
 
 ``python benchmarks/messaging.py heartbeats [CALLS]`` instead measures the
 heartbeat sender at scale: one server process (pool of CALLS workers) runs
@@ -45,7 +47,9 @@ from oslo_extras import messaging  # noqa: E402
 from oslo_extras.messaging import _upstream  # noqa: E402
 from tests.functional.servers.rabbitmq import RabbitMQ  # noqa: E402
 
-CALLS = 2000  # per variant
+CALLS = 2000  # per variant and round
+#: Whole interleaved runs on one broker; figures are their medians.
+ROUNDS = 3
 WARMUP = 100
 CAST_BATCH = 50
 CAST_BATCHES = 30
@@ -294,35 +298,10 @@ def heartbeats(calls: int, clients: int = 4) -> int:
     return 0 if ok >= total * 0.999 else 1
 
 
-def main() -> int:
-    if sys.argv[1:2] == ['heartbeats']:
-        calls = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
-        clients = int(sys.argv[3]) if len(sys.argv) > 3 else 4
-        return heartbeats(calls, clients)
-    logging.basicConfig(level=logging.ERROR)
-    broker = RabbitMQ()
-    broker.start()
-    try:
-        variants = {name: setup(name, broker.url) for name in VARIANTS}
-        latencies = run_calls(variants)
-        cast_times = run_casts(variants)
-        for _, server, _, transport in variants.values():
-            server.stop()
-            server.wait()
-            transport.cleanup()
-    finally:
-        # Connections still open at shutdown log reconnect errors: noise.
-        logging.getLogger('oslo.messaging').setLevel(logging.CRITICAL)
-        broker.close()
-
-    print(
-        f'RabbitMQ: {CALLS} sequential calls and {CAST_BATCHES} batches of '
-        f'{CAST_BATCH} casts per variant, variants taking turns\n'
-    )
-    print(
-        f'{"variant":<15} {"calls/s":>8} {"p50 ms":>8} {"p99 ms":>8}'
-        f' {"casts/s":>8}'
-    )
+def summarise(
+    latencies: dict[str, list[float]], cast_times: dict[str, list[float]]
+) -> dict[str, tuple[float, float, float, float]]:
+    """``{variant: (calls/s, p50 ms, p99 ms, casts/s)}`` of one round."""
     rows = {}
     for name in VARIANTS:
         calls = latencies[name]
@@ -332,19 +311,83 @@ def main() -> int:
             percentile(calls, 99) * 1000,
             CAST_BATCH / statistics.median(cast_times[name]),
         )
-        print(
-            f'{name:<15} {rows[name][0]:>8.0f} {rows[name][1]:>8.2f}'
-            f' {rows[name][2]:>8.2f} {rows[name][3]:>8.0f}'
-        )
+    return rows
+
+
+def ratios(rows: dict) -> dict[str, tuple[float, float, float]]:
+    """``{variant: (p50, p99, cast time)}`` over upstream's."""
     base = rows['upstream']
-    print('\nratio / upstream (p50 latency, p99 latency, cast time):')
-    for name in VARIANTS[1:]:
-        print(
-            f'  {name:<15} p50 x{rows[name][1] / base[1]:.3f}'
-            f'  p99 x{rows[name][2] / base[2]:.3f}'
-            f'  casts x{base[3] / rows[name][3]:.3f}'
+    return {
+        name: (
+            rows[name][1] / base[1],
+            rows[name][2] / base[2],
+            base[3] / rows[name][3],
         )
+        for name in VARIANTS[1:]
+    }
+
+
+def main() -> int:
+    if sys.argv[1:2] == ['heartbeats']:
+        calls = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
+        clients = int(sys.argv[3]) if len(sys.argv) > 3 else 4
+        return heartbeats(calls, clients)
+    logging.basicConfig(level=logging.ERROR)
+    load_before = os.getloadavg()
+    broker = RabbitMQ()
+    broker.start()
+    rounds = []
+    try:
+        variants = {name: setup(name, broker.url) for name in VARIANTS}
+        for _ in range(ROUNDS):
+            rounds.append(summarise(run_calls(variants), run_casts(variants)))
+        for _, server, _, transport in variants.values():
+            server.stop()
+            server.wait()
+            transport.cleanup()
+    finally:
+        # Connections still open at shutdown log reconnect errors: noise.
+        logging.getLogger('oslo.messaging').setLevel(logging.CRITICAL)
+        broker.close()
+    load_after = os.getloadavg()
+
+    print(
+        f'RabbitMQ: {ROUNDS} rounds of {CALLS} sequential calls and '
+        f'{CAST_BATCHES} batches of {CAST_BATCH} casts per variant, '
+        'variants taking turns; medians of the rounds\n'
+    )
+    print(
+        f'{"variant":<15} {"calls/s":>8} {"p50 ms":>8} {"p99 ms":>8}'
+        f' {"casts/s":>8}'
+    )
+    for name in VARIANTS:
+        figures = [
+            statistics.median(r[name][i] for r in rounds) for i in range(4)
+        ]
+        print(
+            f'{name:<15} {figures[0]:>8.0f} {figures[1]:>8.2f}'
+            f' {figures[2]:>8.2f} {figures[3]:>8.0f}'
+        )
+    per_round = [ratios(r) for r in rounds]
+    print(
+        '\nratio / upstream, median of the rounds [each round] '
+        '(p50 latency, p99 latency, cast time):'
+    )
+    for name in VARIANTS[1:]:
+        cells = []
+        for i, label in enumerate(('p50', 'p99', 'casts')):
+            values = [r[name][i] for r in per_round]
+            each = ' '.join(f'{v:.3f}' for v in values)
+            cells.append(f'{label} x{statistics.median(values):.3f} [{each}]')
+        print(f'  {name:<15} ' + '  '.join(cells))
     print('  (upstream-2 is the same code as upstream: the noise floor)')
+    print(
+        'load average before '
+        + ' '.join(f'{x:.2f}' for x in load_before)
+        + ', after '
+        + ' '.join(f'{x:.2f}' for x in load_after)
+        + f' ({os.cpu_count()} CPUs)'
+    )
     return 0
 
 
