@@ -63,12 +63,12 @@ class TimeToLive(Interceptor):
 
 def expired(request: Request) -> str | None:
     """Say why ``request`` is expired, or return None when it is not."""
-    waited = time.monotonic() - request.received
-    skew = request.services.get('clock_skew', 0.0)
     ttls = [ttl for ttl in (request.stamp.ttl, request.policy.ttl) if ttl]
     if not ttls:
-        return None
+        return None  # most messages: no clock to read
     ttl = min(ttls)
+    waited = time.monotonic() - request.received
+    skew = request.services.get('clock_skew', 0.0)
     # Time spent inside this server: measured locally, immune to skew.
     if waited > ttl:
         return f'waited {waited:.2f}s in the server, TTL {ttl:g}s'
