@@ -18,6 +18,12 @@ latency, casts/s and the ratio ours / upstream (above 1.0: ours is
 slower), each the median of the rounds, with every round's ratio and the
 load average (the machine is shared: compare with ``upstream-2``).
 
+``python benchmarks/messaging.py split`` times, instead of the two extras
+variants, ``extras-driver`` (stock client and server on the
+``rabbit-extras`` transport), ``extras-server`` (our server, stock client
+and transport) and ``extras-client`` (our client, stock server and
+transport).
+
 ``python benchmarks/messaging.py heartbeats [CALLS]`` instead measures the
 heartbeat sender at scale: one server process (pool of CALLS workers) runs
 CALLS (default 1,000) concurrent 10 s calls with ``heartbeat=1, timeout=2``
@@ -54,6 +60,9 @@ WARMUP = 100
 CAST_BATCH = 50
 CAST_BATCHES = 30
 VARIANTS = ('upstream', 'upstream-2', 'extras', 'extras+hb+ttl')
+#: ``split``: each part of ours alone, with stock oslo.messaging around it
+#: (no heartbeat, no TTL), to tell where the overhead is.
+SPLIT_VARIANTS = ('extras-driver', 'extras-server', 'extras-client')
 
 
 class Endpoint:
@@ -81,6 +90,8 @@ def setup(name: str, url: str):
     """Return ``(client, server, endpoint, transport)`` for one variant."""
     target = oslo_messaging.Target(topic=f'bench-{name}', server='s1')
     endpoint = Endpoint()
+    if name in SPLIT_VARIANTS:
+        return setup_part(name, url, target, endpoint)
     if name.startswith('upstream'):
         transport = oslo_messaging.get_rpc_transport(make_conf(), url)
         server = oslo_messaging.get_rpc_server(
@@ -94,6 +105,27 @@ def setup(name: str, url: str):
         client = messaging.get_rpc_client(
             transport, target, timeout=2 if policy else 30, **policy
         )
+    server.start()
+    return client, server, endpoint, transport
+
+
+def setup_part(name: str, url: str, target, endpoint: Endpoint):
+    """One part of ours (driver, server or client), stock for the rest."""
+    conf = make_conf()
+    if name == 'extras-driver':
+        transport = messaging.get_rpc_transport(conf, url)
+    else:
+        transport = oslo_messaging.get_rpc_transport(conf, url)
+    if name == 'extras-server':
+        server = messaging.get_rpc_server(transport, target, [endpoint])
+    else:
+        server = oslo_messaging.get_rpc_server(
+            transport, target, [endpoint], executor='threading'
+        )
+    if name == 'extras-client':
+        client = messaging.get_rpc_client(transport, target, timeout=30)
+    else:
+        client = oslo_messaging.get_rpc_client(transport, target, timeout=30)
     server.start()
     return client, server, endpoint, transport
 
@@ -209,6 +241,9 @@ def heartbeats(calls: int, clients: int = 4) -> int:
     import json
     import subprocess
 
+    global VARIANTS
+    if sys.argv[1:2] == ['split']:
+        VARIANTS = ('upstream', 'upstream-2', *SPLIT_VARIANTS)
     logging.basicConfig(level=logging.ERROR)
     load_before = os.getloadavg()
     broker = RabbitMQ()
@@ -332,6 +367,9 @@ def main() -> int:
         calls = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
         clients = int(sys.argv[3]) if len(sys.argv) > 3 else 4
         return heartbeats(calls, clients)
+    global VARIANTS
+    if sys.argv[1:2] == ['split']:
+        VARIANTS = ('upstream', 'upstream-2', *SPLIT_VARIANTS)
     logging.basicConfig(level=logging.ERROR)
     load_before = os.getloadavg()
     broker = RabbitMQ()

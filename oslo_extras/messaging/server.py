@@ -126,12 +126,17 @@ class RPCServer(_upstream.RPCServer):
             if not interceptor.received(request):
                 self._drop(request)
                 return
-        with self._requests_lock:
-            self._requests[message] = request
+        if any(i.watches(request) for i in self._interceptors):
+            with self._requests_lock:
+                self._requests[message] = request
         super()._on_incoming(incoming)
 
     def _process_incoming(self, incoming):
         message = incoming[0]
+        if not self._requests:
+            # Nothing watched (read without the lock: a request is
+            # registered before it is handed to this worker).
+            return super()._process_incoming(incoming)
         with self._requests_lock:
             request = self._requests.get(message)
         try:
@@ -147,6 +152,8 @@ class RPCServer(_upstream.RPCServer):
             self._finish(message)
 
     def _finish(self, message: Any) -> None:
+        if not self._requests:
+            return
         with self._requests_lock:
             request = self._requests.pop(message, None)
         if request is not None:

@@ -119,6 +119,9 @@ class Heartbeat(Interceptor):
                 return False
         return True
 
+    def watches(self, request: Request) -> bool:
+        return 'beat' in request.state
+
     def finished(self, request: Request) -> None:
         beat = request.state.get('beat')
         if beat is None:

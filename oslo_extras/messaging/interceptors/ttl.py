@@ -53,6 +53,9 @@ class TimeToLive(Interceptor):
             return True
         return self._check(request)
 
+    def watches(self, request: Request) -> bool:
+        return bool(request.stamp.ttl or request.policy.ttl)
+
     def _check(self, request: Request) -> bool:
         reason = expired(request)
         if reason is None:
