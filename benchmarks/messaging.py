@@ -49,6 +49,7 @@ import oslo_messaging  # noqa: E402
 from oslo_config import cfg  # noqa: E402
 from oslo_messaging import opts as messaging_opts  # noqa: E402
 
+from benchmarks import _record  # noqa: E402
 from oslo_extras import messaging  # noqa: E402
 from oslo_extras.messaging import _upstream  # noqa: E402
 from tests.functional.servers.rabbitmq import RabbitMQ  # noqa: E402
@@ -301,6 +302,33 @@ def heartbeats(calls: int, clients: int = 4) -> int:
     lateness = report['lateness']
     ok = outcomes.count('ok')
     total = len(outcomes)
+    _record.labels('oslo_extras heartbeats')
+    _record.parameters(
+        calls=total,
+        clients=clients,
+        call_seconds=HB_WORK,
+        heartbeat_s=HB_INTERVAL,
+    )
+    _record.figure(
+        'heartbeats', 'calls succeeded', 100 * ok / total, '%', runs=None
+    )
+    for stat, pct in (('p50', 50), ('p99', 99)):
+        _record.figure(
+            'heartbeats',
+            f'heartbeat lateness, {stat}',
+            percentile(lateness, pct) * 1000,
+            'ms',
+            runs=len(lateness),
+            statistic=stat,
+        )
+    _record.figure(
+        'heartbeats',
+        'heartbeat lateness, max',
+        lateness[-1] * 1000,
+        'ms',
+        runs=len(lateness),
+        statistic='max',
+    )
     failures = {name: outcomes.count(name) for name in set(outcomes)}
     failures.pop('ok', None)
     print(
@@ -362,6 +390,35 @@ def ratios(rows: dict) -> dict[str, tuple[float, float, float]]:
     }
 
 
+def record(rounds: list[dict]) -> None:
+    """Hand the medians of the rounds to ``_record`` (the spec's table)."""
+    _record.labels('variant', 'upstream')
+    _record.parameters(
+        rounds=ROUNDS,
+        calls=CALLS,
+        cast_batches=CAST_BATCHES,
+        cast_batch=CAST_BATCH,
+    )
+    for name in VARIANTS:
+        for index, what, unit, stat in (
+            (1, 'p50 latency', 'ms', 'p50'),
+            (2, 'p99 latency', 'ms', 'p99'),
+            (0, 'calls', 'calls/s', 'mean'),
+            (3, 'casts', 'casts/s', 'median batch'),
+        ):
+            value = statistics.median(r[name][index] for r in rounds)
+            base = statistics.median(r['upstream'][index] for r in rounds)
+            _record.figure(
+                'calls',
+                f'{name}: {what}',
+                value,
+                unit,
+                upstream=None if name == 'upstream' else base,
+                runs=ROUNDS,
+                statistic=f'{stat} per round, median',
+            )
+
+
 def main() -> int:
     if sys.argv[1:2] == ['heartbeats']:
         calls = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
@@ -406,6 +463,7 @@ def main() -> int:
             f'{name:<15} {figures[0]:>8.0f} {figures[1]:>8.2f}'
             f' {figures[2]:>8.2f} {figures[3]:>8.0f}'
         )
+    record(rounds)
     per_round = [ratios(r) for r in rounds]
     print(
         '\nratio / upstream, median of the rounds [each round] '

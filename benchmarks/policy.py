@@ -30,6 +30,7 @@ import tempfile
 import time
 import warnings
 
+import _record
 from oslo_policy import policy
 
 from oslo_extras.policy import inputs
@@ -208,6 +209,9 @@ def real() -> bool:
         == bool(ours.enforce(n, dict(t), dict(c)))
         for n, t, c in sample
     )
+    _record.parameters(
+        nova_rules=len(rules), real_calls=len(sample), personas=len(people)
+    )
     print(
         f'real: nova {len(rules)} rules + SAP nova policy file, '
         f'{len(sample)} calls over {len(people)} personas'
@@ -217,6 +221,14 @@ def real() -> bool:
         ('authorize(do_raise=True)', _authorizer(ours), _authorizer(plain)),
     ):
         t_plain, t_ours = _alternating([theirs, mine], sample)
+        _record.figure(
+            'real',
+            label,
+            t_ours * 1e6,
+            'µs',
+            upstream=t_plain * 1e6,
+            runs=ROUNDS,
+        )
         print(
             f'  {label:<26} oslo.policy {t_plain * 1e6:8.1f}µs  '
             f'oslo_extras {t_ours * 1e6:6.2f}µs  '
@@ -260,6 +272,15 @@ def load() -> bool:
                 start = time.perf_counter()
                 enforcer.load_rules()
                 timings.append(time.perf_counter() - start)
+        _record.figure(
+            'load',
+            f'first load_rules(), {count:,} rules',
+            timings[1],
+            's',
+            upstream=timings[0],
+            runs=1,
+            statistic=None,
+        )
         print(
             f'  {count:>6} rules  oslo.policy {timings[0]:6.2f} s  '
             f'oslo_extras {timings[1]:6.2f} s  '
@@ -279,6 +300,7 @@ def main(argv=None) -> int:
         'real',
         'load',
     }
+    _record.labels('SafeEnforcer', 'oslo.policy')
     ok = True
     if 'synthetic' in wanted:
         ok = synthetic() and ok
@@ -302,6 +324,24 @@ def synthetic() -> bool:
     ok = True
     for count in SIZES:
         t_plain, t_ours, s_plain, s_ours, same = run_size(count)
+        _record.figure(
+            'synthetic',
+            f'enforce(), {count:,} rule' + 's' * (count > 1),
+            t_ours * 1e6,
+            'µs',
+            upstream=t_plain * 1e6,
+            runs=ROUNDS,
+        )
+        _record.figure(
+            'synthetic',
+            f'first call after file change, {count:,} rule'
+            + 's' * (count > 1),
+            s_ours * 1e3,
+            'ms',
+            upstream=s_plain * 1e3,
+            runs=1,
+            statistic=None,
+        )
         ok = ok and same
         print(
             f'{count:>6} {t_plain * 1e6:>10.1f}µs {t_ours * 1e6:>10.2f}µs '
