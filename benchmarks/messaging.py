@@ -12,9 +12,17 @@ and casts through:
 
 Each variant has its own transport, server and topic. The variants take
 turns call by call (cast batch by cast batch), in rotating order, so that
-a load change on a shared machine hits them all alike. Prints calls/s,
-p50/p99 latency, casts/s and the ratio ours / upstream (above 1.0: ours is
-slower).
+a load change on a shared machine hits them all alike; the whole run is
+repeated ``ROUNDS`` times on the same broker. Prints calls/s, p50/p99
+latency, casts/s and the ratio ours / upstream (above 1.0: ours is
+slower), each the median of the rounds, with every round's ratio and the
+load average (the machine is shared: compare with ``upstream-2``).
+
+``python benchmarks/messaging.py split`` times, instead of the two extras
+variants, ``extras-driver`` (stock client and server on the
+``rabbit-extras`` transport), ``extras-server`` (our server, stock client
+and transport) and ``extras-client`` (our client, stock server and
+transport).
 
 ``python benchmarks/messaging.py heartbeats [CALLS]`` instead measures the
 heartbeat sender at scale: one server process (pool of CALLS workers) runs
@@ -46,11 +54,16 @@ from oslo_extras import messaging  # noqa: E402
 from oslo_extras.messaging import _upstream  # noqa: E402
 from tests.functional.servers.rabbitmq import RabbitMQ  # noqa: E402
 
-CALLS = 2000  # per variant
+CALLS = 2000  # per variant and round
+#: Whole interleaved runs on one broker; figures are their medians.
+ROUNDS = 3
 WARMUP = 100
 CAST_BATCH = 50
 CAST_BATCHES = 30
 VARIANTS = ('upstream', 'upstream-2', 'extras', 'extras+hb+ttl')
+#: ``split``: each part of ours alone, with stock oslo.messaging around it
+#: (no heartbeat, no TTL), to tell where the overhead is.
+SPLIT_VARIANTS = ('extras-driver', 'extras-server', 'extras-client')
 
 
 class Endpoint:
@@ -78,6 +91,8 @@ def setup(name: str, url: str):
     """Return ``(client, server, endpoint, transport)`` for one variant."""
     target = oslo_messaging.Target(topic=f'bench-{name}', server='s1')
     endpoint = Endpoint()
+    if name in SPLIT_VARIANTS:
+        return setup_part(name, url, target, endpoint)
     if name.startswith('upstream'):
         transport = oslo_messaging.get_rpc_transport(make_conf(), url)
         server = oslo_messaging.get_rpc_server(
@@ -91,6 +106,27 @@ def setup(name: str, url: str):
         client = messaging.get_rpc_client(
             transport, target, timeout=2 if policy else 30, **policy
         )
+    server.start()
+    return client, server, endpoint, transport
+
+
+def setup_part(name: str, url: str, target, endpoint: Endpoint):
+    """One part of ours (driver, server or client), stock for the rest."""
+    conf = make_conf()
+    if name == 'extras-driver':
+        transport = messaging.get_rpc_transport(conf, url)
+    else:
+        transport = oslo_messaging.get_rpc_transport(conf, url)
+    if name == 'extras-server':
+        server = messaging.get_rpc_server(transport, target, [endpoint])
+    else:
+        server = oslo_messaging.get_rpc_server(
+            transport, target, [endpoint], executor='threading'
+        )
+    if name == 'extras-client':
+        client = messaging.get_rpc_client(transport, target, timeout=30)
+    else:
+        client = oslo_messaging.get_rpc_client(transport, target, timeout=30)
     server.start()
     return client, server, endpoint, transport
 
@@ -206,6 +242,9 @@ def heartbeats(calls: int, clients: int = 4) -> int:
     import json
     import subprocess
 
+    global VARIANTS
+    if sys.argv[1:2] == ['split']:
+        VARIANTS = ('upstream', 'upstream-2', *SPLIT_VARIANTS)
     logging.basicConfig(level=logging.ERROR)
     load_before = os.getloadavg()
     broker = RabbitMQ()
@@ -322,35 +361,10 @@ def heartbeats(calls: int, clients: int = 4) -> int:
     return 0 if ok >= total * 0.999 else 1
 
 
-def main() -> int:
-    if sys.argv[1:2] == ['heartbeats']:
-        calls = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
-        clients = int(sys.argv[3]) if len(sys.argv) > 3 else 4
-        return heartbeats(calls, clients)
-    logging.basicConfig(level=logging.ERROR)
-    broker = RabbitMQ()
-    broker.start()
-    try:
-        variants = {name: setup(name, broker.url) for name in VARIANTS}
-        latencies = run_calls(variants)
-        cast_times = run_casts(variants)
-        for _, server, _, transport in variants.values():
-            server.stop()
-            server.wait()
-            transport.cleanup()
-    finally:
-        # Connections still open at shutdown log reconnect errors: noise.
-        logging.getLogger('oslo.messaging').setLevel(logging.CRITICAL)
-        broker.close()
-
-    print(
-        f'RabbitMQ: {CALLS} sequential calls and {CAST_BATCHES} batches of '
-        f'{CAST_BATCH} casts per variant, variants taking turns\n'
-    )
-    print(
-        f'{"variant":<15} {"calls/s":>8} {"p50 ms":>8} {"p99 ms":>8}'
-        f' {"casts/s":>8}'
-    )
+def summarise(
+    latencies: dict[str, list[float]], cast_times: dict[str, list[float]]
+) -> dict[str, tuple[float, float, float, float]]:
+    """``{variant: (calls/s, p50 ms, p99 ms, casts/s)}`` of one round."""
     rows = {}
     for name in VARIANTS:
         calls = latencies[name]
@@ -360,39 +374,116 @@ def main() -> int:
             percentile(calls, 99) * 1000,
             CAST_BATCH / statistics.median(cast_times[name]),
         )
-        print(
-            f'{name:<15} {rows[name][0]:>8.0f} {rows[name][1]:>8.2f}'
-            f' {rows[name][2]:>8.2f} {rows[name][3]:>8.0f}'
-        )
+    return rows
+
+
+def ratios(rows: dict) -> dict[str, tuple[float, float, float]]:
+    """``{variant: (p50, p99, cast time)}`` over upstream's."""
     base = rows['upstream']
+    return {
+        name: (
+            rows[name][1] / base[1],
+            rows[name][2] / base[2],
+            base[3] / rows[name][3],
+        )
+        for name in VARIANTS[1:]
+    }
+
+
+def record(rounds: list[dict]) -> None:
+    """Hand the medians of the rounds to ``_record`` (the spec's table)."""
     _record.labels('variant', 'upstream')
     _record.parameters(
-        calls=CALLS, cast_batches=CAST_BATCHES, cast_batch=CAST_BATCH
+        rounds=ROUNDS,
+        calls=CALLS,
+        cast_batches=CAST_BATCHES,
+        cast_batch=CAST_BATCH,
     )
     for name in VARIANTS:
-        for index, what, unit, runs, stat in (
-            (1, 'p50 latency', 'ms', CALLS, 'p50'),
-            (2, 'p99 latency', 'ms', CALLS, 'p99'),
-            (0, 'calls', 'calls/s', CALLS, 'mean'),
-            (3, 'casts', 'casts/s', CAST_BATCHES, 'median'),
+        for index, what, unit, stat in (
+            (1, 'p50 latency', 'ms', 'p50'),
+            (2, 'p99 latency', 'ms', 'p99'),
+            (0, 'calls', 'calls/s', 'mean'),
+            (3, 'casts', 'casts/s', 'median batch'),
         ):
+            value = statistics.median(r[name][index] for r in rounds)
+            base = statistics.median(r['upstream'][index] for r in rounds)
             _record.figure(
                 'calls',
                 f'{name}: {what}',
-                rows[name][index],
+                value,
                 unit,
-                upstream=None if name == 'upstream' else base[index],
-                runs=runs,
-                statistic=stat,
+                upstream=None if name == 'upstream' else base,
+                runs=ROUNDS,
+                statistic=f'{stat} per round, median',
             )
-    print('\nratio / upstream (p50 latency, p99 latency, cast time):')
-    for name in VARIANTS[1:]:
+
+
+def main() -> int:
+    if sys.argv[1:2] == ['heartbeats']:
+        calls = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
+        clients = int(sys.argv[3]) if len(sys.argv) > 3 else 4
+        return heartbeats(calls, clients)
+    global VARIANTS
+    if sys.argv[1:2] == ['split']:
+        VARIANTS = ('upstream', 'upstream-2', *SPLIT_VARIANTS)
+    logging.basicConfig(level=logging.ERROR)
+    load_before = os.getloadavg()
+    broker = RabbitMQ()
+    broker.start()
+    rounds = []
+    try:
+        variants = {name: setup(name, broker.url) for name in VARIANTS}
+        for _ in range(ROUNDS):
+            rounds.append(summarise(run_calls(variants), run_casts(variants)))
+        for _, server, _, transport in variants.values():
+            server.stop()
+            server.wait()
+            transport.cleanup()
+    finally:
+        # Connections still open at shutdown log reconnect errors: noise.
+        logging.getLogger('oslo.messaging').setLevel(logging.CRITICAL)
+        broker.close()
+    load_after = os.getloadavg()
+
+    print(
+        f'RabbitMQ: {ROUNDS} rounds of {CALLS} sequential calls and '
+        f'{CAST_BATCHES} batches of {CAST_BATCH} casts per variant, '
+        'variants taking turns; medians of the rounds\n'
+    )
+    print(
+        f'{"variant":<15} {"calls/s":>8} {"p50 ms":>8} {"p99 ms":>8}'
+        f' {"casts/s":>8}'
+    )
+    for name in VARIANTS:
+        figures = [
+            statistics.median(r[name][i] for r in rounds) for i in range(4)
+        ]
         print(
-            f'  {name:<15} p50 x{rows[name][1] / base[1]:.3f}'
-            f'  p99 x{rows[name][2] / base[2]:.3f}'
-            f'  casts x{base[3] / rows[name][3]:.3f}'
+            f'{name:<15} {figures[0]:>8.0f} {figures[1]:>8.2f}'
+            f' {figures[2]:>8.2f} {figures[3]:>8.0f}'
         )
+    record(rounds)
+    per_round = [ratios(r) for r in rounds]
+    print(
+        '\nratio / upstream, median of the rounds [each round] '
+        '(p50 latency, p99 latency, cast time):'
+    )
+    for name in VARIANTS[1:]:
+        cells = []
+        for i, label in enumerate(('p50', 'p99', 'casts')):
+            values = [r[name][i] for r in per_round]
+            each = ' '.join(f'{v:.3f}' for v in values)
+            cells.append(f'{label} x{statistics.median(values):.3f} [{each}]')
+        print(f'  {name:<15} ' + '  '.join(cells))
     print('  (upstream-2 is the same code as upstream: the noise floor)')
+    print(
+        'load average before '
+        + ' '.join(f'{x:.2f}' for x in load_before)
+        + ', after '
+        + ' '.join(f'{x:.2f}' for x in load_after)
+        + f' ({os.cpu_count()} CPUs)'
+    )
     return 0
 
 

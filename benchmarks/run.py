@@ -53,6 +53,7 @@ BENCHMARKS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ('config_reload', 'config_reload.py', ('--runs', '100')),
     ('messaging', 'messaging.py', ()),
     ('messaging_heartbeats', 'messaging.py', ('heartbeats',)),
+    ('messaging_split', 'messaging.py', ('split',)),
 )
 
 # Distributions whose versions the figures depend on.

@@ -1,39 +1,61 @@
 """The only place oslo_extras.messaging touches oslo.messaging internals.
 
 ``tests/unit/messaging/test_upstream.py`` fails loudly when one of these
-changes upstream. Each is here because no public API does the job:
+changes upstream (one guard test per numbered entry, named after it);
+``specs/messaging-heartbeat-ttl.rst`` ("Upstream internals") lists the
+same entries. Each is here because no public API does the job: RPC
+servers, dispatchers, serializers and the ``oslo.messaging.drivers``
+entry point are public, but the hooks below are not.
 
-Overrides of upstream classes (subclass hooks)
+Subclass overrides
   1. ``MessageHandlingServer._on_incoming(incoming)`` (listener thread, at
-     receipt) and ``_process_incoming(incoming)`` (worker), and
-     ``_create_listener()`` (declares the queues): receipt-time heartbeats
-     and TTL checks, for the RPC server and the notification listener.
-  2. ``impl_rabbit.Connection._publish(exchange, msg, routing_key,
-     timeout, transport_options)`` turns ``timeout`` into AMQP
-     ``expiration``; ``declare_consumer(consumer)`` sees each ``Consumer``
-     (``queue_name``, ``queue_arguments``) before it is declared.
+     receipt), ``_process_incoming(incoming)`` (worker) and
+     ``_create_listener()`` (declares the queues): receipt-time
+     heartbeats and TTL checks, for the RPC server and the notification
+     listener (``RPCServer``, below).
+  2. ``impl_rabbit.RabbitDriver`` and ``impl_rabbit.Connection`` (the
+     ``rabbit-extras`` driver): ``Connection._publish(exchange, msg,
+     routing_key, timeout, transport_options)`` turns ``timeout`` into AMQP
+     ``expiration``; ``Connection.declare_consumer(consumer)`` sees each
+     ``Consumer`` (``type``, ``queue_name``, ``queue_arguments``) before
+     it is declared.
+  3. ``impl_fake.FakeDriver`` (the ``fake-extras`` driver) and, for a
+     monitored call, its ``_check_serialize()``, ``_exchange_manager`` and
+     ``FakeExchange.deliver_message(..., reply_q=)``, whose server side
+     puts ``(reply, failure)`` on ``reply_q`` (:func:`fake_deliver`).
 Runtime patches (no subclass hook exists)
-  3. ``ConnectionPool.connection_cls`` (``AMQPDriverBase._connection_pool``)
-     builds every connection of a driver: set to our ``Connection``.
-  4. ``Consumer.declare(conn)`` runs again after every reconnection:
-     wrapped to declare the dead-letter exchange and queue first.
-  5. The fake driver's listener ``poll()``
+  4. ``ConnectionPool.connection_cls`` (``AMQPDriverBase._connection_pool``)
+     builds every connection of a driver: set to our ``Connection``
+     (:func:`use_connection_class`).
+  5. ``Consumer.declare(conn)`` runs again after every reconnection:
+     wrapped to declare the dead-letter exchange and queue first, on
+     ``conn.channel`` (:func:`before_declare`).
+  6. The fake driver's listener ``poll()``
      (``PollStyleListenerAdapter._poll_style_listener``): wrapped so that
-     fake messages can heartbeat (``fake://`` only; tests and demo).
-Attributes and helpers read
-  6. ``AMQPIncomingMessage.orig_msg_id`` and ``reply_q``, and the fake
+     fake messages can heartbeat (``fake://`` only; tests and demo)
+     (:func:`wrap_listener_poll`).
+Attributes and helpers read or written
+  7. ``AMQPIncomingMessage.orig_msg_id`` and ``reply_q``, and the fake
      driver's ``FakeIncomingMessage._reply_q``: call or cast, and whose
-     reply queue.
-  7. ``Transport._driver``; ``AMQPDriverBase._get_connection()`` and its
-     ``ConnectionContext.connection``; ``Connection._connection_lock`` and
-     ``_ensure_publishing()``: dead letters and the caller-liveness check.
-  8. The AMQP request format (``amqp.pack_context``,
-     ``common.serialize_msg``) for dead letters.
-  9. The metrics (and, from 18.3.0, tracing) option lists upstream
-     registers on the global ``cfg.CONF`` only.
-
-Assumption with a guard: upstream publishes on the caller's thread (the
-per-message TTL reaches ``_publish`` through a thread-local).
+     reply queue (:func:`is_call`, :func:`reply_queue`,
+     :func:`fake_reply_queue`).
+  8. ``RpcIncomingMessage.client_timeout``: upstream's dispatcher starts
+     its watchdog when it is set; set to None once we heartbeat the call
+     (:func:`stop_upstream_watchdog`).
+  9. ``Transport._driver``; ``AMQPDriverBase._get_connection()`` and its
+     ``ConnectionContext.connection``; ``Connection._connection_lock``,
+     ``_ensure_publishing()`` and ``rabbit_quorum_queue``: dead letters
+     and the caller-liveness check (:func:`transport_driver`,
+     :func:`send_connection`, :func:`queue_has_consumers`,
+     :func:`publish`, :func:`before_declare`).
+  10. The AMQP request format (``amqp.pack_context``,
+      ``common.serialize_msg``) for dead letters (:func:`request_body`).
+  11. The metrics (and, from 18.3.0, tracing) option lists upstream
+      registers on the global ``cfg.CONF`` only (:func:`register_opts`).
+Assumption with a guard
+  12. Upstream publishes on the caller's thread: the per-message TTL
+      reaches ``_publish`` through a thread-local
+      (``drivers/scope.py``).
 """
 
 from __future__ import annotations
@@ -58,12 +80,16 @@ def use_connection_class(driver: Any, cls: type, **kwargs: Any) -> None:
     pool.connection_cls = functools.partial(cls, **kwargs)
 
 
-def before_declare(consumer: Any, hook: Callable[[Any], None]) -> None:
-    """Run ``hook(conn)`` before each (re)declaration of ``consumer``."""
+def before_declare(consumer: Any, hook: Callable[[Any, bool], None]) -> None:
+    """Run ``hook(channel, quorum)`` before each declaration of ``consumer``.
+
+    ``channel`` is the connection's current channel, ``quorum`` its
+    ``rabbit_quorum_queue`` option.
+    """
     declare = consumer.declare
 
     def declare_with_hook(conn: Any) -> None:
-        hook(conn)
+        hook(conn.channel, conn.rabbit_quorum_queue)
         declare(conn)
 
     consumer.declare = declare_with_hook
@@ -137,8 +163,17 @@ def is_call(incoming: Any) -> bool:
     if hasattr(incoming, 'orig_msg_id'):
         return bool(incoming.orig_msg_id)
     if hasattr(incoming, '_reply_q'):
-        return incoming._reply_q is not None
+        return fake_reply_queue(incoming) is not None
     return bool(getattr(incoming, 'client_timeout', None))
+
+
+def stop_upstream_watchdog(incoming: Any) -> None:
+    """Keep upstream's dispatcher from heartbeating ``incoming`` itself.
+
+    Its watchdog starts when dispatch starts and only if the message's
+    ``client_timeout`` is set; we heartbeat from receipt instead.
+    """
+    incoming.client_timeout = None
 
 
 def wrap_listener_poll(adapter: Any, convert: Callable[[Any], None]) -> None:
@@ -162,6 +197,27 @@ def wrap_listener_poll(adapter: Any, convert: Callable[[Any], None]) -> None:
 def fake_reply_queue(incoming: Any) -> Any:
     """The queue a fake-driver caller waits on (None for a cast)."""
     return incoming._reply_q
+
+
+def fake_deliver(
+    driver: Any, target: Any, ctxt: dict, message: dict, reply_q: Any
+) -> None:
+    """Deliver a request on the fake driver with our own reply queue.
+
+    Upstream's ``FakeDriver._send`` makes a plain ``queue.Queue`` for the
+    reply; a monitored call needs one that also takes heartbeats. The
+    server side puts ``(reply, failure)`` on it.
+    """
+    driver._check_serialize(message)
+    exchange = driver._exchange_manager.get_exchange(target.exchange)
+    exchange.deliver_message(
+        target.topic,
+        ctxt,
+        message,
+        server=target.server,
+        fanout=target.fanout,
+        reply_q=reply_q,
+    )
 
 
 def transport_driver(transport: Any) -> Any:

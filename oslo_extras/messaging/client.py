@@ -21,6 +21,9 @@ from oslo_extras.messaging.policy import PolicyMap
 
 LOG = logging.getLogger(__name__)
 
+#: Prepared upstream call contexts a client keeps, at most.
+MAX_PREPARED = 32
+
 
 class HeartbeatTimeout(oslo_messaging.MessagingTimeout):
     """A heartbeating call's server fell silent (it died or hangs).
@@ -76,6 +79,10 @@ class RPCClient:
         self._policies = policies
         self._interceptors = list(interceptors)
         self._max_call_time = max_call_time
+        # Upstream call contexts by (timeout, call_monitor_timeout): few
+        # distinct pairs (one per method policy), and prepare() per call
+        # costs a Target copy.
+        self._calls: dict[tuple[Any, Any], Any] = {}
 
     @property
     def target(self) -> Any:
@@ -89,6 +96,17 @@ class RPCClient:
             self._interceptors,
             self._max_call_time,
         )
+
+    def _prepared(self, timeout: Any, call_monitor_timeout: Any) -> Any:
+        key = (timeout, call_monitor_timeout)
+        client = self._calls.get(key)
+        if client is None:
+            client = self._client.prepare(
+                timeout=timeout, call_monitor_timeout=call_monitor_timeout
+            )
+            if len(self._calls) < MAX_PREPARED:
+                self._calls[key] = client
+        return client
 
     def can_send_version(self, *args: Any, **kwargs: Any) -> bool:
         return self._client.can_send_version(*args, **kwargs)
@@ -131,10 +149,7 @@ class RPCClient:
         ``timeout`` seconds (twice the heartbeat by default).
         """
         message = self._outgoing(method, call=True)
-        client = self._client.prepare(
-            timeout=message.timeout,
-            call_monitor_timeout=message.call_monitor_timeout,
-        )
+        client = self._prepared(message.timeout, message.call_monitor_timeout)
         stamped = Stamped(ctxt, message.stamp())
         started = time.monotonic()
         try:

@@ -75,6 +75,8 @@ class RPCServer(_upstream.RPCServer):
         # Upstream picks the executor (threading, or eventlet when the
         # process is monkey-patched) and rejects unknown ones, as it would.
         super().__init__(transport, target, dispatcher, executor)
+        #: our own copy: upstream keeps its target in a private attribute
+        self._topic = target.topic
         self._policies = policies
         self._interceptors = list(interceptors)
         self._dead_letter = dead_letter
@@ -102,7 +104,7 @@ class RPCServer(_upstream.RPCServer):
 
     def _create_listener(self):
         options = scope.QueueOptions(
-            topic=self._target.topic,
+            topic=self._topic,
             ttl=self._policies.default.ttl,
             dead_letter=self._dead_letter,
         )
@@ -124,12 +126,17 @@ class RPCServer(_upstream.RPCServer):
             if not interceptor.received(request):
                 self._drop(request)
                 return
-        with self._requests_lock:
-            self._requests[message] = request
+        if any(i.watches(request) for i in self._interceptors):
+            with self._requests_lock:
+                self._requests[message] = request
         super()._on_incoming(incoming)
 
     def _process_incoming(self, incoming):
         message = incoming[0]
+        if not self._requests:
+            # Nothing watched (read without the lock: a request is
+            # registered before it is handed to this worker).
+            return super()._process_incoming(incoming)
         with self._requests_lock:
             request = self._requests.get(message)
         try:
@@ -145,6 +152,8 @@ class RPCServer(_upstream.RPCServer):
             self._finish(message)
 
     def _finish(self, message: Any) -> None:
+        if not self._requests:
+            return
         with self._requests_lock:
             request = self._requests.pop(message, None)
         if request is not None:
@@ -167,7 +176,7 @@ class RPCServer(_upstream.RPCServer):
             'Dropped expired %s %r on topic %r without running it: %s',
             kind,
             request.method,
-            self._target.topic,
+            self._topic,
             request.dropped,
         )
         try:
@@ -190,7 +199,7 @@ class RPCServer(_upstream.RPCServer):
         }
         request.stamp.write(ctxt)
         try:
-            dead_letter(self._target.topic, ctxt, request.incoming.message)
+            dead_letter(self._topic, ctxt, request.incoming.message)
         except Exception:
             LOG.warning(
                 'Could not keep dropped %r in the dead-letter queue',

@@ -86,8 +86,14 @@ class Stamp:
         The body key wins; context keys (other drivers, older clients) are
         removed either way so that endpoints never see them.
         """
-        from_ctxt = cls.pop(ctxt) if isinstance(ctxt, MutableMapping) else None
         body = message.pop(BODY_KEY, None)
+        if (
+            body is None
+            and isinstance(ctxt, dict)
+            and ctxt.keys().isdisjoint(KEYS)
+        ):
+            return EMPTY  # the common case: nothing stamped, nothing to do
+        from_ctxt = cls.pop(ctxt) if isinstance(ctxt, MutableMapping) else None
         if isinstance(body, Mapping):
             return cls(
                 ttl=_number(body.get('ttl')),
@@ -130,13 +136,37 @@ def move_to_body(
     :param message: the request or notification body
     :param broker_ttl: the broker will expire the message after its TTL
     """
-    if not isinstance(ctxt, Mapping) or not any(k in ctxt for k in KEYS):
-        return ctxt, dict(message)
+    ctxt, message, _ = to_wire(ctxt, message, broker_ttl)
+    return ctxt, message
+
+
+def to_wire(
+    ctxt: Any, message: Mapping[str, Any], broker_ttl: bool = False
+) -> tuple[Any, dict[str, Any], float | None]:
+    """Like :func:`move_to_body`, also returning the stamped TTL (or None).
+
+    One pass over the context: this runs for every message sent.
+    """
+    if not isinstance(ctxt, Mapping) or ctxt.keys().isdisjoint(KEYS):
+        return ctxt, dict(message), None
     ctxt = dict(ctxt)
-    found = Stamp.pop(ctxt)
-    if broker_ttl and found.ttl is not None:
-        found = dataclasses.replace(found, broker_ttl=True)
-    return ctxt, {**message, BODY_KEY: found.body()}
+    ttl = _number(ctxt.pop(TTL, None))
+    sent = _number(ctxt.pop(SENT, None))
+    heartbeat = _number(ctxt.pop(HEARTBEAT, None))
+    fields: dict[str, Any] = {}
+    if ttl is not None:
+        fields['ttl'] = ttl
+    if sent is not None:
+        fields['sent'] = sent
+    if heartbeat is not None:
+        fields['heartbeat'] = heartbeat
+    if broker_ttl and ttl is not None:
+        fields[BROKER_TTL] = True
+    return ctxt, {**message, BODY_KEY: fields}, ttl
+
+
+#: What a message nobody stamped carries.
+EMPTY = Stamp()
 
 
 def now() -> float:

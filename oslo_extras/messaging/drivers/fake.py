@@ -74,17 +74,8 @@ class FakeDriver(_upstream.FakeDriver):
                 retry,
                 transport_options,
             )
-        self._check_serialize(message)
         replies = _Replies(call_monitor_timeout)
-        exchange = self._exchange_manager.get_exchange(target.exchange)
-        exchange.deliver_message(
-            target.topic,
-            ctxt,
-            message,
-            server=target.server,
-            fanout=target.fanout,
-            reply_q=replies,
-        )
+        _upstream.fake_deliver(self, target, ctxt, message, replies)
         deadline = time.monotonic() + timeout if timeout else None
         while True:
             wait = call_monitor_timeout

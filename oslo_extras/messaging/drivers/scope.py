@@ -13,8 +13,6 @@ import dataclasses
 import threading
 from collections.abc import Iterator
 
-_LOCAL = threading.local()
-
 
 @dataclasses.dataclass(frozen=True)
 class QueueOptions:
@@ -36,9 +34,20 @@ class QueueOptions:
     arguments: bool = True
 
 
+class _Local(threading.local):
+    # Class attributes are every thread's defaults: reading one on a
+    # thread that never set it (every reply and heartbeat publish) raises
+    # and catches no AttributeError.
+    ttl: float | None = None
+    queue: QueueOptions | None = None
+
+
+_LOCAL = _Local()
+
+
 @contextlib.contextmanager
 def _set(name: str, value: object) -> Iterator[None]:
-    previous = getattr(_LOCAL, name, None)
+    previous = getattr(_LOCAL, name)
     setattr(_LOCAL, name, value)
     try:
         yield
@@ -52,7 +61,7 @@ def message_ttl(ttl: float | None) -> contextlib.AbstractContextManager:
 
 
 def current_ttl() -> float | None:
-    return getattr(_LOCAL, 'ttl', None)
+    return _LOCAL.ttl
 
 
 def queue_options(
@@ -63,4 +72,4 @@ def queue_options(
 
 
 def current_queue_options() -> QueueOptions | None:
-    return getattr(_LOCAL, 'queue', None)
+    return _LOCAL.queue

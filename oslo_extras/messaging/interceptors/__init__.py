@@ -115,6 +115,16 @@ class Interceptor:
         It runs before the reply is sent, after a dropped request too.
         """
 
+    def watches(self, request: Request) -> bool:
+        """Say whether :meth:`dispatching` and :meth:`finished` matter.
+
+        Called after :meth:`received`. When no interceptor watches a
+        request, the server skips both hooks for it (most requests carry
+        no heartbeat and no TTL: nothing to check or stop). The default
+        is True, so a plugin that does not override it sees every hook.
+        """
+        return True
+
 
 def load(names: Sequence[str] = DEFAULT_INTERCEPTORS) -> list[Interceptor]:
     """Load the named interceptors, in that order.

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 
+from oslo_extras.messaging import _upstream
 from oslo_extras.messaging import stamp
 from oslo_extras.messaging.interceptors import Interceptor
 from oslo_extras.messaging.interceptors import Outgoing
@@ -93,7 +94,7 @@ class Heartbeat(Interceptor):
         interval = max(interval, MIN_INTERVAL)
         # We heartbeat from receipt on; upstream's dispatcher watchdog
         # would start later and could keep running after an error.
-        incoming.client_timeout = None
+        _upstream.stop_upstream_watchdog(incoming)
         request.state['beat'] = request.services['heartbeats'].start(
             incoming.heartbeat,
             interval,
@@ -117,6 +118,9 @@ class Heartbeat(Interceptor):
                 request.dropped = 'its caller is gone (no consumer)'
                 return False
         return True
+
+    def watches(self, request: Request) -> bool:
+        return 'beat' in request.state
 
     def finished(self, request: Request) -> None:
         beat = request.state.get('beat')

@@ -53,6 +53,9 @@ class TimeToLive(Interceptor):
             return True
         return self._check(request)
 
+    def watches(self, request: Request) -> bool:
+        return bool(request.stamp.ttl or request.policy.ttl)
+
     def _check(self, request: Request) -> bool:
         reason = expired(request)
         if reason is None:
@@ -63,12 +66,12 @@ class TimeToLive(Interceptor):
 
 def expired(request: Request) -> str | None:
     """Say why ``request`` is expired, or return None when it is not."""
-    waited = time.monotonic() - request.received
-    skew = request.services.get('clock_skew', 0.0)
     ttls = [ttl for ttl in (request.stamp.ttl, request.policy.ttl) if ttl]
     if not ttls:
-        return None
+        return None  # most messages: no clock to read
     ttl = min(ttls)
+    waited = time.monotonic() - request.received
+    skew = request.services.get('clock_skew', 0.0)
     # Time spent inside this server: measured locally, immune to skew.
     if waited > ttl:
         return f'waited {waited:.2f}s in the server, TTL {ttl:g}s'

@@ -1,4 +1,8 @@
-"""Fail loudly when oslo.messaging changes what _upstream relies on."""
+"""Fail loudly when oslo.messaging changes what _upstream relies on.
+
+The numbers in the test names are those of the entries in ``_upstream``'s
+docstring (and the spec's list, which must name the same things).
+"""
 
 import inspect
 
@@ -16,7 +20,7 @@ def params(func):
     return list(inspect.signature(func).parameters)
 
 
-def test_server_hooks_exist_with_their_signatures():
+def test_1_server_hooks_exist_with_their_signatures():
     assert params(msg_server.MessageHandlingServer._on_incoming) == [
         'self',
         'incoming',
@@ -29,9 +33,14 @@ def test_server_hooks_exist_with_their_signatures():
     # _on_incoming hands the batch to the executor: our receipt hook.
     source = inspect.getsource(msg_server.MessageHandlingServer._on_incoming)
     assert '_work_executor.submit(self._process_incoming' in source
+    # The notification listener inherits the same hooks.
+    from oslo_messaging.notify import listener
+
+    for name in ('_on_incoming', '_process_incoming', '_create_listener'):
+        assert hasattr(listener.NotificationServer, name)
 
 
-def test_rabbit_connection_hooks():
+def test_2_rabbit_connection_hooks():
     assert params(impl_rabbit.Connection._publish) == [
         'self',
         'exchange',
@@ -51,6 +60,7 @@ def test_rabbit_connection_hooks():
         'ex', 'q', 'q', 'topic', False, False, False, None
     )
     assert consumer.queue_arguments == {}
+    assert (consumer.type, consumer.queue_name) == ('topic', 'q')
     assert params(consumer.declare) == ['conn']
     for name in ('topic_send', 'fanout_send', 'notify_send'):
         assert 'self._publish' in inspect.getsource(
@@ -58,7 +68,7 @@ def test_rabbit_connection_hooks():
         )
 
 
-def test_pool_builds_connections_with_connection_cls():
+def test_4_pool_builds_connections_with_connection_cls():
     assert params(pool.ConnectionPool.__init__)[-1] == 'connection_cls'
     assert 'self.connection_cls(' in inspect.getsource(
         pool.ConnectionPool.create
@@ -68,7 +78,7 @@ def test_pool_builds_connections_with_connection_cls():
     )
 
 
-def test_incoming_messages_tell_calls_from_casts():
+def test_7_incoming_messages_tell_calls_from_casts():
     assert 'self.orig_msg_id = msg_id' in inspect.getsource(
         amqpdriver.AMQPIncomingMessage.__init__
     )
@@ -79,7 +89,7 @@ def test_incoming_messages_tell_calls_from_casts():
     assert _upstream.is_call(fake_cast) is False
 
 
-def test_options_registered_on_global_conf_only():
+def test_11_options_registered_on_global_conf_only():
     import importlib.util
 
     from oslo_config import cfg
@@ -95,7 +105,7 @@ def test_options_registered_on_global_conf_only():
     assert conf.control_exchange == 'openstack'
 
 
-def test_fake_listener_adapter_and_reply_queue():
+def test_6_fake_listener_adapter_and_reply_queue():
     from oslo_messaging._drivers import base
 
     assert '_poll_style_listener.poll(' in inspect.getsource(
@@ -111,7 +121,7 @@ def test_fake_listener_adapter_and_reply_queue():
     )
 
 
-def test_dead_letter_helpers():
+def test_10_dead_letter_helpers():
     from oslo_messaging._drivers import common
 
     body = _upstream.request_body({'user': 'u'}, {'method': 'm'})
@@ -132,7 +142,7 @@ def test_dead_letter_helpers():
     ]
 
 
-def test_register_opts_works_without_tracing_module(monkeypatch):
+def test_11_register_opts_works_without_tracing_module(monkeypatch):
     # oslo.messaging before 18.3.0 (16.1.2, our floor) has no _tracing.
     import sys
 
@@ -147,7 +157,7 @@ def test_register_opts_works_without_tracing_module(monkeypatch):
     assert conf.rpc_response_timeout == 60
 
 
-def test_upstream_publishes_on_the_callers_thread():
+def test_12_upstream_publishes_on_the_callers_thread():
     # The per-message TTL reaches the driver through a thread-local set
     # around upstream's send(): if upstream ever published from another
     # thread (a publisher thread, an executor), every TTL would vanish
@@ -207,7 +217,7 @@ def test_upstream_publishes_on_the_callers_thread():
     assert seen[-1][1:] == (me, 9)
 
 
-def test_connection_lock_guards_the_socket():
+def test_9_connection_lock_guards_the_socket():
     # queue_has_consumers() reads the socket under this lock, as upstream's
     # AMQP-heartbeat thread and publishers do.
     assert 'with self._connection_lock' in inspect.getsource(
@@ -219,3 +229,115 @@ def test_connection_lock_guards_the_socket():
     assert 'self.reply_q = reply_q' in inspect.getsource(
         amqpdriver.AMQPIncomingMessage.__init__
     )
+
+
+def test_3_fake_driver_delivers_with_our_reply_queue():
+    import queue
+
+    import oslo_messaging
+    from oslo_config import cfg
+
+    assert 'self._reply_q.put((reply, failure))' in inspect.getsource(
+        impl_fake.FakeIncomingMessage.reply
+    )
+    conf = cfg.ConfigOpts()
+    transport = oslo_messaging.get_rpc_transport(conf, 'fake:///')
+    driver = _upstream.transport_driver(transport)
+    assert isinstance(driver, _upstream.FakeDriver)
+    target = oslo_messaging.Target(topic='guard-3', server='s')
+    listener = driver.listen(target, 1, None)
+    replies = queue.Queue()
+    _upstream.fake_deliver(driver, target, {'u': 1}, {'m': 2}, replies)
+    [incoming] = listener._poll_style_listener.poll(timeout=1)
+    assert (incoming.ctxt, incoming.message) == ({'u': 1}, {'m': 2})
+    assert _upstream.fake_reply_queue(incoming) is replies
+    incoming.reply('ok')
+    assert replies.get(timeout=1) == ('ok', None)
+    transport.cleanup()
+
+
+def test_5_consumers_are_declared_again_on_each_new_channel():
+    assert 'consumer.declare(self)' in inspect.getsource(
+        impl_rabbit.Connection._set_current_channel
+    )
+    assert 'consumer.declare(self)' in inspect.getsource(
+        impl_rabbit.Connection.declare_consumer
+    )
+    assert 'self.channel = new_channel' in inspect.getsource(
+        impl_rabbit.Connection._set_current_channel
+    )
+    assert 'self.rabbit_quorum_queue = ' in inspect.getsource(
+        impl_rabbit.Connection.__init__
+    )
+
+
+def test_8_dispatcher_watchdog_starts_only_with_client_timeout():
+    from oslo_messaging._drivers import base
+    from oslo_messaging.rpc import dispatcher
+
+    assert 'self.client_timeout = None' in inspect.getsource(
+        base.RpcIncomingMessage.__init__
+    )
+    source = inspect.getsource(dispatcher.RPCDispatcher.dispatch)
+    assert 'if incoming.client_timeout:' in source
+    message = impl_fake.FakeIncomingMessage({}, {}, None, None)
+    message.client_timeout = 4
+    _upstream.stop_upstream_watchdog(message)
+    assert message.client_timeout is None
+
+
+def test_9_transport_keeps_its_driver():
+    import oslo_messaging
+    from oslo_config import cfg
+
+    transport = oslo_messaging.get_rpc_transport(cfg.ConfigOpts(), 'fake:///')
+    assert isinstance(
+        _upstream.transport_driver(transport), impl_fake.FakeDriver
+    )
+    transport.cleanup()
+
+
+def _entries(text: str) -> dict[int, set[str]]:
+    """``{number: names in double backquotes}`` of a numbered list."""
+    import re
+
+    entries: dict[int, str] = {}
+    current = None
+    for line in text.splitlines():
+        match = re.match(r'\s*(\d+)\. ', line)
+        if match:
+            current = int(match.group(1))
+            entries[current] = ''
+        elif current is not None and not line.strip():
+            current = None
+        if current is not None:
+            entries[current] += line + ' '
+    return {
+        number: {
+            ' '.join(name.split()) for name in re.findall(r'``([^`]+)``', body)
+        }
+        for number, body in entries.items()
+    }
+
+
+def test_spec_lists_exactly_what_upstream_module_relies_on():
+    import pathlib
+    import re
+
+    spec = pathlib.Path(__file__).parents[3] / 'specs'
+    text = (spec / 'messaging-heartbeat-ttl.rst').read_text()
+    section = text.split('Upstream internals\n------------------\n')[1]
+    section = section.split('\n\n\n')[0].split('\nAlternatives\n')[0]
+    code = _entries(_upstream.__doc__)
+    assert sorted(code) == list(range(1, 13))
+    assert _entries(section) == code
+    # Every helper of the module is named by an entry.
+    helpers = {
+        name
+        for name, value in vars(_upstream).items()
+        if inspect.isfunction(value)
+        and value.__module__ == _upstream.__name__
+        and not name.startswith('_')
+    }
+    named = set(re.findall(r':func:`(\w+)`', _upstream.__doc__))
+    assert helpers == named
