@@ -218,3 +218,10 @@ def test_connection_lock_guards_the_socket():
     assert 'self.reply_q = reply_q' in inspect.getsource(
         amqpdriver.AMQPIncomingMessage.__init__
     )
+
+
+def test_start_builds_the_work_executor_it_dispatches_with():
+    source = inspect.getsource(msg_server.MessageHandlingServer.start)
+    built = source.index('self._work_executor = self._executor_cls(')
+    # Our _create_listener warms the pool up before it consumes.
+    assert built < source.index('self._create_listener()')
