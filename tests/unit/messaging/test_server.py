@@ -109,8 +109,9 @@ def test_long_call_is_kept_alive_by_fractional_heartbeats(any_transport):
     )
     with running(server):
         assert client.call({}, 'work', seconds=1.2) == 'worked 1.2s'
-    # ~12 at 0.1 s; fewer on a loaded machine, never more.
-    assert 6 <= server.stats['heartbeats'] <= 12
+    # ~12 at 0.1 s, fewer on a loaded machine; at most one more, before
+    # the reply, when the call ended over half an interval after the last.
+    assert 6 <= server.stats['heartbeats'] <= 13
 
 
 def test_per_method_heartbeat(any_transport):
