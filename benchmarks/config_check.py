@@ -24,6 +24,8 @@ import tempfile
 import time
 import warnings
 
+import _record
+
 NAMESPACES = [
     'keystone',
     'barbican.common.config',
@@ -39,7 +41,7 @@ NAMESPACES = [
     'keystonemiddleware.auth_token',
     'castellan.config',
 ]
-RUNS = 11
+RUNS = 15
 BIN = os.path.dirname(sys.executable)
 
 
@@ -159,6 +161,25 @@ def main() -> int:
         ours_code, theirs_code = ours_codes[-1], theirs_codes[-1]
         ours_check, theirs_check, found = in_process(path)
 
+    _record.labels('oslo-config-check', 'oslo-config-validator')
+    _record.parameters(lines=lines, namespaces=len(NAMESPACES), runs=RUNS)
+    _record.figure(
+        'check',
+        'command line, end to end',
+        ours_cli * 1000,
+        'ms',
+        upstream=theirs_cli * 1000,
+        runs=RUNS,
+    )
+    _record.figure(
+        'check',
+        'checking only, in process',
+        ours_check * 1000,
+        'ms',
+        upstream=theirs_check * 1000,
+        runs=RUNS,
+    )
+    _record.figure('check', 'findings (ours)', found, 'count', runs=None)
     print(
         f'config: {lines} lines, {len(NAMESPACES)} namespaces; '
         f'median of {RUNS} runs'

@@ -31,6 +31,8 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+import _record  # noqa: E402
+
 from tests.realworld.config_check import corpus  # noqa: E402
 
 SERVICES = ('nova', 'cinder', 'glance', 'keystone', 'neutron')
@@ -157,9 +159,12 @@ def main() -> int:
         'recall',
     )
     rows = []
+    ours_stats = _ours(items, results)
+    theirs_stats = _upstream(items, results)
+    kinds = _by_kind(items, results)
     for name, stats in (
-        ('oslo-config-check', _ours(items, results)),
-        ('oslo-config-validator', _upstream(items, results)),
+        ('oslo-config-check', ours_stats),
+        ('oslo-config-validator', theirs_stats),
     ):
         rows.append(
             (
@@ -172,6 +177,7 @@ def main() -> int:
             )
         )
     _print_table(header, rows)
+    _emit(ours_stats, theirs_stats, kinds, len(items))
     print()
     _print_table(
         (
@@ -180,12 +186,52 @@ def main() -> int:
             'oslo-config-check',
             'oslo-config-validator',
         ),
-        [
-            (k, str(t), str(o), str(u))
-            for k, t, o, u in _by_kind(items, results)
-        ],
+        [(k, str(t), str(o), str(u)) for k, t, o, u in kinds],
     )
     return 0
+
+
+def _emit(ours: dict, theirs: dict, kinds, files: int) -> None:
+    """The figures of both tables, for benchmarks/run.py --record."""
+    _record.labels('oslo-config-check', 'oslo-config-validator')
+    _record.parameters(
+        files=files, services=len(SERVICES), faults=ours['faults']
+    )
+    for name, key in (
+        ('valid files: true errors', 'true'),
+        ('valid files: false errors', 'false'),
+    ):
+        _record.figure(
+            'corpus', name, ours[key], 'count', upstream=theirs[key]
+        )
+    _record.figure(
+        'corpus',
+        'injected faults found',
+        ours['found'],
+        'count',
+        upstream=theirs['found'],
+        of=ours['faults'],
+        runs=None,
+    )
+    for key in ('precision', 'recall'):
+        _record.figure(
+            'corpus',
+            key,
+            ours[key],
+            'fraction',
+            upstream=theirs[key],
+            runs=None,
+        )
+    for kind, total, found_ours, found_theirs in kinds:
+        _record.figure(
+            'fault kinds',
+            kind,
+            found_ours,
+            'count',
+            upstream=found_theirs,
+            of=total,
+            runs=None,
+        )
 
 
 def _print_table(header, rows) -> None:

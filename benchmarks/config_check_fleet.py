@@ -28,6 +28,8 @@ import sys
 import tempfile
 import time
 
+import _record
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 CORPUS = os.path.join(
     os.path.dirname(HERE), 'tests', 'realworld', 'config_check'
@@ -39,7 +41,7 @@ HOST_FILE = os.path.join(
     CORPUS, 'files', 'kolla-ansible', 'nova-cell', 'nova.conf'
 )
 BIN = os.path.dirname(sys.executable)
-RUNS = 7
+RUNS = 11
 HOSTS = 300
 
 
@@ -138,6 +140,31 @@ def main() -> int:
         )
         each_result = _run([*check, '--each', *hosts], env)
     load_after = os.getloadavg()
+    _record.labels('oslo-config-check', 'oslo-config-validator')
+    _record.parameters(namespaces=len(ns), lines=lines, hosts=HOSTS, runs=RUNS)
+    _record.figure(
+        'warm cache',
+        'nova.conf, warm catalog cache, end to end',
+        ours,
+        's',
+        upstream=theirs,
+        runs=RUNS,
+    )
+    _record.figure(
+        'warm cache',
+        'findings identical to --no-cache (1 = yes)',
+        int(identical),
+        'count',
+        runs=None,
+    )
+    # Upstream here is one host file through our own command.
+    _record.figure(
+        'each', f'--each over {HOSTS} host files', each, 's', runs=RUNS
+    )
+    _record.figure('each', 'one host file', one, 's', runs=RUNS)
+    _record.figure(
+        'each', f'ratio {HOSTS} files / one', each / one, 'x', runs=RUNS
+    )
     print(
         f'nova: {len(ns)} generator namespaces, config {lines} lines; '
         f'median of {RUNS} runs in turns; load average '

@@ -20,13 +20,14 @@ import tempfile
 import time
 from unittest import mock
 
+import _record
 from oslo_config import cfg
 
 from oslo_extras.config import migrate
 from oslo_extras.config.catalog import OptionCatalog
 
 GROUPS, OPTS_PER_GROUP, FILES, LINES_PER_FILE = 40, 25, 5, 1000
-RUNS = 7
+RUNS = 21
 
 
 def service_opts() -> list[tuple[str, list[cfg.Opt]]]:
@@ -165,6 +166,38 @@ def main() -> int:
     finally:
         shutil.rmtree(root)
 
+    _record.labels('oslo-config-migrate', 'oslo.config parse + read')
+    _record.parameters(
+        files=len(paths),
+        lines=total,
+        options=GROUPS * OPTS_PER_GROUP,
+        edits=edits,
+        runs=RUNS,
+    )
+    _record.figure(
+        'migrate',
+        'plan (--check/--dry-run)',
+        t_plan * 1000,
+        'ms',
+        upstream=t_read * 1000,
+        runs=RUNS,
+    )
+    _record.figure(
+        'migrate',
+        'plan + apply (--in-place)',
+        t_apply * 1000,
+        'ms',
+        upstream=t_read * 1000,
+        runs=RUNS,
+    )
+    _record.figure(
+        'migrate',
+        'oslo.config parse only (no option read)',
+        None,
+        'ms',
+        upstream=t_parse * 1000,
+        runs=RUNS,
+    )
     print(
         f'{len(paths)} files, {total} lines, '
         f'{GROUPS * OPTS_PER_GROUP} options, {edits} edits planned'

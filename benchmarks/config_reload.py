@@ -7,7 +7,7 @@
    being visible through ``conf.debug``, with the ``watch`` trigger
    (median, p95; the debounce is part of it and printed).
 2. Reload cost on a config of N options (10 of them changed per reload):
-   ``Reloader.reload()`` (typed diff, full validation, atomic install) and
+   ``Reloader.reload()`` (typed diff, validation, atomic install) and
    without the validator, against oslo.config's ``mutate_config_files()``
    on the same edits, interleaved in one run (the order rotates each run);
    medians, ratios, the interquartile range of the per-run ratios and the
@@ -27,6 +27,8 @@ import time
 from oslo_config import cfg
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import _record  # noqa: E402
 
 from oslo_extras._fileutils import atomic_write  # noqa: E402
 from oslo_extras.config.reload import Reloader  # noqa: E402
@@ -156,6 +158,24 @@ def main(argv=None) -> int:
     logging.basicConfig(level=logging.ERROR)
     with tempfile.TemporaryDirectory(prefix='bench-reload-') as workdir:
         lat = watch_latency(workdir, args.runs, args.debounce)
+        _record.labels('Reloader.reload()', 'mutate_config_files()')
+        _record.parameters(
+            options=args.options,
+            runs=args.runs,
+            debounce_ms=args.debounce * 1000,
+        )
+        for stat, seconds in (
+            ('median', statistics.median(lat)),
+            ('p95', _percentile(lat, 95)),
+        ):
+            _record.figure(
+                'watch',
+                f'file save -> new value visible, {stat}',
+                seconds * 1000,
+                'ms',
+                runs=len(lat),
+                statistic=stat,
+            )
         print(
             f'watch trigger, file save -> new value visible '
             f'(debounce {args.debounce * 1000:.0f} ms, {len(lat)} saves): '
@@ -177,6 +197,15 @@ def main(argv=None) -> int:
         # noise: their interquartile range.
         ratios = sorted(t / b for t, b in zip(timings, base_runs, strict=True))
         low, high = _percentile(ratios, 25), _percentile(ratios, 75)
+        _record.figure(
+            'reload',
+            label,
+            median * 1000,
+            'ms',
+            upstream=base * 1000,
+            ratio_spread=(low, high),
+            runs=args.runs,
+        )
         print(
             f'  {label:34s} {median * 1000:8.2f} ms  '
             f'ratio {median / base:5.2f}x  (per-run ratio IQR '

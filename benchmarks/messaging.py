@@ -45,6 +45,7 @@ import oslo_messaging  # noqa: E402
 from oslo_config import cfg  # noqa: E402
 from oslo_messaging import opts as messaging_opts  # noqa: E402
 
+from benchmarks import _record  # noqa: E402
 from oslo_extras import messaging  # noqa: E402
 from oslo_extras.messaging import _upstream  # noqa: E402
 from tests.functional.servers.rabbitmq import RabbitMQ  # noqa: E402
@@ -271,6 +272,33 @@ def heartbeats(calls: int, clients: int = 10) -> int:
     lateness = report['lateness']
     ok = outcomes.count('ok')
     total = len(outcomes)
+    _record.labels('oslo_extras heartbeats')
+    _record.parameters(
+        calls=total,
+        clients=clients,
+        call_seconds=HB_WORK,
+        heartbeat_s=HB_INTERVAL,
+    )
+    _record.figure(
+        'heartbeats', 'calls succeeded', 100 * ok / total, '%', runs=None
+    )
+    for stat, pct in (('p50', 50), ('p99', 99)):
+        _record.figure(
+            'heartbeats',
+            f'heartbeat lateness, {stat}',
+            percentile(lateness, pct) * 1000,
+            'ms',
+            runs=len(lateness),
+            statistic=stat,
+        )
+    _record.figure(
+        'heartbeats',
+        'heartbeat lateness, max',
+        lateness[-1] * 1000,
+        'ms',
+        runs=len(lateness),
+        statistic='max',
+    )
     failures = {name: outcomes.count(name) for name in set(outcomes)}
     failures.pop('ok', None)
     print(
@@ -351,6 +379,26 @@ def main() -> int:
             f' {rows[name][2]:>8.2f} {rows[name][3]:>8.0f}'
         )
     base = rows['upstream']
+    _record.labels('variant', 'upstream')
+    _record.parameters(
+        calls=CALLS, cast_batches=CAST_BATCHES, cast_batch=CAST_BATCH
+    )
+    for name in VARIANTS:
+        for index, what, unit, runs, stat in (
+            (1, 'p50 latency', 'ms', CALLS, 'p50'),
+            (2, 'p99 latency', 'ms', CALLS, 'p99'),
+            (0, 'calls', 'calls/s', CALLS, 'mean'),
+            (3, 'casts', 'casts/s', CAST_BATCHES, 'median'),
+        ):
+            _record.figure(
+                'calls',
+                f'{name}: {what}',
+                rows[name][index],
+                unit,
+                upstream=None if name == 'upstream' else base[index],
+                runs=runs,
+                statistic=stat,
+            )
     print('\nratio / upstream (p50 latency, p99 latency, cast time):')
     for name in VARIANTS[1:]:
         print(

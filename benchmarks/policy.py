@@ -30,6 +30,7 @@ import tempfile
 import time
 import warnings
 
+import _record
 from oslo_policy import policy
 
 from oslo_extras.policy import inputs
@@ -136,9 +137,9 @@ def run_size(count: int) -> tuple[float, float, float, float, bool]:
     return t_plain, t_ours, stall_plain, stall_ours, same
 
 
-def _alternating(functions, calls, rounds=ROUNDS) -> list[float]:
-    """Median seconds per call of each function, rounds alternating so a
-    busy machine slows all of them alike."""
+def _alternating(functions, calls, rounds=ROUNDS) -> list[list[float]]:
+    """Seconds per call of each function in each round, rounds alternating
+    so a busy machine slows all of them alike."""
     times: list[list[float]] = [[] for _ in functions]
     for _ in range(rounds):
         for index, function in enumerate(functions):
@@ -146,7 +147,7 @@ def _alternating(functions, calls, rounds=ROUNDS) -> list[float]:
             for call in calls:
                 function(*call)
             times[index].append((time.perf_counter() - start) / len(calls))
-    return [statistics.median(series) for series in times]
+    return times
 
 
 def _authorizer(enforcer):
@@ -208,19 +209,40 @@ def real() -> bool:
         == bool(ours.enforce(n, dict(t), dict(c)))
         for n, t, c in sample
     )
+    _record.parameters(
+        nova_rules=len(rules), real_calls=len(sample), personas=len(people)
+    )
     print(
         f'real: nova {len(rules)} rules + SAP nova policy file, '
-        f'{len(sample)} calls over {len(people)} personas'
+        f'{len(sample)} calls over {len(people)} personas '
+        f'(load average {os.getloadavg()[0]:.1f}); medians of {ROUNDS} '
+        'alternating rounds, and the median of the per-round ratios'
     )
     for label, mine, theirs in (
         ('enforce()', ours.enforce, plain.enforce),
         ('authorize(do_raise=True)', _authorizer(ours), _authorizer(plain)),
     ):
-        t_plain, t_ours = _alternating([theirs, mine], sample)
+        r_plain, r_ours = _alternating([theirs, mine], sample)
+        t_plain, t_ours = map(statistics.median, (r_plain, r_ours))
+        ratio = statistics.median(
+            a / b for a, b in zip(r_plain, r_ours, strict=True)
+        )
+        q1, _, q3 = statistics.quantiles(
+            [b / a for a, b in zip(r_plain, r_ours, strict=True)], n=4
+        )
+        _record.figure(
+            'real',
+            label,
+            t_ours * 1e6,
+            'µs',
+            upstream=t_plain * 1e6,
+            ratio_spread=(q1, q3),
+            runs=ROUNDS,
+        )
         print(
             f'  {label:<26} oslo.policy {t_plain * 1e6:8.1f}µs  '
             f'oslo_extras {t_ours * 1e6:6.2f}µs  '
-            f'{t_plain / t_ours:5.0f}x'
+            f'{t_plain / t_ours:5.0f}x  (per round {ratio:.0f}x)'
         )
     print(f'  decisions {"identical" if same else "DIFFERENT"}')
     return same
@@ -260,6 +282,15 @@ def load() -> bool:
                 start = time.perf_counter()
                 enforcer.load_rules()
                 timings.append(time.perf_counter() - start)
+        _record.figure(
+            'load',
+            f'first load_rules(), {count:,} rules',
+            timings[1],
+            's',
+            upstream=timings[0],
+            runs=1,
+            statistic=None,
+        )
         print(
             f'  {count:>6} rules  oslo.policy {timings[0]:6.2f} s  '
             f'oslo_extras {timings[1]:6.2f} s  '
@@ -279,6 +310,7 @@ def main(argv=None) -> int:
         'real',
         'load',
     }
+    _record.labels('SafeEnforcer', 'oslo.policy')
     ok = True
     if 'synthetic' in wanted:
         ok = synthetic() and ok
@@ -302,6 +334,24 @@ def synthetic() -> bool:
     ok = True
     for count in SIZES:
         t_plain, t_ours, s_plain, s_ours, same = run_size(count)
+        _record.figure(
+            'synthetic',
+            f'enforce(), {count:,} rule' + 's' * (count > 1),
+            t_ours * 1e6,
+            'µs',
+            upstream=t_plain * 1e6,
+            runs=ROUNDS,
+        )
+        _record.figure(
+            'synthetic',
+            f'first call after file change, {count:,} rule'
+            + 's' * (count > 1),
+            s_ours * 1e3,
+            'ms',
+            upstream=s_plain * 1e3,
+            runs=1,
+            statistic=None,
+        )
         ok = ok and same
         print(
             f'{count:>6} {t_plain * 1e6:>10.1f}µs {t_ours * 1e6:>10.2f}µs '

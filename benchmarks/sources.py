@@ -21,6 +21,7 @@ import uuid
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
+import _record  # noqa: E402
 import requests  # noqa: E402
 from castellan import key_manager  # noqa: E402
 from castellan.common.objects import passphrase  # noqa: E402
@@ -30,7 +31,7 @@ from tests.functional.servers.openbao import OpenBao  # noqa: E402
 
 GROUPS = [f'svc_group{i}' for i in range(5)]
 OPTIONS = [f'secret_opt{j}' for j in range(10)]
-RUNS = 7
+RUNS = 15
 
 
 class RequestCounter:
@@ -153,6 +154,32 @@ def main():
         server.stop()
 
     n = len(GROUPS) * len(OPTIONS)
+    _record.labels('vault driver', "castellan's driver")
+    _record.parameters(options=n, runs=RUNS)
+    _record.figure(
+        'startup',
+        f'startup, {n} options',
+        our_time * 1000,
+        'ms',
+        upstream=up_time * 1000,
+        runs=RUNS,
+    )
+    _record.figure(
+        'startup',
+        'HTTP requests at startup',
+        our_requests,
+        'count',
+        upstream=up_requests,
+        runs=RUNS,
+    )
+    _record.figure(
+        'startup',
+        'startup, key_manager driver on castellan records',
+        km_time * 1000,
+        'ms',
+        upstream=up_time * 1000,
+        runs=RUNS,
+    )
     print(f'{n} secret-backed options from OpenBao, median of {RUNS} runs')
     print(
         f'  oslo_extras vault driver:   {our_time * 1000:8.1f} ms  '

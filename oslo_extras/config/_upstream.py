@@ -9,6 +9,7 @@ means an upstream change breaks one small module, and
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 
 from oslo_config import cfg
@@ -186,21 +187,46 @@ def install(conf: cfg.ConfigOpts, namespace, values: dict) -> None:
     conf._mutable_ns = namespace
 
 
-def raw_file_values(namespace) -> dict[tuple[str, str], tuple]:
-    """Return ``{(group, name): values}`` of every assignment in the files.
+def parsed_files(conf: cfg.ConfigOpts, namespace, paths: list[str]):
+    """Return ``[(path, sections)]`` of what ``namespace`` parsed, in
+    reading order, or ``None`` when they cannot be told apart safely.
 
-    Groups are normalised as oslo.config looks them up (lower case except
-    ``DEFAULT``), names have ``-`` as ``_``; the values of a name in
-    several files are kept in reading order. Two namespaces with equal
-    entries give every option the same value.
+    oslo.config keeps each parsed file as ``{section: {key: [values]}}``
+    (section and key as written) in ``namespace._parsed``, newest first,
+    without its name. ``paths`` are the files the caller expects, in the
+    order it expects them (config files, then config dir files): they are
+    paired with the parsed files only when the counts match, no config dir
+    was given before a config file on the command line, and the file
+    oslo.config last saw each section in is the one the pairing says.
     """
-    merged: dict[tuple[str, str], tuple] = {}
-    for sections in namespace._normalized:
-        for group, options in sections.items():
-            for name, values in options.items():
-                key = (group, name.replace('-', '_'))
-                merged[key] = merged.get(key, ()) + tuple(values)
-    return merged
+    parsed = list(reversed(namespace._parsed))
+    if len(parsed) != len(paths):
+        return None
+    args = list(conf._args or ())
+    files_at = [i for i, a in enumerate(args) if a.startswith('--config-f')]
+    dirs_at = [i for i, a in enumerate(args) if a.startswith('--config-d')]
+    if files_at and dirs_at and min(dirs_at) < max(files_at):
+        return None
+    last_file: dict[str, str] = {}
+    for path, sections in zip(paths, parsed, strict=True):
+        for section in sections:
+            last_file[section] = _fixpath(path)
+    if last_file != {
+        s: _fixpath(f) for s, f in namespace._sections_to_file.items()
+    }:
+        return None
+    return list(zip(paths, parsed, strict=True))
+
+
+def normalized_files(namespace) -> list[dict]:
+    """Return each parsed file's ``{group: {name: [values]}}``, groups as
+    oslo.config looks them up (lower case except ``DEFAULT``), names as
+    written, in reading order."""
+    return list(reversed(namespace._normalized))
+
+
+def _fixpath(path: str) -> str:
+    return os.path.abspath(os.path.expanduser(path))
 
 
 def registration_signature(conf: cfg.ConfigOpts) -> tuple:

@@ -15,8 +15,10 @@ import re
 from collections.abc import MutableMapping
 from typing import Any
 
+from oslo_i18n import _lazy
 from oslo_policy import _checks
 from oslo_policy import _parser
+from oslo_policy import policy
 
 BaseCheck = _checks.BaseCheck
 Check = _checks.Check
@@ -258,3 +260,61 @@ def context_creds(enforcer: Any, ctx: Any) -> dict[str, Any]:
     under SafeEnforcer as under oslo.policy.
     """
     return enforcer._map_context_attributes_into_creds(ctx)
+
+
+#: Messages of denials kept per enforcer state (one per rule name called).
+_MAX_MESSAGES = 10_000
+
+
+class Refusals:
+    """The exceptions ``Enforcer.enforce()`` raises, messages built once.
+
+    ``PolicyNotAuthorized`` and ``InvalidScope`` only format a message (with
+    oslo.i18n for the first) and hand it to ``Exception``; formatting it was
+    most of the cost of a denial. The first denial of a rule builds the
+    exception with oslo.policy's own constructor; later ones are made with
+    ``__new__`` from its ``args``: same type, ``args``, text and (empty)
+    attributes. An exception with attributes of its own, or a message that
+    is no plain ``str`` (``oslo_i18n.enable_lazy()`` makes it a lazily
+    translated ``Message``), is built by the constructor every time.
+    """
+
+    def __init__(self) -> None:
+        self._not_authorized: dict[str, tuple] = {}
+        self._scope: dict[tuple[str, str], tuple] = {}
+
+    def not_authorized(
+        self, rule: str, target: Any, creds: MutableMapping[str, Any]
+    ) -> policy.PolicyNotAuthorized:
+        """``PolicyNotAuthorized(rule, target, creds)``."""
+        args = self._not_authorized.get(rule)
+        if args is not None and not _lazy.USE_LAZY:
+            return _NEW(policy.PolicyNotAuthorized, *args)
+        error = policy.PolicyNotAuthorized(rule, target, creds)
+        if _plain(error) and len(self._not_authorized) < _MAX_MESSAGES:
+            self._not_authorized[rule] = error.args
+        return error
+
+    def invalid_scope(
+        self, name: str, default: policy.RuleDefault, token_scope: str
+    ) -> policy.InvalidScope:
+        """``InvalidScope(default, default.scope_types, token_scope)``.
+
+        :param name: ``default.name`` (a property, slower to read)
+        """
+        key = (name, token_scope)
+        args = self._scope.get(key)
+        if args is not None:
+            return _NEW(policy.InvalidScope, *args)
+        error = policy.InvalidScope(default, default.scope_types, token_scope)
+        if _plain(error):
+            self._scope[key] = error.args
+        return error
+
+
+_NEW = BaseException.__new__
+
+
+def _plain(error: BaseException) -> bool:
+    # Only args, made of plain strings: nothing a rebuilt copy could lack.
+    return not vars(error) and all(type(arg) is str for arg in error.args)

@@ -29,13 +29,22 @@ class Table:
 
     :param checks: rule name → check tree (an oslo.policy ``Rules``)
     :param default_rule: the name (or check) used for unknown names
+    :param exact_checks: the same rules as oslo.policy reads them, when
+        ``checks`` reads a broken token under ``not`` as ``@`` (deny):
+        a ``rule:`` reference under an odd number of ``not`` evaluates
+        these, so reading a typo as deny never makes ``not rule:x``
+        allow what oslo.policy denies
     """
 
     def __init__(
         self,
         checks: Mapping[str, _upstream.BaseCheck],
         default_rule: Any = None,
+        exact_checks: Mapping[str, _upstream.BaseCheck] | None = None,
     ) -> None:
+        self.exact = (
+            self if exact_checks is None else Table(exact_checks, default_rule)
+        )
         self.functions: dict[str, CheckFn] = {}
         for name, check in checks.items():
             self.functions[name] = compile_check(check, self)
@@ -53,11 +62,15 @@ class Table:
         return function
 
 
-def compile_check(check: _upstream.BaseCheck, table: Table) -> CheckFn:
+def compile_check(
+    check: _upstream.BaseCheck, table: Table, negated: bool = False
+) -> CheckFn:
     """Return a closure that decides exactly as ``check`` does.
 
     :param check: an oslo.policy check tree
     :param table: where ``rule:`` references are looked up at call time
+    :param negated: ``check`` sits under an odd number of ``not``: its
+        ``rule:`` references are looked up in ``table.exact``
     """
     kind = type(check)
     if kind is _upstream.TrueCheck:
@@ -65,13 +78,17 @@ def compile_check(check: _upstream.BaseCheck, table: Table) -> CheckFn:
     if kind is _upstream.FalseCheck:
         return _false
     if kind is _upstream.AndCheck:
-        return _and([compile_check(rule, table) for rule in check.rules])
+        return _and(
+            [compile_check(rule, table, negated) for rule in check.rules]
+        )
     if kind is _upstream.OrCheck:
-        return _or([compile_check(rule, table) for rule in check.rules])
+        return _or(
+            [compile_check(rule, table, negated) for rule in check.rules]
+        )
     if kind is _upstream.NotCheck:
-        return _not(compile_check(check.rule, table))
+        return _not(compile_check(check.rule, table, not negated))
     if kind is _upstream.RuleCheck:
-        return _rule(check.match, table)
+        return _rule(check.match, table.exact if negated else table)
     if kind is _upstream.RoleCheck:
         return _role(check.match)
     if kind is _upstream.GenericCheck:
@@ -128,14 +145,12 @@ def _rule(name: str, table: Table) -> CheckFn:
         # RuleCheck turns any KeyError of the referenced rule into a denial.
         if function is None:
             return False
+        # A rule: cycle ends in RecursionError; SafeEnforcer then lets
+        # oslo.policy fail the call its own way.
         try:
             return function(target, creds, enforcer, current_rule)
         except KeyError:
             return False
-        except RecursionError:
-            # oslo.policy fails on a rule: cycle with TypeError (from
-            # inspect, deep in the recursion); raise the same type.
-            raise TypeError(f'policy rule cycle through rule:{name}') from None
 
     return check
 
@@ -150,9 +165,7 @@ def _role(match: str) -> CheckFn:
                 # Keep oslo.policy's errors for odd targets.
                 match % target
             if 'roles' in creds:
-                for role in creds['roles']:
-                    if role.lower() == static:
-                        return True
+                return _has_role(creds['roles'], static)
             return False
 
         return check_static
@@ -163,10 +176,25 @@ def _role(match: str) -> CheckFn:
         except KeyError:
             return False
         if 'roles' in creds:
-            return wanted.lower() in [role.lower() for role in creds['roles']]
+            return _has_role(creds['roles'], wanted.lower())
         return False
 
     return check
+
+
+def _has_role(roles: Any, wanted: str) -> bool:
+    """``wanted in [role.lower() for role in roles]``, without the list.
+
+    Every role is lowered, as oslo.policy does: a role that is no string
+    (``None``, an int, a list) raises even after a match. Nothing is
+    compared after a match, as ``in`` does.
+    """
+    found = False
+    for role in roles:
+        lowered = role.lower()
+        if not found and lowered == wanted:
+            found = True
+    return found
 
 
 def _generic(kind: str, match: str) -> CheckFn | None:

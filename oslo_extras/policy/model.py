@@ -128,6 +128,7 @@ def build(
     defaults: Iterable[policy.RuleDefault],
     layers: Iterable[files.Layer] = (),
     enforce_new_defaults: bool = True,
+    upstream_reading: bool = False,
 ) -> RuleSet:
     """Compute the rules an oslo.policy enforcer would use.
 
@@ -135,6 +136,8 @@ def build(
     :param layers: policy files in the order oslo.policy applies them
         (:func:`oslo_extras.policy.files.read_layers`)
     :param enforce_new_defaults: ``[oslo_policy] enforce_new_defaults``
+    :param upstream_reading: read a broken token under ``not`` as
+        oslo.policy does (``!``) instead of as SafeEnforcer does (``@``)
     """
     registered = {}
     for default in defaults:
@@ -155,7 +158,7 @@ def build(
     notes = []
     for name, entry in overrides.items():
         result = parse_override(entry)
-        parsed[name] = result.check
+        parsed[name] = result.upstream if upstream_reading else result.check
         if result.problem:
             problems.append(
                 SyntaxProblem(

@@ -35,14 +35,11 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import warnings
 import weakref
 from collections.abc import MutableMapping
 from typing import Any
-from typing import NamedTuple
 
 from oslo_config import cfg
-from oslo_context import context
 from oslo_policy import policy
 
 from oslo_extras.policy import _upstream
@@ -52,22 +49,15 @@ from oslo_extras.policy import loading
 from oslo_extras.policy import model
 from oslo_extras.policy import options
 from oslo_extras.policy import reload_delta
+from oslo_extras.policy import request_path
 
 #: Raised when the first load refuses the policy files (re-exported).
 PolicyLoadError = loading.PolicyLoadError
 
 LOG = logging.getLogger(__name__)
-# oslo.policy's enforce() logs credentials at DEBUG; keep that path upstream.
-_UPSTREAM_LOG = logging.getLogger(policy.__name__)
 
 
-class _State(NamedTuple):
-    table: compiler.Table
-    scoped: dict[str, tuple[policy.RuleDefault, frozenset]]
-    signature: tuple | None
-    has_rules: bool
-    #: [oslo_policy] enforce_scope where oslo.policy has it (< 5.0)
-    enforce_scope: bool
+_State = request_path.State
 
 
 class SafeEnforcer(policy.Enforcer):
@@ -328,17 +318,37 @@ class SafeEnforcer(policy.Enforcer):
         main = [path for path, kind in paths if kind == files.FILE]
         self.policy_path = main[0] if main else None
         self._informed_no_policy_file = not main
-        self._install(rules, file_rules, signature)
+        exact = None
+        if any(p.widened_by_upstream for p in ruleset.syntax_errors):
+            # "not <typo>" reads as deny here; under another "not" (a
+            # "not rule:x" reference) oslo.policy's own reading applies.
+            exact = {
+                name: rule.check
+                for name, rule in model.build(
+                    self.registered_rules.values(),
+                    self._layers or [],
+                    self.conf.oslo_policy.enforce_new_defaults,
+                    upstream_reading=True,
+                ).rules.items()
+            }
+        self._install(rules, file_rules, signature, exact)
 
-    def _install(self, rules, file_rules, signature) -> None:
-        table = compiler.Table(rules, self.default_rule)
+    def _install(self, rules, file_rules, signature, exact=None) -> None:
+        table = compiler.Table(rules, self.default_rule, exact)
         scoped = {
             name: (default, frozenset(default.scope_types))
             for name, default in self.registered_rules.items()
             if default.scope_types
         }
         enforce_scope = getattr(self.conf.oslo_policy, 'enforce_scope', True)
-        state = _State(table, scoped, signature, bool(rules), enforce_scope)
+        state = _State(
+            table,
+            scoped,
+            signature,
+            bool(rules),
+            enforce_scope,
+            _upstream.Refusals(),
+        )
         self.rules = (
             rules
             if isinstance(rules, policy.Rules)
@@ -414,85 +424,22 @@ class SafeEnforcer(policy.Enforcer):
 
     # -- the request path -------------------------------------------------
 
-    def enforce(
-        self,
-        rule: Any,
-        target: Any,
-        creds: Any,
-        do_raise: bool = False,
-        exc: type[Exception] | None = None,
-        *args: Any,
-        **kwargs: Any,
-    ) -> Any:
-        """Decide like ``Enforcer.enforce()``, without touching a file."""
-        if self._stale or self._state is None:
-            self.load_rules()
-        state = self._state
-        if type(rule) is not str or _UPSTREAM_LOG.isEnabledFor(logging.DEBUG):
-            return super().enforce(
-                rule, target, creds, do_raise, exc, *args, **kwargs
-            )
-        if type(creds) is dict or isinstance(creds, MutableMapping):
-            creds_dict = creds
-        elif isinstance(creds, context.RequestContext):
-            creds_dict = _upstream.context_creds(self, creds)
-        else:
-            # Let oslo.policy raise its own InvalidContextObject.
-            return super().enforce(
-                rule, target, creds, do_raise, exc, *args, **kwargs
-            )
-        if creds_dict.get('system_scope'):
-            creds_dict['system'] = creds_dict.get('system_scope')
-        result: Any = False
-        if state.has_rules:
-            function = state.table.lookup(rule)
-            if function is not None:
-                scoped = state.scoped.get(rule)
-                if scoped is not None:
-                    # Same token-scope rule as Enforcer._enforce_scope().
-                    if creds_dict.get('system'):
-                        token_scope = 'system'
-                    elif creds_dict.get('domain_id'):
-                        token_scope = 'domain'
-                    else:
-                        token_scope = 'project'
-                    if token_scope not in scoped[1] and not _scope_mismatch(
-                        scoped[0], token_scope, do_raise, state.enforce_scope
-                    ):
-                        return False
-                result = function(target, creds_dict, self, rule)
-        if do_raise and not result:
-            if exc:
-                raise exc(*args, **kwargs)
-            raise policy.PolicyNotAuthorized(rule, target, creds_dict)
-        return result
+    enforce = request_path.decider(registered_only=False)
+    authorize = request_path.decider(registered_only=True)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # oslo.policy's authorize() goes through enforce(): keep that for a
+        # subclass that overrides enforce() alone.
+        if (
+            cls.enforce is not SafeEnforcer.enforce
+            and cls.authorize is SafeEnforcer.authorize
+        ):
+            cls.authorize = policy.Enforcer.authorize
+
+    def _enforce_upstream(self, *args: Any, **kwargs: Any) -> Any:
+        return super().enforce(*args, **kwargs)
 
 
 def _noop() -> None:
     pass
-
-
-def _scope_mismatch(
-    default: policy.RuleDefault,
-    token_scope: str,
-    do_raise: bool,
-    enforce_scope: bool,
-) -> bool:
-    """A token of the wrong scope: deny or raise, as oslo.policy does.
-
-    oslo.policy < 5 (OpenStack 2025.1 has 4.5.1) only warns when
-    ``[oslo_policy] enforce_scope`` is false, a deprecated option later
-    releases removed; then the check decides.
-    """
-    if not enforce_scope:
-        warnings.warn(
-            f'Policy {default} failed scope check. The token used to make '
-            f'the request was {token_scope} scoped but the policy requires '
-            f'{default.scope_types} scope. This behavior may change in the '
-            'future where using the intended scope is required',
-            stacklevel=3,
-        )
-        return True
-    if do_raise:
-        raise policy.InvalidScope(default, default.scope_types, token_scope)
-    return False

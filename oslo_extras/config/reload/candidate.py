@@ -155,6 +155,7 @@ def build(
     previous_invalid: Mapping[Key, Invalid] | None = None,
     opts: list[tuple[str, cfg.Opt]] | None = None,
     select: Callable[[Any], Collection[Key] | None] | None = None,
+    parsed: tuple[Any, BaseException | None] | None = None,
 ) -> Candidate:
     """Parse the files again and compare every option with ``previous``.
 
@@ -167,44 +168,51 @@ def build(
     :param select: given the parsed namespace, returns the keys to read
         again (see :mod:`.changed`), or ``None`` for all; the others keep
         their ``previous`` value
+    :param parsed: what :func:`parse` returned, if the caller parsed the
+        files already (the validator reads the same parse)
     """
     candidate = Candidate()
     opts = options(conf) if opts is None else opts
     previous_invalid = previous_invalid or {}
+    # What readers see now, looked up only for the options read again
+    # (and the secrets, to scrub error texts).
     current: dict[Key, Any] = {}
-    for group, opt in opts:
+
+    def current_of(group: str, opt: cfg.Opt) -> Any:
         key = (group, opt.dest)
+        if key in current:
+            return current[key]
         if key in previous:
-            current[key] = previous[key]
-            continue
-        if key in previous_invalid:
-            current[key] = previous_invalid[key]
-            continue
-        try:
-            current[key] = _upstream.typed_value(conf, group, opt.dest)
-        except _READ_ERRORS as exc:
-            current[key] = Invalid(
-                _error_text(exc), _reason(group, opt, exc, [])
-            )
+            value = previous[key]
+        elif key in previous_invalid:
+            value = previous_invalid[key]
+        else:
+            try:
+                value = _upstream.typed_value(conf, group, opt.dest)
+            except _READ_ERRORS as exc:
+                value = Invalid(_error_text(exc), _reason(group, opt, exc, []))
+        current[key] = value
+        return value
+
     secret_keys = frozenset((g, o.dest) for g, o in opts if o.secret)
     candidate.secret_keys = secret_keys
     candidate.secret_values = _strings(
-        current[k] for k in secret_keys if k in current
+        current_of(g, o) for g, o in opts if o.secret
     )
     # oslo.config globs ``<dir>/*.conf``: a dir it may not list reads as
     # empty, and every value from it would fall back to its default.
     candidate.file_errors += _unlistable_dirs(conf)
-    try:
-        candidate.namespace = _upstream.parse_files(conf)
-    except SystemExit as exc:
+    namespace, exc = parse(conf) if parsed is None else parsed
+    candidate.namespace = namespace
+    if isinstance(exc, SystemExit):
         candidate.errors.append(
             f'the command line no longer parses (exit code {exc.code})'
         )
-    except cfg.Error as exc:
+    elif isinstance(exc, cfg.Error):
         candidate.file_errors.append(
             masking.scrub(str(exc), candidate.secret_values)
         )
-    except (OSError, UnicodeError) as exc:
+    elif exc is not None:
         # oslo.config lets these through: a config path that became a
         # directory or a symlink loop, or a file saved in Latin-1.
         candidate.file_errors.append(_unreadable(conf, exc))
@@ -212,22 +220,21 @@ def build(
         return candidate
     only = select(candidate.namespace) if select is not None else None
 
-    def unchanged(key: Key) -> bool:
-        return only is not None and key not in only and key in previous
+    # Installed values kept as they are (set operations, not a loop).
+    keep = set() if only is None else previous.keys() - set(only)
 
     new_values: dict[Key, Any] = {}
     rejected: dict[Key, str] = {}
     for group, opt in opts:
         key = (group, opt.dest)
-        if unchanged(key):
-            new_values[key] = previous[key]
+        if key in keep:
             continue
         try:
             value = _upstream.typed_value(
                 conf, group, opt.dest, candidate.namespace
             )
         except _READ_ERRORS as exc:
-            old = current[key]
+            old = current_of(group, opt)
             if isinstance(old, Invalid) and old.error == _error_text(exc):
                 # Bad before the edit and unchanged: upstream would still
                 # apply the rest, and so do we.
@@ -266,10 +273,10 @@ def build(
         key = (group, opt.dest)
         if key in candidate.invalid:
             continue
-        if unchanged(key):
+        if key in keep:
             candidate.values[key] = previous[key]
             continue
-        old = current[key]
+        old = current_of(group, opt)
         old_is_invalid = isinstance(old, Invalid)
         old_shown = None if old_is_invalid else old
         if key in rejected:
@@ -314,6 +321,18 @@ def build(
     if not candidate.ok:
         candidate.refuse()
     return candidate
+
+
+def parse(conf: cfg.ConfigOpts) -> tuple[Any, BaseException | None]:
+    """Parse the command line and files again into a fresh namespace.
+
+    :returns: ``(namespace, None)``, or ``(None, error)`` when they no
+        longer parse (:func:`build` turns the error into a reason)
+    """
+    try:
+        return _upstream.parse_files(conf), None
+    except (SystemExit, cfg.Error, OSError, UnicodeError) as exc:
+        return None, exc
 
 
 def cache_values(values: dict[Key, Any]) -> dict[tuple[str | None, str], Any]:

@@ -78,38 +78,112 @@ class OptionIndex:
         return found
 
 
-def dollar_entries(raw: Mapping[RawKey, tuple]) -> set[RawKey]:
-    """Return the entries of ``raw`` whose value substitutes ``$var``."""
-    return {
-        entry
-        for entry, values in raw.items()
-        if '$' in '\0'.join(v for v in values if isinstance(v, str))
-    }
+def merge(files: Iterable[Mapping[str, Mapping[str, list]]]) -> dict:
+    """Return ``{(group, name): values}`` of per-file entries, in reading
+    order (names with ``-`` as ``_``): equal merges give every option the
+    same value."""
+    merged: dict[RawKey, tuple] = {}
+    for sections in files:
+        for group, entries in sections.items():
+            for name, values in entries.items():
+                key = (group, name.replace('-', '_'))
+                merged[key] = merged.get(key, ()) + tuple(values)
+    return merged
+
+
+def _has_dollar_text(values) -> bool:
+    return any(isinstance(v, str) and '$' in v for v in values)
+
+
+class RawFiles:
+    """The file entries of one parse, and which of them substitute ``$var``.
+
+    :param files: per file, in reading order, ``{group: {name: [values]}}``
+        as oslo.config parsed it (``_upstream.normalized_files``)
+    :param dollar: per file, the ``(group, name)`` whose value has a ``$``
+        (computed when not given)
+    """
+
+    __slots__ = ('files', 'dollar')
+
+    def __init__(self, files: list, dollar: list[set] | None = None) -> None:
+        self.files = files
+        if dollar is None:
+            dollar = [
+                {
+                    (group, name)
+                    for group, entries in sections.items()
+                    for name, values in entries.items()
+                    if _has_dollar_text(values)
+                }
+                for sections in files
+            ]
+        self.dollar = dollar
+
+    def dollar_entries(self) -> set[RawKey]:
+        """Return the entries (as :func:`merge` names them) with a ``$``."""
+        return {
+            (group, name.replace('-', '_'))
+            for found in self.dollar
+            for group, name in found
+        }
+
+    def following(self, files: list) -> tuple[RawFiles, set[RawKey]]:
+        """Return the next parse's ``RawFiles`` and the entries that changed.
+
+        Files are compared whole first (a dict comparison), then only the
+        groups of a changed file that differ, so an edit costs what it
+        touches. Comparing by position may name more entries than a merge
+        would (two files swapping values), never fewer.
+        """
+        if len(files) != len(self.files):
+            before, after = merge(self.files), merge(files)
+            changed = {e for e, _ in set(before.items()) ^ set(after.items())}
+            return RawFiles(files), changed
+        changed: set[RawKey] = set()
+        dollar = []
+        for old, new, old_dollar in zip(
+            self.files, files, self.dollar, strict=True
+        ):
+            if old == new:
+                dollar.append(old_dollar)
+                continue
+            here = set()
+            for group in old.keys() | new.keys():
+                before = old.get(group, {})
+                after = new.get(group, {})
+                if before == after:
+                    continue
+                for name in before.keys() | after.keys():
+                    if before.get(name) != after.get(name):
+                        here.add((group, name))
+            found = {entry for entry in old_dollar if entry not in here}
+            found.update(
+                (group, name)
+                for group, name in here
+                if _has_dollar_text(new.get(group, {}).get(name, ()))
+            )
+            dollar.append(found)
+            changed.update((g, n.replace('-', '_')) for g, n in here)
+        return RawFiles(files, dollar), changed
 
 
 def affected(
     index: OptionIndex,
-    old: Mapping[RawKey, tuple],
-    new: Mapping[RawKey, tuple],
+    changed: set[RawKey],
+    old_dollar: set[RawKey],
+    new_dollar: set[RawKey],
     always: Iterable[Key] = (),
-    old_dollar: set[RawKey] | None = None,
-    new_dollar: set[RawKey] | None = None,
 ) -> set[Key]:
-    """Return the options to read again after the files went from ``old``
-    to ``new`` (both as ``_upstream.raw_file_values`` returns them).
+    """Return the options to read again after the entries ``changed``.
 
-    :param old_dollar: :func:`dollar_entries` of ``old``, if known
-    :param new_dollar: :func:`dollar_entries` of ``new``, if known
+    :param old_dollar: entries with a ``$`` before the edit
+    :param new_dollar: entries with a ``$`` after it
     """
-    changed = {entry for entry, _ in set(old.items()) ^ set(new.items())}
     found = index.options_for(changed)
     if changed:
         # Any change may feed a substitution elsewhere: read every option
         # that substitutes (few in real configs) again.
-        if old_dollar is None:
-            old_dollar = dollar_entries(old)
-        if new_dollar is None:
-            new_dollar = dollar_entries(new)
         found |= index.options_for(old_dollar | new_dollar)
         found |= index.dollar_defaults
     found.update(always)

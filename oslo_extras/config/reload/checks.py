@@ -80,13 +80,18 @@ class ReloadChecks:
         #: error findings of the running config (they refuse no reload)
         self.baseline: set[tuple] = set()
         self._catalog: Any = None
-        self._catalog_size = -1
+        self._catalog_signature: tuple = ()
         self._validator: Any = None
         self._index: Any = None
+        # (section, name) as written -> the options it sets
+        self._named: dict[tuple[str, str], tuple] = {}
         # entries and per-entry findings of the last run
         self._last: tuple[dict, list[Any]] | None = None
+        # whether the last run found something located in a file (its
+        # line numbers carry over, so the next run parses with lines)
+        self._located = True
 
-    def findings(self) -> list[Any]:
+    def findings(self, namespace: Any = None) -> list[Any]:
         """Run the checks on the files as they are now.
 
         Checks that look at the whole config run in full; the per-entry
@@ -94,44 +99,82 @@ class ReloadChecks:
         the last run (or substitute ``$var``); their findings for the other
         entries are carried over, with updated line numbers.
 
+        :param namespace: the files as oslo.config has just parsed them
+            (the reload's candidate). While the running config has no
+            finding located in a file, the checks read that parse instead
+            of parsing the files again; only when they find something do
+            they parse the files with line numbers and check again.
         :raises ImportError: the validator is not installed
         """
         from oslo_extras.config.configset import ConfigSet
         from oslo_extras.config.inifile import ConfigFileError
+        from oslo_extras.config.reload import parsed
 
         files, dirs = watched_paths(self.conf)
         validator = self._validator_now()
+        if namespace is not None and not self._located:
+            fast = parsed.config_set(self.conf, namespace, files, dirs)
+            if fast is not None:
+                found, last = self._validate(
+                    validator, fast.config, fast.values
+                )
+                if not self._needs_lines(found):
+                    self._last = last
+                    return [
+                        f for f in found if f.code not in self.ignore_codes
+                    ]
         try:
             config = ConfigSet.load(files, dirs)
         except ConfigFileError:
             self._last = None
+            self._located = True
             found = validator.validate(files, dirs)  # the parse-error finding
             return [f for f in found if f.code not in self.ignore_codes]
-        values: dict[tuple[str, str, str], tuple[str, ...]] = {}
+        found, self._last = self._validate(validator, config)
+        # Their line numbers are carried over: the next run needs lines.
+        self._located = self._needs_lines(found)
+        return [f for f in found if f.code not in self.ignore_codes]
+
+    def _validate(
+        self, validator: Any, config: Any, values: dict | None = None
+    ) -> tuple[list[Any], tuple[dict, list[Any]]]:
+        """Check ``config`` against the last run; return the findings and
+        the state the next run compares with.
+
+        :param values: ``{(file, section, key): values}`` of ``config``,
+            when known (then its entries have no line numbers)
+        """
         lines: dict[tuple[str, str, str], int] = {}
+        if values is None:
+            values = {}
+            for e in config.entries():
+                key = (e.file, e.section, e.key)
+                values[key] = values.get(key, ()) + (e.value,)
+                lines[key] = e.line
         dollar = set()
         # (file, option) -> entries naming it, under any of its names
         by_option: dict[tuple[str, Any], set[tuple[str, str, str]]] = {}
-        index = self._index
-        by_entry = index.by_entry
-        for e in config.entries():
-            key = (e.file, e.section, e.key)
-            values[key] = values.get(key, ()) + (e.value,)
-            lines[key] = e.line
-            if '$' in e.value:
+        for key, texts in values.items():
+            if any('$' in text for text in texts):
                 dollar.add(key)
-            for option in by_entry.get(_option_key(e.section, e.key), ()):
-                by_option.setdefault((e.file, option), set()).add(key)
+            for option in self._options_named(key[1], key[2]):
+                by_option.setdefault((key[0], option), set()).add(key)
         if self._last is None:
             found = validator.validate_config(config)
         else:
             last_values, last_found = self._last
-            recheck = {
-                k for k, _ in set(values.items()) ^ set(last_values.items())
-            }
+            recheck = {k for k, v in values.items() if last_values.get(k) != v}
+            recheck.update(k for k in last_values if k not in values)
             recheck |= dollar
+            # A duplicate-option finding quotes the line of the other
+            # entry, which moves with any edit above it: options set more
+            # than once in one file are checked again, never carried over.
+            recheck.update(k for k, texts in values.items() if len(texts) > 1)
+            for keys in by_option.values():
+                if len(keys) > 1:
+                    recheck |= keys
             for file, section, name in list(recheck):
-                for option in index.options_for([_option_key(section, name)]):
+                for option in self._options_named(section, name):
                     recheck |= by_option.get((file, option), set())
             found = validator.validate_config(
                 config,
@@ -140,11 +183,26 @@ class ReloadChecks:
             )
             for finding in last_found:
                 key = (finding.file, finding.group, finding.option)
-                if key in lines and key not in recheck:
-                    found.append(dataclasses.replace(finding, line=lines[key]))
+                if key in values and key not in recheck:
+                    line = lines.get(key, finding.line)
+                    found.append(dataclasses.replace(finding, line=line))
             found.sort(key=lambda f: f.sort_key())
-        self._last = (values, [f for f in found if f.code in ENTRY_CODES])
-        return [f for f in found if f.code not in self.ignore_codes]
+        return found, (values, [f for f in found if f.code in ENTRY_CODES])
+
+    def _needs_lines(self, found: list[Any]) -> bool:
+        """Tell whether a finding to report is located in a file (ignored
+        codes are never shown, so they need no line)."""
+        return any(f.file and f.code not in self.ignore_codes for f in found)
+
+    def _options_named(self, section: str, name: str) -> tuple:
+        """The options an entry ``[section] name`` sets (remembered: the
+        same names come back on every reload)."""
+        key = (section, name)
+        found = self._named.get(key)
+        if found is None:
+            found = tuple(self._index.by_entry.get(_option_key(*key), ()))
+            self._named[key] = found
+        return found
 
     def _validator_now(self) -> Any:
         from oslo_extras.config.validate import Validator
@@ -156,6 +214,7 @@ class ReloadChecks:
 
             self._validator = Validator(catalog)
             self._index = changed.OptionIndex(candidate.options(self.conf))
+            self._named = {}
             self._last = None
         return self._validator
 
@@ -171,7 +230,9 @@ class ReloadChecks:
         if findings is not None:
             self.baseline = {finding_key(f) for f in findings if f.is_error}
 
-    def check(self, report: ReloadReport) -> list[Any] | None:
+    def check(
+        self, report: ReloadReport, namespace: Any = None
+    ) -> list[Any] | None:
         """Add errors and warnings to ``report``; return the findings.
 
         A section the service never registered (a library it does not
@@ -179,7 +240,7 @@ class ReloadChecks:
         introduced does: errors already in the baseline become warnings.
         """
         try:
-            findings = self.findings()
+            findings = self.findings(namespace)
         except ImportError:
             LOG.debug('oslo_extras.config.validate missing: types only')
             return None
@@ -201,10 +262,10 @@ class ReloadChecks:
         from oslo_extras.config.catalog import OptionCatalog
 
         # Options registered since the last reload need a new catalog.
-        size = sum(1 for _ in _upstream.registered_opts(self.conf))
-        if self._catalog is None or size != self._catalog_size:
+        signature = _upstream.registration_signature(self.conf)
+        if self._catalog is None or signature != self._catalog_signature:
             self._catalog = OptionCatalog.from_conf(self.conf)
-            self._catalog_size = size
+            self._catalog_signature = signature
         return self._catalog
 
 

@@ -95,8 +95,8 @@ class Reloader:
         self._dispatching = False
         # Raw file entries of the installed namespace (None: read every
         # option on the next reload), and what a reload reads again.
-        self._raw: tuple[dict, set] | None = None
-        self._next_raw: tuple[dict, set] | None = None
+        self._raw: _changed.RawFiles | None = None
+        self._next_raw: _changed.RawFiles | None = None
         self._needs_restart: set[_candidate.Key] = set()
         self._overridden: set[_candidate.Key] = set()
         self._next_overridden: set[_candidate.Key] = set()
@@ -192,7 +192,13 @@ class Reloader:
             with _upstream.cache_frozen(self.conf):
                 if refresh_sources:
                     _checks.refresh_sources(self.conf, report)
-                findings = self.checks.check(report) if self.validate else None
+                # One parse serves the checks and the candidate.
+                parsed = _candidate.parse(self.conf)
+                findings = (
+                    self.checks.check(report, parsed[0])
+                    if self.validate
+                    else None
+                )
                 opts, index = self._options()
                 cand = _candidate.build(
                     self.conf,
@@ -200,6 +206,7 @@ class Reloader:
                     self._invalid,
                     opts,
                     self._selector(index),
+                    parsed,
                 )
                 served = _checks.served_keys(self.conf)
                 cand.option_errors.update(
@@ -246,13 +253,16 @@ class Reloader:
         """Tell the candidate which options to read again (see changed)."""
 
         def select(namespace) -> set[_candidate.Key] | None:
-            raw = _upstream.raw_file_values(namespace)
-            self._next_raw = (raw, _changed.dollar_entries(raw))
+            files = _upstream.normalized_files(namespace)
             # Overridden now or at the last reload (a cleared override
             # changes the value with no file entry changing).
             overridden = _upstream.overridden_keys(self.conf)
             self._next_overridden = overridden
-            if self._raw is None or _upstream.has_config_sources(self.conf):
+            if self._raw is None:
+                self._next_raw = _changed.RawFiles(files)
+                return None
+            self._next_raw, changed = self._raw.following(files)
+            if _upstream.has_config_sources(self.conf):
                 return None
             always = (
                 set(self._invalid)
@@ -262,11 +272,10 @@ class Reloader:
             )
             return _changed.affected(
                 index,
-                self._raw[0],
-                raw,
+                changed,
+                self._raw.dollar_entries(),
+                self._next_raw.dollar_entries(),
                 always,
-                self._raw[1],
-                self._next_raw[1],
             )
 
         return select
@@ -381,8 +390,9 @@ class Reloader:
         # read from another than the rest: the first reload reads all.
         self._raw = None
         if _upstream.mutable_namespace(self.conf) is None:
-            raw = _upstream.raw_file_values(_upstream.namespace(self.conf))
-            self._raw = (raw, _changed.dollar_entries(raw))
+            self._raw = _changed.RawFiles(
+                _upstream.normalized_files(_upstream.namespace(self.conf))
+            )
         secrets = frozenset(
             (g, o.dest) for g, o in _candidate.options(self.conf) if o.secret
         )

@@ -24,6 +24,11 @@ import jinja2
 import jinja2.meta
 import yaml
 
+if __package__:  # imported by the tests
+    from ._render_cli import write_or_check
+else:  # run as a script
+    from _render_cli import write_or_check
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 TEMPLATES = os.path.join(HERE, 'templates', 'kolla-ansible')
 OUTPUT = os.path.join(HERE, 'files', 'kolla-ansible')
@@ -142,20 +147,7 @@ def render_all() -> dict[str, str]:
 
 
 def main(argv: list[str]) -> int:
-    check = argv == ['--check']
-    stale = []
-    for path, text in render_all().items():
-        if check:
-            with open(path) as stream:
-                if stream.read() != text:
-                    stale.append(path)
-            continue
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, 'w') as stream:
-            stream.write(text)
-    for path in stale:
-        print(f'render.py: {path} differs from its template', file=sys.stderr)
-    return 1 if stale else 0
+    return write_or_check('render.py', render_all, argv)
 
 
 if __name__ == '__main__':

@@ -21,6 +21,11 @@ import sys
 import jinja2
 import yaml
 
+if __package__:  # imported by the tests
+    from ._render_cli import write_or_check
+else:  # run as a script
+    from _render_cli import write_or_check
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 TEMPLATES = os.path.join(HERE, 'templates', 'openstack-ansible')
 OUTPUT = os.path.join(HERE, 'files', 'openstack-ansible')
@@ -194,22 +199,7 @@ def render_all() -> dict[str, str]:
 
 
 def main(argv: list[str]) -> int:
-    check = argv == ['--check']
-    stale = []
-    for path, text in render_all().items():
-        if check:
-            with open(path) as stream:
-                if stream.read() != text:
-                    stale.append(path)
-            continue
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, 'w') as stream:
-            stream.write(text)
-    for path in stale:
-        print(
-            f'render_osa.py: {path} differs from its template', file=sys.stderr
-        )
-    return 1 if stale else 0
+    return write_or_check('render_osa.py', render_all, argv)
 
 
 if __name__ == '__main__':

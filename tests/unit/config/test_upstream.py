@@ -188,17 +188,20 @@ def test_typed_value_passes_optgroup_objects_as_oslo_config_10_0_needs(
     assert seen[1] is None
 
 
-def test_raw_file_values_reads_every_entry_normalised(tmp_path):
+def test_normalized_files_reads_every_entry_per_file(tmp_path):
     conf, path = _reload_conf(
         tmp_path, '[DEFAULT]\ncolor = red\n[DB]\npool = 3\nlog-file = x\n'
     )
 
-    raw = _upstream.raw_file_values(_upstream.parse_files(conf))
+    files = _upstream.normalized_files(_upstream.parse_files(conf))
 
-    assert raw[('DEFAULT', 'color')] == ('red',)
-    assert raw[('db', 'pool')] == ('3',)
-    assert raw[('db', 'log_file')] == ('x',)
-    assert _upstream.raw_file_values(_upstream.namespace(conf)) == raw
+    assert files == [
+        {
+            'DEFAULT': {'color': ['red']},
+            'db': {'pool': ['3'], 'log-file': ['x']},
+        }
+    ]
+    assert _upstream.normalized_files(_upstream.namespace(conf)) == files
 
 
 def test_overrides_registrations_and_sources_are_seen(tmp_path):
@@ -233,3 +236,47 @@ def test_substitution_template_is_what_conf_substitutes_with(tmp_path):
     assert conf.path == '/b/y/$'
     template = _upstream.SubstitutionTemplate('$base/${g.x}/$$')
     assert template.safe_substitute({'base': '/b', 'g.x': 'y'}) == '/b/y/$'
+
+
+def test_parsed_files_pairs_what_oslo_config_parsed_with_paths(tmp_path):
+    conf, path = _reload_conf(tmp_path)
+    confd = tmp_path / 'svc.conf.d'
+    confd.mkdir()
+    (confd / '10-a.conf').write_text('[DEFAULT]\nsize = 4\n[DB]\npool = 9\n')
+    conf(
+        ['--config-file', str(path), '--config-dir', str(confd)],
+        default_config_files=[],
+    )
+    paths = [str(path), str(confd / '10-a.conf')]
+
+    pairs = _upstream.parsed_files(conf, _upstream.parse_files(conf), paths)
+
+    # Sections and keys as written, values listed, in reading order.
+    assert pairs == [
+        (str(path), {'DEFAULT': {'color': ['red']}}),
+        (paths[1], {'DEFAULT': {'size': ['4']}, 'DB': {'pool': ['9']}}),
+    ]
+
+
+def test_parsed_files_refuses_a_pairing_it_cannot_vouch_for(tmp_path):
+    conf, path = _reload_conf(tmp_path)
+    confd = tmp_path / 'svc.conf.d'
+    confd.mkdir()
+    (confd / 'a.conf').write_text('[db]\npool = 9\n')
+    namespace = _upstream.parse_files(conf)
+    # A count that does not match.
+    assert _upstream.parsed_files(conf, namespace, []) is None
+    # Sections oslo.config saw in another file than the pairing says.
+    other = tmp_path / 'other.conf'
+    assert _upstream.parsed_files(conf, namespace, [str(other)]) is None
+    # A config dir before a config file on the command line: oslo.config
+    # reads them in that order, the validator files first.
+    conf(
+        ['--config-dir', str(confd), '--config-file', str(path)],
+        default_config_files=[],
+    )
+    paths = [str(path), str(confd / 'a.conf')]
+    assert (
+        _upstream.parsed_files(conf, _upstream.parse_files(conf), paths)
+        is None
+    )

@@ -285,26 +285,8 @@ def output_reload_report(snippet, tmp_path, monkeypatch):
     assert any('rejected, old config kept' in line for line in lines)
 
 
-def output_benchmark_table(snippet, tmp_path, monkeypatch):
-    # The figures come from benchmarks/config_check_corpus.py; the
-    # real-world tier (tests/realworld/config_check) asserts the promise
-    # in our row: no false error, every injected fault found.
-    assert os.path.exists(
-        os.path.join(snippets.ROOT, 'benchmarks', 'config_check_corpus.py')
-    )
-    ours = next(
-        line.split()
-        for line in snippet.text.splitlines()
-        if line.startswith('oslo-config-check ')
-    )
-    assert ours[1:3] == [ours[1], '0'], ours
-    found, total = ours[3], ours[5]
-    assert found == total, ours
-
-
 HANDLERS = {
     **PYTHON,
-    'corpus: ': output_benchmark_table,
     '[DEFAULT]': ini_checked,
     '[oslo_extras_policy]': ini_checked,
     '[config_reload]': ini_checked,

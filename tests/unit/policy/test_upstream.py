@@ -71,3 +71,47 @@ def test_context_creds_calls_the_enforcers_hook():
     assert _upstream.context_creds(enforcer, object()) == {'hooked': True}
     # The hook oslo.policy's own enforce() calls for a RequestContext.
     assert callable(policy.Enforcer._map_context_attributes_into_creds)
+
+
+def test_lazy_flag_follows_enable_lazy():
+    import oslo_i18n
+    from oslo_i18n import _lazy
+
+    assert _upstream._lazy is _lazy
+    try:
+        oslo_i18n.enable_lazy()
+        assert _lazy.USE_LAZY is True
+        error = policy.PolicyNotAuthorized('r', {}, {})
+        assert type(error.args[0]) is not str
+    finally:
+        oslo_i18n.enable_lazy(False)
+    assert _lazy.USE_LAZY is False
+
+
+def test_denials_are_only_their_message():
+    # Refusals rebuilds these from args alone: upstream must keep no other
+    # state on them (else _plain() stops the reuse, and this says why).
+    default = policy.RuleDefault('r', 'role:a', scope_types=['system'])
+    for error in (
+        policy.PolicyNotAuthorized('r', {'t': 1}, {'roles': []}),
+        policy.InvalidScope(default, default.scope_types, 'project'),
+    ):
+        assert vars(error) == {}
+        assert [type(arg) for arg in error.args] == [str]
+        assert _upstream._plain(error)
+    refusals = _upstream.Refusals()
+    first = refusals.not_authorized('r', {}, {})
+    again = refusals.not_authorized('r', {'x': 1}, {'roles': ['a']})
+    assert again is not first
+    assert (type(again), again.args, str(again), vars(again)) == (
+        type(first),
+        first.args,
+        str(first),
+        vars(first),
+    )
+    first = refusals.invalid_scope('r', default, 'project')
+    again = refusals.invalid_scope('r', default, 'project')
+    assert again is not first
+    assert (type(again), again.args) == (type(first), first.args)
+    other = refusals.invalid_scope('r', default, 'domain')
+    assert 'domain scope' in str(other)

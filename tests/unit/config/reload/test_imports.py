@@ -46,3 +46,18 @@ def test_reloader_satisfies_the_trigger_interface():
     assert {'reload', 'watched_paths', 'holding_values'} <= set(
         Reloadable.__dict__
     )
+
+
+def test_the_reloaders_helpers_do_not_import_it():
+    # candidate/checks/changed/parsed serve the reloader; none goes back.
+    for name in ('candidate.py', 'checks.py', 'changed.py', 'parsed.py'):
+        imported = _imports(PACKAGE / name)
+        assert not any(
+            n.startswith(
+                (
+                    'oslo_extras.config.reload.reloader',
+                    'oslo_extras.config.reload.triggers',
+                )
+            )
+            for n in imported
+        ), name
