@@ -24,12 +24,16 @@ variants, ``extras-driver`` (stock client and server on the
 and transport) and ``extras-client`` (our client, stock server and
 transport).
 
-``python benchmarks/messaging.py heartbeats [CALLS]`` instead measures the
-heartbeat sender at scale: one server process (pool of CALLS workers) runs
-CALLS (default 1,000) concurrent 10 s calls with ``heartbeat=1, timeout=2``
-from one client process; it prints how many succeeded and the lateness of
-the server's heartbeats (send time minus due time) p50/p99/max, with the
-machine's load average before and after.
+``python benchmarks/messaging.py heartbeats [CALLS [CLIENTS]]`` instead
+measures heartbeats at scale: one server process (pool of CALLS workers)
+runs CALLS (default 1,000) concurrent 10 s calls with ``heartbeat=1,
+timeout=2`` from CLIENTS client processes (default 10, so 100 waiting
+calls each, as a fleet of service workers; each process has one reply
+queue and one upstream reply waiter). All calls start together and end
+together (the worst case for the server). It prints the success rate, the
+failures by kind and when they happened, the lateness of the server's
+heartbeats (broker confirm minus due time) p50/p99/max, and the machine's
+load average before and after.
 """
 
 from __future__ import annotations
@@ -190,10 +194,15 @@ target = oslo_messaging.Target(topic=topic, server='s1')
 server = messaging.get_rpc_server(transport, target, [Endpoint()])
 server.start(override_pool_size=calls)
 print('ready', flush=True)
+import resource
+before = resource.getrusage(resource.RUSAGE_SELF)
 sys.stdin.read()  # until the benchmark closes it
+after = resource.getrusage(resource.RUSAGE_SELF)
+cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
 lateness = sorted(server.heartbeat_lateness())
 server.stop(); server.wait()
-print(json.dumps({'stats': server.stats.snapshot(), 'lateness': lateness}))
+print(json.dumps({'stats': server.stats.snapshot(), 'lateness': lateness,
+                  'cpu': cpu}))
 """
 
 
@@ -232,7 +241,7 @@ print(json.dumps({'outcomes': outcomes, 'failed_at': failed_at}))
 """
 
 
-def heartbeats(calls: int, clients: int = 4) -> int:
+def heartbeats(calls: int, clients: int = 10) -> int:
     """1,000 concurrent long calls with 1 s heartbeats on one server.
 
     The callers are ``clients`` processes (each one reply queue and one
@@ -333,7 +342,8 @@ def heartbeats(calls: int, clients: int = 4) -> int:
     failures.pop('ok', None)
     print(
         f'RabbitMQ: {total} concurrent {HB_WORK:g}s calls from {clients} '
-        f'client processes, heartbeat {HB_INTERVAL:g}s, timeout '
+        f'client processes ({calls // clients} each), heartbeat '
+        f'{HB_INTERVAL:g}s, timeout '
         f'{2 * HB_INTERVAL:g}s, one server process'
     )
     print(
@@ -350,6 +360,10 @@ def heartbeats(calls: int, clients: int = 4) -> int:
         f'{percentile(lateness, 50) * 1000:.0f} ms, p99 '
         f'{percentile(lateness, 99) * 1000:.0f} ms, max '
         f'{lateness[-1] * 1000:.0f} ms (limit p99 {HB_INTERVAL * 500:.0f} ms)'
+    )
+    print(
+        f'server process CPU: {report["cpu"]:.1f}s in {elapsed:.1f}s '
+        f'({report["cpu"] / elapsed:.2f} of a core)'
     )
     print(
         'load average before '
@@ -422,7 +436,7 @@ def record(rounds: list[dict]) -> None:
 def main() -> int:
     if sys.argv[1:2] == ['heartbeats']:
         calls = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
-        clients = int(sys.argv[3]) if len(sys.argv) > 3 else 4
+        clients = int(sys.argv[3]) if len(sys.argv) > 3 else 10
         return heartbeats(calls, clients)
     global VARIANTS
     if sys.argv[1:2] == ['split']:

@@ -52,6 +52,9 @@ Attributes and helpers read or written
       ``common.serialize_msg``) for dead letters (:func:`request_body`).
   11. The metrics (and, from 18.3.0, tracing) option lists upstream
       registers on the global ``cfg.CONF`` only (:func:`register_opts`).
+  13. ``MessageHandlingServer._work_executor`` (built by ``start()``): its
+      worker threads are started with the server, not on the listener
+      thread during the first burst of requests (:func:`work_executor`).
 Assumption with a guard
   12. Upstream publishes on the caller's thread: the per-message TTL
       reaches ``_publish`` through a thread-local
@@ -247,3 +250,8 @@ def send_connection(driver: Any) -> Any:
     from oslo_messaging._drivers import common
 
     return driver._get_connection(common.PURPOSE_SEND)
+
+
+def work_executor(server: Any) -> Any:
+    """The executor a started ``MessageHandlingServer`` dispatches with."""
+    return server._work_executor

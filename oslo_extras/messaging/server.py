@@ -20,6 +20,7 @@ from oslo_messaging.rpc import dispatcher as rpc_dispatcher
 
 from oslo_extras.messaging import _heartbeats
 from oslo_extras.messaging import _upstream
+from oslo_extras.messaging import _workers
 from oslo_extras.messaging import interceptors as interceptors_mod
 from oslo_extras.messaging.drivers import scope
 from oslo_extras.messaging.policy import MessagePolicy
@@ -108,6 +109,11 @@ class RPCServer(_upstream.RPCServer):
             ttl=self._policies.default.ttl,
             dead_letter=self._dead_letter,
         )
+        if self.executor_type == 'threading':
+            # start() built the pool and consumes next: start the pool's
+            # threads now, not on the listener thread during a burst (see
+            # _workers); green threads cost nothing to start.
+            _workers.start_workers(_upstream.work_executor(self))
         with scope.queue_options(options):
             return super()._create_listener()
 

@@ -104,3 +104,55 @@ def test_first_heartbeat_can_come_sooner_than_an_interval():
     beat.stop()
     scheduler.close()
     assert len(sent) == 1 and sent[0] < 0.35
+
+
+def test_finish_sends_a_last_heartbeat_only_after_a_long_silence():
+    scheduler = HeartbeatScheduler()
+    sent = []
+    # The first heartbeat leaves at once, the next one in 10 s.
+    beat = scheduler.start(lambda: sent.append(1), 10.0, 'c', first_after=0)
+    assert _wait(lambda: beat.sent == 1)
+    beat.finish()  # 1 heartbeat, just now: no more
+    assert sent == [1] and beat.stopped
+
+    # Next regular one 1.5 s after the first (a quarter interval early).
+    old = scheduler.start(lambda: sent.append(2), 2.0, 'c', first_after=0)
+    assert _wait(lambda: old.sent == 1)
+    time.sleep(1.1)  # more than half the interval since the last one
+    old.finish()
+    assert sent == [1, 2, 2] and old.sent == 2
+    time.sleep(0.5)
+    assert sent == [1, 2, 2]  # and none after finish()
+
+    short = scheduler.start(lambda: sent.append(3), 0.1, 'c')
+    short.finish()  # ended before its first heartbeat: pays nothing
+    time.sleep(0.2)
+    scheduler.close()
+    assert 3 not in sent
+
+
+def test_finish_survives_a_failing_last_heartbeat():
+    scheduler = HeartbeatScheduler()
+    calls = []
+
+    def send():
+        calls.append(1)
+        if len(calls) > 1:
+            raise RuntimeError('reply queue gone')
+
+    beat = scheduler.start(send, 2.0, 'c', first_after=0)
+    assert _wait(lambda: beat.sent == 1)
+    time.sleep(1.1)
+    beat.finish()
+    scheduler.close()
+    assert len(calls) == 2 and beat.stopped and beat.sent == 1
+    assert beat.failed is None  # the reply reports what went wrong
+
+
+def _wait(done, timeout=2.0):
+    deadline = time.monotonic() + timeout
+    while not done():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.005)
+    return True

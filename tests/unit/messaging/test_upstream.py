@@ -329,7 +329,7 @@ def test_spec_lists_exactly_what_upstream_module_relies_on():
     section = text.split('Upstream internals\n------------------\n')[1]
     section = section.split('\n\n\n')[0].split('\nAlternatives\n')[0]
     code = _entries(_upstream.__doc__)
-    assert sorted(code) == list(range(1, 13))
+    assert sorted(code) == list(range(1, 14))
     assert _entries(section) == code
     # Every helper of the module is named by an entry.
     helpers = {
@@ -341,3 +341,10 @@ def test_spec_lists_exactly_what_upstream_module_relies_on():
     }
     named = set(re.findall(r':func:`(\w+)`', _upstream.__doc__))
     assert helpers == named
+
+
+def test_13_start_builds_the_work_executor_it_dispatches_with():
+    source = inspect.getsource(msg_server.MessageHandlingServer.start)
+    built = source.index('self._work_executor = self._executor_cls(')
+    # Our _create_listener warms the pool up before it consumes.
+    assert built < source.index('self._create_listener()')
