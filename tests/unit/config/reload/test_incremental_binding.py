@@ -90,3 +90,25 @@ def test_a_backend_no_longer_enabled_reports_its_section_once(tmp_path):
 
     assert not report.applied and conf.enabled_backends == ['lvm', 'ceph']
     assert _reloaded(report) == _full(conf, path)
+
+
+def test_an_old_finding_masks_a_secret_set_since(tmp_path):
+    from tests.unit.config.reload.conftest import make_conf
+
+    path = tmp_path / 'svc.conf'
+    # A bad value the running config already has (a warning on reload)
+    write(path, '[DEFAULT]\nworkers = Tr0ub4dor\n[db]\npool = 2\n')
+    conf = make_conf([path])
+    reloader = Reloader(conf)
+    write(path, '[DEFAULT]\nworkers = Tr0ub4dor\n[db]\npool = 3\n')
+    reloader.reload()
+    # The same text becomes a password: no message may quote it now
+    write(
+        path,
+        '[DEFAULT]\nworkers = Tr0ub4dor\n[db]\npool = 3\npassword = Tr0ub4dor\n',
+    )
+
+    report = reloader.reload()
+
+    assert 'Tr0ub4dor' not in report.as_text()
+    assert any('invalid-value' in w for w in report.warnings)
