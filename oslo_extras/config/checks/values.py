@@ -92,6 +92,17 @@ class InvalidValueCheck(Check):
                         suggestion=f'${option}',
                     )
                     continue
+                loop = context.looping_reference(entry)
+                if loop is not None:
+                    ref = f'${{{loop}}}' if '.' in loop else f'${loop}'
+                    yield context.finding(
+                        ERROR,
+                        'invalid-value',
+                        entry,
+                        f'{ref} refers back to a value it is built from: '
+                        'oslo.config recurses without end reading it',
+                    )
+                    continue
                 name = context.unresolved_reference(entry)
                 if name is not None:
                     yield context.finding(

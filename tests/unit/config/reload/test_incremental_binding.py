@@ -103,10 +103,8 @@ def test_an_old_finding_masks_a_secret_set_since(tmp_path):
     write(path, '[DEFAULT]\nworkers = Tr0ub4dor\n[db]\npool = 3\n')
     reloader.reload()
     # The same text becomes a password: no message may quote it now
-    write(
-        path,
-        '[DEFAULT]\nworkers = Tr0ub4dor\n[db]\npool = 3\npassword = Tr0ub4dor\n',
-    )
+    bad = '[DEFAULT]\nworkers = Tr0ub4dor\n[db]\npool = 3\n'
+    write(path, bad + 'password = Tr0ub4dor\n')
 
     report = reloader.reload()
 
