@@ -402,11 +402,16 @@ def add_candidate_problems(
     # error: one already in the running config is a warning, and a value
     # that no longer converts must still refuse (fail closed).
     error_keys: set[tuple[str, str]] = set()
+    # where the validator saw the value (a warning on ``$nope`` says where
+    # the value the typed read refuses is)
+    located: dict[tuple[str, str], str] = {}
     file_problem = False
     for finding in findings or ():
         if finding.code in _VALUE_CODES and finding.group and finding.option:
             key = _option_key(finding.group, finding.option)
             value_keys.add(key)
+            if finding.file:
+                located[key] = f'{finding.file}:{finding.line}: '
             if finding.is_error and finding_key(finding) not in baseline:
                 error_keys.add(key)
         file_problem = file_problem or (
@@ -417,7 +422,7 @@ def add_candidate_problems(
         report.errors += cand.file_errors
     for key, reason in cand.option_errors.items():
         if key not in error_keys:
-            report.errors.append(reason)
+            report.errors.append(located.get(key, '') + reason)
     for key, reason in cand.option_warnings.items():
         if key not in value_keys:
             report.warnings.append(reason)

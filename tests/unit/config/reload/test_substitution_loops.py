@@ -73,3 +73,18 @@ def test_a_reload_refusing_a_loop_names_file_and_line(tmp_path):
     assert conf.db.password == 'OLD-s3cret'
     [error] = report.errors
     assert error.startswith(f'{path}:4: [db] password: '), error
+
+
+def test_a_reference_to_no_option_is_refused_naming_file_and_line(tmp_path):
+    # The validator only warns ($nope may be an option its catalog lacks);
+    # the typed read fails: the refusal still says where the value is.
+    path = tmp_path / 'svc.conf'
+    conf = _conf(path, '[DEFAULT]\nhost = a\n')
+    reloader = Reloader(conf)
+    write(path, '[DEFAULT]\nhost = b\n\nurl = http://$nope/\n')
+
+    report = reloader.reload()
+
+    assert not report.applied and conf.host == 'a'
+    [error] = report.errors
+    assert error.startswith(f'{path}:4: [DEFAULT] url: '), error
