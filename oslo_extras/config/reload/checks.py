@@ -56,6 +56,16 @@ def watched_paths(conf: cfg.ConfigOpts) -> tuple[list[str], list[str]]:
     return files, dirs
 
 
+def reading_order(conf: cfg.ConfigOpts) -> list[tuple[str, str]]:
+    """Return ``(FILE|DIR, path)`` of what a reload reads, in the order
+    oslo.config reads them (a default config dir before ``--config-file``,
+    the command line in its own order): later files win."""
+    return [
+        (kind, os.path.abspath(path))
+        for kind, path in _upstream.config_reading_order(conf)
+    ]
+
+
 def finding_key(finding: Any) -> tuple:
     """Identify a finding across edits.
 
@@ -143,10 +153,10 @@ class ReloadChecks:
         from oslo_extras.config.inifile import ConfigFileError
         from oslo_extras.config.reload import parsed
 
-        files, dirs = watched_paths(self.conf)
+        ordered = reading_order(self.conf)
         validator = self._validator_now()
         if namespace is not None and not self._located:
-            fast = parsed.config_set(self.conf, namespace, files, dirs)
+            fast = parsed.config_set(self.conf, namespace, ordered=ordered)
             if fast is not None:
                 found, last = self._validate(
                     validator, fast.config, fast.values
@@ -157,11 +167,12 @@ class ReloadChecks:
                         f for f in found if f.code not in self.ignore_codes
                     ]
         try:
-            config = ConfigSet.load(files, dirs)
+            config = ConfigSet.load(ordered=ordered)
         except ConfigFileError:
             self._last = None
             self._located = True
-            found = validator.validate(files, dirs)  # the parse-error finding
+            # the parse-error finding
+            found = validator.validate(ordered=ordered)
             return [f for f in found if f.code not in self.ignore_codes]
         found, self._last = self._validate(validator, config)
         # Entries with findings are checked again: the next run needs lines.
