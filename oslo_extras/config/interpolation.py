@@ -96,7 +96,8 @@ class Interpolator:
         """Return the reference in ``value`` that cannot be resolved.
 
         ``None`` when every reference resolves or they loop
-        (:meth:`loops_at` says so).
+        (:meth:`loops_at` says so); ``''`` when the reference is inside a
+        secret's value that ``value`` substitutes (never to be shown).
         """
         try:
             self._expand(normalize_group(group), value, 0, [], [])
@@ -106,7 +107,8 @@ class Interpolator:
 
     def loops_at(self, group: str, value: str) -> str | None:
         """Return the option (``name`` or ``group.name``) the references
-        in ``value`` come back to, or ``None`` when they do not loop."""
+        in ``value`` come back to, or ``None`` when they do not loop
+        (``''`` when the loop passes through a secret's value)."""
         try:
             self._expand(normalize_group(group), value, 0, [], [])
         except _Unresolved as exc:
@@ -173,6 +175,11 @@ class Interpolator:
         path.append(where)
         try:
             return self._value_of(info, depth, used, path)
+        except _Unresolved as exc:
+            if not info.secret or not exc.args[0]:
+                raise
+            # The name may be a piece of the secret's text (``Pa$sw0rd``).
+            raise _Unresolved('', never=exc.never, loop=exc.loop) from None
         finally:
             path.pop()
 

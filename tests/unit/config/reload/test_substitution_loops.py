@@ -88,3 +88,40 @@ def test_a_reference_to_no_option_is_refused_naming_file_and_line(tmp_path):
     assert not report.applied and conf.host == 'a'
     [error] = report.errors
     assert error.startswith(f'{path}:4: [DEFAULT] url: '), error
+
+
+def test_a_dollar_inside_a_substituted_password_is_never_quoted(tmp_path):
+    # ``Pa$sw0rdX`` is read as a reference to $sw0rdX: oslo.config fails
+    # on it, and on the plain option that substitutes the password.
+    path = tmp_path / 'svc.conf'
+    conf = _conf(path, '[DEFAULT]\nhost = a\n')
+    reloader = Reloader(conf)
+    write(
+        path,
+        '[DEFAULT]\nurl = mysql://nova:${db.password}@db\n'
+        '[db]\npassword = Pa$sw0rdX\n',
+    )
+
+    found = _findings(conf, path)
+    report = reloader.reload()
+
+    assert [(f.line, f.option) for f in found] == [(2, 'url'), (4, 'password')]
+    assert not any('sw0rd' in f.as_text() for f in found), found
+    assert not report.applied and 'sw0rd' not in report.as_text()
+
+
+def test_a_default_group_reference_inside_a_substituted_password(tmp_path):
+    path = tmp_path / 'svc.conf'
+    conf = _conf(path, '[DEFAULT]\nhost = a\n')
+    secret = 'x${DEFAULT.host}Q7'
+    write(
+        path, f'[DEFAULT]\nurl = ${{db.password}}\n[db]\npassword = {secret}\n'
+    )
+
+    found = _findings(conf, path)
+
+    assert [(f.severity, f.option) for f in found] == [
+        ('error', 'url'),
+        ('error', 'password'),
+    ]
+    assert not any('host' in f.as_text() for f in found), found
