@@ -6,6 +6,12 @@ makes cinder's backend sections. Changing that entry changes the findings
 of the untouched entries: a reload must find what a full validation finds.
 """
 
+import os
+import tempfile
+
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
 from keystoneauth1 import loading as ks_loading
 from oslo_config import cfg
 
@@ -110,3 +116,74 @@ def test_an_old_finding_masks_a_secret_set_since(tmp_path):
 
     assert 'Tr0ub4dor' not in report.as_text()
     assert any('invalid-value' in w for w in report.warnings)
+
+
+AUTH_LINES = st.sampled_from(
+    [
+        ('placement', 'auth_type = password'),
+        ('placement', 'auth_type = v3token'),
+        ('placement', 'auth_type = none'),
+        ('placement', 'auth_url = http://keystone/v3'),
+        ('placement', 'username = nova'),
+        ('placement', 'tenant_name = service'),
+        ('placement', 'project_name = service'),
+        ('placement', 'token = $debug'),
+        ('placement', 'usernme = nova'),
+        ('DEFAULT', 'debug = true'),
+        ('DEFAULT', 'debug = maybe'),
+    ]
+)
+
+
+def _render(lines):
+    groups = {}
+    for group, line in lines:
+        groups.setdefault(group, []).append(line)
+    return ''.join(
+        f'[{group}]\n' + ''.join(f'{line}\n' for line in body)
+        for group, body in groups.items()
+    )
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    edits=st.lists(
+        st.tuples(
+            st.lists(AUTH_LINES, max_size=6), st.lists(AUTH_LINES, max_size=3)
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_auth_plugin_edits_equal_a_full_validation(edits):
+    # The config dir comes first on the command line: the file wins.
+    with tempfile.TemporaryDirectory() as tmp:
+        main = os.path.join(tmp, 'nova.conf')
+        confd = os.path.join(tmp, 'nova.conf.d')
+        os.mkdir(confd)
+        write(main, AUTH)
+        conf = cfg.ConfigOpts()
+        conf.register_opt(cfg.BoolOpt('debug', mutable=True))
+        ks_loading.register_auth_conf_options(conf, 'placement')
+        conf(
+            ['--config-dir', confd, '--config-file', main],
+            default_config_files=[],
+        )
+        reloader = Reloader(conf)
+        seen = []
+        findings = reloader.checks.findings
+
+        def spy(namespace=None):
+            seen.append(findings(namespace))
+            return seen[-1]
+
+        reloader.checks.findings = spy
+        full = Validator(OptionCatalog.from_conf(conf))
+        for lines, dropin in edits:
+            write(main, _render(lines))
+            write(os.path.join(confd, '10-a.conf'), _render(dropin))
+            reloader.reload()
+            expected = full.validate(ordered=[('dir', confd), ('file', main)])
+            assert sorted(f.as_text() for f in seen[-1]) == sorted(
+                f.as_text() for f in expected
+            ), (lines, dropin)
