@@ -187,12 +187,17 @@ def install(conf: cfg.ConfigOpts, namespace, values: dict) -> None:
     conf._mutable_ns = namespace
 
 
-def config_reading_order(conf: cfg.ConfigOpts) -> list[tuple[str, str]]:
+def config_reading_order(
+    conf: cfg.ConfigOpts, expected_dirs: frozenset[str] = frozenset()
+) -> list[tuple[str, str]]:
     """Return ``[(kind, path)]`` (kind ``'file'`` or ``'dir'``) in the
     order ``ConfigOpts._parse_config_files`` reads them: the default config
     files unless ``--config-file`` is on the command line, the existing
     default config dirs unless ``--config-dir`` is, then the command line's
     in its own order (argparse's abbreviations included).
+
+    :param expected_dirs: default config dirs to list even when they do
+        not exist now (oslo.config skips them silently)
     """
     args = list(conf._args or ())
     cli: list[str] = []
@@ -215,12 +220,15 @@ def config_reading_order(conf: cfg.ConfigOpts) -> list[tuple[str, str]]:
     )
     order: list[tuple[str, str]] = []
     if not exact_file:
-        order += [('file', p) for p in conf.default_config_files or ()]
+        order += [
+            ('file', p)
+            for p in getattr(conf, 'default_config_files', ()) or ()
+        ]
     if not exact_dir:
         order += [
             ('dir', p)
-            for p in conf.default_config_dirs or ()
-            if os.path.exists(p)
+            for p in getattr(conf, 'default_config_dirs', ()) or ()
+            if os.path.exists(p) or p in expected_dirs
         ]
     # with any on the command line, these are the command line's, in order
     given = {

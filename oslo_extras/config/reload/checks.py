@@ -56,13 +56,20 @@ def watched_paths(conf: cfg.ConfigOpts) -> tuple[list[str], list[str]]:
     return files, dirs
 
 
-def reading_order(conf: cfg.ConfigOpts) -> list[tuple[str, str]]:
+def reading_order(
+    conf: cfg.ConfigOpts, expected_dirs: frozenset[str] = frozenset()
+) -> list[tuple[str, str]]:
     """Return ``(FILE|DIR, path)`` of what a reload reads, in the order
     oslo.config reads them (a default config dir before ``--config-file``,
-    the command line in its own order): later files win."""
+    the command line in its own order): later files win.
+
+    :param expected_dirs: default config dirs that existed when the
+        service started: one deleted since is listed (and the validator
+        reports it missing) rather than read as empty, as oslo.config would
+    """
     return [
         (kind, os.path.abspath(path))
-        for kind, path in _upstream.config_reading_order(conf)
+        for kind, path in _upstream.config_reading_order(conf, expected_dirs)
     ]
 
 
@@ -118,6 +125,12 @@ class ReloadChecks:
     def __init__(self, conf: cfg.ConfigOpts, ignore_codes: Iterable[str]):
         self.conf = conf
         self.ignore_codes = frozenset(ignore_codes)
+        #: default config dirs the running config was read from
+        self.default_dirs = frozenset(
+            d
+            for d in getattr(conf, 'default_config_dirs', None) or ()
+            if os.path.isdir(d)
+        )
         #: error findings of the running config (they refuse no reload)
         self.baseline: set[tuple] = set()
         self._catalog: Any = None
@@ -153,7 +166,7 @@ class ReloadChecks:
         from oslo_extras.config.inifile import ConfigFileError
         from oslo_extras.config.reload import parsed
 
-        ordered = reading_order(self.conf)
+        ordered = reading_order(self.conf, self.default_dirs)
         validator = self._validator_now()
         if namespace is not None and not self._located:
             fast = parsed.config_set(self.conf, namespace, ordered=ordered)

@@ -64,3 +64,39 @@ def test_a_drop_in_read_before_the_main_file_is_judged_as_read(
     assert any(
         e.startswith(f'{main}:3: [DEFAULT] listen') for e in report.errors
     )
+
+
+def test_a_default_config_dir_deleted_is_refused_not_read_as_empty(tmp_path):
+    # ``rm -rf /etc/nova/nova.conf.d`` before config management makes it
+    # again: oslo.config would skip it and every value from it would fall
+    # back to its default. The reload refuses it (fail closed).
+    conf, main, confd = _conf(tmp_path, 'default dir')
+    write(main, '[DEFAULT]\nmy_ip = 10.0.0.1\n')
+    write(confd / '10-workers.conf', '[DEFAULT]\nworkers = 8\n')
+    reloader = Reloader(conf)
+    assert reloader.reload().applied and conf.workers == 8
+    (confd / '10-workers.conf').unlink()
+    confd.rmdir()
+
+    report = reloader.reload()
+
+    assert not report.applied and conf.workers == 8
+    assert any(str(confd) in e for e in report.errors), report.errors
+
+
+def test_a_default_config_dir_that_never_existed_is_no_error(tmp_path):
+    conf = cfg.ConfigOpts()
+    conf.register_opt(cfg.IntOpt('workers', mutable=True))
+    main = tmp_path / 'svc.conf'
+    write(main, '[DEFAULT]\nworkers = 2\n')
+    conf(
+        ['--config-file', str(main)],
+        default_config_files=[],
+        default_config_dirs=[str(tmp_path / 'absent.conf.d')],
+    )
+    reloader = Reloader(conf)
+    write(main, '[DEFAULT]\nworkers = 3\n')
+
+    report = reloader.reload()
+
+    assert report.applied and conf.workers == 3, report.as_text()
