@@ -187,6 +187,61 @@ def install(conf: cfg.ConfigOpts, namespace, values: dict) -> None:
     conf._mutable_ns = namespace
 
 
+def config_reading_order(
+    conf: cfg.ConfigOpts, expected_dirs: frozenset[str] = frozenset()
+) -> list[tuple[str, str]]:
+    """Return ``[(kind, path)]`` (kind ``'file'`` or ``'dir'``) in the
+    order ``ConfigOpts._parse_config_files`` reads them: the default config
+    files unless ``--config-file`` is on the command line, the existing
+    default config dirs unless ``--config-dir`` is, then the command line's
+    in its own order (argparse's abbreviations included).
+
+    :param expected_dirs: default config dirs to list even when they do
+        not exist now (oslo.config skips them silently)
+    """
+    args = list(conf._args or ())
+    cli: list[str] = []
+    for arg in args:
+        if arg == '--':
+            break
+        name = arg.partition('=')[0]
+        if len(name) <= len('--config-'):
+            continue
+        if '--config-file'.startswith(name):
+            cli.append('file')
+        elif '--config-dir'.startswith(name):
+            cli.append('dir')
+    # oslo.config only skips the defaults for the exact spellings
+    exact_file = any(
+        a == '--config-file' or a.startswith('--config-file=') for a in args
+    )
+    exact_dir = any(
+        a == '--config-dir' or a.startswith('--config-dir=') for a in args
+    )
+    order: list[tuple[str, str]] = []
+    if not exact_file:
+        order += [
+            ('file', p)
+            for p in getattr(conf, 'default_config_files', ()) or ()
+        ]
+    if not exact_dir:
+        order += [
+            ('dir', p)
+            for p in getattr(conf, 'default_config_dirs', ()) or ()
+            if os.path.exists(p) or p in expected_dirs
+        ]
+    # with any on the command line, these are the command line's, in order
+    given = {
+        'file': iter(conf.config_file or () if 'file' in cli else ()),
+        'dir': iter(conf.config_dir or () if 'dir' in cli else ()),
+    }
+    for kind in cli:
+        path = next(given[kind], None)
+        if path is not None:
+            order.append((kind, path))
+    return order
+
+
 def parsed_files(conf: cfg.ConfigOpts, namespace, paths: list[str]):
     """Return ``[(path, sections)]`` of what ``namespace`` parsed, in
     reading order, or ``None`` when they cannot be told apart safely.
@@ -195,17 +250,12 @@ def parsed_files(conf: cfg.ConfigOpts, namespace, paths: list[str]):
     (section and key as written) in ``namespace._parsed``, newest first,
     without its name. ``paths`` are the files the caller expects, in the
     order it expects them (config files, then config dir files): they are
-    paired with the parsed files only when the counts match, no config dir
-    was given before a config file on the command line, and the file
-    oslo.config last saw each section in is the one the pairing says.
+    paired with the parsed files only when the counts match and the file
+    oslo.config last saw each section in is the one the pairing says
+    (:func:`config_reading_order` gives the order to expect).
     """
     parsed = list(reversed(namespace._parsed))
     if len(parsed) != len(paths):
-        return None
-    args = list(conf._args or ())
-    files_at = [i for i, a in enumerate(args) if a.startswith('--config-f')]
-    dirs_at = [i for i, a in enumerate(args) if a.startswith('--config-d')]
-    if files_at and dirs_at and min(dirs_at) < max(files_at):
         return None
     last_file: dict[str, str] = {}
     for path, sections in zip(paths, parsed, strict=True):

@@ -120,6 +120,15 @@ def parse_file(path: str) -> IniFile:
         raise ConfigFileError(path, line, 'not valid UTF-8')
     except OSError as exc:
         raise ConfigFileError(path, None, exc.strerror or str(exc))
+    if lines and lines[0].startswith('\ufeff'):
+        # oslo.config reads the mark as text and fails on line 1 with
+        # "No ':' or '=' found", which does not say why.
+        raise ConfigFileError(
+            path,
+            1,
+            'the file starts with a byte-order mark (BOM), which oslo.config '
+            'reads as text: save it as UTF-8 without BOM',
+        )
     parser = _LineRecordingParser(path)
     try:
         parser.parse(lines + [''])

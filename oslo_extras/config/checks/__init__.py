@@ -83,6 +83,13 @@ class CheckContext:
             self._interpolator = Interpolator(self.catalog, self.config)
         return self._interpolator.unresolved(entry.section, entry.value)
 
+    def looping_reference(self, entry: Entry) -> str | None:
+        """The option an entry's ``$`` references come back to (oslo.config
+        recurses without end reading it), or ``None``."""
+        if self._interpolator is None:
+            self._interpolator = Interpolator(self.catalog, self.config)
+        return self._interpolator.loops_at(entry.section, entry.value)
+
     def never_resolving_reference(self, entry: Entry) -> str | None:
         """The ``${DEFAULT.name}`` in an entry's value, which oslo.config
         always fails on."""

@@ -80,6 +80,17 @@ class InvalidValueCheck(Check):
                 yield context.finding(ERROR, 'invalid-value', entry, reason)
             elif '$' in entry.value:
                 never = context.never_resolving_reference(entry)
+                if never == '' or (never is not None and info.secret):
+                    # a secret's text (this one's or one substituted here)
+                    # is not shown, not even the name after its $
+                    yield context.finding(
+                        ERROR,
+                        'invalid-value',
+                        entry,
+                        'a secret read here holds a ${DEFAULT.name} '
+                        'reference, which oslo.config fails reading',
+                    )
+                    continue
                 if never is not None:
                     option = never.partition('.')[2]
                     yield context.finding(
@@ -92,13 +103,27 @@ class InvalidValueCheck(Check):
                         suggestion=f'${option}',
                     )
                     continue
+                loop = context.looping_reference(entry)
+                if loop is not None:
+                    ref = f'${{{loop}}}' if '.' in loop else f'${loop}'
+                    if not loop or info.secret:
+                        ref = 'a $ reference'  # a secret's text: not shown
+                    yield context.finding(
+                        ERROR,
+                        'invalid-value',
+                        entry,
+                        f'{ref} refers back to a value it is built from: '
+                        'oslo.config recurses without end reading it',
+                    )
+                    continue
                 name = context.unresolved_reference(entry)
                 if name is not None:
                     yield context.finding(
                         WARNING,
                         'invalid-value',
                         entry,
-                        _unresolved_message(name, info.secret),
+                        # '' : a piece of a substituted secret's text
+                        _unresolved_message(name, info.secret or not name),
                     )
 
 

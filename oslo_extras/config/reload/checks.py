@@ -12,11 +12,11 @@ source served (a deleted secret) fall back to its default.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
 from collections.abc import Iterable
 from typing import Any
+from typing import NamedTuple
 
 from oslo_config import cfg
 
@@ -28,8 +28,8 @@ from oslo_extras.config.reload.report import ReloadReport
 
 #: Codes of checks that judge each entry on its own (through
 #: ``context.entries()``): after an edit they only need the entries that
-#: changed, and entries that substitute ``$var`` (they may depend on one).
-#: Their findings for the other entries are carried over from the last run.
+#: changed, entries that substitute ``$var`` (they may depend on one) and
+#: entries that had a finding (its text depends on other entries).
 ENTRY_CODES = frozenset(
     {
         'invalid-value',
@@ -56,6 +56,23 @@ def watched_paths(conf: cfg.ConfigOpts) -> tuple[list[str], list[str]]:
     return files, dirs
 
 
+def reading_order(
+    conf: cfg.ConfigOpts, expected_dirs: frozenset[str] = frozenset()
+) -> list[tuple[str, str]]:
+    """Return ``(FILE|DIR, path)`` of what a reload reads, in the order
+    oslo.config reads them (a default config dir before ``--config-file``,
+    the command line in its own order): later files win.
+
+    :param expected_dirs: default config dirs that existed when the
+        service started: one deleted since is listed (and the validator
+        reports it missing) rather than read as empty, as oslo.config would
+    """
+    return [
+        (kind, os.path.abspath(path))
+        for kind, path in _upstream.config_reading_order(conf, expected_dirs)
+    ]
+
+
 def finding_key(finding: Any) -> tuple:
     """Identify a finding across edits.
 
@@ -65,6 +82,37 @@ def finding_key(finding: Any) -> tuple:
     edit introduced.
     """
     return (finding.code, finding.group, finding.option)
+
+
+class _LastRun(NamedTuple):
+    """What the next run compares with.
+
+    :param values: ``{(file, section, key): values}`` as written
+    :param found: the findings of the per-entry checks
+    :param raw: ``{(group, option): value}`` every raw value the catalog
+        binding (and the whole-config checks) looked up
+    """
+
+    values: dict[tuple[str, str, str], tuple[str, ...]]
+    found: list[Any]
+    raw: dict[tuple[str, str], str | None]
+
+
+def _record_raw(config: Any) -> dict[tuple[str, str], str | None]:
+    """Make ``config.raw`` remember what it is asked; return the record.
+
+    The catalog is bound to the files through ``config.raw``: what it
+    looks up decides which options each section takes.
+    """
+    reads: dict[tuple[str, str], str | None] = {}
+    lookup = config.raw
+
+    def raw(group: str, option: str) -> str | None:
+        value = reads[(group, option)] = lookup(group, option)
+        return value
+
+    config.raw = raw
+    return reads
 
 
 class ReloadChecks:
@@ -77,6 +125,12 @@ class ReloadChecks:
     def __init__(self, conf: cfg.ConfigOpts, ignore_codes: Iterable[str]):
         self.conf = conf
         self.ignore_codes = frozenset(ignore_codes)
+        #: default config dirs the running config was read from
+        self.default_dirs = frozenset(
+            d
+            for d in getattr(conf, 'default_config_dirs', None) or ()
+            if os.path.isdir(d)
+        )
         #: error findings of the running config (they refuse no reload)
         self.baseline: set[tuple] = set()
         self._catalog: Any = None
@@ -85,8 +139,9 @@ class ReloadChecks:
         self._index: Any = None
         # (section, name) as written -> the options it sets
         self._named: dict[tuple[str, str], tuple] = {}
-        # entries and per-entry findings of the last run
-        self._last: tuple[dict, list[Any]] | None = None
+        # entries, per-entry findings and the raw values the catalog
+        # binding read in the last run
+        self._last: _LastRun | None = None
         # whether the last run found something located in a file (its
         # line numbers carry over, so the next run parses with lines)
         self._located = True
@@ -96,8 +151,9 @@ class ReloadChecks:
 
         Checks that look at the whole config run in full; the per-entry
         checks (:data:`ENTRY_CODES`) only on entries that changed since
-        the last run (or substitute ``$var``); their findings for the other
-        entries are carried over, with updated line numbers.
+        the last run, substitute ``$var`` or had a finding (entries with
+        none keep none). When a value the catalog binding read changed
+        (``auth_type``, ``enabled_backends``...), every entry is checked.
 
         :param namespace: the files as oslo.config has just parsed them
             (the reload's candidate). While the running config has no
@@ -110,10 +166,10 @@ class ReloadChecks:
         from oslo_extras.config.inifile import ConfigFileError
         from oslo_extras.config.reload import parsed
 
-        files, dirs = watched_paths(self.conf)
+        ordered = reading_order(self.conf, self.default_dirs)
         validator = self._validator_now()
         if namespace is not None and not self._located:
-            fast = parsed.config_set(self.conf, namespace, files, dirs)
+            fast = parsed.config_set(self.conf, namespace, ordered=ordered)
             if fast is not None:
                 found, last = self._validate(
                     validator, fast.config, fast.values
@@ -124,33 +180,32 @@ class ReloadChecks:
                         f for f in found if f.code not in self.ignore_codes
                     ]
         try:
-            config = ConfigSet.load(files, dirs)
+            config = ConfigSet.load(ordered=ordered)
         except ConfigFileError:
             self._last = None
             self._located = True
-            found = validator.validate(files, dirs)  # the parse-error finding
+            # the parse-error finding
+            found = validator.validate(ordered=ordered)
             return [f for f in found if f.code not in self.ignore_codes]
         found, self._last = self._validate(validator, config)
-        # Their line numbers are carried over: the next run needs lines.
+        # Entries with findings are checked again: the next run needs lines.
         self._located = self._needs_lines(found)
         return [f for f in found if f.code not in self.ignore_codes]
 
     def _validate(
         self, validator: Any, config: Any, values: dict | None = None
-    ) -> tuple[list[Any], tuple[dict, list[Any]]]:
+    ) -> tuple[list[Any], _LastRun]:
         """Check ``config`` against the last run; return the findings and
         the state the next run compares with.
 
         :param values: ``{(file, section, key): values}`` of ``config``,
             when known (then its entries have no line numbers)
         """
-        lines: dict[tuple[str, str, str], int] = {}
         if values is None:
             values = {}
             for e in config.entries():
                 key = (e.file, e.section, e.key)
                 values[key] = values.get(key, ()) + (e.value,)
-                lines[key] = e.line
         dollar = set()
         # (file, option) -> entries naming it, under any of its names
         by_option: dict[tuple[str, Any], set[tuple[str, str, str]]] = {}
@@ -159,12 +214,20 @@ class ReloadChecks:
                 dollar.add(key)
             for option in self._options_named(key[1], key[2]):
                 by_option.setdefault((key[0], option), set()).add(key)
-        if self._last is None:
+        last = self._last
+        if last is not None and any(
+            config.raw(*where) != value for where, value in last.raw.items()
+        ):
+            # A value the binding read changed (auth_type, enabled_backends,
+            # a driver): the options of whole sections changed, and with
+            # them the findings of entries nobody edited.
+            last = None
+        reads = _record_raw(config)
+        if last is None:
             found = validator.validate_config(config)
         else:
-            last_values, last_found = self._last
-            recheck = {k for k, v in values.items() if last_values.get(k) != v}
-            recheck.update(k for k in last_values if k not in values)
+            recheck = {k for k, v in values.items() if last.values.get(k) != v}
+            recheck.update(k for k in last.values if k not in values)
             recheck |= dollar
             # A duplicate-option finding quotes the line of the other
             # entry, which moves with any edit above it: options set more
@@ -176,18 +239,18 @@ class ReloadChecks:
             for file, section, name in list(recheck):
                 for option in self._options_named(section, name):
                     recheck |= by_option.get((file, option), set())
+            # A finding is never carried over: its text depends on other
+            # entries (the secrets it masks, the names it suggests) and its
+            # line on every edit above it. Entries with findings are few.
+            recheck.update((f.file, f.group, f.option) for f in last.found)
             found = validator.validate_config(
                 config,
                 entry_filter=lambda e: (e.file, e.section, e.key) in recheck,
                 entry_codes=ENTRY_CODES,
             )
-            for finding in last_found:
-                key = (finding.file, finding.group, finding.option)
-                if key in values and key not in recheck:
-                    line = lines.get(key, finding.line)
-                    found.append(dataclasses.replace(finding, line=line))
-            found.sort(key=lambda f: f.sort_key())
-        return found, (values, [f for f in found if f.code in ENTRY_CODES])
+        return found, _LastRun(
+            values, [f for f in found if f.code in ENTRY_CODES], reads
+        )
 
     def _needs_lines(self, found: list[Any]) -> bool:
         """Tell whether a finding to report is located in a file (ignored
@@ -363,11 +426,16 @@ def add_candidate_problems(
     # error: one already in the running config is a warning, and a value
     # that no longer converts must still refuse (fail closed).
     error_keys: set[tuple[str, str]] = set()
+    # where the validator saw the value (a warning on ``$nope`` says where
+    # the value the typed read refuses is)
+    located: dict[tuple[str, str], str] = {}
     file_problem = False
     for finding in findings or ():
         if finding.code in _VALUE_CODES and finding.group and finding.option:
             key = _option_key(finding.group, finding.option)
             value_keys.add(key)
+            if finding.file:
+                located[key] = f'{finding.file}:{finding.line}: '
             if finding.is_error and finding_key(finding) not in baseline:
                 error_keys.add(key)
         file_problem = file_problem or (
@@ -378,7 +446,7 @@ def add_candidate_problems(
         report.errors += cand.file_errors
     for key, reason in cand.option_errors.items():
         if key not in error_keys:
-            report.errors.append(reason)
+            report.errors.append(located.get(key, '') + reason)
     for key, reason in cand.option_warnings.items():
         if key not in value_keys:
             report.warnings.append(reason)

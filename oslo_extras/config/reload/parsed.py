@@ -46,21 +46,25 @@ class ParsedConfig(NamedTuple):
 def config_set(
     conf: cfg.ConfigOpts,
     namespace: Any,
-    config_files: Sequence[str],
-    config_dirs: Sequence[str],
+    config_files: Sequence[str] = (),
+    config_dirs: Sequence[str] = (),
+    ordered: Sequence[tuple[str, str]] | None = None,
 ) -> ParsedConfig | None:
     """Return what ``namespace`` parsed as a line-less ``ConfigSet``.
 
     :param namespace: a namespace ``_upstream.parse_files`` returned
     :param config_files: the config files, as the validator reads them
     :param config_dirs: the config dirs, read after the files
+    :param ordered: ``(FILE|DIR, path)`` in oslo.config's reading order
+        (then ``config_files`` and ``config_dirs`` are ignored)
     :returns: ``None`` when the parsed files cannot be paired with the
         paths safely (a dir listing that changed in between, say): the
         caller parses the files itself
     """
-    ordered = [(FILE, p) for p in config_files] + [
-        (DIR, p) for p in config_dirs
-    ]
+    if ordered is None:
+        ordered = [(FILE, p) for p in config_files] + [
+            (DIR, p) for p in config_dirs
+        ]
     try:
         paths = ConfigSet.expand(ordered)
     except ConfigFileError:

@@ -106,3 +106,19 @@ def test_unreadable_files(tmp_path):
     with pytest.raises(ConfigFileError) as err:
         parse_file(str(binary))
     assert err.value.line == 2
+
+
+def test_a_byte_order_mark_is_named_as_the_parse_error(tmp_path):
+    # Windows editors save UTF-8 with a BOM; oslo.config reads it as text
+    # and fails on line 1 with a message that does not say why.
+    from oslo_extras.config.inifile import ConfigFileError
+    from oslo_extras.config.inifile import parse_file
+
+    path = tmp_path / 'nova.conf'
+    path.write_bytes(b'\xef\xbb\xbf[DEFAULT]\r\nworkers = 2\r\n')
+
+    with pytest.raises(ConfigFileError) as caught:
+        parse_file(str(path))
+
+    assert caught.value.line == 1
+    assert 'byte-order mark' in caught.value.reason

@@ -1,5 +1,6 @@
 """Fail loudly when oslo.config changes an internal _upstream relies on."""
 
+import pytest
 from oslo_config import cfg
 from oslo_config import sources
 
@@ -271,7 +272,7 @@ def test_parsed_files_refuses_a_pairing_it_cannot_vouch_for(tmp_path):
     other = tmp_path / 'other.conf'
     assert _upstream.parsed_files(conf, namespace, [str(other)]) is None
     # A config dir before a config file on the command line: oslo.config
-    # reads them in that order, the validator files first.
+    # reads them in that order, not files first.
     conf(
         ['--config-dir', str(confd), '--config-file', str(path)],
         default_config_files=[],
@@ -281,3 +282,57 @@ def test_parsed_files_refuses_a_pairing_it_cannot_vouch_for(tmp_path):
         _upstream.parsed_files(conf, _upstream.parse_files(conf), paths)
         is None
     )
+
+
+@pytest.mark.parametrize(
+    'args, defaults',
+    [
+        (['--config-dir', 'D', '--config-file', 'F'], {}),
+        (['--config-dir=D', '--config-f', 'F'], {}),
+        (['--config-file', 'F'], {'default_config_dirs': ['D']}),
+        ([], {'default_config_files': ['F'], 'default_config_dirs': ['D']}),
+        (['--config-dir', 'D'], {'default_config_files': ['F']}),
+    ],
+)
+def test_config_reading_order_is_the_order_oslo_config_parses(
+    tmp_path, args, defaults
+):
+    from oslo_extras.config.configset import ConfigSet
+
+    path = tmp_path / 'f.conf'
+    path.write_text('[DEFAULT]\ncolor = blue\n')
+    confd = tmp_path / 'd'
+    confd.mkdir()
+    (confd / 'a.conf').write_text('[db]\npool = 9\n')
+    (confd / 'b.conf').write_text('[DEFAULT]\ncolor = green\n')
+    where = {'F': str(path), 'D': str(confd)}
+
+    def real(text):
+        for key, value in where.items():
+            text = (
+                text.replace(key, value)
+                if text in (key, f'--config-dir={key}')
+                else text
+            )
+        return text
+
+    conf, _ = _reload_conf(tmp_path)
+    conf(
+        [real(a) for a in args],
+        default_config_files=[
+            where[f] for f in defaults.get('default_config_files', ())
+        ],
+        default_config_dirs=[
+            where[d] for d in defaults.get('default_config_dirs', ())
+        ],
+    )
+    order = _upstream.config_reading_order(conf)
+    paths = ConfigSet.expand(order)
+    pairs = _upstream.parsed_files(conf, _upstream.parse_files(conf), paths)
+
+    assert sorted(paths) == sorted(
+        [str(path), str(confd / 'a.conf'), str(confd / 'b.conf')]
+    )
+    assert pairs is not None
+    # the last file read wins, as the service reads it
+    assert conf.color == ('blue' if paths[-1] == str(path) else 'green')
