@@ -248,12 +248,17 @@ def _stand_in(check: _upstream.BaseCheck, opaque: set[str]):
 def _table(
     ruleset: model.RuleSet, default_rule: Any, opaque: set[str]
 ) -> compiler.Table:
+    exact = ruleset.exact_checks()
     return compiler.Table(
         {
             name: _stand_in(rule.check, opaque)
             for name, rule in ruleset.rules.items()
         },
         default_rule,
+        # "not rule:x" reads x as oslo.policy does, as SafeEnforcer does.
+        None
+        if exact is None
+        else {name: _stand_in(check, opaque) for name, check in exact.items()},
     )
 
 

@@ -107,7 +107,9 @@ def trace(
     if creds.get('system_scope'):
         creds['system'] = creds['system_scope']
     table = compiler.Table(
-        {n: rule.check for n, rule in ruleset.rules.items()}, default_rule
+        {n: rule.check for n, rule in ruleset.rules.items()},
+        default_rule,
+        ruleset.exact_checks(),
     )
     rule = ruleset.rules.get(name)
     default = ruleset.defaults.get(name)
@@ -148,15 +150,30 @@ def trace(
     return Explanation(name, outcome, _origin(rule), scope, steps)
 
 
-def _evaluate(check, table, target, creds, name) -> str:
-    function = compiler.compile_check(check, table)
+def _evaluate(check, table, target, creds, name, negated=False) -> str:
+    function = compiler.compile_check(check, table, negated)
     try:
         return ALLOW if function(dict(target), creds, None, name) else DENY
     except (TypeError, RecursionError):
         return DENY
 
 
-def _walk(check, table, ruleset, target, creds, name, depth, steps, seen=()):
+def _walk(
+    check,
+    table,
+    ruleset,
+    target,
+    creds,
+    name,
+    depth,
+    steps,
+    seen=(),
+    negated=False,
+):
+    # negated: under an odd number of "not", where a rule: reference is
+    # read as oslo.policy reads it (table.exact), as the enforcer does.
+    # Both reading tables are one when the rule set has no broken token
+    # under "not", and then upstream_checks is empty.
     kind = type(check)
     if kind in (_upstream.AndCheck, _upstream.OrCheck):
         word = 'and' if kind is _upstream.AndCheck else 'or'
@@ -178,6 +195,7 @@ def _walk(check, table, ruleset, target, creds, name, depth, steps, seen=()):
                 depth + 1,
                 steps,
                 seen,
+                negated,
             )
             if result == stop:
                 outcome = stop
@@ -196,12 +214,13 @@ def _walk(check, table, ruleset, target, creds, name, depth, steps, seen=()):
             depth + 1,
             steps,
             seen,
+            not negated,
         )
         outcome = DENY if inner == ALLOW else ALLOW
         steps[index].outcome = outcome
         return outcome
     if kind is _upstream.RuleCheck:
-        outcome = _evaluate(check, table, target, creds, name)
+        outcome = _evaluate(check, table, target, creds, name, negated)
         ref = ruleset.rules.get(check.match)
         if ref is None:
             steps.append(Step(depth, str(check), outcome, 'no such rule'))
@@ -210,8 +229,16 @@ def _walk(check, table, ruleset, target, creds, name, depth, steps, seen=()):
             steps.append(Step(depth, str(check), outcome, 'cycle'))
             return outcome
         steps.append(Step(depth, str(check), outcome, _origin(ref)))
+        ref_check = ref.check
+        if negated:
+            # As the compiler: the reference and all it reaches are read
+            # as oslo.policy reads them (table.exact, whose exact is
+            # itself; without exact checks it is the table itself).
+            table = table.exact
+        if table.exact is table:
+            ref_check = ruleset.upstream_checks.get(check.match, ref_check)
         _walk(
-            ref.check,
+            ref_check,
             table,
             ruleset,
             target,
@@ -220,6 +247,7 @@ def _walk(check, table, ruleset, target, creds, name, depth, steps, seen=()):
             depth + 1,
             steps,
             (*seen, check.match),
+            negated,
         )
         return outcome
     outcome = _evaluate(check, table, target, creds, name)

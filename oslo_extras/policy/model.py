@@ -88,6 +88,9 @@ class RuleSet:
         token under ``not``, which denies)
     :param notes: overrides read in a surprising but valid way (YAML null,
         ``[]``, legacy list syntax)
+    :param upstream_checks: rule name → oslo.policy's reading of its check,
+        for the rules whose check reads a broken token under ``not`` as
+        ``@`` (see :meth:`exact_checks`)
     """
 
     rules: dict[str, EffectiveRule]
@@ -96,6 +99,24 @@ class RuleSet:
     aliases: dict[str, tuple[policy.RuleDefault, ...]]
     syntax_errors: list[SyntaxProblem]
     notes: list[SyntaxProblem] = dataclasses.field(default_factory=list)
+    upstream_checks: dict[str, _upstream.BaseCheck] = dataclasses.field(
+        default_factory=dict
+    )
+
+    def exact_checks(self) -> dict[str, _upstream.BaseCheck] | None:
+        """Every rule's check as oslo.policy reads it, or ``None`` when
+        that is :attr:`rules` itself.
+
+        SafeEnforcer evaluates a ``rule:`` reference under an odd number of
+        ``not`` with these (``compiler.Table``'s ``exact_checks``); every
+        tool that decides as SafeEnforcer does must pass them too.
+        """
+        if not self.upstream_checks:
+            return None
+        return {
+            name: self.upstream_checks.get(name, rule.check)
+            for name, rule in self.rules.items()
+        }
 
     def unknown_overrides(self) -> list[files.Entry]:
         """Overrides naming neither a registered rule nor an old name."""
@@ -156,9 +177,13 @@ def build(
     parsed: dict[str, _upstream.BaseCheck] = {}
     problems = []
     notes = []
+    # id(entry) -> oslo.policy's reading, where ours differs.
+    upstream_of: dict[int, _upstream.BaseCheck] = {}
     for name, entry in overrides.items():
         result = parse_override(entry)
         parsed[name] = result.upstream if upstream_reading else result.check
+        if result.widened_by_upstream and not upstream_reading:
+            upstream_of[id(entry)] = result.upstream
         if result.problem:
             problems.append(
                 SyntaxProblem(
@@ -179,7 +204,18 @@ def build(
     for name, entry in overrides.items():
         if name not in rules:
             rules[name] = _overridden(name, entry, parsed, None)
-    return RuleSet(rules, registered, overrides, aliases, problems, notes)
+    # A rule whose check is an override's (its own, or an old name's it
+    # took): the override's upstream reading, where it differs.
+    upstream_checks = {
+        name: upstream_of[id(rule.entry)]
+        for name, rule in rules.items()
+        if rule.entry is not None
+        and id(rule.entry) in upstream_of
+        and rule.check is parsed[rule.entry.name]
+    }
+    return RuleSet(
+        rules, registered, overrides, aliases, problems, notes, upstream_checks
+    )
 
 
 def _overridden(

@@ -35,13 +35,20 @@ class State(NamedTuple):
     scoped: dict[str, tuple[policy.RuleDefault, frozenset]]
     signature: tuple | None
     has_rules: bool
-    #: [oslo_policy] enforce_scope where oslo.policy has it (< 5.0)
-    enforce_scope: bool
+    #: oslo.policy has [oslo_policy] enforce_scope (< 5.0), read per call
+    scope_option: bool
     refusals: _upstream.Refusals
 
 
-def decider(registered_only: bool) -> Callable[..., Any]:
+def decider(
+    registered_only: bool, direct_enforce: Callable[..., Any] | None = None
+) -> Callable[..., Any]:
     """``enforce()`` (or, with ``registered_only``, ``authorize()``).
+
+    ``authorize()`` decides in the same call only while ``enforce()`` is
+    ``direct_enforce`` (the ``enforce()`` made here): when a subclass, a
+    later assignment to the class or one on the instance (``mock.patch``)
+    replaces it, ``authorize()`` calls it as oslo.policy's does.
 
     The enforcer must provide ``_state``, ``_stale``, ``load_rules()`` and
     ``_enforce_upstream()`` (oslo.policy's own ``enforce()``), which takes
@@ -60,8 +67,16 @@ def decider(registered_only: bool) -> Callable[..., Any]:
         *args: Any,
         **kwargs: Any,
     ) -> Any:
-        if registered_only and rule not in self.registered_rules:
-            raise policy.PolicyNotRegistered(rule)
+        if registered_only:
+            if rule not in self.registered_rules:
+                raise policy.PolicyNotRegistered(rule)
+            if (
+                type(self).enforce is not direct_enforce
+                or 'enforce' in self.__dict__
+            ):
+                return self.enforce(
+                    rule, target, creds, do_raise, exc, *args, **kwargs
+                )
         if self._stale or self._state is None:
             self.load_rules()
         state = self._state
@@ -99,19 +114,28 @@ def decider(registered_only: bool) -> Callable[..., Any]:
                     else:
                         token_scope = 'project'
                     if token_scope not in scoped[1]:
-                        if not state.enforce_scope:
-                            _warn_scope(scoped[0], token_scope)
-                        elif do_raise:
-                            raise state.refusals.invalid_scope(
-                                rule, scoped[0], token_scope
-                            )
-                        else:
+                        # oslo.policy < 5 reads the option on every call
+                        # (services' tests and set_override() toggle it).
+                        if not state.scope_option or (
+                            self.conf.oslo_policy.enforce_scope
+                        ):
+                            if do_raise:
+                                raise state.refusals.invalid_scope(
+                                    rule, scoped[0], token_scope
+                                )
+                            if state.scope_option:
+                                _warn_scope(scoped[0], token_scope)
                             return False
+                        _warn_scope(scoped[0], token_scope)
                 try:
                     result = function(target, creds_dict, self, rule)
                 except RecursionError:
                     # A rule: cycle: fail exactly as oslo.policy does (a
-                    # TypeError from deep in its recursion).
+                    # TypeError from deep in its recursion), outside this
+                    # handler so our RecursionError and its ~1000 frames
+                    # are not chained to what the caller gets.
+                    result = _CYCLE
+                if result is _CYCLE:
                     return self._enforce_upstream(
                         rule, target, creds, do_raise, exc, *args, **kwargs
                     )
@@ -135,12 +159,17 @@ def decider(registered_only: bool) -> Callable[..., Any]:
     return decide
 
 
-def _warn_scope(default: policy.RuleDefault, token_scope: str) -> None:
-    """A token of the wrong scope with ``enforce_scope`` off: warn only.
+#: A rule: cycle was met; oslo.policy decides (fails) the call instead.
+_CYCLE = object()
 
-    oslo.policy < 5 (OpenStack 2025.1 has 4.5.1) only warns when
-    ``[oslo_policy] enforce_scope`` is false, a deprecated option later
-    releases removed; then the check decides.
+
+def _warn_scope(default: policy.RuleDefault, token_scope: str) -> None:
+    """A token of the wrong scope on oslo.policy < 5: warn, as it does.
+
+    oslo.policy < 5 (OpenStack 2025.1 has 4.5.1) warns on every mismatch
+    it does not raise for: when ``[oslo_policy] enforce_scope`` is false (a
+    deprecated option later releases removed; then the check decides) and
+    when it is true and the call returns ``False``.
     """
     warnings.warn(
         f'Policy {default} failed scope check. The token used to make '

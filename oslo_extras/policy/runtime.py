@@ -101,6 +101,9 @@ class SafeEnforcer(policy.Enforcer):
         self._service_rules = False
         self._failed_signature: tuple | None = None
         self._had_rules: dict[str, bool] = {}
+        # [oslo_policy] enforce_new_defaults as it was when each registered
+        # rule entered the rules: oslo.policy applies it then, once.
+        self._modes: dict[str, bool] = {}
         self._lock = threading.RLock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -178,6 +181,7 @@ class SafeEnforcer(policy.Enforcer):
                 )
                 return
             self._install_ruleset(ruleset, self._paths, signature)
+            self._remember_modes()
 
     def _keep_service_rules(self, ruleset: model.RuleSet) -> policy.Rules:
         # As Enforcer.load_rules() on unchanged files: the rules set by the
@@ -202,12 +206,30 @@ class SafeEnforcer(policy.Enforcer):
             ).check
         return rules
 
-    def _build(self, layers: list[files.Layer]) -> model.RuleSet:
-        return model.build(
-            self.registered_rules.values(),
-            layers,
-            self.conf.oslo_policy.enforce_new_defaults,
-        )
+    def _build(
+        self, layers: list[files.Layer], fresh: bool = False
+    ) -> model.RuleSet:
+        """The rule set of ``layers``, each rule's deprecated default
+        resolved with the ``enforce_new_defaults`` it entered with (as
+        oslo.policy, which only resolves rules it does not have yet);
+        ``fresh``: every rule enters now (a file (re)load)."""
+        current = self.conf.oslo_policy.enforce_new_defaults
+        ruleset = model.build(self.registered_rules.values(), layers, current)
+        modes = {} if fresh else self._modes
+        older = [name for name, mode in modes.items() if mode != current]
+        if older:
+            other = model.build(
+                self.registered_rules.values(), layers, not current
+            )
+            for name in older:
+                if name in ruleset.rules and name in ruleset.defaults:
+                    ruleset.rules[name] = other.rules[name]
+        return ruleset
+
+    def _remember_modes(self) -> None:
+        current = self.conf.oslo_policy.enforce_new_defaults
+        for name in self.registered_rules:
+            self._modes.setdefault(name, current)
 
     def _refresh(self, force: bool, allow_widening: bool = False) -> bool:
         with self._lock:
@@ -256,7 +278,10 @@ class SafeEnforcer(policy.Enforcer):
                 log('Policy: %s', finding.as_text())
             self._layers = layers
             self._paths = paths
+            if paths:
+                self._modes = {}
             self._install_ruleset(ruleset, paths, signature)
+            self._remember_modes()
             self._failed_signature = None
             self._had_rules = {
                 layer.path: bool(layer.entries) for layer in layers
@@ -299,7 +324,15 @@ class SafeEnforcer(policy.Enforcer):
         default_rule = (
             self.default_rule if isinstance(self.default_rule, str) else None
         )
-        return loading.read(paths, self._had_rules, self._build, default_rule)
+        # A file (re)load resets every rule, as in oslo.policy; with no
+        # file at all its rules (and their resolved defaults) stay.
+        fresh = bool(paths)
+        return loading.read(
+            paths,
+            self._had_rules,
+            lambda layers: self._build(layers, fresh),
+            default_rule,
+        )
 
     def _install_ruleset(self, ruleset, paths, signature) -> None:
         rules = policy.Rules(
@@ -318,20 +351,9 @@ class SafeEnforcer(policy.Enforcer):
         main = [path for path, kind in paths if kind == files.FILE]
         self.policy_path = main[0] if main else None
         self._informed_no_policy_file = not main
-        exact = None
-        if any(p.widened_by_upstream for p in ruleset.syntax_errors):
-            # "not <typo>" reads as deny here; under another "not" (a
-            # "not rule:x" reference) oslo.policy's own reading applies.
-            exact = {
-                name: rule.check
-                for name, rule in model.build(
-                    self.registered_rules.values(),
-                    self._layers or [],
-                    self.conf.oslo_policy.enforce_new_defaults,
-                    upstream_reading=True,
-                ).rules.items()
-            }
-        self._install(rules, file_rules, signature, exact)
+        # "not <typo>" reads as deny here; under another "not" (a
+        # "not rule:x" reference) oslo.policy's own reading applies.
+        self._install(rules, file_rules, signature, ruleset.exact_checks())
 
     def _install(self, rules, file_rules, signature, exact=None) -> None:
         table = compiler.Table(rules, self.default_rule, exact)
@@ -340,13 +362,13 @@ class SafeEnforcer(policy.Enforcer):
             for name, default in self.registered_rules.items()
             if default.scope_types
         }
-        enforce_scope = getattr(self.conf.oslo_policy, 'enforce_scope', True)
+        scope_option = 'enforce_scope' in self.conf.oslo_policy
         state = _State(
             table,
             scoped,
             signature,
             bool(rules),
-            enforce_scope,
+            scope_option,
             _upstream.Refusals(),
         )
         self.rules = (
@@ -378,6 +400,7 @@ class SafeEnforcer(policy.Enforcer):
         # force_reload=True); never a file read on the request path.
         super().clear()
         self._state = None
+        self._modes = {}
         self._stale = True
 
     # -- background reload ------------------------------------------------
@@ -425,17 +448,9 @@ class SafeEnforcer(policy.Enforcer):
     # -- the request path -------------------------------------------------
 
     enforce = request_path.decider(registered_only=False)
-    authorize = request_path.decider(registered_only=True)
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        # oslo.policy's authorize() goes through enforce(): keep that for a
-        # subclass that overrides enforce() alone.
-        if (
-            cls.enforce is not SafeEnforcer.enforce
-            and cls.authorize is SafeEnforcer.authorize
-        ):
-            cls.authorize = policy.Enforcer.authorize
+    # oslo.policy's authorize() goes through enforce(): this one does too
+    # whenever enforce() is replaced (a subclass, mock.patch).
+    authorize = request_path.decider(True, direct_enforce=enforce)
 
     def _enforce_upstream(self, *args: Any, **kwargs: Any) -> Any:
         return super().enforce(*args, **kwargs)
