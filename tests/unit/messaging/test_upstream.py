@@ -5,6 +5,7 @@ docstring (and the spec's list, which must name the same things).
 """
 
 import inspect
+import threading
 
 from oslo_messaging import server as msg_server
 from oslo_messaging._drivers import amqpdriver
@@ -348,3 +349,31 @@ def test_13_start_builds_the_work_executor_it_dispatches_with():
     built = source.index('self._work_executor = self._executor_cls(')
     # Our _create_listener warms the pool up before it consumes.
     assert built < source.index('self._create_listener()')
+
+
+def test_13_worker_count_counts_the_threads_futurist_started():
+    # num_workers from futurist 3.2.0, the _workers list before (3.1.0 in
+    # OpenStack 2025.1): either way, the threads the pool really started.
+    import futurist
+
+    def worker_threads():
+        return [
+            t
+            for t in threading.enumerate()
+            if type(t).__name__ == 'ThreadWorker'
+        ]
+
+    before = len(worker_threads())
+    executor = futurist.ThreadPoolExecutor(max_workers=2)
+    release = threading.Event()
+    futures = []
+    try:
+        assert _upstream.worker_count(executor) == 0
+        futures = [executor.submit(release.wait, 5) for _ in range(2)]
+        assert _upstream.worker_count(executor) == 2
+        assert len(worker_threads()) - before == 2
+    finally:
+        release.set()
+        for future in futures:
+            future.result(5)
+        executor.shutdown()
