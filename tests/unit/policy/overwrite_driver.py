@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import logging
 import os
+import tempfile
 import time
 
 import yaml
@@ -24,14 +25,36 @@ from tests.unit.policy.conftest import make_conf
 TARGETS = ('policy.yaml', 'policy.d/10-a.yaml', 'policy.d/20-b.yaml')
 
 
+def upstream_survives_a_deleted_main_file() -> bool:
+    """oslo.policy < 4.6 raises ``TypeError`` from every ``enforce()``
+    while the main policy file is gone (it reads it as ``{}``, not
+    ``''``); there is no decision to compare then."""
+    with tempfile.TemporaryDirectory() as directory:
+        path = os.path.join(directory, 'policy.yaml')
+        with open(path, 'w') as stream:
+            stream.write('{}\n')
+        enforcer = policy.Enforcer(make_conf(directory))
+        with _quiet():
+            enforcer.load_rules()
+            os.remove(path)
+            try:
+                enforcer.load_rules()
+            except TypeError:
+                return False
+    return True
+
+
 def steps(names: list[str], checks: list[str]):
     """A hypothesis strategy: lists of ``(action, target, overrides)``."""
+    removable = TARGETS
+    if not upstream_survives_a_deleted_main_file():
+        removable = TARGETS[1:]
     overrides = st.dictionaries(
         st.sampled_from(names), st.sampled_from(checks), max_size=4
     )
     write = st.tuples(st.just('write'), st.sampled_from(TARGETS), overrides)
     remove = st.tuples(
-        st.just('remove'), st.sampled_from(TARGETS), st.just({})
+        st.just('remove'), st.sampled_from(removable), st.just({})
     )
     reload = st.tuples(st.just('reload'), st.just(''), st.just({}))
     return st.lists(
