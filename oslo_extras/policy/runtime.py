@@ -23,7 +23,10 @@
   deleted policy file at WARNING, and with
   ``[oslo_extras_policy] refuse_widening_reload`` a reload that widens
   access is refused until confirmed (``reload(allow_widening=True)`` or a
-  config mutation, SIGHUP).
+  config mutation, SIGHUP);
+* built with ``overwrite=False`` (glance's), rules accumulate across
+  reloads as in oslo.policy (:mod:`oslo_extras.policy.accumulate`): an
+  override removed from a file stays in force until ``clear()``.
 
 Decisions are identical to oslo.policy's for the same rules, except a
 broken token under ``not`` (above); the tests check it over credential grids
