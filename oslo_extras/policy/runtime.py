@@ -23,7 +23,10 @@
   deleted policy file at WARNING, and with
   ``[oslo_extras_policy] refuse_widening_reload`` a reload that widens
   access is refused until confirmed (``reload(allow_widening=True)`` or a
-  config mutation, SIGHUP).
+  config mutation, SIGHUP);
+* built with ``overwrite=False`` (glance's), rules accumulate across
+  reloads as in oslo.policy (:mod:`oslo_extras.policy.accumulate`): an
+  override removed from a file stays in force until ``clear()``.
 
 Decisions are identical to oslo.policy's for the same rules, except a
 broken token under ``not`` (above); the tests check it over credential grids
@@ -43,6 +46,7 @@ from oslo_config import cfg
 from oslo_policy import policy
 
 from oslo_extras.policy import _upstream
+from oslo_extras.policy import accumulate
 from oslo_extras.policy import compiler
 from oslo_extras.policy import files
 from oslo_extras.policy import loading
@@ -95,6 +99,9 @@ class SafeEnforcer(policy.Enforcer):
         self._layers: list[files.Layer] | None = None
         self._paths: list[tuple[str, str]] = []
         self._ruleset: model.RuleSet | None = None
+        # overwrite=False: every override merged since the first load (or
+        # clear()); oslo.policy keeps them in force across reloads.
+        self._accumulated: dict[str, files.Entry] | None = None
         self._stale = True
         # set_rules(use_conf=True) rules oslo.policy keeps until a file
         # changes; a rebuild must not drop them (that could widen access).
@@ -171,7 +178,15 @@ class SafeEnforcer(policy.Enforcer):
             if not self.use_conf or self._layers is None:
                 self._install(self.rules, {}, None)
                 return
-            ruleset = self._build(self._layers)
+            if self.overwrite:
+                ruleset = self._build(self._layers)
+            else:
+                merged = self._accumulated or {}
+                ruleset = accumulate.keep_entered(
+                    self._ruleset,
+                    self._build([accumulate.as_layer(merged)]),
+                    merged,
+                )
             signature = self._state.signature if self._state else None
             if self._service_rules:
                 self._install(
@@ -259,6 +274,11 @@ class SafeEnforcer(policy.Enforcer):
                 if first:
                     raise PolicyLoadError(blocking)
                 return self._refuse(signature, PolicyLoadError(blocking))
+            merged = None
+            if not self.overwrite:
+                merged, ruleset = self._accumulate(
+                    layers, paths, signature, force
+                )
             change = None
             if not first:
                 self._warn_deleted(paths)
@@ -278,7 +298,8 @@ class SafeEnforcer(policy.Enforcer):
                 log('Policy: %s', finding.as_text())
             self._layers = layers
             self._paths = paths
-            if paths:
+            self._accumulated = merged
+            if paths and self.overwrite:
                 self._modes = {}
             self._install_ruleset(ruleset, paths, signature)
             self._remember_modes()
@@ -293,6 +314,24 @@ class SafeEnforcer(policy.Enforcer):
             if first:
                 self._start_thread()
             return True
+
+    def _accumulate(self, layers, paths, signature, force):
+        """``overwrite=False``: the overrides merged so far and the rules
+        in force, as oslo.policy's ``set_rules(rules, overwrite=False)``
+        leaves them after this reload."""
+        start = self._accumulated is None
+        applied = accumulate.applied_layers(
+            layers,
+            None if start else self._paths,
+            None if start or self._state is None else self._state.signature,
+            paths,
+            signature,
+            force,
+        )
+        merged = accumulate.merge(self._accumulated or {}, applied)
+        built = self._build([accumulate.as_layer(merged)])
+        previous = None if start else self._ruleset
+        return merged, accumulate.keep_entered(previous, built, merged)
 
     @property
     def refuse_widening(self) -> bool:
@@ -311,7 +350,13 @@ class SafeEnforcer(policy.Enforcer):
     def _warn_deleted(self, paths: list[tuple[str, str]]) -> None:
         now = {path for path, _kind in paths}
         for path, kind in self._paths:
-            if path not in now:
+            if path not in now and not self.overwrite:
+                LOG.warning(
+                    'Policy file %s is gone: its overrides stay in force '
+                    '(overwrite=False) until clear()',
+                    path,
+                )
+            elif path not in now:
                 LOG.warning(
                     'Policy file %s is gone: its overrides no longer apply%s',
                     path,
@@ -400,6 +445,7 @@ class SafeEnforcer(policy.Enforcer):
         # force_reload=True); never a file read on the request path.
         super().clear()
         self._state = None
+        self._accumulated = None
         self._modes = {}
         self._stale = True
 

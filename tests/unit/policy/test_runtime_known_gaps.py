@@ -1,13 +1,11 @@
-"""Differences from oslo.policy found by breaking SafeEnforcer, not fixed yet.
+"""Differences from oslo.policy found by breaking SafeEnforcer, now fixed.
 
-The test states oslo.policy's behaviour and fails (strict xfail) until
-SafeEnforcer matches it; remove the marker with the fix.
+Each test states oslo.policy's behaviour and checks SafeEnforcer against it.
 """
 
 import logging
 import os
 
-import pytest
 from oslo_policy import policy
 
 from tests.unit.policy.conftest import demo_rules
@@ -19,15 +17,6 @@ MEMBER = {'roles': ['reader', 'member'], 'project_id': 'p1', 'user_id': 'u1'}
 TARGET = {'project_id': 'p1', 'user_id': 'u1'}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason='not fixed: SafeEnforcer ignores overwrite=False (glance builds '
-    'its Enforcer with it): oslo.policy merges a reloaded file into the '
-    'rules it has, so an override removed from the file stays in force; '
-    'SafeEnforcer rebuilds from the files and the removed override falls '
-    'back to the default (wider here). Needs the merge per changed file '
-    'in runtime._refresh, _rebuild and the reload delta.',
-)
 def test_overwrite_false_keeps_an_override_removed_from_the_file(
     tmp_path, caplog
 ):
