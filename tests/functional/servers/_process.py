@@ -8,6 +8,7 @@ command line and a readiness probe; the session fixtures in
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import signal
 import socket
@@ -24,11 +25,32 @@ class ServerNotReady(RuntimeError):
     """The server did not answer its readiness probe in time."""
 
 
+# Below the kernel's ephemeral range (32768-60999 on Linux): a port the
+# kernel handed out as "free" (bind to 0) is also where outgoing
+# connections get their source ports, so a busy machine can take it before
+# the server binds it (RabbitMQ's dist_port_already_used in a CI run).
+_PORTS = range(20000, 32768)
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
+    """Return a TCP port on 127.0.0.1 that nothing listens on right now.
+
+    Picked at random outside the ephemeral range and never twice in one
+    process, so servers started side by side do not collide.
+    """
+    for _ in range(200):
+        port = random.choice(_PORTS)
+        if port in _handed_out:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(('127.0.0.1', port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    raise RuntimeError('no free port on 127.0.0.1 in 20000-32767')
 
 
 def port_open(port: int, host: str = '127.0.0.1') -> bool:
