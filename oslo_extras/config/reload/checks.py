@@ -136,9 +136,6 @@ class ReloadChecks:
         self._catalog: Any = None
         self._catalog_signature: tuple = ()
         self._validator: Any = None
-        self._index: Any = None
-        # (section, name) as written -> the options it sets
-        self._named: dict[tuple[str, str], tuple] = {}
         # entries, per-entry findings and the raw values the catalog
         # binding read in the last run
         self._last: _LastRun | None = None
@@ -206,14 +203,11 @@ class ReloadChecks:
             for e in config.entries():
                 key = (e.file, e.section, e.key)
                 values[key] = values.get(key, ()) + (e.value,)
-        dollar = set()
-        # (file, option) -> entries naming it, under any of its names
-        by_option: dict[tuple[str, Any], set[tuple[str, str, str]]] = {}
-        for key, texts in values.items():
-            if any('$' in text for text in texts):
-                dollar.add(key)
-            for option in self._options_named(key[1], key[2]):
-                by_option.setdefault((key[0], option), set()).add(key)
+        dollar = {
+            key
+            for key, texts in values.items()
+            if any('$' in text for text in texts)
+        }
         last = self._last
         if last is not None and any(
             config.raw(*where) != value for where, value in last.raw.items()
@@ -233,12 +227,16 @@ class ReloadChecks:
             # entry, which moves with any edit above it: options set more
             # than once in one file are checked again, never carried over.
             recheck.update(k for k, texts in values.items() if len(texts) > 1)
-            for keys in by_option.values():
+            # One option under two names in one file (an old name, an old
+            # group): both entries are checked again. Names resolve as the
+            # checks resolve them, through the catalog bound to these
+            # files, so options only a value creates (the auth plugin's,
+            # a backend section's) are grouped too.
+            for keys in _entries_by_option(
+                validator.catalog.bind(config.raw), values
+            ).values():
                 if len(keys) > 1:
                     recheck |= keys
-            for file, section, name in list(recheck):
-                for option in self._options_named(section, name):
-                    recheck |= by_option.get((file, option), set())
             # A finding is never carried over: its text depends on other
             # entries (the secrets it masks, the names it suggests) and its
             # line on every edit above it. Entries with findings are few.
@@ -257,27 +255,12 @@ class ReloadChecks:
         codes are never shown, so they need no line)."""
         return any(f.file and f.code not in self.ignore_codes for f in found)
 
-    def _options_named(self, section: str, name: str) -> tuple:
-        """The options an entry ``[section] name`` sets (remembered: the
-        same names come back on every reload)."""
-        key = (section, name)
-        found = self._named.get(key)
-        if found is None:
-            found = tuple(self._index.by_entry.get(_option_key(*key), ()))
-            self._named[key] = found
-        return found
-
     def _validator_now(self) -> Any:
         from oslo_extras.config.validate import Validator
 
         catalog = self._catalog_now()
         if self._validator is None or self._validator.catalog is not catalog:
-            from oslo_extras.config.reload import candidate
-            from oslo_extras.config.reload import changed
-
             self._validator = Validator(catalog)
-            self._index = changed.OptionIndex(candidate.options(self.conf))
-            self._named = {}
             self._last = None
         return self._validator
 
@@ -330,6 +313,30 @@ class ReloadChecks:
             self._catalog = OptionCatalog.from_conf(self.conf)
             self._catalog_signature = signature
         return self._catalog
+
+
+def _entries_by_option(
+    bound: Any, keys: Iterable[tuple[str, str, str]]
+) -> dict[tuple[str, str, str], set[tuple[str, str, str]]]:
+    """Group ``(file, section, name)`` entries by ``(file, group, dest)``
+    of the option they set, under its current or an old name.
+
+    :param bound: the catalog bound to the files (``catalog.bind(raw)``)
+    """
+    grouped: dict[tuple[str, str, str], set[tuple[str, str, str]]] = {}
+    resolved: dict[tuple[str, str], Any] = {}
+    for key in keys:
+        file, section, name = key
+        where = (section, name)
+        if where not in resolved:
+            info = bound.option(section, name) or bound.replacement_for(
+                section, name
+            )
+            resolved[where] = info and (info.group, info.dest)
+        option = resolved[where]
+        if option is not None:
+            grouped.setdefault((file, *option), set()).add(key)
+    return grouped
 
 
 def refresh_sources(conf: cfg.ConfigOpts, report: ReloadReport) -> bool:

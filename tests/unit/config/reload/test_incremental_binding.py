@@ -187,3 +187,68 @@ def test_auth_plugin_edits_equal_a_full_validation(edits):
             assert sorted(f.as_text() for f in seen[-1]) == sorted(
                 f.as_text() for f in expected
             ), (lines, dropin)
+
+
+def _dup_warnings(texts):
+    return [t for t in texts if 'duplicate-option' in t]
+
+
+def test_a_plugin_option_set_again_under_its_old_name_is_a_duplicate(
+    tmp_path,
+):
+    # tenant_name is an old name of the password plugin's project_name,
+    # an option no one registers: only auth_type binds it.
+    path = tmp_path / 'nova.conf'
+    write(path, AUTH)
+    conf = _auth_conf(path)
+    reloader = Reloader(conf)
+    base = '[placement]\nauth_type = password\n'
+    write(path, base + 'project_name = service\n')
+    reloader.reload()
+    # only the old name is new: the untouched project_name is the duplicate
+    write(path, base + 'tenant_name = service\nproject_name = service\n')
+
+    report = reloader.reload()
+
+    assert _reloaded(report) == _full(conf, path)
+    assert _dup_warnings(_reloaded(report))
+
+
+def test_a_plugin_option_set_twice_is_a_duplicate_after_an_edit(tmp_path):
+    path = tmp_path / 'nova.conf'
+    write(path, AUTH)
+    conf = _auth_conf(path)
+    reloader = Reloader(conf)
+    base = '[placement]\nauth_type = password\n'
+    write(path, base + 'tenant_name = a\nproject_name = b\n')
+    reloader.reload()
+    # the new-name entry changes: the old-name entry is the other half
+    write(path, base + 'project_name = c\ntenant_name = a\n')
+
+    report = reloader.reload()
+
+    assert _reloaded(report) == _full(conf, path)
+    assert _dup_warnings(_reloaded(report))
+
+
+def test_a_backend_option_set_again_under_its_old_name_is_a_duplicate(
+    tmp_path,
+):
+    # [lvm] takes backend_defaults' options only because enabled_backends
+    # names it: no registered option is called [lvm] anything.
+    path = tmp_path / 'cinder.conf'
+    write(path, BACKENDS)
+    conf = _backend_conf(path)
+    conf.register_opt(
+        cfg.StrOpt('volume_backend_name', deprecated_name='backend_name'),
+        group='backend_defaults',
+    )
+    reloader = Reloader(conf)
+    write(path, BACKENDS + 'volume_backend_name = lvm\n')
+    reloader.reload()
+    write(path, BACKENDS + 'backend_name = old\nvolume_backend_name = lvm\n')
+
+    report = reloader.reload()
+
+    assert _reloaded(report) == _full(conf, path)
+    assert _dup_warnings(_reloaded(report))
