@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from collections.abc import Iterable
 from typing import Any
 from typing import NamedTuple
@@ -91,11 +92,15 @@ class _LastRun(NamedTuple):
     :param found: the findings of the per-entry checks
     :param raw: ``{(group, option): value}`` every raw value the catalog
         binding (and the whole-config checks) looked up
+    :param resolved: ``{(section, name): (group, dest) or None}``, the
+        option each name set resolved to; valid while the catalog and
+        ``raw`` stay the same (the binding reads nothing else)
     """
 
     values: dict[tuple[str, str, str], tuple[str, ...]]
     found: list[Any]
     raw: dict[tuple[str, str], str | None]
+    resolved: dict[tuple[str, str], Any]
 
 
 def _record_raw(config: Any) -> dict[tuple[str, str], str | None]:
@@ -217,6 +222,7 @@ class ReloadChecks:
             # them the findings of entries nobody edited.
             last = None
         reads = _record_raw(config)
+        resolved: dict[tuple[str, str], Any] = {}
         if last is None:
             found = validator.validate_config(config)
         else:
@@ -232,8 +238,9 @@ class ReloadChecks:
             # checks resolve them, through the catalog bound to these
             # files, so options only a value creates (the auth plugin's,
             # a backend section's) are grouped too.
+            resolved = last.resolved
             for keys in _entries_by_option(
-                validator.catalog.bind(config.raw), values
+                lambda: validator.catalog.bind(config.raw), values, resolved
             ).values():
                 if len(keys) > 1:
                     recheck |= keys
@@ -247,7 +254,10 @@ class ReloadChecks:
                 entry_codes=ENTRY_CODES,
             )
         return found, _LastRun(
-            values, [f for f in found if f.code in ENTRY_CODES], reads
+            values,
+            [f for f in found if f.code in ENTRY_CODES],
+            reads,
+            resolved,
         )
 
     def _needs_lines(self, found: list[Any]) -> bool:
@@ -316,19 +326,26 @@ class ReloadChecks:
 
 
 def _entries_by_option(
-    bound: Any, keys: Iterable[tuple[str, str, str]]
+    bind: Callable[[], Any],
+    keys: Iterable[tuple[str, str, str]],
+    resolved: dict[tuple[str, str], Any],
 ) -> dict[tuple[str, str, str], set[tuple[str, str, str]]]:
     """Group ``(file, section, name)`` entries by ``(file, group, dest)``
     of the option they set, under its current or an old name.
 
-    :param bound: the catalog bound to the files (``catalog.bind(raw)``)
+    :param bind: returns the catalog bound to the files
+        (``catalog.bind(raw)``); called only for a name not in ``resolved``
+    :param resolved: names resolved by an earlier run with the same
+        binding; updated in place
     """
     grouped: dict[tuple[str, str, str], set[tuple[str, str, str]]] = {}
-    resolved: dict[tuple[str, str], Any] = {}
+    bound = None
     for key in keys:
         file, section, name = key
         where = (section, name)
         if where not in resolved:
+            if bound is None:
+                bound = bind()
             info = bound.option(section, name) or bound.replacement_for(
                 section, name
             )
