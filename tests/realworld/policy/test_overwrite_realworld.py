@@ -3,19 +3,35 @@ decides as oslo.policy on glance's real policy-in-code after random edits,
 removals and reloads of the main file and policy.d (rules accumulate), and
 with ``overwrite=True`` too."""
 
+import functools
+
 import pytest
 from hypothesis import HealthCheck
 from hypothesis import given
 from hypothesis import settings
+from hypothesis import strategies as st
 
 from tests.realworld.policy.conftest import rules_for
 from tests.unit.policy import overwrite_driver
 
-GLANCE = rules_for(('glance',))
-NAMES = sorted(
-    {rule.name for rule in GLANCE}
-    | {rule.deprecated_rule.name for rule in GLANCE if rule.deprecated_rule}
-)
+
+# Loaded when a test first needs them, not at collection: entry points
+# read before the session's fixtures run (the demo's policy namespace is
+# lent to the session by tests/conftest.py) left stevedore without it.
+@functools.cache
+def _glance() -> list:
+    return rules_for(('glance',))
+
+
+@functools.cache
+def _names() -> list[str]:
+    rules = _glance()
+    return sorted(
+        {rule.name for rule in rules}
+        | {rule.deprecated_rule.name for rule in rules if rule.deprecated_rule}
+    )
+
+
 CHECKS = [
     '@',
     '!',
@@ -34,8 +50,8 @@ TARGETS = [{'project_id': 'p1', 'owner': 'p1'}, {'project_id': 'p2'}]
 
 
 def test_glance_rules_are_loaded():
-    assert len(GLANCE) > 30
-    assert any(rule.deprecated_rule for rule in GLANCE)
+    assert len(_glance()) > 30
+    assert any(rule.deprecated_rule for rule in _glance())
 
 
 @pytest.mark.parametrize('overwrite', [False, True])
@@ -44,17 +60,17 @@ def test_glance_rules_are_loaded():
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
-@given(steps=overwrite_driver.steps(NAMES, CHECKS))
+@given(steps=st.deferred(lambda: overwrite_driver.steps(_names(), CHECKS)))
 def test_glance_decisions_match_after_every_edit_and_reload(
     tmp_path_factory, overwrite, steps
 ):
     pair = overwrite_driver.Pair(
-        str(tmp_path_factory.mktemp('glance')), GLANCE, overwrite
+        str(tmp_path_factory.mktemp('glance')), _glance(), overwrite
     )
     try:
         for number, step in enumerate(steps):
             pair.step(*step)
-            differences = pair.differences(NAMES, CREDENTIALS, TARGETS)
+            differences = pair.differences(_names(), CREDENTIALS, TARGETS)
             assert differences == [], f'after step {number}: {step}'
     finally:
         pair.stop()
