@@ -72,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
         action='extend',
         default=[],
         metavar='PATH',
-        help='check each PATH (a config file, or a dir of *.conf files) as '
+        help='check each PATH (a config file, or a dir of .conf files) as '
         'an independent config set, e.g. one per host, with one catalog; '
         'findings name their set; the exit status is the worst',
     )

@@ -52,14 +52,14 @@ Attributes and helpers read or written
       ``common.serialize_msg``) for dead letters (:func:`request_body`).
   11. The metrics (and, from 18.3.0, tracing) option lists upstream
       registers on the global ``cfg.CONF`` only (:func:`register_opts`).
-  13. ``MessageHandlingServer._work_executor`` (built by ``start()``): its
+  12. ``MessageHandlingServer._work_executor`` (built by ``start()``): its
       worker threads are started with the server, not on the listener
       thread during the first burst of requests (:func:`work_executor`);
       the number of threads it has started is futurist's
       ``ThreadPoolExecutor.num_workers`` from futurist 3.2.0, its private
       ``_workers`` list before (2025.1 ships 3.1.0) (:func:`worker_count`).
 Assumption with a guard
-  12. Upstream publishes on the caller's thread: the per-message TTL
+  13. Upstream publishes on the caller's thread: the per-message TTL
       reaches ``_publish`` through a thread-local
       (``drivers/scope.py``).
 """

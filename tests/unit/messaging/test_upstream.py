@@ -158,7 +158,7 @@ def test_11_register_opts_works_without_tracing_module(monkeypatch):
     assert conf.rpc_response_timeout == 60
 
 
-def test_12_upstream_publishes_on_the_callers_thread():
+def test_13_upstream_publishes_on_the_callers_thread():
     # The per-message TTL reaches the driver through a thread-local set
     # around upstream's send(): if upstream ever published from another
     # thread (a publisher thread, an executor), every TTL would vanish
@@ -344,14 +344,14 @@ def test_spec_lists_exactly_what_upstream_module_relies_on():
     assert helpers == named
 
 
-def test_13_start_builds_the_work_executor_it_dispatches_with():
+def test_12_start_builds_the_work_executor_it_dispatches_with():
     source = inspect.getsource(msg_server.MessageHandlingServer.start)
     built = source.index('self._work_executor = self._executor_cls(')
     # Our _create_listener warms the pool up before it consumes.
     assert built < source.index('self._create_listener()')
 
 
-def test_13_worker_count_counts_the_threads_futurist_started():
+def test_12_worker_count_counts_the_threads_futurist_started():
     # num_workers from futurist 3.2.0, the _workers list before (3.1.0 in
     # OpenStack 2025.1): either way, the threads the pool really started.
     import futurist
