@@ -40,6 +40,7 @@ from oslo_extras.config.reload.checks import reading_order
 from oslo_extras.config.validate import Validator
 from tests.fs_layouts import ConfigMapVolume
 from tests.realworld.config_check import corpus
+from tests.unit.config.reload.findings_spy import record_findings
 
 FILES = [
     'kolla-ansible/nova/nova.conf',
@@ -214,14 +215,7 @@ def _check(name, tmp):
     ]
     conf = _conf(real.namespaces, args)
     reloader = Reloader(conf)
-    seen = []
-    findings = reloader.checks.findings
-
-    def spy(namespace=None):
-        seen.append(findings(namespace))
-        return seen[-1]
-
-    reloader.checks.findings = spy
+    seen = record_findings(reloader)
     full = Validator(OptionCatalog.from_conf(conf))
     for step, (what, new, files) in enumerate(
         _edits(text, random.Random(name))

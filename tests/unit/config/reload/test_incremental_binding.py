@@ -19,6 +19,7 @@ from oslo_extras.config.catalog import OptionCatalog
 from oslo_extras.config.reload import Reloader
 from oslo_extras.config.validate import Validator
 from tests.unit.config.reload.conftest import write
+from tests.unit.config.reload.findings_spy import record_findings
 
 AUTH = """[placement]
 auth_type = password
@@ -170,14 +171,7 @@ def test_auth_plugin_edits_equal_a_full_validation(edits):
             default_config_files=[],
         )
         reloader = Reloader(conf)
-        seen = []
-        findings = reloader.checks.findings
-
-        def spy(namespace=None):
-            seen.append(findings(namespace))
-            return seen[-1]
-
-        reloader.checks.findings = spy
+        seen = record_findings(reloader)
         full = Validator(OptionCatalog.from_conf(conf))
         for lines, dropin in edits:
             write(main, _render(lines))

@@ -22,6 +22,7 @@ from oslo_extras.config.reload import Reloader
 from oslo_extras.config.reload import parsed
 from oslo_extras.config.validate import Validator
 from tests.unit.config.reload.conftest import write
+from tests.unit.config.reload.findings_spy import record_findings
 from tests.unit.config.reload.test_incremental import _register
 
 #: Lines an edit may put in a file: plain, ``$var`` substitutions (some
@@ -101,14 +102,7 @@ def test_incremental_validation_equals_a_full_validation(edits):
             write(os.path.join(tmp, name), '[DEFAULT]\n')
         conf = _conf(tmp)
         reloader = Reloader(conf)
-        seen = []
-        findings = reloader.checks.findings
-
-        def spy(namespace=None):
-            seen.append(findings(namespace))
-            return seen[-1]
-
-        reloader.checks.findings = spy
+        seen = record_findings(reloader)
         full = Validator(OptionCatalog.from_conf(conf))
         for main, extra, second in edits:
             write(os.path.join(tmp, FILES[0]), _render(main))
