@@ -45,9 +45,15 @@ RUNS = 15
 BIN = os.path.dirname(sys.executable)
 
 
-def build_config(directory: str) -> str:
+def build_config(
+    directory: str,
+    namespaces: list[str] = NAMESPACES,
+    name: str = 'large.conf',
+) -> str:
+    """A config from oslo-config-generator's sample with every commented
+    ``name = value`` set, plus one typo (``devug``) both tools must catch."""
     sample = os.path.join(directory, 'sample.conf')
-    ns_args = [arg for ns in NAMESPACES for arg in ('--namespace', ns)]
+    ns_args = [arg for ns in namespaces for arg in ('--namespace', ns)]
     subprocess.run(
         [
             os.path.join(BIN, 'oslo-config-generator'),
@@ -68,7 +74,7 @@ def build_config(directory: str) -> str:
             out_lines.append(line)
     # Mistakes both tools should catch.
     out_lines.insert(out_lines.index('[DEFAULT]\n') + 1, 'devug = true\n')
-    path = os.path.join(directory, 'large.conf')
+    path = os.path.join(directory, name)
     with open(path, 'w') as stream:
         stream.writelines(out_lines)
     return path

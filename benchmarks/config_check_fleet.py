@@ -21,7 +21,6 @@ shared).
 from __future__ import annotations
 
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -29,6 +28,7 @@ import tempfile
 import time
 
 import _record
+from config_check import build_config
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CORPUS = os.path.join(
@@ -52,28 +52,6 @@ def namespaces() -> list[str]:
             for line in stream
             if line.startswith('namespace')
         ]
-
-
-def build_config(directory: str, ns_args: list[str]) -> str:
-    sample = os.path.join(directory, 'sample.conf')
-    subprocess.run(
-        [os.path.join(BIN, 'oslo-config-generator'), *ns_args]
-        + ['--output-file', sample],
-        check=True,
-        stderr=subprocess.DEVNULL,
-    )
-    lines = []
-    with open(sample) as stream:
-        for line in stream:
-            match = re.match(r'^#([a-z][\w-]*) = (.+)$', line)
-            if match and '<' not in match.group(2):
-                line = f'{match.group(1)} = {match.group(2)}\n'
-            lines.append(line)
-    lines.insert(lines.index('[DEFAULT]\n') + 1, 'devug = true\n')
-    path = os.path.join(directory, 'nova.conf')
-    with open(path, 'w') as stream:
-        stream.writelines(lines)
-    return path
 
 
 def build_hosts(directory: str) -> list[str]:
@@ -118,7 +96,7 @@ def main() -> int:
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as directory:
         env = dict(os.environ, XDG_CACHE_HOME=os.path.join(directory, 'xdg'))
-        path = build_config(directory, ns_args)
+        path = build_config(directory, ns, name='nova.conf')
         with open(path) as stream:
             lines = sum(1 for _ in stream)
         json_args = ['--config-file', path, '--format', 'json']
