@@ -18,6 +18,7 @@ from typing import Any
 
 from oslo_messaging.rpc import dispatcher as rpc_dispatcher
 
+from oslo_extras.messaging import _batches
 from oslo_extras.messaging import _heartbeats
 from oslo_extras.messaging import _upstream
 from oslo_extras.messaging import _workers
@@ -88,15 +89,22 @@ class RPCServer(_upstream.RPCServer):
         self._requests_lock = threading.Lock()
         #: counters: ``expired`` (dropped), ``heartbeats`` (sent)
         self.stats = Stats()
+        driver = _upstream.transport_driver(transport)
+        scheduler = _heartbeats.HeartbeatScheduler(
+            f'heartbeats-{target.topic}'
+        )
+        send_heartbeats = getattr(driver, 'send_heartbeats', None)
         self._services = {
-            'heartbeats': _heartbeats.HeartbeatScheduler(
-                f'heartbeats-{target.topic}'
+            'heartbeats': scheduler,
+            # One heartbeat per reply queue for callers that take them.
+            'batches': (
+                _batches.Batches(scheduler, send_heartbeats)
+                if send_heartbeats is not None
+                else None
             ),
             'stats': self.stats,
             'clock_skew': clock_skew,
-            'caller_waiting': getattr(
-                _upstream.transport_driver(transport), 'caller_waiting', None
-            ),
+            'caller_waiting': getattr(driver, 'caller_waiting', None),
         }
 
     def heartbeat_lateness(self) -> list[float]:
