@@ -29,6 +29,9 @@ LOG = logging.getLogger(__name__)
 
 #: The reply-message key naming the msg_ids a batch heartbeats.
 KEY = 'oslo_extras_heartbeats'
+#: Seconds a call whose work ended stays in its batch at most, should its
+#: reply never be reported (:meth:`Member.replied`).
+MAX_REPLY_WAIT = 60.0
 
 
 def encode(msg_ids: list[str]) -> dict[str, Any]:
@@ -54,13 +57,14 @@ def split(message: Mapping[str, Any]) -> list[tuple[str, dict]] | None:
 class Member:
     """One call's place in a batch; quacks like :class:`_heartbeats.Beat`.
 
-    :param fallback: sends this call's own standard heartbeat (the last
-        one, see :meth:`finish`)
+    A call stays in its batch after its work ended (:meth:`finish`) until
+    its reply left (:meth:`replied`): a reply waiting for a connection
+    in a burst of calls ending together is covered by the batch's
+    heartbeats, which cost nothing per call. The caller ignores heartbeats
+    for a call it got the reply of.
     """
 
-    def __init__(
-        self, batch: Batch, msg_id: str, fallback: Callable[[], None]
-    ) -> None:
+    def __init__(self, batch: Batch, msg_id: str) -> None:
         self.batch = batch
         self.msg_id = msg_id
         self.interval = batch.interval
@@ -68,30 +72,31 @@ class Member:
         self.last_sent: float | None = None
         self.failed: BaseException | None = None
         self.stopped = False
-        self._fallback = fallback
-        self.lock = threading.Lock()
+        #: monotonic time its work ended (None: still running)
+        self.ended: float | None = None
 
     def stop(self) -> None:
-        with self.lock:
-            self.stopped = True
+        self.stopped = True
         self.batch.leave(self)
 
     def finish(self) -> None:
-        """Stop; first one own heartbeat if the last is old (as a Beat)."""
-        with self.lock:
-            if (
-                not self.stopped
-                and self.last_sent is not None
-                and time.monotonic() - self.last_sent
-                > self.interval * _heartbeats.FINAL_AFTER
-            ):
-                try:
-                    self._fallback()
-                    self.sent += 1
-                except Exception as exc:
-                    LOG.debug('Last heartbeat for %s failed: %s', self, exc)
-            self.stopped = True
-        self.batch.leave(self)
+        """Its work ended: the reply is next (see :meth:`replied`).
+
+        A call whose last heartbeat is older than
+        :data:`_heartbeats.FINAL_AFTER` of an interval makes the batch
+        send now, once for all the calls of the queue that end together.
+        """
+        self.ended = time.monotonic()
+        if (
+            self.last_sent is not None
+            and self.ended - self.last_sent
+            > self.interval * _heartbeats.FINAL_AFTER
+        ):
+            self.batch.send_soon()
+
+    def replied(self) -> None:
+        """Its reply left (or never will): no more heartbeats."""
+        self.stop()
 
 
 class Batch:
@@ -114,7 +119,15 @@ class Batch:
         self.beat: _heartbeats.Beat | None = None
 
     def send(self) -> None:
+        now = time.monotonic()
         with self.batches.lock:
+            members = list(self.members.values())
+            # Never released (a path that skipped replied()): let go.
+            for member in members:
+                if member.ended is not None and now - member.ended > (
+                    MAX_REPLY_WAIT
+                ):
+                    del self.members[member.msg_id]
             members = list(self.members.values())
         if not members:
             return
@@ -132,6 +145,11 @@ class Batch:
         for member in members:
             member.sent += 1
             member.last_sent = now
+
+    def send_soon(self) -> None:
+        """Send the next heartbeat of this batch now."""
+        if self.beat is not None:
+            self.batches.scheduler.due_by(self.beat, time.monotonic())
 
     def leave(self, member: Member) -> None:
         with self.batches.lock:
@@ -167,7 +185,6 @@ class Batches:
         reply_q: str,
         msg_id: str,
         interval: float,
-        fallback: Callable[[], None],
         first_after: float | None = None,
     ) -> Member:
         """Heartbeat call ``msg_id`` with the others of ``reply_q``.
@@ -182,7 +199,7 @@ class Batches:
             if batch is None:
                 batch = Batch(self, reply_q, interval)
                 self._batches[(reply_q, interval)] = batch
-            member = Member(batch, msg_id, fallback)
+            member = Member(batch, msg_id)
             batch.members[msg_id] = member
             if batch.beat is None:
                 batch.beat = self.scheduler.start(

@@ -164,6 +164,8 @@ class RPCServer(_upstream.RPCServer):
             # Dispatch may not have happened (failed acknowledge, a failing
             # hook): heartbeats must stop whatever happened.
             self._finish(message)
+            if request is not None:
+                _replied(request)
 
     def _finish(self, message: Any) -> None:
         if not self._requests:
@@ -184,6 +186,7 @@ class RPCServer(_upstream.RPCServer):
         with self._requests_lock:
             self._requests.pop(request.incoming, None)
         self._run_finished(request)
+        _replied(request)
         self.stats.add('expired')
         kind = 'call' if request.is_call else 'cast'
         LOG.warning(
@@ -220,6 +223,17 @@ class RPCServer(_upstream.RPCServer):
                 request.method,
                 exc_info=True,
             )
+
+
+def _replied(request: interceptors_mod.Request) -> None:
+    """The reply of ``request`` left or never will: end its heartbeats.
+
+    Batched heartbeats (``_batches.Member``) last until then; a call's own
+    heartbeats ended before its reply.
+    """
+    replied = getattr(request.state.get('beat'), 'replied', None)
+    if replied is not None:
+        replied()
 
 
 def get_rpc_server(

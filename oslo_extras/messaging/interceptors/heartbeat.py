@@ -104,7 +104,6 @@ class Heartbeat(Interceptor):
                 reply_q,
                 incoming.msg_id,
                 interval,
-                incoming.heartbeat,
                 first_after=first_after,
             )
         else:

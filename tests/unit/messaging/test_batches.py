@@ -72,11 +72,8 @@ def scheduler():
 def test_one_message_per_reply_queue_for_all_its_calls(scheduler):
     sent: list[tuple[str, list[str]]] = []
     batches = _batches.Batches(scheduler, lambda q, ids: sent.append((q, ids)))
-    members = [
-        batches.join('reply_a', f'm{i}', 0.1, fallback=mock.Mock())
-        for i in range(3)
-    ]
-    other = batches.join('reply_b', 'x', 0.1, fallback=mock.Mock())
+    members = [batches.join('reply_a', f'm{i}', 0.1) for i in range(3)]
+    other = batches.join('reply_b', 'x', 0.1)
     assert wait_for(lambda: all(m.sent >= 2 for m in [*members, other]))
     for member in [*members, other]:
         member.stop()
@@ -97,12 +94,10 @@ def test_a_call_that_needs_its_first_heartbeat_sooner_gets_it(scheduler):
     batches = _batches.Batches(
         scheduler, lambda q, ids: sent.append(time.monotonic())
     )
-    first = batches.join('reply_a', 'm1', 5.0, fallback=mock.Mock())
+    first = batches.join('reply_a', 'm1', 5.0)
     started = time.monotonic()
     # It waited in queues already: due in 0.05 s, not in 5 s.
-    second = batches.join(
-        'reply_a', 'm2', 5.0, fallback=mock.Mock(), first_after=0.05
-    )
+    second = batches.join('reply_a', 'm2', 5.0, first_after=0.05)
     assert wait_for(lambda: second.sent == 1, timeout=2)
     assert sent[0] - started < 1.0
     assert first.sent == 1
@@ -115,29 +110,44 @@ def test_a_failed_batch_fails_every_call_and_a_new_one_starts(scheduler):
         raise oslo_messaging.MessageDeliveryFailure('no queue')
 
     batches = _batches.Batches(scheduler, gone)
-    members = [
-        batches.join('reply_a', f'm{i}', 0.05, fallback=mock.Mock())
-        for i in range(2)
-    ]
+    members = [batches.join('reply_a', f'm{i}', 0.05) for i in range(2)]
     assert wait_for(lambda: all(m.failed is not None for m in members))
     assert all(m.stopped for m in members)
     assert batches.count() == 0
-    again = batches.join('reply_a', 'm9', 0.05, fallback=mock.Mock())
+    again = batches.join('reply_a', 'm9', 0.05)
     assert again.batch is not members[0].batch
 
 
-def test_finish_sends_an_own_last_heartbeat_when_the_last_is_old(scheduler):
-    batches = _batches.Batches(scheduler, lambda q, ids: None)
-    fallback = mock.Mock()
-    member = batches.join('reply_a', 'm1', 1.0, fallback=fallback)
-    recent = batches.join('reply_a', 'm2', 1.0, fallback=fallback)
-    member.last_sent = time.monotonic() - 0.9
+def test_an_ended_call_is_heartbeated_until_its_reply_left(scheduler):
+    sent: list[list[str]] = []
+    batches = _batches.Batches(scheduler, lambda q, ids: sent.append(ids))
+    member = batches.join('reply_a', 'm1', 5.0, first_after=0)
+    other = batches.join('reply_a', 'm2', 5.0, first_after=0)
+    assert wait_for(lambda: member.sent == 1 and other.sent == 1)
+    # Its work ended long after the last heartbeat: the batch sends now,
+    # for both, instead of a heartbeat of its own.
+    member.last_sent = time.monotonic() - 4
     member.finish()
-    fallback.assert_called_once_with()
-    recent.last_sent = time.monotonic()
-    recent.finish()
-    fallback.assert_called_once_with()
-    assert member.stopped and recent.stopped and batches.count() == 0
+    assert wait_for(lambda: len(sent) == 2, timeout=2)
+    assert sorted(sent[1]) == ['m1', 'm2']
+    member.replied()
+    assert batches.count() == 1
+    other.finish()  # its last heartbeat is recent: nothing sent
+    time.sleep(0.2)
+    assert len(sent) == 2
+    other.replied()
+    assert batches.count() == 0
+
+
+def test_a_call_never_reported_replied_is_let_go(scheduler, monkeypatch):
+    monkeypatch.setattr(_batches, 'MAX_REPLY_WAIT', 0.1)
+    sent: list[list[str]] = []
+    batches = _batches.Batches(scheduler, lambda q, ids: sent.append(ids))
+    member = batches.join('reply_a', 'm1', 0.05)
+    staying = batches.join('reply_a', 'm2', 0.05)
+    member.finish()
+    assert wait_for(lambda: sent and sent[-1] == ['m2'], timeout=2)
+    staying.stop()
 
 
 def _waiters():
