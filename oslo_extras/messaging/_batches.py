@@ -82,17 +82,10 @@ class Member:
     def finish(self) -> None:
         """Its work ended: the reply is next (see :meth:`replied`).
 
-        A call whose last heartbeat is older than
-        :data:`_heartbeats.FINAL_AFTER` of an interval makes the batch
-        send now, once for all the calls of the queue that end together.
+        Unlike a call's own heartbeats, no last one is sent now: the call
+        stays in its batch, whose rhythm goes on until the reply left.
         """
         self.ended = time.monotonic()
-        if (
-            self.last_sent is not None
-            and self.ended - self.last_sent
-            > self.interval * _heartbeats.FINAL_AFTER
-        ):
-            self.batch.send_soon()
 
     def replied(self) -> None:
         """Its reply left (or never will): no more heartbeats."""
@@ -145,11 +138,6 @@ class Batch:
         for member in members:
             member.sent += 1
             member.last_sent = now
-
-    def send_soon(self) -> None:
-        """Send the next heartbeat of this batch now."""
-        if self.beat is not None:
-            self.batches.scheduler.due_by(self.beat, time.monotonic())
 
     def leave(self, member: Member) -> None:
         with self.batches.lock:

@@ -121,24 +121,22 @@ def test_a_failed_batch_fails_every_call_and_a_new_one_starts(scheduler):
 def test_an_ended_call_is_heartbeated_until_its_reply_left(scheduler):
     sent: list[list[str]] = []
     batches = _batches.Batches(scheduler, lambda q, ids: sent.append(ids))
-    member = batches.join('reply_a', 'm1', 5.0, first_after=0)
-    other = batches.join('reply_a', 'm2', 5.0, first_after=0)
-    assert wait_for(lambda: member.sent >= 1 and other.sent >= 1)
-    time.sleep(0.1)
-    before = len(sent)
-    # Its work ended long after the last heartbeat: the batch sends now,
-    # for both, instead of a heartbeat of its own.
-    member.last_sent = time.monotonic() - 4
+    member = batches.join('reply_a', 'm1', 0.1)
+    other = batches.join('reply_a', 'm2', 0.1)
     member.finish()
-    assert wait_for(lambda: len(sent) == before + 1, timeout=2)
+    other.finish()
+    # Work ended, reply not sent yet (waiting for a connection): the
+    # batch's rhythm goes on for both, and no message of their own.
+    assert wait_for(lambda: member.sent >= 2 and other.sent >= 2)
     assert sorted(sent[-1]) == ['m1', 'm2']
     member.replied()
     assert batches.count() == 1
-    other.finish()  # its last heartbeat is recent: nothing sent
-    time.sleep(0.2)
-    assert len(sent) == before + 1
+    assert wait_for(lambda: sent[-1] == ['m2'])
     other.replied()
     assert batches.count() == 0
+    done = len(sent)
+    time.sleep(0.3)
+    assert len(sent) == done
 
 
 def test_a_call_never_reported_replied_is_let_go(scheduler, monkeypatch):
