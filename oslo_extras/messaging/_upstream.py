@@ -71,6 +71,7 @@ Assumption with a guard
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -265,6 +266,9 @@ def work_executor(server: Any) -> Any:
     return server._work_executor
 
 
+_SPLIT_LOCK = threading.Lock()
+
+
 class _SplittingReplyWaiters(amqpdriver.ReplyWaiters):
     """Hands each call named in a batched heartbeat its own heartbeat."""
 
@@ -295,8 +299,11 @@ def split_batched_replies(driver: Any, split: Callable[[Any], Any]) -> None:
     ``[(msg_id, heartbeat message), ...]`` for a batch, None otherwise.
     """
     waiter = driver._waiter
-    if not isinstance(waiter.waiters, _SplittingReplyWaiters):
-        waiter.waiters = _SplittingReplyWaiters(waiter.waiters, split)
+    if isinstance(waiter.waiters, _SplittingReplyWaiters):
+        return
+    with _SPLIT_LOCK:
+        if not isinstance(waiter.waiters, _SplittingReplyWaiters):
+            waiter.waiters = _SplittingReplyWaiters(waiter.waiters, split)
 
 
 def send_reply(driver: Any, reply_q: str, body: dict) -> None:
