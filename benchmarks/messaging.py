@@ -31,9 +31,10 @@ timeout=2`` from CLIENTS client processes (default 10, so 100 waiting
 calls each, as a fleet of service workers; each process has one reply
 queue and one upstream reply waiter). All calls start together and end
 together (the worst case for the server). It prints the success rate, the
-failures by kind and when they happened, the lateness of the server's
-heartbeats (broker confirm minus due time) p50/p99/max, and the machine's
-load average before and after.
+failures by kind and when they happened, the heartbeats per call and the
+messages that carried them (a batch carries many), the lateness of the
+server's heartbeat messages (broker confirm minus due time) p50/p99/max,
+and the machine's load average before and after.
 """
 
 from __future__ import annotations
@@ -356,7 +357,8 @@ def heartbeats(calls: int, clients: int = 10) -> int:
             f'{failed_at[-1]:.1f}s (median {percentile(failed_at, 50):.1f}s)'
         )
     print(
-        f'heartbeats sent: {report["stats"]["heartbeats"]}, lateness p50 '
+        f'heartbeats (per call): {report["stats"]["heartbeats"]} in '
+        f'{len(lateness)} messages, lateness p50 '
         f'{percentile(lateness, 50) * 1000:.0f} ms, p99 '
         f'{percentile(lateness, 99) * 1000:.0f} ms, max '
         f'{lateness[-1] * 1000:.0f} ms (limit p99 {HB_INTERVAL * 500:.0f} ms)'

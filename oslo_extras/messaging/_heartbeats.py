@@ -60,6 +60,12 @@ class Beat:
         self.last_sent: float | None = None
         self.failed: BaseException | None = None
         self.stopped = False
+        #: when it is due next (its heap entry; others are stale)
+        self.due: float | None = None
+        #: in the heap (not being sent)
+        self.scheduled = False
+        #: a sooner due time asked for while it was being sent
+        self.sooner: float | None = None
         # Held while a heartbeat is being sent, so that once stop()
         # returns no heartbeat can leave after the final reply.
         self.lock = threading.Lock()
@@ -157,6 +163,17 @@ class HeartbeatScheduler:
             self._push(time.monotonic() + first, beat)
         return beat
 
+    def due_by(self, beat: Beat, when: float) -> None:
+        """Make ``beat``'s next heartbeat due at ``when`` at the latest."""
+        with self._cond:
+            if beat.stopped or self._closed:
+                return
+            if beat.scheduled:
+                if beat.due is None or when < beat.due:
+                    self._push(when, beat)
+            elif beat.sooner is None or when < beat.sooner:
+                beat.sooner = when
+
     def close(self) -> None:
         with self._cond:
             self._closed = True
@@ -170,6 +187,8 @@ class HeartbeatScheduler:
     def _push(self, due: float, beat: Beat) -> None:
         # Called with self._cond held.
         heapq.heappush(self._heap, (due, next(self._counter), beat))
+        beat.due = due
+        beat.scheduled = True
         # Wake the thread only when this beat is due first: calls that end
         # before their first heartbeat then cost no thread switch.
         if self._heap[0][2] is beat:
@@ -178,7 +197,11 @@ class HeartbeatScheduler:
     def _next_due(self) -> tuple[Beat, float] | None:
         with self._cond:
             while not self._closed:
-                while self._heap and self._heap[0][2].stopped:
+                while self._heap and (
+                    self._heap[0][2].stopped
+                    # moved sooner by due_by(): a stale entry
+                    or self._heap[0][0] != self._heap[0][2].due
+                ):
                     heapq.heappop(self._heap)
                 if not self._heap:
                     # Idle: let the thread end; start() makes a new one.
@@ -193,6 +216,7 @@ class HeartbeatScheduler:
                     self._cond.wait(max(delay, MIN_SLEEP))
                     continue
                 heapq.heappop(self._heap)
+                beat.scheduled = False
                 return beat, due
             return None
 
@@ -253,7 +277,10 @@ class HeartbeatScheduler:
                 beat.stopped = True
                 return
         # Keep the rhythm; after falling behind, the next one is due now.
-        next_due = max(due + beat.interval, time.monotonic())
+        next_due = due + beat.interval
         with self._cond:
+            if beat.sooner is not None:
+                next_due = min(next_due, beat.sooner)
+                beat.sooner = None
             if not self._closed:
-                self._push(next_due, beat)
+                self._push(max(next_due, time.monotonic()), beat)

@@ -13,6 +13,7 @@ from typing import Any
 
 import kombu
 
+from oslo_extras.messaging import _batches
 from oslo_extras.messaging import _upstream
 from oslo_extras.messaging import drivers
 from oslo_extras.messaging import stamp
@@ -144,8 +145,10 @@ class RabbitDriver(_upstream.RabbitDriver):
         return not (target.fanout and self._stream_fanout)
 
     def send(self, target, ctxt, message, *args, **kwargs):
+        # Our reply waiter splits batched heartbeats: say so (calls only;
+        # to_wire adds it only when the call asks for heartbeats).
         ctxt, message, ttl = stamp.to_wire(
-            ctxt, message, self.broker_expires(target)
+            ctxt, message, self.broker_expires(target), heartbeat_batch=True
         )
         if ttl is None:
             return super().send(target, ctxt, message, *args, **kwargs)
@@ -162,6 +165,18 @@ class RabbitDriver(_upstream.RabbitDriver):
             return super().send_notification(
                 target, ctxt, message, version, retry=retry
             )
+
+    def _get_reply_q(self):
+        reply_q = super()._get_reply_q()
+        _upstream.split_batched_replies(self, _batches.split)
+        return reply_q
+
+    def send_heartbeats(self, reply_q: str, msg_ids: list[str]) -> None:
+        """Heartbeat every call in ``msg_ids`` with one message.
+
+        Only for callers that stamped ``heartbeat_batch``.
+        """
+        _upstream.send_reply(self, reply_q, _batches.encode(msg_ids))
 
     def caller_waiting(self, incoming: Any) -> bool | None:
         """Say whether anyone still consumes the caller's reply queue.

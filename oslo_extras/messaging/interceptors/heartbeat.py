@@ -95,12 +95,24 @@ class Heartbeat(Interceptor):
         # We heartbeat from receipt on; upstream's dispatcher watchdog
         # would start later and could keep running after an error.
         _upstream.stop_upstream_watchdog(incoming)
-        request.state['beat'] = request.services['heartbeats'].start(
-            incoming.heartbeat,
-            interval,
-            label=f'{request.method} ({incoming.msg_id})',
-            first_after=_first_after(request, interval),
-        )
+        first_after = _first_after(request, interval)
+        batches = request.services.get('batches')
+        reply_q = _upstream.reply_queue(incoming)
+        if request.stamp.heartbeat_batch and batches is not None and reply_q:
+            # One message per reply queue and interval for all its calls.
+            request.state['beat'] = batches.join(
+                reply_q,
+                incoming.msg_id,
+                interval,
+                first_after=first_after,
+            )
+        else:
+            request.state['beat'] = request.services['heartbeats'].start(
+                incoming.heartbeat,
+                interval,
+                label=f'{request.method} ({incoming.msg_id})',
+                first_after=first_after,
+            )
         request.state['kept_alive'] = True
         return True
 
