@@ -54,6 +54,33 @@ def split(message: Mapping[str, Any]) -> list[tuple[str, dict]] | None:
     ]
 
 
+#: A call that arrives after its first heartbeat's time gets it within this
+#: fraction of an interval (see :func:`first_due_in`).
+LATE_WINDOW = 0.1
+
+
+def first_due_in(
+    interval: float,
+    first_after: float | None,
+    latest_after: float | None = None,
+) -> float:
+    """Seconds until a joining call's first batch heartbeat is due.
+
+    On time, when its rhythm says (``first_after``). Late (that moment
+    passed while the request waited in queues), within
+    :data:`LATE_WINDOW` of an interval, but never after ``latest_after``
+    (the last moment that leaves the heartbeat time to reach its caller):
+    after a backlog, requests of one caller process arrive a millisecond
+    apart, and pulling their batch to "now" for each of them sent one
+    message per request, the very cost batching saves, on the thread that
+    takes the backlog in. Never later than one interval from now.
+    """
+    first = interval if first_after is None else first_after
+    if first <= 0 and latest_after is not None:
+        first = min(interval * LATE_WINDOW, latest_after)
+    return min(interval, max(0.0, first))
+
+
 class Member:
     """One call's place in a batch; quacks like :class:`_heartbeats.Beat`.
 
@@ -64,16 +91,33 @@ class Member:
     for a call it got the reply of.
     """
 
-    def __init__(self, batch: Batch, msg_id: str) -> None:
+    def __init__(
+        self, batch: Batch, msg_id: str, due: float, early: bool = True
+    ) -> None:
         self.batch = batch
         self.msg_id = msg_id
         self.interval = batch.interval
+        #: monotonic time its next heartbeat is due
+        self.due = due
+        #: its next heartbeat may leave early (``SEND_AHEAD``)
+        self.early = early
         self.sent = 0
         self.last_sent: float | None = None
         self.failed: BaseException | None = None
         self.stopped = False
         #: monotonic time its work ended (None: still running)
         self.ended: float | None = None
+
+    @property
+    def wake(self) -> float:
+        """The scheduler's due time for its next heartbeat.
+
+        The scheduler lets a heartbeat leave ``SEND_AHEAD`` early; one
+        that may not is handed over that much later.
+        """
+        if self.early:
+            return self.due
+        return self.due + self.interval * _heartbeats.SEND_AHEAD
 
     def stop(self) -> None:
         self.stopped = True
@@ -112,32 +156,60 @@ class Batch:
         self.beat: _heartbeats.Beat | None = None
 
     def send(self) -> None:
+        """Heartbeat, in one message, the members that are due.
+
+        Each member keeps its own rhythm (one interval after its previous
+        heartbeat, its first as :func:`first_due_in` says); a message
+        names only those due by now, within the early margin every
+        heartbeat has (``SEND_AHEAD``) or before the scheduler's next
+        wake-up (``MIN_SLEEP``). Naming every member each time
+        woke every waiting call of the caller for each message: after a
+        backlog, when new calls pull the batch forward one after another,
+        that cost the callers more CPU than the server spent.
+        """
         now = time.monotonic()
+        # Those due before the scheduler could wake again go now too.
+        horizon = (
+            now
+            + self.interval * _heartbeats.SEND_AHEAD
+            + _heartbeats.MIN_SLEEP
+        )
         with self.batches.lock:
-            members = list(self.members.values())
             # Never released (a path that skipped replied()): let go.
-            for member in members:
+            for member in list(self.members.values()):
                 if member.ended is not None and now - member.ended > (
                     MAX_REPLY_WAIT
                 ):
                     del self.members[member.msg_id]
-            members = list(self.members.values())
-        if not members:
-            return
-        try:
-            self.batches.send(self.reply_q, [m.msg_id for m in members])
-        except Exception as exc:
-            # The reply queue is gone: every caller on it gave up.
-            with self.batches.lock:
-                self.batches.forget(self)
-            for member in members:
-                member.failed = exc
-                member.stopped = True
-            raise
-        now = time.monotonic()
-        for member in members:
-            member.sent += 1
-            member.last_sent = now
+            due = [m for m in self.members.values() if m.due <= horizon]
+        if due:
+            try:
+                self.batches.send(self.reply_q, [m.msg_id for m in due])
+            except Exception as exc:
+                # The reply queue is gone: every caller on it gave up.
+                with self.batches.lock:
+                    members = list(self.members.values())
+                    self.batches.forget(self)
+                for member in members:
+                    member.failed = exc
+                    member.stopped = True
+                raise
+            confirmed = time.monotonic()
+            lateness = self.batches.scheduler.lateness
+            for member in due:
+                lateness.append(confirmed - member.due)
+                member.sent += 1
+                member.last_sent = confirmed
+                # Keep its rhythm; after falling behind, due one interval
+                # from now.
+                member.due = max(member.due + self.interval, now)
+                member.early = True
+        with self.batches.lock:
+            following = min(
+                (m.wake for m in self.members.values()), default=None
+            )
+        if following is not None and self.beat is not None:
+            self.batches.scheduler.due_by(self.beat, following)
 
     def leave(self, member: Member) -> None:
         with self.batches.lock:
@@ -174,30 +246,43 @@ class Batches:
         msg_id: str,
         interval: float,
         first_after: float | None = None,
+        latest_after: float | None = None,
     ) -> Member:
         """Heartbeat call ``msg_id`` with the others of ``reply_q``.
 
         The batch's next heartbeat is moved earlier when this call needs
         its first one sooner; a later one is never waited for.
+
+        :param first_after: seconds until the call's first heartbeat is
+            due by its rhythm (one interval after its caller sent it)
+        :param latest_after: seconds until its first heartbeat must leave
+            at the latest for its caller to get it in time; used once the
+            rhythm's time has passed (see :func:`first_due_in`)
         """
-        first = interval if first_after is None else first_after
-        first = min(interval, max(0.0, first))
+        first = first_due_in(interval, first_after, latest_after)
+        # Late: its heartbeat waits until its due time rather than leaving
+        # early, so that the calls arriving meanwhile share its message.
+        late = (first_after is not None and first_after <= 0) and bool(
+            latest_after and latest_after > 0
+        )
         with self.lock:
             batch = self._batches.get((reply_q, interval))
             if batch is None:
                 batch = Batch(self, reply_q, interval)
                 self._batches[(reply_q, interval)] = batch
-            member = Member(batch, msg_id)
+            now = time.monotonic()
+            member = Member(batch, msg_id, now + first, early=not late)
             batch.members[msg_id] = member
             if batch.beat is None:
                 batch.beat = self.scheduler.start(
                     batch.send,
                     interval,
                     label=f'batch of {reply_q}',
-                    first_after=first,
+                    first_after=member.wake - now,
+                    own_lateness=False,
                 )
             else:
-                self.scheduler.due_by(batch.beat, time.monotonic() + first)
+                self.scheduler.due_by(batch.beat, member.wake)
         return member
 
     def forget(self, batch: Batch) -> None:

@@ -105,6 +105,7 @@ class Heartbeat(Interceptor):
                 incoming.msg_id,
                 interval,
                 first_after=first_after,
+                latest_after=_latest_after(request, interval),
             )
         else:
             request.state['beat'] = request.services['heartbeats'].start(
@@ -159,6 +160,22 @@ def _first_after(request: Request, interval: float) -> float | None:
     return interval - (stamp.now() - request.stamp.sent)
 
 
+def _latest_after(request: Request, interval: float) -> float | None:
+    """Seconds until the first heartbeat must leave at the latest.
+
+    The caller gives up after its silence window (the request's
+    ``client_timeout``, else two intervals) counted from its send; half an
+    interval is left for the heartbeat's trip through the broker.
+    """
+    if request.stamp.sent is None:
+        return None
+    silence = _number(getattr(request.incoming, 'client_timeout', None))
+    if silence is None or silence <= interval:
+        silence = 2 * interval
+    age = stamp.now() - request.stamp.sent
+    return silence - interval / 2 - age
+
+
 def _caller_waiting(request: Request) -> bool | None:
     waiting = request.services.get('caller_waiting')
     if waiting is None:
@@ -171,9 +188,14 @@ def _caller_waiting(request: Request) -> bool | None:
         return None
 
 
-def _half(window: object) -> float | None:
+def _number(value: object) -> float | None:
     try:
-        value = float(window)  # type: ignore[arg-type]
+        number = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return None
-    return value / 2 if value > 0 else None
+    return number if number > 0 else None
+
+
+def _half(window: object) -> float | None:
+    value = _number(window)
+    return value / 2 if value is not None else None
