@@ -67,8 +67,10 @@ Batched heartbeats (module _batches)
       ``ReplyWaiter`` whose ``waiters`` (``ReplyWaiters``: ``put(msg_id,
       data)``, ``_queues`` by msg_id) receive every reply; server side,
       ``Connection.direct_send(queue, body)`` with
-      ``common.serialize_msg`` sends one reply message
-      (:func:`split_batched_replies`, :func:`send_reply`).
+      ``common.serialize_msg`` sends one reply message, on a connection
+      of its own that ``ConnectionPool.create(purpose)`` builds outside
+      the pool's slots (:func:`split_batched_replies`, :func:`send_reply`,
+      :func:`own_send_connection`).
 """
 
 from __future__ import annotations
@@ -317,12 +319,22 @@ def split_batched_replies(driver: Any, split: Callable[[Any], Any]) -> None:
             waiter.waiters = _SplittingReplyWaiters(waiter.waiters, split)
 
 
-def send_reply(driver: Any, reply_q: str, body: dict) -> None:
+def own_send_connection(driver: Any) -> Any:
+    """A new sending connection of ``driver``, outside its pool's slots.
+
+    Built as the pool builds its connections (``connection_cls``, its own
+    AMQP heartbeat thread); the caller closes it.
+    """
+    from oslo_messaging._drivers import common
+
+    return driver._connection_pool.create(common.PURPOSE_SEND)
+
+
+def send_reply(connection: Any, reply_q: str, body: dict) -> None:
     """Send ``body`` to reply queue ``reply_q`` as upstream sends replies.
 
     Raises when the queue is gone (as a heartbeat to it would).
     """
     from oslo_messaging._drivers import common
 
-    with send_connection(driver) as conn:
-        conn.direct_send(reply_q, common.serialize_msg(body))
+    connection.direct_send(reply_q, common.serialize_msg(body))

