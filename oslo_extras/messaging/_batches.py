@@ -54,6 +54,9 @@ def split(message: Mapping[str, Any]) -> list[tuple[str, dict]] | None:
     ]
 
 
+#: A batch message also names the calls due within this fraction of an
+#: interval after the first (they get theirs a little early).
+COALESCE = 0.25
 #: A call that arrives after its first heartbeat's time gets it within this
 #: fraction of an interval (see :func:`first_due_in`).
 LATE_WINDOW = 0.1
@@ -91,16 +94,12 @@ class Member:
     for a call it got the reply of.
     """
 
-    def __init__(
-        self, batch: Batch, msg_id: str, due: float, early: bool = True
-    ) -> None:
+    def __init__(self, batch: Batch, msg_id: str, due: float) -> None:
         self.batch = batch
         self.msg_id = msg_id
         self.interval = batch.interval
         #: monotonic time its next heartbeat is due
         self.due = due
-        #: its next heartbeat may leave early (``SEND_AHEAD``)
-        self.early = early
         self.sent = 0
         self.last_sent: float | None = None
         self.failed: BaseException | None = None
@@ -112,11 +111,10 @@ class Member:
     def wake(self) -> float:
         """The scheduler's due time for its next heartbeat.
 
-        The scheduler lets a heartbeat leave ``SEND_AHEAD`` early; one
-        that may not is handed over that much later.
+        The scheduler lets a heartbeat leave ``SEND_AHEAD`` early; a
+        batch's leave when the first of them is due (and take along those
+        due soon after, see :meth:`Batch.send`).
         """
-        if self.early:
-            return self.due
         return self.due + self.interval * _heartbeats.SEND_AHEAD
 
     def stop(self) -> None:
@@ -158,22 +156,18 @@ class Batch:
     def send(self) -> None:
         """Heartbeat, in one message, the members that are due.
 
-        Each member keeps its own rhythm (one interval after its previous
-        heartbeat, its first as :func:`first_due_in` says); a message
-        names only those due by now, within the early margin every
-        heartbeat has (``SEND_AHEAD``) or before the scheduler's next
-        wake-up (``MIN_SLEEP``). Naming every member each time
-        woke every waiting call of the caller for each message: after a
-        backlog, when new calls pull the batch forward one after another,
-        that cost the callers more CPU than the server spent.
+        Each member's next heartbeat is due one interval after its last
+        (its first as :func:`first_due_in` says). A message leaves when
+        the first is due and names every member due within
+        :data:`COALESCE` of an interval after it, not every member: naming
+        all woke every waiting call of the caller for each message, and
+        after a backlog, when arriving calls pull the batch forward one
+        after another, that cost the callers more CPU than the server
+        spent. Members heartbeated together are due together again, so a
+        batch settles at about one message per interval.
         """
         now = time.monotonic()
-        # Those due before the scheduler could wake again go now too.
-        horizon = (
-            now
-            + self.interval * _heartbeats.SEND_AHEAD
-            + _heartbeats.MIN_SLEEP
-        )
+        horizon = now + self.interval * COALESCE
         with self.batches.lock:
             # Never released (a path that skipped replied()): let go.
             for member in list(self.members.values()):
@@ -200,10 +194,8 @@ class Batch:
                 lateness.append(confirmed - member.due)
                 member.sent += 1
                 member.last_sent = confirmed
-                # Keep its rhythm; after falling behind, due one interval
-                # from now.
-                member.due = max(member.due + self.interval, now)
-                member.early = True
+                # Its caller's next silence starts now.
+                member.due = now + self.interval
         with self.batches.lock:
             following = min(
                 (m.wake for m in self.members.values()), default=None
@@ -260,18 +252,13 @@ class Batches:
             rhythm's time has passed (see :func:`first_due_in`)
         """
         first = first_due_in(interval, first_after, latest_after)
-        # Late: its heartbeat waits until its due time rather than leaving
-        # early, so that the calls arriving meanwhile share its message.
-        late = (first_after is not None and first_after <= 0) and bool(
-            latest_after and latest_after > 0
-        )
         with self.lock:
             batch = self._batches.get((reply_q, interval))
             if batch is None:
                 batch = Batch(self, reply_q, interval)
                 self._batches[(reply_q, interval)] = batch
             now = time.monotonic()
-            member = Member(batch, msg_id, now + first, early=not late)
+            member = Member(batch, msg_id, now + first)
             batch.members[msg_id] = member
             if batch.beat is None:
                 batch.beat = self.scheduler.start(

@@ -84,9 +84,9 @@ def test_batches_keep_200_concurrent_long_calls_alive(transport):
     assert elapsed < 20
     per_call = server.stats['heartbeats']
     assert per_call >= 220 * 4
-    # A message per second or so for the queue, not one per call.
+    # A few messages per second for the queue, not one per call: each
+    # names the calls due together (20 or more on average).
     assert len(sent) < per_call / 20
-    assert max(len(ids) for ids in sent) >= 200
 
 
 def test_stock_and_extras_callers_together_on_one_server(transport):
