@@ -122,6 +122,11 @@ class RPCServer(_upstream.RPCServer):
             # threads now, not on the listener thread during a burst (see
             # _workers); green threads cost nothing to start.
             _workers.start_workers(_upstream.work_executor(self))
+        if self._services['batches'] is not None:
+            # Connect now, not on the first batch during a burst, when a
+            # connection takes a second to open on a busy machine.
+            driver = _upstream.transport_driver(self.transport)
+            driver.open_heartbeat_connection()
         with scope.queue_options(options):
             return super()._create_listener()
 

@@ -186,11 +186,18 @@ class RabbitDriver(_upstream.RabbitDriver):
         """
         body = _batches.encode(msg_ids)
         with self._heartbeat_lock:
-            if self._heartbeat_connection is None:
-                self._heartbeat_connection = _upstream.own_send_connection(
-                    self
-                )
-            _upstream.send_reply(self._heartbeat_connection, reply_q, body)
+            _upstream.send_reply(self._open_heartbeats(), reply_q, body)
+
+    def open_heartbeat_connection(self) -> None:
+        """Open the connection batched heartbeats go out on, if not yet."""
+        with self._heartbeat_lock:
+            self._open_heartbeats()
+
+    def _open_heartbeats(self) -> Any:
+        # Called with _heartbeat_lock held.
+        if self._heartbeat_connection is None:
+            self._heartbeat_connection = _upstream.own_send_connection(self)
+        return self._heartbeat_connection
 
     def cleanup(self):
         with self._heartbeat_lock:

@@ -221,6 +221,21 @@ def test_rabbit_caller_and_server_use_batches(memory_transport):
     assert secret not in json.dumps(batched)
 
 
+def test_the_heartbeat_connection_opens_with_the_server(memory_transport):
+    # Not on the first batch: under a burst on a busy machine, opening it
+    # took about a second while every batch waited.
+    driver = _upstream.transport_driver(memory_transport)
+    server = messaging.get_rpc_server(
+        memory_transport, new_target(), [Endpoint()]
+    )
+    assert driver._heartbeat_connection is None
+    with running(server):
+        connection = driver._heartbeat_connection
+        assert connection is not None
+    driver.cleanup()
+    assert driver._heartbeat_connection is None
+
+
 def test_stock_client_gets_a_heartbeat_per_call(memory_transport):
     target = new_target()
     server = messaging.get_rpc_server(memory_transport, target, [Endpoint()])
