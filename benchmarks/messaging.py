@@ -31,9 +31,11 @@ timeout=2`` from CLIENTS client processes (default 10, so 100 waiting
 calls each, as a fleet of service workers; each process has one reply
 queue and one upstream reply waiter). All calls start together and end
 together (the worst case for the server). It prints the success rate, the
-failures by kind and when they happened, the lateness of the server's
-heartbeats (broker confirm minus due time) p50/p99/max, and the machine's
-load average before and after.
+failures by kind and when they happened, each caller's longest silence
+(from sending the request or a heartbeat's arrival to the next heartbeat,
+timed in the client processes) p50/p99/max, the heartbeats per call and
+their lateness at the server (broker confirm minus due time) p50/p99/max,
+and the machine's load average before and after.
 """
 
 from __future__ import annotations
@@ -214,6 +216,21 @@ from benchmarks.messaging import make_conf
 from oslo_extras import messaging
 url, topic, calls, work = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(
     sys.argv[4])
+# What the caller sees: upstream restarts a call's call-monitor timer on
+# each heartbeat; the longest time between its start (the request sent)
+# and a restart, or two restarts, is the call's longest silence.
+from oslo_messaging._drivers import common as rpc_common
+marks = {}
+started_timer, restarted_timer = (
+    rpc_common.DecayingTimer.start, rpc_common.DecayingTimer.restart)
+def start_timer(timer):
+    marks[id(timer)] = [time.monotonic()]
+    return started_timer(timer)
+def restart_timer(timer):
+    marks.setdefault(id(timer), []).append(time.monotonic())
+    return restarted_timer(timer)
+rpc_common.DecayingTimer.start = start_timer
+rpc_common.DecayingTimer.restart = restart_timer
 transport = messaging.get_rpc_transport(make_conf(), url)
 client = messaging.get_rpc_client(
     transport, oslo_messaging.Target(topic=topic, server='s1'),
@@ -237,7 +254,10 @@ started = time.monotonic()
 gate.set()
 for thread in threads:
     thread.join(180)
-print(json.dumps({'outcomes': outcomes, 'failed_at': failed_at}))
+silences = [max(b - a for a, b in zip(times, times[1:]))
+            for times in marks.values() if len(times) > 1]
+print(json.dumps({'outcomes': outcomes, 'failed_at': failed_at,
+                  'silences': silences}))
 """
 
 
@@ -294,10 +314,12 @@ def heartbeats(calls: int, clients: int = 10) -> int:
             caller.stdin.flush()
         outcomes: list[str] = []
         failed_at: list[float] = []
+        silences: list[float] = []
         for caller in callers:
             result = json.loads(caller.stdout.read().strip().splitlines()[-1])
             outcomes += result['outcomes']
             failed_at += result['failed_at']
+            silences += result['silences']
         elapsed = time.monotonic() - started
         server.stdin.close()
         report = json.loads(server.stdout.read().strip().splitlines()[-1])
@@ -330,6 +352,16 @@ def heartbeats(calls: int, clients: int = 10) -> int:
             runs=len(lateness),
             statistic=stat,
         )
+    silences.sort()
+    for stat, pct in (('p50', 50), ('p99', 99)):
+        _record.figure(
+            'heartbeats',
+            f"caller's longest silence, {stat}",
+            percentile(silences, pct) * 1000,
+            'ms',
+            runs=len(silences),
+            statistic=stat,
+        )
     _record.figure(
         'heartbeats',
         'heartbeat lateness, max',
@@ -356,7 +388,16 @@ def heartbeats(calls: int, clients: int = 10) -> int:
             f'{failed_at[-1]:.1f}s (median {percentile(failed_at, 50):.1f}s)'
         )
     print(
-        f'heartbeats sent: {report["stats"]["heartbeats"]}, lateness p50 '
+        f"each caller's longest silence (request or heartbeat to the next "
+        f'heartbeat, at the caller): p50 '
+        f'{percentile(silences, 50) * 1000:.0f} ms, p99 '
+        f'{percentile(silences, 99) * 1000:.0f} ms, max '
+        f'{silences[-1] * 1000:.0f} ms (heartbeat {HB_INTERVAL * 1000:.0f} '
+        f'ms, gives up after {2 * HB_INTERVAL * 1000:.0f} ms)'
+    )
+    print(
+        f'heartbeats (per call): {report["stats"]["heartbeats"]}, '
+        'lateness p50 '
         f'{percentile(lateness, 50) * 1000:.0f} ms, p99 '
         f'{percentile(lateness, 99) * 1000:.0f} ms, max '
         f'{lateness[-1] * 1000:.0f} ms (limit p99 {HB_INTERVAL * 500:.0f} ms)'

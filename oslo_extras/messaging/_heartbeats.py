@@ -50,9 +50,15 @@ class Beat:
     """The heartbeats of one call; ``stop()`` ends them for good."""
 
     def __init__(
-        self, send: Callable[[], None], interval: float, label: str
+        self,
+        send: Callable[[], None],
+        interval: float,
+        label: str,
+        own_lateness: bool = True,
     ) -> None:
         self.send = send
+        #: the scheduler records its lateness (a batch records its calls')
+        self.own_lateness = own_lateness
         self.interval = interval
         self.label = label
         self.sent = 0
@@ -60,6 +66,14 @@ class Beat:
         self.last_sent: float | None = None
         self.failed: BaseException | None = None
         self.stopped = False
+        #: when it is due next (its heap entry; others are stale)
+        self.due: float | None = None
+        #: in the heap (not being sent)
+        self.scheduled = False
+        #: the counter of its one current heap entry (others are stale)
+        self.entry: int | None = None
+        #: a sooner due time asked for while it was being sent
+        self.sooner: float | None = None
         # Held while a heartbeat is being sent, so that once stop()
         # returns no heartbeat can leave after the final reply.
         self.lock = threading.Lock()
@@ -135,6 +149,7 @@ class HeartbeatScheduler:
         interval: float,
         label: str = '',
         first_after: float | None = None,
+        own_lateness: bool = True,
     ) -> Beat:
         """Start heartbeating now; the first one leaves after ``interval``.
 
@@ -144,7 +159,7 @@ class HeartbeatScheduler:
         :param first_after: seconds until the first one, when sooner than
             ``interval`` (the call already waited that long elsewhere)
         """
-        beat = Beat(send, interval, label)
+        beat = Beat(send, interval, label, own_lateness)
         with self._cond:
             if self._thread is None:
                 self._thread = threading.Thread(
@@ -156,6 +171,17 @@ class HeartbeatScheduler:
                 first = min(interval, max(0.0, first_after))
             self._push(time.monotonic() + first, beat)
         return beat
+
+    def due_by(self, beat: Beat, when: float) -> None:
+        """Make ``beat``'s next heartbeat due at ``when`` at the latest."""
+        with self._cond:
+            if beat.stopped or self._closed:
+                return
+            if beat.scheduled:
+                if beat.due is None or when < beat.due:
+                    self._push(when, beat)
+            elif beat.sooner is None or when < beat.sooner:
+                beat.sooner = when
 
     def close(self) -> None:
         with self._cond:
@@ -169,7 +195,15 @@ class HeartbeatScheduler:
 
     def _push(self, due: float, beat: Beat) -> None:
         # Called with self._cond held.
-        heapq.heappush(self._heap, (due, next(self._counter), beat))
+        entry = next(self._counter)
+        heapq.heappush(self._heap, (due, entry, beat))
+        # One current entry per beat: two entries with equal due times
+        # (a call's due time pushed twice) once handed a batch to two
+        # senders at once, and the later one's push made the sooner one
+        # stale, skipping heartbeats.
+        beat.entry = entry
+        beat.due = due
+        beat.scheduled = True
         # Wake the thread only when this beat is due first: calls that end
         # before their first heartbeat then cost no thread switch.
         if self._heap[0][2] is beat:
@@ -178,7 +212,11 @@ class HeartbeatScheduler:
     def _next_due(self) -> tuple[Beat, float] | None:
         with self._cond:
             while not self._closed:
-                while self._heap and self._heap[0][2].stopped:
+                while self._heap and (
+                    self._heap[0][2].stopped
+                    # moved sooner by due_by(): a stale entry
+                    or self._heap[0][1] != self._heap[0][2].entry
+                ):
                     heapq.heappop(self._heap)
                 if not self._heap:
                     # Idle: let the thread end; start() makes a new one.
@@ -193,6 +231,8 @@ class HeartbeatScheduler:
                     self._cond.wait(max(delay, MIN_SLEEP))
                     continue
                 heapq.heappop(self._heap)
+                beat.scheduled = False
+                beat.entry = None
                 return beat, due
             return None
 
@@ -241,7 +281,8 @@ class HeartbeatScheduler:
                 beat.sent += 1
                 beat.last_sent = time.monotonic()
                 # Until the broker confirmed it: what the caller sees.
-                self.lateness.append(time.monotonic() - due)
+                if beat.own_lateness:
+                    self.lateness.append(time.monotonic() - due)
             except Exception as exc:
                 # The caller's reply queue is gone: it gave up.
                 LOG.warning(
@@ -253,7 +294,13 @@ class HeartbeatScheduler:
                 beat.stopped = True
                 return
         # Keep the rhythm; after falling behind, the next one is due now.
-        next_due = max(due + beat.interval, time.monotonic())
+        next_due = due + beat.interval
         with self._cond:
-            if not self._closed:
+            if beat.sooner is not None:
+                next_due = min(next_due, beat.sooner)
+                beat.sooner = None
+            next_due = max(next_due, time.monotonic())
+            if not self._closed and (
+                not beat.scheduled or beat.due is None or next_due < beat.due
+            ):
                 self._push(next_due, beat)

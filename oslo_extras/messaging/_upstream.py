@@ -62,14 +62,25 @@ Assumption with a guard
   13. Upstream publishes on the caller's thread: the per-message TTL
       reaches ``_publish`` through a thread-local
       (``drivers/scope.py``).
+Batched heartbeats (module _batches)
+  14. Caller side, ``AMQPDriverBase._get_reply_q()`` builds ``_waiter``, a
+      ``ReplyWaiter`` whose ``waiters`` (``ReplyWaiters``: ``put(msg_id,
+      data)``, ``_queues`` by msg_id) receive every reply; server side,
+      ``Connection.direct_send(queue, body)`` with
+      ``common.serialize_msg`` sends one reply message, on a connection
+      of its own that ``ConnectionPool.create(purpose)`` builds outside
+      the pool's slots (:func:`split_batched_replies`, :func:`send_reply`,
+      :func:`own_send_connection`).
 """
 
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable
 from typing import Any
 
+from oslo_messaging._drivers import amqpdriver
 from oslo_messaging._drivers import impl_fake
 from oslo_messaging._drivers import impl_rabbit
 from oslo_messaging.rpc import server as rpc_server
@@ -266,3 +277,64 @@ def worker_count(executor: Any) -> int:
         return executor.num_workers
     except AttributeError:  # futurist < 3.2.0 (OpenStack 2025.1: 3.1.0)
         return len(executor._workers)
+
+
+_SPLIT_LOCK = threading.Lock()
+
+
+class _SplittingReplyWaiters(amqpdriver.ReplyWaiters):
+    """Hands each call named in a batched heartbeat its own heartbeat."""
+
+    def __init__(self, original: Any, split: Callable[[Any], Any]) -> None:
+        super().__init__()
+        # The same dict: a call listened on the original meanwhile stays.
+        self._queues = original._queues
+        self._wrn_threshold = original._wrn_threshold
+        self._split = split
+
+    def put(self, msg_id: Any, message_data: Any) -> None:
+        if msg_id is None:
+            batch = self._split(message_data)
+            if batch is not None:
+                for call_id, heartbeat in batch:
+                    waiting = self._queues.get(call_id)
+                    # A call no longer waited for (it ended): nothing to do.
+                    if waiting is not None:
+                        waiting.put(heartbeat)
+                return
+        super().put(msg_id, message_data)
+
+
+def split_batched_replies(driver: Any, split: Callable[[Any], Any]) -> None:
+    """Make ``driver``'s reply waiter split batched heartbeats.
+
+    Call after ``driver._get_reply_q()``; ``split(message)`` returns
+    ``[(msg_id, heartbeat message), ...]`` for a batch, None otherwise.
+    """
+    waiter = driver._waiter
+    if isinstance(waiter.waiters, _SplittingReplyWaiters):
+        return
+    with _SPLIT_LOCK:
+        if not isinstance(waiter.waiters, _SplittingReplyWaiters):
+            waiter.waiters = _SplittingReplyWaiters(waiter.waiters, split)
+
+
+def own_send_connection(driver: Any) -> Any:
+    """A new sending connection of ``driver``, outside its pool's slots.
+
+    Built as the pool builds its connections (``connection_cls``, its own
+    AMQP heartbeat thread); the caller closes it.
+    """
+    from oslo_messaging._drivers import common
+
+    return driver._connection_pool.create(common.PURPOSE_SEND)
+
+
+def send_reply(connection: Any, reply_q: str, body: dict) -> None:
+    """Send ``body`` to reply queue ``reply_q`` as upstream sends replies.
+
+    Raises when the queue is gone (as a heartbeat to it would).
+    """
+    from oslo_messaging._drivers import common
+
+    connection.direct_send(reply_q, common.serialize_msg(body))

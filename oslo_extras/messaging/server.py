@@ -18,6 +18,7 @@ from typing import Any
 
 from oslo_messaging.rpc import dispatcher as rpc_dispatcher
 
+from oslo_extras.messaging import _batches
 from oslo_extras.messaging import _heartbeats
 from oslo_extras.messaging import _upstream
 from oslo_extras.messaging import _workers
@@ -88,15 +89,22 @@ class RPCServer(_upstream.RPCServer):
         self._requests_lock = threading.Lock()
         #: counters: ``expired`` (dropped), ``heartbeats`` (sent)
         self.stats = Stats()
+        driver = _upstream.transport_driver(transport)
+        scheduler = _heartbeats.HeartbeatScheduler(
+            f'heartbeats-{target.topic}'
+        )
+        send_heartbeats = getattr(driver, 'send_heartbeats', None)
         self._services = {
-            'heartbeats': _heartbeats.HeartbeatScheduler(
-                f'heartbeats-{target.topic}'
+            'heartbeats': scheduler,
+            # One heartbeat per reply queue for callers that take them.
+            'batches': (
+                _batches.Batches(scheduler, send_heartbeats)
+                if send_heartbeats is not None
+                else None
             ),
             'stats': self.stats,
             'clock_skew': clock_skew,
-            'caller_waiting': getattr(
-                _upstream.transport_driver(transport), 'caller_waiting', None
-            ),
+            'caller_waiting': getattr(driver, 'caller_waiting', None),
         }
 
     def heartbeat_lateness(self) -> list[float]:
@@ -114,6 +122,11 @@ class RPCServer(_upstream.RPCServer):
             # threads now, not on the listener thread during a burst (see
             # _workers); green threads cost nothing to start.
             _workers.start_workers(_upstream.work_executor(self))
+        if self._services['batches'] is not None:
+            # Connect now, not on the first batch during a burst, when a
+            # connection takes a second to open on a busy machine.
+            driver = _upstream.transport_driver(self.transport)
+            driver.open_heartbeat_connection()
         with scope.queue_options(options):
             return super()._create_listener()
 
@@ -156,6 +169,8 @@ class RPCServer(_upstream.RPCServer):
             # Dispatch may not have happened (failed acknowledge, a failing
             # hook): heartbeats must stop whatever happened.
             self._finish(message)
+            if request is not None:
+                _replied(request)
 
     def _finish(self, message: Any) -> None:
         if not self._requests:
@@ -176,6 +191,7 @@ class RPCServer(_upstream.RPCServer):
         with self._requests_lock:
             self._requests.pop(request.incoming, None)
         self._run_finished(request)
+        _replied(request)
         self.stats.add('expired')
         kind = 'call' if request.is_call else 'cast'
         LOG.warning(
@@ -212,6 +228,17 @@ class RPCServer(_upstream.RPCServer):
                 request.method,
                 exc_info=True,
             )
+
+
+def _replied(request: interceptors_mod.Request) -> None:
+    """The reply of ``request`` left or never will: end its heartbeats.
+
+    Batched heartbeats (``_batches.Member``) last until then; a call's own
+    heartbeats ended before its reply.
+    """
+    replied = getattr(request.state.get('beat'), 'replied', None)
+    if replied is not None:
+        replied()
 
 
 def get_rpc_server(

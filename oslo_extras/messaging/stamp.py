@@ -34,6 +34,9 @@ KEYS = (TTL, SENT, HEARTBEAT)
 BODY_KEY = 'oslo_extras'
 #: Set in the body stamp when the broker enforces the TTL (AMQP expiration).
 BROKER_TTL = 'broker_ttl'
+#: Set in the body stamp when the caller's driver takes batched heartbeats
+#: (one message per reply queue naming many calls, see ``_batches``).
+HEARTBEAT_BATCH = 'heartbeat_batch'
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,12 +47,14 @@ class Stamp:
     :param sent: sender's wall-clock time (``time.time()``) at sending
     :param heartbeat: heartbeat interval the caller asked for, or None
     :param broker_ttl: the broker expired it after ``ttl`` in its queue
+    :param heartbeat_batch: the caller takes batched heartbeats
     """
 
     ttl: float | None = None
     sent: float | None = None
     heartbeat: float | None = None
     broker_ttl: bool = False
+    heartbeat_batch: bool = False
 
     def write(self, ctxt: MutableMapping[str, Any]) -> None:
         """Add the stamp to a serialized request context."""
@@ -100,6 +105,7 @@ class Stamp:
                 sent=_number(body.get('sent')),
                 heartbeat=_number(body.get('heartbeat')),
                 broker_ttl=body.get(BROKER_TTL) is True,
+                heartbeat_batch=body.get(HEARTBEAT_BATCH) is True,
             )
         return from_ctxt or cls()
 
@@ -116,6 +122,8 @@ class Stamp:
         }
         if self.broker_ttl:
             fields[BROKER_TTL] = True
+        if self.heartbeat_batch:
+            fields[HEARTBEAT_BATCH] = True
         return fields
 
     def deadline(self) -> float | None:
@@ -141,11 +149,17 @@ def move_to_body(
 
 
 def to_wire(
-    ctxt: Any, message: Mapping[str, Any], broker_ttl: bool = False
+    ctxt: Any,
+    message: Mapping[str, Any],
+    broker_ttl: bool = False,
+    heartbeat_batch: bool = False,
 ) -> tuple[Any, dict[str, Any], float | None]:
     """Like :func:`move_to_body`, also returning the stamped TTL (or None).
 
     One pass over the context: this runs for every message sent.
+
+    :param heartbeat_batch: the sender takes batched heartbeats; said only
+        when the message asks for heartbeats
     """
     if not isinstance(ctxt, Mapping) or ctxt.keys().isdisjoint(KEYS):
         return ctxt, dict(message), None
@@ -160,6 +174,8 @@ def to_wire(
         fields['sent'] = sent
     if heartbeat is not None:
         fields['heartbeat'] = heartbeat
+        if heartbeat_batch:
+            fields[HEARTBEAT_BATCH] = True
     if broker_ttl and ttl is not None:
         fields[BROKER_TTL] = True
     return ctxt, {**message, BODY_KEY: fields}, ttl

@@ -9,10 +9,12 @@ options, ``kombu+memory``) works as with ``rabbit://``.
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 import kombu
 
+from oslo_extras.messaging import _batches
 from oslo_extras.messaging import _upstream
 from oslo_extras.messaging import drivers
 from oslo_extras.messaging import stamp
@@ -131,6 +133,8 @@ class RabbitDriver(_upstream.RabbitDriver):
         self._stream_fanout = (
             self.conf.oslo_messaging_rabbit.rabbit_stream_fanout
         )
+        self._heartbeat_lock = threading.Lock()
+        self._heartbeat_connection: Any = None
 
     def broker_expires(self, target: Any) -> bool:
         """Say whether the broker expires what is sent to ``target``.
@@ -144,8 +148,10 @@ class RabbitDriver(_upstream.RabbitDriver):
         return not (target.fanout and self._stream_fanout)
 
     def send(self, target, ctxt, message, *args, **kwargs):
+        # Our reply waiter splits batched heartbeats: say so (calls only;
+        # to_wire adds it only when the call asks for heartbeats).
         ctxt, message, ttl = stamp.to_wire(
-            ctxt, message, self.broker_expires(target)
+            ctxt, message, self.broker_expires(target), heartbeat_batch=True
         )
         if ttl is None:
             return super().send(target, ctxt, message, *args, **kwargs)
@@ -162,6 +168,46 @@ class RabbitDriver(_upstream.RabbitDriver):
             return super().send_notification(
                 target, ctxt, message, version, retry=retry
             )
+
+    def _get_reply_q(self):
+        reply_q = super()._get_reply_q()
+        _upstream.split_batched_replies(self, _batches.split)
+        return reply_q
+
+    def send_heartbeats(self, reply_q: str, msg_ids: list[str]) -> None:
+        """Heartbeat every call in ``msg_ids`` with one message.
+
+        Only for callers that stamped ``heartbeat_batch``. Sent on a
+        connection of their own, one message at a time (a few dozen a
+        second for a thousand calls): on the pool's, when a thousand calls
+        ended together, a heartbeat waited behind their replies for a
+        connection (1.4 s measured) and reached calls still running too
+        late.
+        """
+        body = _batches.encode(msg_ids)
+        with self._heartbeat_lock:
+            _upstream.send_reply(self._open_heartbeats(), reply_q, body)
+
+    def open_heartbeat_connection(self) -> None:
+        """Open the connection batched heartbeats go out on, if not yet."""
+        with self._heartbeat_lock:
+            self._open_heartbeats()
+
+    def _open_heartbeats(self) -> Any:
+        # Called with _heartbeat_lock held.
+        if self._heartbeat_connection is None:
+            self._heartbeat_connection = _upstream.own_send_connection(self)
+        return self._heartbeat_connection
+
+    def cleanup(self):
+        with self._heartbeat_lock:
+            connection, self._heartbeat_connection = (
+                self._heartbeat_connection,
+                None,
+            )
+        if connection is not None:
+            connection.close()
+        super().cleanup()
 
     def caller_waiting(self, incoming: Any) -> bool | None:
         """Say whether anyone still consumes the caller's reply queue.

@@ -95,12 +95,25 @@ class Heartbeat(Interceptor):
         # We heartbeat from receipt on; upstream's dispatcher watchdog
         # would start later and could keep running after an error.
         _upstream.stop_upstream_watchdog(incoming)
-        request.state['beat'] = request.services['heartbeats'].start(
-            incoming.heartbeat,
-            interval,
-            label=f'{request.method} ({incoming.msg_id})',
-            first_after=_first_after(request, interval),
-        )
+        first_after = _first_after(request, interval)
+        batches = request.services.get('batches')
+        reply_q = _upstream.reply_queue(incoming)
+        if request.stamp.heartbeat_batch and batches is not None and reply_q:
+            # One message per reply queue and interval for all its calls.
+            request.state['beat'] = batches.join(
+                reply_q,
+                incoming.msg_id,
+                interval,
+                first_after=first_after,
+                latest_after=_latest_after(request, interval),
+            )
+        else:
+            request.state['beat'] = request.services['heartbeats'].start(
+                incoming.heartbeat,
+                interval,
+                label=f'{request.method} ({incoming.msg_id})',
+                first_after=first_after,
+            )
         request.state['kept_alive'] = True
         return True
 
@@ -147,6 +160,22 @@ def _first_after(request: Request, interval: float) -> float | None:
     return interval - (stamp.now() - request.stamp.sent)
 
 
+def _latest_after(request: Request, interval: float) -> float | None:
+    """Seconds until the first heartbeat must leave at the latest.
+
+    The caller gives up after its silence window (the request's
+    ``client_timeout``, else two intervals) counted from its send; half an
+    interval is left for the heartbeat's trip through the broker.
+    """
+    if request.stamp.sent is None:
+        return None
+    silence = _number(getattr(request.incoming, 'client_timeout', None))
+    if silence is None or silence <= interval:
+        silence = 2 * interval
+    age = stamp.now() - request.stamp.sent
+    return silence - interval / 2 - age
+
+
 def _caller_waiting(request: Request) -> bool | None:
     waiting = request.services.get('caller_waiting')
     if waiting is None:
@@ -159,9 +188,14 @@ def _caller_waiting(request: Request) -> bool | None:
         return None
 
 
-def _half(window: object) -> float | None:
+def _number(value: object) -> float | None:
     try:
-        value = float(window)  # type: ignore[arg-type]
+        number = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return None
-    return value / 2 if value > 0 else None
+    return number if number > 0 else None
+
+
+def _half(window: object) -> float | None:
+    value = _number(window)
+    return value / 2 if value is not None else None

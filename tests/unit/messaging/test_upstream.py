@@ -7,6 +7,7 @@ docstring (and the spec's list, which must name the same things).
 import inspect
 import threading
 
+from oslo_config import cfg
 from oslo_messaging import server as msg_server
 from oslo_messaging._drivers import amqpdriver
 from oslo_messaging._drivers import impl_fake
@@ -330,7 +331,7 @@ def test_spec_lists_exactly_what_upstream_module_relies_on():
     section = text.split('Upstream internals\n------------------\n')[1]
     section = section.split('\n\n\n')[0].split('\nAlternatives\n')[0]
     code = _entries(_upstream.__doc__)
-    assert sorted(code) == list(range(1, 14))
+    assert sorted(code) == list(range(1, 15))
     assert _entries(section) == code
     # Every helper of the module is named by an entry.
     helpers = {
@@ -377,3 +378,46 @@ def test_12_worker_count_counts_the_threads_futurist_started():
         for future in futures:
             future.result(5)
         executor.shutdown()
+
+
+def test_14_reply_waiter_routes_every_reply_through_its_waiters():
+    # _get_reply_q builds the waiter the reply queue's consumer calls.
+    source = inspect.getsource(amqpdriver.AMQPDriverBase._get_reply_q)
+    assert 'self._waiter = ReplyWaiter(' in source
+    # Each reply reaches waiters.put(msg_id, message), _msg_id popped.
+    call = inspect.getsource(amqpdriver.ReplyWaiter.__call__)
+    assert "message.pop('_msg_id', None)" in call
+    assert 'self.waiters.put(' in call
+    assert 'self.waiters = ReplyWaiters()' in inspect.getsource(
+        amqpdriver.ReplyWaiter.__init__
+    )
+    waiters = amqpdriver.ReplyWaiters()
+    assert params(waiters.put) == ['msg_id', 'message_data']
+    waiters.add('m')
+    assert list(waiters._queues) == ['m']
+    # A reply without result or failure and not ending is a heartbeat.
+    wait = inspect.getsource(amqpdriver.ReplyWaiter.wait)
+    assert 'call_monitor_timer.restart()' in wait
+    assert "data['failure']" in inspect.getsource(
+        amqpdriver.ReplyWaiter._process_reply
+    )
+
+
+def test_14_direct_send_publishes_a_reply():
+    assert params(impl_rabbit.Connection.direct_send) == [
+        'self',
+        'msg_id',
+        'msg',
+    ]
+    from oslo_messaging._drivers import common
+
+    assert common.deserialize_msg(common.serialize_msg({'a': 1})) == {'a': 1}
+    # A connection of its own: built like the pool's, outside its slots.
+    assert params(pool.ConnectionPool.create) == ['self', 'purpose', 'retry']
+    built = []
+    connections = pool.ConnectionPool(
+        cfg.ConfigOpts(), 1, 1, 60, 'url', lambda *a, **k: built.append(a)
+    )
+    connections.create(common.PURPOSE_SEND)
+    assert built and built[0][2] == common.PURPOSE_SEND
+    assert connections._current_size == 0  # the pool's slots stay free

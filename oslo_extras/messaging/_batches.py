@@ -1,0 +1,287 @@
+"""Batched heartbeats: one message per caller reply queue per interval.
+
+A stock heartbeat is one reply message per running call. A caller process
+waits on one reply queue for all its calls, so a server running a thousand
+calls of ten callers sent a thousand messages a second where ten would do.
+Callers whose driver understands a batch say so in the request's stamp
+(``heartbeat_batch``); their calls join the :class:`Batch` of their reply
+queue and interval, which the scheduler heartbeats as one: one message
+naming every msg_id due. Other callers keep one standard heartbeat per call.
+
+On the wire a batch is a reply message without ``_msg_id`` (a stock
+waiter drops it as an unknown reply) and with ``oslo_extras_heartbeats``,
+the list of msg_ids; the caller's driver turns it into one standard
+heartbeat per msg_id it still waits for (:func:`split`).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from collections.abc import Mapping
+from typing import Any
+
+from oslo_extras.messaging import _heartbeats
+
+LOG = logging.getLogger(__name__)
+
+#: The reply-message key naming the msg_ids a batch heartbeats.
+KEY = 'oslo_extras_heartbeats'
+#: Seconds a call whose work ended stays in its batch at most, should its
+#: reply never be reported (:meth:`Member.replied`).
+MAX_REPLY_WAIT = 60.0
+
+
+def encode(msg_ids: list[str]) -> dict[str, Any]:
+    """The reply message that heartbeats every call in ``msg_ids``."""
+    return {'result': None, 'failure': None, 'ending': False, KEY: msg_ids}
+
+
+def split(message: Mapping[str, Any]) -> list[tuple[str, dict]] | None:
+    """``[(msg_id, standard heartbeat), ...]`` for each call of a batch.
+
+    None for a message that is not a batch.
+    """
+    msg_ids = message.get(KEY) if isinstance(message, Mapping) else None
+    if not isinstance(msg_ids, list):
+        return None
+    return [
+        (msg_id, {'result': None, 'failure': None, 'ending': False})
+        for msg_id in msg_ids
+        if isinstance(msg_id, str)
+    ]
+
+
+#: A batch message also names the calls due within this fraction of an
+#: interval after the first (they get theirs a little early).
+COALESCE = 0.25
+#: A call that arrives after its first heartbeat's time gets it within this
+#: fraction of an interval (see :func:`first_due_in`).
+LATE_WINDOW = 0.1
+
+
+def first_due_in(
+    interval: float,
+    first_after: float | None,
+    latest_after: float | None = None,
+) -> float:
+    """Seconds until a joining call's first batch heartbeat is due.
+
+    On time, when its rhythm says (``first_after``). Late (that moment
+    passed while the request waited in queues), within
+    :data:`LATE_WINDOW` of an interval, but never after ``latest_after``
+    (the last moment that leaves the heartbeat time to reach its caller):
+    after a backlog, requests of one caller process arrive a millisecond
+    apart, and pulling their batch to "now" for each of them sent one
+    message per request, the very cost batching saves, on the thread that
+    takes the backlog in. Never later than one interval from now.
+    """
+    first = interval if first_after is None else first_after
+    if first <= 0 and latest_after is not None:
+        first = min(interval * LATE_WINDOW, latest_after)
+    return min(interval, max(0.0, first))
+
+
+class Member:
+    """One call's place in a batch; quacks like :class:`_heartbeats.Beat`.
+
+    A call stays in its batch after its work ended (:meth:`finish`) until
+    its reply left (:meth:`replied`): a reply waiting for a connection
+    in a burst of calls ending together is covered by the batch's
+    heartbeats, which cost nothing per call. The caller ignores heartbeats
+    for a call it got the reply of.
+    """
+
+    def __init__(self, batch: Batch, msg_id: str, due: float) -> None:
+        self.batch = batch
+        self.msg_id = msg_id
+        self.interval = batch.interval
+        #: monotonic time its next heartbeat is due
+        self.due = due
+        self.sent = 0
+        self.last_sent: float | None = None
+        self.failed: BaseException | None = None
+        self.stopped = False
+        #: monotonic time its work ended (None: still running)
+        self.ended: float | None = None
+
+    @property
+    def wake(self) -> float:
+        """The scheduler's due time for its next heartbeat.
+
+        The scheduler lets a heartbeat leave ``SEND_AHEAD`` early; a
+        batch's leave when the first of them is due (and take along those
+        due soon after, see :meth:`Batch.send`).
+        """
+        return self.due + self.interval * _heartbeats.SEND_AHEAD
+
+    def stop(self) -> None:
+        self.stopped = True
+        self.batch.leave(self)
+
+    def finish(self) -> None:
+        """Its work ended: the reply is next (see :meth:`replied`).
+
+        Unlike a call's own heartbeats, no last one is sent now: the call
+        stays in its batch, whose rhythm goes on until the reply left.
+        """
+        self.ended = time.monotonic()
+
+    def replied(self) -> None:
+        """Its reply left (or never will): no more heartbeats."""
+        self.stop()
+
+
+class Batch:
+    """The calls of one reply queue heartbeated at one interval.
+
+    Registered with the scheduler as one heartbeat whose ``send`` sends
+    one message for every member.
+    """
+
+    def __init__(
+        self,
+        batches: Batches,
+        reply_q: str,
+        interval: float,
+    ) -> None:
+        self.batches = batches
+        self.reply_q = reply_q
+        self.interval = interval
+        self.members: dict[str, Member] = {}
+        self.beat: _heartbeats.Beat | None = None
+
+    def send(self) -> None:
+        """Heartbeat, in one message, the members that are due.
+
+        Each member's next heartbeat is due one interval after its last
+        (its first as :func:`first_due_in` says). A message leaves when
+        the first is due and names every member due within
+        :data:`COALESCE` of an interval after it, not every member: naming
+        all woke every waiting call of the caller for each message, and
+        after a backlog, when arriving calls pull the batch forward one
+        after another, that cost the callers more CPU than the server
+        spent. Members heartbeated together are due together again, so a
+        batch settles at about one message per interval.
+        """
+        now = time.monotonic()
+        horizon = now + self.interval * COALESCE
+        with self.batches.lock:
+            # Never released (a path that skipped replied()): let go.
+            for member in list(self.members.values()):
+                if member.ended is not None and now - member.ended > (
+                    MAX_REPLY_WAIT
+                ):
+                    del self.members[member.msg_id]
+            due = [m for m in self.members.values() if m.due <= horizon]
+        if due:
+            try:
+                self.batches.send(self.reply_q, [m.msg_id for m in due])
+            except Exception as exc:
+                # The reply queue is gone: every caller on it gave up.
+                with self.batches.lock:
+                    members = list(self.members.values())
+                    self.batches.forget(self)
+                for member in members:
+                    member.failed = exc
+                    member.stopped = True
+                raise
+            confirmed = time.monotonic()
+            lateness = self.batches.scheduler.lateness
+            for member in due:
+                lateness.append(confirmed - member.due)
+                member.sent += 1
+                member.last_sent = confirmed
+                # Its caller's next silence starts now.
+                member.due = now + self.interval
+        with self.batches.lock:
+            following = min(
+                (m.wake for m in self.members.values()), default=None
+            )
+        if following is not None and self.beat is not None:
+            self.batches.scheduler.due_by(self.beat, following)
+
+    def leave(self, member: Member) -> None:
+        with self.batches.lock:
+            if self.members.get(member.msg_id) is member:
+                del self.members[member.msg_id]
+            if self.members or self.beat is None:
+                return
+            self.batches.forget(self)
+        # Outside the lock: the scheduler holds the beat's lock while it
+        # calls send(), which takes the batches' lock.
+        self.beat.stop()
+
+
+class Batches:
+    """The batches of one server, by reply queue and interval.
+
+    :param scheduler: the server's heartbeat scheduler
+    :param send: ``send(reply_q, msg_ids)`` publishes one batch message
+    """
+
+    def __init__(
+        self,
+        scheduler: _heartbeats.HeartbeatScheduler,
+        send: Callable[[str, list[str]], None],
+    ) -> None:
+        self.scheduler = scheduler
+        self.send = send
+        self.lock = threading.Lock()
+        self._batches: dict[tuple[str, float], Batch] = {}
+
+    def join(
+        self,
+        reply_q: str,
+        msg_id: str,
+        interval: float,
+        first_after: float | None = None,
+        latest_after: float | None = None,
+    ) -> Member:
+        """Heartbeat call ``msg_id`` with the others of ``reply_q``.
+
+        The batch's next heartbeat is moved earlier when this call needs
+        its first one sooner; a later one is never waited for.
+
+        :param first_after: seconds until the call's first heartbeat is
+            due by its rhythm (one interval after its caller sent it)
+        :param latest_after: seconds until its first heartbeat must leave
+            at the latest for its caller to get it in time; used once the
+            rhythm's time has passed (see :func:`first_due_in`)
+        """
+        first = first_due_in(interval, first_after, latest_after)
+        with self.lock:
+            batch = self._batches.get((reply_q, interval))
+            if batch is None:
+                batch = Batch(self, reply_q, interval)
+                self._batches[(reply_q, interval)] = batch
+            now = time.monotonic()
+            member = Member(batch, msg_id, now + first)
+            batch.members[msg_id] = member
+            if batch.beat is None:
+                batch.beat = self.scheduler.start(
+                    batch.send,
+                    interval,
+                    label=f'batch of {reply_q}',
+                    first_after=member.wake - now,
+                    own_lateness=False,
+                )
+            else:
+                self.scheduler.due_by(batch.beat, member.wake)
+        return member
+
+    def forget(self, batch: Batch) -> None:
+        """Let later calls of ``batch``'s queue start a new one.
+
+        Called with :attr:`lock` held.
+        """
+        key = (batch.reply_q, batch.interval)
+        if self._batches.get(key) is batch:
+            del self._batches[key]
+
+    def count(self) -> int:
+        """How many batches are running."""
+        with self.lock:
+            return len(self._batches)

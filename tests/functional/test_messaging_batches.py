@@ -1,0 +1,140 @@
+"""Batched heartbeats on a real RabbitMQ node (see servers/rabbitmq)."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+
+import oslo_messaging
+import pytest
+
+from oslo_extras import messaging
+from tests.functional.servers.rabbitmq import rabbitmq  # noqa: F401
+from tests.functional.test_messaging_rabbit import make_conf
+from tests.unit.messaging.helpers import Endpoint
+from tests.unit.messaging.helpers import running
+
+
+@pytest.fixture
+def transport(rabbitmq):  # noqa: F811
+    transport = messaging.get_rpc_transport(make_conf(), rabbitmq.url)
+    try:
+        yield transport
+    finally:
+        transport.cleanup()
+
+
+def _target() -> oslo_messaging.Target:
+    return oslo_messaging.Target(
+        topic='batch-' + uuid.uuid4().hex[:8], server='s1'
+    )
+
+
+def _record_batches(server) -> list[list[str]]:
+    """Spy on the batch messages ``server`` sends."""
+    batches = server._services['batches']
+    sent: list[list[str]] = []
+    send = batches.send
+
+    def spy(reply_q, msg_ids):
+        sent.append(list(msg_ids))
+        send(reply_q, msg_ids)
+
+    batches.send = spy
+    return sent
+
+
+def _call_all(client, count: int, seconds: float) -> list:
+    results: list = []
+    lock = threading.Lock()
+
+    def one():
+        try:
+            result = client.call({}, 'work', seconds=seconds)
+        except Exception as exc:  # noqa: BLE001 (reported below)
+            result = exc
+        with lock:
+            results.append(result)
+
+    threads = [threading.Thread(target=one) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(seconds + 30)
+    return results
+
+
+def test_batches_keep_200_concurrent_long_calls_alive(transport):
+    target = _target()
+    server = messaging.get_rpc_server(transport, target, [Endpoint()])
+    sent = _record_batches(server)
+    # One caller process: one reply queue for all 200 calls.
+    client = messaging.get_rpc_client(
+        transport, target, heartbeat=1, timeout=2
+    )
+    with running(server, pool_size=220):
+        started = time.monotonic()
+        results = _call_all(client, 220, seconds=5)
+        elapsed = time.monotonic() - started
+    # 5 s calls with a 2 s silence window: alive through batches only.
+    assert results == ['worked 5s'] * 220, {
+        type(r).__name__ for r in results if r != 'worked 5s'
+    }
+    assert elapsed < 20
+    per_call = server.stats['heartbeats']
+    assert per_call >= 220 * 4
+    # A few messages per second for the queue, not one per call: each
+    # names the calls due together (20 or more on average).
+    assert len(sent) < per_call / 20
+
+
+def test_stock_and_extras_callers_together_on_one_server(transport):
+    target = _target()
+    server = messaging.get_rpc_server(transport, target, [Endpoint()])
+    sent = _record_batches(server)
+    ours = messaging.get_rpc_client(transport, target, heartbeat=1, timeout=2)
+    stock = oslo_messaging.get_rpc_client(
+        transport, target, timeout=30, call_monitor_timeout=2
+    )
+    results: dict[str, object] = {}
+
+    def call(name, client):
+        results[name] = client.call({}, 'work', seconds=4)
+
+    threads = [
+        threading.Thread(target=call, args=('ours', ours)),
+        threading.Thread(target=call, args=('stock', stock)),
+    ]
+    with running(server):
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    assert results == {'ours': 'worked 4s', 'stock': 'worked 4s'}
+    # Only our caller's call was batched: the stock one got its own.
+    assert sent and all(len(ids) == 1 for ids in sent)
+    assert len({ids[0] for ids in sent}) == 1
+
+
+def test_our_client_on_a_stock_transport_gets_standard_heartbeats(
+    rabbitmq,  # noqa: F811
+    transport,
+):
+    # Upstream's own rabbit driver: no batch support on the caller side.
+    stock_transport = oslo_messaging.get_rpc_transport(
+        make_conf(), rabbitmq.url
+    )
+    try:
+        target = _target()
+        server = messaging.get_rpc_server(transport, target, [Endpoint()])
+        sent = _record_batches(server)
+        client = messaging.get_rpc_client(
+            stock_transport, target, heartbeat=1, timeout=2
+        )
+        with running(server):
+            assert client.call({}, 'work', seconds=4) == 'worked 4s'
+        assert sent == []
+        assert server.stats['heartbeats'] >= 3
+    finally:
+        stock_transport.cleanup()

@@ -1,0 +1,367 @@
+"""Batched heartbeats: one message per reply queue (no broker needed)."""
+
+from __future__ import annotations
+
+import json
+import queue
+import random
+import threading
+import time
+from unittest import mock
+
+import oslo_messaging
+import pytest
+
+from oslo_extras import messaging
+from oslo_extras.messaging import _batches
+from oslo_extras.messaging import _heartbeats
+from oslo_extras.messaging import _upstream
+from oslo_extras.messaging import stamp
+from tests.unit.messaging.helpers import Endpoint
+from tests.unit.messaging.helpers import new_target
+from tests.unit.messaging.helpers import running
+from tests.unit.messaging.helpers import wait_for
+
+
+def test_encode_and_split_round_trip():
+    message = json.loads(json.dumps(_batches.encode(['a', 'b'])))
+    assert '_msg_id' not in message
+    assert _batches.split(message) == [
+        ('a', {'result': None, 'failure': None, 'ending': False}),
+        ('b', {'result': None, 'failure': None, 'ending': False}),
+    ]
+
+
+@pytest.mark.parametrize(
+    'message',
+    [
+        {'result': None, 'failure': None, 'ending': False},
+        {'result': 'x', 'ending': True},
+        {_batches.KEY: 'not-a-list'},
+        'not a mapping',
+    ],
+)
+def test_split_ignores_what_is_not_a_batch(message):
+    assert _batches.split(message) is None
+
+
+def test_split_skips_ids_that_are_not_strings():
+    split = _batches.split({_batches.KEY: ['a', 3, None]})
+    assert [msg_id for msg_id, _ in split] == ['a']
+
+
+def test_stamp_says_batch_only_for_heartbeating_messages():
+    ctxt = {stamp.HEARTBEAT: 1.0, stamp.SENT: 5.0}
+    _, message, _ = stamp.to_wire(ctxt, {'method': 'm'}, heartbeat_batch=True)
+    assert message[stamp.BODY_KEY][stamp.HEARTBEAT_BATCH] is True
+    taken = stamp.Stamp.take({}, dict(message))
+    assert taken.heartbeat_batch and taken.heartbeat == 1.0
+    _, message, _ = stamp.to_wire(
+        {stamp.TTL: 3.0}, {'method': 'm'}, heartbeat_batch=True
+    )
+    assert stamp.HEARTBEAT_BATCH not in message[stamp.BODY_KEY]
+    assert not stamp.Stamp.take({}, dict(message)).heartbeat_batch
+
+
+@pytest.fixture
+def scheduler():
+    scheduler = _heartbeats.HeartbeatScheduler('test')
+    yield scheduler
+    scheduler.close()
+
+
+def test_one_message_per_reply_queue_for_all_its_calls(scheduler):
+    sent: list[tuple[str, list[str]]] = []
+    batches = _batches.Batches(scheduler, lambda q, ids: sent.append((q, ids)))
+    members = [batches.join('reply_a', f'm{i}', 0.1) for i in range(3)]
+    other = batches.join('reply_b', 'x', 0.1)
+    assert wait_for(lambda: all(m.sent >= 2 for m in [*members, other]))
+    for member in [*members, other]:
+        member.stop()
+    assert batches.count() == 0
+    done = len(sent)
+    time.sleep(0.3)
+    assert len(sent) == done  # nothing after every call stopped
+    # Calls that joined together are due together: one message each time.
+    a_messages = [sorted(ids) for q, ids in sent if q == 'reply_a']
+    assert a_messages[0] == ['m0', 'm1', 'm2']
+    assert a_messages.count(['m0', 'm1', 'm2']) >= 2
+    assert all(ids == ['x'] for q, ids in sent if q == 'reply_b')
+
+
+def test_a_call_that_needs_its_first_heartbeat_sooner_gets_it(scheduler):
+    sent: list[float] = []
+    batches = _batches.Batches(
+        scheduler, lambda q, ids: sent.append(time.monotonic())
+    )
+    first = batches.join('reply_a', 'm1', 5.0)
+    started = time.monotonic()
+    # It waited in queues already: due in 0.05 s, not in 5 s.
+    second = batches.join('reply_a', 'm2', 5.0, first_after=0.05)
+    assert wait_for(lambda: second.sent == 1, timeout=2)
+    assert sent[0] - started < 1.0
+    # The message names only the call that was due, not the other, whose
+    # first heartbeat is due 5 s after it joined.
+    assert first.sent == 0
+    first.stop()
+    second.stop()
+
+
+def test_a_failed_batch_fails_every_call_and_a_new_one_starts(scheduler):
+    def gone(reply_q, msg_ids):
+        raise oslo_messaging.MessageDeliveryFailure('no queue')
+
+    batches = _batches.Batches(scheduler, gone)
+    members = [batches.join('reply_a', f'm{i}', 0.05) for i in range(2)]
+    assert wait_for(lambda: all(m.failed is not None for m in members))
+    assert all(m.stopped for m in members)
+    assert batches.count() == 0
+    again = batches.join('reply_a', 'm9', 0.05)
+    assert again.batch is not members[0].batch
+
+
+def test_an_ended_call_is_heartbeated_until_its_reply_left(scheduler):
+    sent: list[list[str]] = []
+    batches = _batches.Batches(scheduler, lambda q, ids: sent.append(ids))
+    member = batches.join('reply_a', 'm1', 0.1)
+    other = batches.join('reply_a', 'm2', 0.1)
+    member.finish()
+    other.finish()
+    # Work ended, reply not sent yet (waiting for a connection): the
+    # batch's rhythm goes on for both, and no message of their own.
+    assert wait_for(lambda: member.sent >= 2 and other.sent >= 2)
+    assert sorted(sent[-1]) == ['m1', 'm2']
+    member.replied()
+    assert batches.count() == 1
+    assert wait_for(lambda: sent[-1] == ['m2'])
+    other.replied()
+    assert batches.count() == 0
+    done = len(sent)
+    time.sleep(0.3)
+    assert len(sent) == done
+
+
+def test_a_call_never_reported_replied_is_let_go(scheduler, monkeypatch):
+    monkeypatch.setattr(_batches, 'MAX_REPLY_WAIT', 0.1)
+    sent: list[list[str]] = []
+    batches = _batches.Batches(scheduler, lambda q, ids: sent.append(ids))
+    member = batches.join('reply_a', 'm1', 0.05)
+    staying = batches.join('reply_a', 'm2', 0.05)
+    member.finish()
+    assert wait_for(lambda: sent and sent[-1] == ['m2'], timeout=2)
+    staying.stop()
+
+
+def _waiters():
+    from oslo_messaging._drivers import amqpdriver
+
+    original = amqpdriver.ReplyWaiters()
+    original.add('waiting')
+    splitting = _upstream._SplittingReplyWaiters(original, _batches.split)
+    return original, splitting
+
+
+def test_caller_hands_each_waiting_call_its_heartbeat(caplog):
+    original, splitting = _waiters()
+    # A call that ended (its reply came) is no longer waited for.
+    splitting.put(None, _batches.encode(['ended', 'waiting']))
+    heartbeat = original.get('waiting', timeout=1)
+    assert heartbeat == {'result': None, 'failure': None, 'ending': False}
+    with pytest.raises(queue.Empty):
+        original._queues['waiting'].get_nowait()
+    assert 'ended' not in caplog.text
+    # A call listened on after the swap is seen by both.
+    splitting.add('later')
+    assert 'later' in original._queues
+    # Other replies go their usual way.
+    splitting.put('waiting', {'result': 1, 'failure': None, 'ending': True})
+    assert original.get('waiting', timeout=1)['result'] == 1
+
+
+def test_rabbit_caller_and_server_use_batches(memory_transport):
+    driver = _upstream.transport_driver(memory_transport)
+    target = new_target()
+    endpoint = Endpoint()
+    server = messaging.get_rpc_server(
+        memory_transport, target, [endpoint], heartbeat=0.2
+    )
+    client = messaging.get_rpc_client(
+        memory_transport, target, heartbeat=0.2, timeout=2
+    )
+    batched: list[list[str]] = []
+    send = driver.send_heartbeats
+
+    def spy(reply_q, msg_ids):
+        batched.append(list(msg_ids))
+        send(reply_q, msg_ids)
+
+    secret = 's3cr3t-pa55'
+    results: list[str] = []
+    with (
+        mock.patch.object(server._services['batches'], 'send', spy),
+        running(server, pool_size=8),
+    ):
+        threads = [
+            threading.Thread(
+                target=lambda: results.append(
+                    client.call({'password': secret}, 'work', seconds=2.5)
+                )
+            )
+            for _ in range(4)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(10)
+    # 2.5 s calls with a 2 s silence window: kept alive by batches only.
+    assert results == ['worked 2.5s'] * 4
+    # Several calls per message: fewer messages than per-call heartbeats.
+    assert batched and max(len(ids) for ids in batched) > 1
+    assert server.stats['heartbeats'] >= 4 * 10
+    assert secret not in json.dumps(batched)
+
+
+def test_the_heartbeat_connection_opens_with_the_server(memory_transport):
+    # Not on the first batch: under a burst on a busy machine, opening it
+    # took about a second while every batch waited.
+    driver = _upstream.transport_driver(memory_transport)
+    server = messaging.get_rpc_server(
+        memory_transport, new_target(), [Endpoint()]
+    )
+    assert driver._heartbeat_connection is None
+    with running(server):
+        connection = driver._heartbeat_connection
+        assert connection is not None
+    driver.cleanup()
+    assert driver._heartbeat_connection is None
+
+
+def test_stock_client_gets_a_heartbeat_per_call(memory_transport):
+    target = new_target()
+    server = messaging.get_rpc_server(memory_transport, target, [Endpoint()])
+    stock = oslo_messaging.get_rpc_client(
+        memory_transport, target, timeout=10, call_monitor_timeout=2
+    )
+    batches = server._services['batches']
+    with (
+        mock.patch.object(batches, 'join', side_effect=AssertionError),
+        running(server),
+    ):
+        assert stock.call({}, 'work', seconds=1.2) == 'worked 1.2s'
+    assert server.stats['heartbeats'] >= 1
+
+
+def test_servers_without_batch_sending_use_standard_heartbeats(
+    fake_transport,
+):
+    driver = _upstream.transport_driver(fake_transport)
+    assert not hasattr(driver, 'send_heartbeats')
+    target = new_target()
+    server = messaging.get_rpc_server(fake_transport, target, [Endpoint()])
+    assert server._services['batches'] is None
+
+
+@pytest.mark.parametrize(
+    ('first_after', 'latest_after', 'expected'),
+    [
+        (None, None, 1.0),  # no send time: one interval
+        (0.4, 0.9, 0.4),  # on time: its rhythm
+        (-0.2, 0.3, 0.1),  # late: within a tenth of an interval
+        (-0.2, 0.05, 0.05),  # ... or its latest safe moment if sooner
+        (-0.7, -0.2, 0.0),  # past that too: at once
+        (-0.2, None, 0.0),
+        (3.0, 4.0, 1.0),  # a sender clock ahead: never beyond an interval
+    ],
+)
+def test_first_due_in(first_after, latest_after, expected):
+    assert _batches.first_due_in(1.0, first_after, latest_after) == (
+        pytest.approx(expected)
+    )
+
+
+def test_calls_arriving_late_after_a_backlog_share_their_first_message(
+    scheduler,
+):
+    # A backlog taken in: 40 calls of one caller arrive 2 ms apart, each
+    # past its rhythm's first heartbeat (0.1 s window, 0.3 s left).
+    sent: list[tuple[float, list[str]]] = []
+    batches = _batches.Batches(
+        scheduler, lambda q, ids: sent.append((time.monotonic(), ids))
+    )
+    joined = {}
+    for i in range(40):
+        member = batches.join(
+            'reply_a', f'm{i}', 1.0, first_after=-0.1, latest_after=0.3
+        )
+        joined[member] = time.monotonic()
+        time.sleep(0.002)
+    assert wait_for(lambda: all(m.sent for m in joined), timeout=3)
+    for member, at in joined.items():
+        assert member.last_sent - at < 0.1 + 0.1
+    # Not one message per call: a handful for all 40.
+    first_messages = [ids for t, ids in sent if t < min(joined.values()) + 0.5]
+    assert len(first_messages) <= 4
+    assert sorted(sum(first_messages, [])) == sorted(m.msg_id for m in joined)
+    for member in joined:
+        member.stop()
+
+
+def test_each_call_keeps_its_own_rhythm_in_a_batch(scheduler):
+    # Calls that joined 0.1 s apart are due 0.1 s apart: each message
+    # names the calls that are due, and none goes an interval without one.
+    sent: list[tuple[float, list[str]]] = []
+    batches = _batches.Batches(
+        scheduler, lambda q, ids: sent.append((time.monotonic(), ids))
+    )
+    members = []
+    for i in range(4):
+        members.append(batches.join('reply_a', f'm{i}', 0.4))
+        time.sleep(0.1)
+    started = time.monotonic()
+    time.sleep(1.3)
+    for member in members:
+        member.stop()
+    for member in members:
+        times = [t for t, ids in sent if member.msg_id in ids and t > started]
+        assert len(times) >= 2
+        gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+        assert max(gaps) < 0.4 + 0.1
+    # Not every message names every call.
+    assert any(len(ids) < 4 for t, ids in sent if t > started)
+
+
+def test_no_call_misses_a_heartbeat_when_sends_overlap_joins(scheduler):
+    # Sends take a few ms (a publish and its confirm) while calls keep
+    # joining, some on time and some late: a batch handed to two senders
+    # at once once let the later push discard the sooner, and calls went
+    # nearly two intervals without a heartbeat.
+    rng = random.Random(7)
+    sent: list[tuple[float, list[str]]] = []
+
+    def send(reply_q, msg_ids):
+        time.sleep(0.003)
+        sent.append((time.monotonic(), list(msg_ids)))
+
+    batches = _batches.Batches(scheduler, send)
+    interval = 0.5
+    members = []
+    for i in range(300):
+        age = rng.uniform(0.0, 0.7)
+        members.append(
+            batches.join(
+                f'reply_{i % 10}',
+                f'm{i}',
+                interval,
+                first_after=interval - age,
+                latest_after=1.5 * interval - age,
+            )
+        )
+        time.sleep(0.001)
+    time.sleep(4 * interval)
+    for member in members:
+        member.stop()
+    for member in members:
+        times = [t for t, ids in sent if member.msg_id in ids]
+        assert len(times) >= 3
+        gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+        assert max(gaps) < interval * 1.2, member.msg_id
