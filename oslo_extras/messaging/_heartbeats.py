@@ -193,14 +193,21 @@ class HeartbeatScheduler:
                 beat.sooner = when
 
     def close(self) -> None:
+        """End the scheduler's and senders' threads (see :meth:`reopen`)."""
         with self._cond:
             self._closed = True
             self._cond.notify()
+            thread = self._thread
         with self._senders_lock:
             for _ in range(self._senders):
                 self._due.put(None)
-        if self._thread is not None:
-            self._thread.join(5)
+        if thread is not None:
+            thread.join(5)
+
+    def reopen(self) -> None:
+        """Take heartbeats again after :meth:`close` (a restarted server)."""
+        with self._cond:
+            self._closed = False
 
     def _push(self, due: float, beat: Beat) -> None:
         # Called with self._cond held.
@@ -243,6 +250,8 @@ class HeartbeatScheduler:
                 beat.scheduled = False
                 beat.entry = None
                 return beat, due
+            # Closed: start() after reopen() makes a new thread.
+            self._thread = None
             return None
 
     def _run(self) -> None:

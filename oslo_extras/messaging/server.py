@@ -122,8 +122,15 @@ class RPCServer(_upstream.RPCServer):
             # threads now, not on the listener thread during a burst (see
             # _workers); green threads cost nothing to start.
             _workers.start_workers(_upstream.work_executor(self))
+        scheduler = self._services['heartbeats']
+        # start() calls this, a restart too.
+        scheduler.reopen()
         with scope.queue_options(options):
-            return super()._create_listener()
+            listener = super()._create_listener()
+        # wait() releases the server's resources once its work is done:
+        # the heartbeat threads too, not after IDLE_EXIT of idling.
+        _upstream.after_cleanup(listener, scheduler.close)
+        return listener
 
     def _on_incoming(self, incoming):
         # Listener thread, at receipt: before any executor queueing.
