@@ -102,7 +102,10 @@ class Member:
         self.due = due
         self.sent = 0
         self.last_sent: float | None = None
+        #: the last heartbeat's failure; None once one got through again
         self.failed: BaseException | None = None
+        #: heartbeats that failed, in all
+        self.failures = 0
         self.stopped = False
         #: monotonic time its work ended (None: still running)
         self.ended: float | None = None
@@ -180,22 +183,35 @@ class Batch:
             try:
                 self.batches.send(self.reply_q, [m.msg_id for m in due])
             except Exception as exc:
-                # The reply queue is gone: every caller on it gave up.
-                with self.batches.lock:
-                    members = list(self.members.values())
-                    self.batches.forget(self)
-                for member in members:
+                # The reply queue is missing, maybe for a moment only (its
+                # caller reconnecting): try again soon, as a call's own
+                # heartbeats do (_heartbeats.RETRY_AFTER).
+                retry = now + self.interval * _heartbeats.RETRY_AFTER
+                if all(m.failed is None for m in due):
+                    LOG.warning(
+                        'Heartbeats for %d calls of %s failed, trying '
+                        'again: %s',
+                        len(due),
+                        self.reply_q,
+                        exc,
+                    )
+                for member in due:
+                    if member.failed is None:
+                        member.due = retry
+                    else:
+                        member.due = now + self.interval
                     member.failed = exc
-                    member.stopped = True
-                raise
-            confirmed = time.monotonic()
-            lateness = self.batches.scheduler.lateness
-            for member in due:
-                lateness.append(confirmed - member.due)
-                member.sent += 1
-                member.last_sent = confirmed
-                # Its caller's next silence starts now.
-                member.due = now + self.interval
+                    member.failures += 1
+            else:
+                confirmed = time.monotonic()
+                lateness = self.batches.scheduler.lateness
+                for member in due:
+                    lateness.append(confirmed - member.due)
+                    member.sent += 1
+                    member.last_sent = confirmed
+                    member.failed = None
+                    # Its caller's next silence starts now.
+                    member.due = now + self.interval
         with self.batches.lock:
             following = min(
                 (m.wake for m in self.members.values()), default=None

@@ -41,6 +41,12 @@ MIN_SLEEP = 0.01
 #: A call that ends more than this fraction of its interval after its last
 #: heartbeat gets one more before its reply (see :meth:`Beat.finish`).
 FINAL_AFTER = 0.5
+#: After a failed heartbeat the next try leaves this fraction of an
+#: interval later (then one interval apart while it keeps failing): a
+#: caller whose reply queue vanished with its connection (a node lost, the
+#: queue deleted) declares it again when it reconnects, within a second
+#: or two, and its call must hear from us before its window ends.
+RETRY_AFTER = 0.25
 #: How many recent lateness samples :attr:`HeartbeatScheduler.lateness`
 #: keeps.
 LATENESS_SAMPLES = 100_000
@@ -64,7 +70,10 @@ class Beat:
         self.sent = 0
         #: monotonic time the last heartbeat left (None: none yet)
         self.last_sent: float | None = None
+        #: the last heartbeat's failure; None once one got through again
         self.failed: BaseException | None = None
+        #: heartbeats that failed, in all
+        self.failures = 0
         self.stopped = False
         #: when it is due next (its heap entry; others are stale)
         self.due: float | None = None
@@ -184,14 +193,21 @@ class HeartbeatScheduler:
                 beat.sooner = when
 
     def close(self) -> None:
+        """End the scheduler's and senders' threads (see :meth:`reopen`)."""
         with self._cond:
             self._closed = True
             self._cond.notify()
+            thread = self._thread
         with self._senders_lock:
             for _ in range(self._senders):
                 self._due.put(None)
-        if self._thread is not None:
-            self._thread.join(5)
+        if thread is not None:
+            thread.join(5)
+
+    def reopen(self) -> None:
+        """Take heartbeats again after :meth:`close` (a restarted server)."""
+        with self._cond:
+            self._closed = False
 
     def _push(self, due: float, beat: Beat) -> None:
         # Called with self._cond held.
@@ -234,6 +250,8 @@ class HeartbeatScheduler:
                 beat.scheduled = False
                 beat.entry = None
                 return beat, due
+            # Closed: start() after reopen() makes a new thread.
+            self._thread = None
             return None
 
     def _run(self) -> None:
@@ -273,6 +291,8 @@ class HeartbeatScheduler:
             self._send(*item)
 
     def _send(self, beat: Beat, due: float) -> None:
+        # Keep the rhythm; after falling behind, the next one is due now.
+        next_due = due + beat.interval
         with beat.lock:
             if beat.stopped:
                 return
@@ -283,18 +303,24 @@ class HeartbeatScheduler:
                 # Until the broker confirmed it: what the caller sees.
                 if beat.own_lateness:
                     self.lateness.append(time.monotonic() - due)
+                if beat.failed is not None:
+                    LOG.info('Heartbeats for %s go through again', beat.label)
+                    beat.failed = None
             except Exception as exc:
-                # The caller's reply queue is gone: it gave up.
-                LOG.warning(
-                    'Heartbeat for %s failed, stopping them: %s',
-                    beat.label,
-                    exc,
-                )
+                # Its reply queue is missing. Not for good, maybe: a caller
+                # that lost its connection declares it again on
+                # reconnection, and upstream retries heartbeats and
+                # replies. Go on; a queued call is dropped only when no
+                # one consumes the queue (interceptors.heartbeat).
+                if beat.failed is None:
+                    LOG.warning(
+                        'Heartbeat for %s failed, trying again: %s',
+                        beat.label,
+                        exc,
+                    )
+                    next_due = time.monotonic() + (beat.interval * RETRY_AFTER)
                 beat.failed = exc
-                beat.stopped = True
-                return
-        # Keep the rhythm; after falling behind, the next one is due now.
-        next_due = due + beat.interval
+                beat.failures += 1
         with self._cond:
             if beat.sooner is not None:
                 next_due = min(next_due, beat.sooner)

@@ -71,6 +71,10 @@ Batched heartbeats (module _batches)
       of its own that ``ConnectionPool.create(purpose)`` builds outside
       the pool's slots (:func:`split_batched_replies`, :func:`send_reply`,
       :func:`own_send_connection`).
+Server lifecycle
+  15. ``MessageHandlingServer.wait()`` calls ``listener.cleanup()`` once
+      its work executor shut down (every request done): wrapped to end
+      the heartbeat threads with the server (:func:`after_cleanup`).
 """
 
 from __future__ import annotations
@@ -338,3 +342,19 @@ def send_reply(connection: Any, reply_q: str, body: dict) -> None:
     from oslo_messaging._drivers import common
 
     connection.direct_send(reply_q, common.serialize_msg(body))
+
+
+def after_cleanup(listener: Any, hook: Callable[[], None]) -> None:
+    """Run ``hook()`` after ``listener.cleanup()``.
+
+    Upstream's ``wait()`` calls it once every request is done.
+    """
+    cleanup = listener.cleanup
+
+    def cleanup_then_hook() -> None:
+        try:
+            cleanup()
+        finally:
+            hook()
+
+    listener.cleanup = cleanup_then_hook

@@ -127,8 +127,15 @@ class RPCServer(_upstream.RPCServer):
             # connection takes a second to open on a busy machine.
             driver = _upstream.transport_driver(self.transport)
             driver.open_heartbeat_connection()
+        scheduler = self._services['heartbeats']
+        # start() calls this, a restart too.
+        scheduler.reopen()
         with scope.queue_options(options):
-            return super()._create_listener()
+            listener = super()._create_listener()
+        # wait() releases the server's resources once its work is done:
+        # the heartbeat threads too, not after IDLE_EXIT of idling.
+        _upstream.after_cleanup(listener, scheduler.close)
+        return listener
 
     def _on_incoming(self, incoming):
         # Listener thread, at receipt: before any executor queueing.

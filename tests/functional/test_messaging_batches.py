@@ -14,6 +14,7 @@ from tests.functional.servers.rabbitmq import rabbitmq  # noqa: F401
 from tests.functional.test_messaging_rabbit import make_conf
 from tests.unit.messaging.helpers import Endpoint
 from tests.unit.messaging.helpers import running
+from tests.unit.messaging.helpers import wait_for
 
 
 @pytest.fixture
@@ -138,3 +139,44 @@ def test_our_client_on_a_stock_transport_gets_standard_heartbeats(
         assert server.stats['heartbeats'] >= 3
     finally:
         stock_transport.cleanup()
+
+
+def test_calls_survive_their_reply_queue_deleted_and_declared_again(
+    rabbitmq,  # noqa: F811
+    transport,
+):
+    # The caller in a process of its own (its own connections). Its reply
+    # queue is deleted mid-call; the caller's consumer is cancelled, it
+    # reconnects and declares the queue again. A stock server's heartbeats
+    # go on (upstream's watchdog retries); ours stopped for good at the
+    # first failed batch and the caller timed out on a live call.
+    caller = messaging.get_rpc_transport(make_conf(), rabbitmq.url)
+    try:
+        target = _target()
+        server = messaging.get_rpc_server(transport, target, [Endpoint()])
+        sent = _record_batches(server)
+        client = messaging.get_rpc_client(
+            caller, target, heartbeat=0.5, timeout=4
+        )
+        results: list = []
+
+        def call():
+            try:
+                results.append(client.call({}, 'work', seconds=6))
+            except Exception as exc:  # noqa: BLE001 (asserted below)
+                results.append(exc)
+
+        with running(server):
+            thread = threading.Thread(target=call)
+            thread.start()
+            assert wait_for(lambda: len(sent) >= 2, timeout=5)
+            conn = rabbitmq.connection()
+            try:
+                conn.channel().queue_delete(caller._driver._reply_q)
+            finally:
+                conn.close()
+            thread.join(30)
+        assert results == ['worked 6s']
+        assert server.stats['heartbeats_failed'] == 1
+    finally:
+        caller.cleanup()

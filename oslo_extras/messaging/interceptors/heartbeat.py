@@ -121,15 +121,19 @@ class Heartbeat(Interceptor):
         beat = request.state.get('beat')
         if beat is None:
             return True
-        if beat.failed is not None:
+        if beat.failed is None and not beat.sent:
+            return True
+        # It waited here for at least one heartbeat: a caller that died
+        # meanwhile leaves a reply queue that still takes heartbeats. A
+        # failed one is no proof either: a caller reconnecting declares
+        # its reply queue again.
+        waiting = _caller_waiting(request)
+        if waiting is False:
+            request.dropped = 'its caller is gone (no consumer)'
+            return False
+        if waiting is None and beat.failed is not None:
             request.dropped = f'its caller is gone ({beat.failed})'
             return False
-        if beat.sent:
-            # It waited here for at least one heartbeat: a caller that died
-            # meanwhile leaves a reply queue that still takes heartbeats.
-            if _caller_waiting(request) is False:
-                request.dropped = 'its caller is gone (no consumer)'
-                return False
         return True
 
     def watches(self, request: Request) -> bool:
@@ -142,7 +146,7 @@ class Heartbeat(Interceptor):
         # Before the reply: one more heartbeat if the last one is old.
         beat.finish()
         request.services['stats'].add('heartbeats', beat.sent)
-        if beat.failed is not None:
+        if beat.failures:
             request.services['stats'].add('heartbeats_failed')
 
 

@@ -392,3 +392,33 @@ def test_start_workers_fills_the_pool_and_frees_it():
         assert _upstream.worker_count(executor) == 3
     finally:
         executor.shutdown()
+
+
+def _heartbeat_threads(topic: str) -> list[threading.Thread]:
+    return [
+        t
+        for t in threading.enumerate()
+        if t.name.startswith(f'heartbeats-{topic}') and t.is_alive()
+    ]
+
+
+def test_wait_ends_the_heartbeat_threads_and_a_restart_beats_again(
+    any_transport,
+):
+    # Upstream: once wait() returns, the server's resources are released.
+    # Our scheduler and sender threads outlived it by 30 s (idle exit).
+    target = new_target()
+    server = messaging.get_rpc_server(any_transport, target, [Endpoint()])
+    client = messaging.get_rpc_client(
+        any_transport, target, heartbeat=0.1, timeout=0.25
+    )
+    with running(server):
+        assert client.call({}, 'work', seconds=0.5) == 'worked 0.5s'
+        assert _heartbeat_threads(target.topic)
+    assert wait_for(lambda: not _heartbeat_threads(target.topic), 2)
+    beats = server.stats['heartbeats']
+    # Started again (upstream allows it): heartbeats go on.
+    with running(server):
+        assert client.call({}, 'work', seconds=0.5) == 'worked 0.5s'
+    assert server.stats['heartbeats'] >= beats + 2
+    assert wait_for(lambda: not _heartbeat_threads(target.topic), 2)

@@ -331,7 +331,7 @@ def test_spec_lists_exactly_what_upstream_module_relies_on():
     section = text.split('Upstream internals\n------------------\n')[1]
     section = section.split('\n\n\n')[0].split('\nAlternatives\n')[0]
     code = _entries(_upstream.__doc__)
-    assert sorted(code) == list(range(1, 15))
+    assert sorted(code) == list(range(1, 16))
     assert _entries(section) == code
     # Every helper of the module is named by an entry.
     helpers = {
@@ -421,3 +421,9 @@ def test_14_direct_send_publishes_a_reply():
     connections.create(common.PURPOSE_SEND)
     assert built and built[0][2] == common.PURPOSE_SEND
     assert connections._current_size == 0  # the pool's slots stay free
+
+
+def test_15_wait_cleans_the_listener_up_after_the_work_is_done():
+    source = inspect.getsource(msg_server.MessageHandlingServer.wait)
+    shutdown = source.index('self._work_executor.shutdown(wait=True)')
+    assert source.index('self.listener.cleanup()') > shutdown

@@ -146,3 +146,48 @@ def test_first_heartbeat_counts_from_the_callers_send():
     assert Heartbeat().received(req)
     assert 0.1 < req.services['heartbeats'].first_after < 0.25
     Heartbeat().finished(req)
+
+
+class _Beat:
+    def __init__(self, failed=None, sent=0):
+        self.failed = failed
+        self.failures = 1 if failed else 0
+        self.sent = sent
+
+
+@pytest.mark.parametrize(
+    'failed, sent, waiting, runs',
+    [
+        # A failed heartbeat and a reply queue with a consumer again (its
+        # caller reconnected and declared it anew): it runs.
+        (RuntimeError('missing'), 0, True, True),
+        (RuntimeError('missing'), 2, True, True),
+        # No consumer, or a failure where no one can tell: dropped.
+        (RuntimeError('missing'), 0, False, False),
+        (RuntimeError('missing'), 0, None, False),
+        (None, 2, False, False),
+        (None, 2, None, True),
+        # Never heartbeated: not asked.
+        (None, 0, False, True),
+    ],
+)
+def test_dispatch_after_failed_heartbeats_asks_whether_the_caller_waits(
+    failed, sent, waiting, runs
+):
+    asked = []
+
+    def caller_waiting(incoming):
+        asked.append(incoming)
+        return waiting
+
+    request = Request(
+        incoming=object(),
+        method='m',
+        stamp=Stamp(),
+        policy=MessagePolicy(),
+        services={'caller_waiting': caller_waiting},
+    )
+    request.state['beat'] = _Beat(failed, sent)
+    assert Heartbeat().dispatching(request) is runs
+    assert (request.dropped is None) is runs
+    assert bool(asked) is bool(failed or sent)
