@@ -36,26 +36,29 @@ class Stamped:
         return Stamped(inner, self.stamp)
 
 
-def _unwrap(ctxt: Any) -> Any:
-    return ctxt.ctxt if isinstance(ctxt, Stamped) else ctxt
-
-
 class StampingSerializer(oslo_messaging.Serializer):
     """Wraps the application's serializer and adds the stamp."""
 
     def __init__(self, inner: oslo_messaging.Serializer | None) -> None:
         self.inner = inner or oslo_messaging.NoOpSerializer()
 
+    # Stamped unwrapped inline: these run once per argument or result.
+
     def serialize_entity(self, ctxt, entity):
-        return self.inner.serialize_entity(_unwrap(ctxt), entity)
+        if type(ctxt) is Stamped:
+            ctxt = ctxt.ctxt
+        return self.inner.serialize_entity(ctxt, entity)
 
     def deserialize_entity(self, ctxt, entity):
-        return self.inner.deserialize_entity(_unwrap(ctxt), entity)
+        if type(ctxt) is Stamped:
+            ctxt = ctxt.ctxt
+        return self.inner.deserialize_entity(ctxt, entity)
 
     def serialize_context(self, ctxt):
-        serialized = dict(self.inner.serialize_context(_unwrap(ctxt)) or {})
-        if isinstance(ctxt, Stamped):
-            ctxt.stamp.write(serialized)
+        if type(ctxt) is not Stamped:
+            return dict(self.inner.serialize_context(ctxt) or {})
+        serialized = dict(self.inner.serialize_context(ctxt.ctxt) or {})
+        ctxt.stamp.write(serialized)
         return serialized
 
     def deserialize_context(self, ctxt):
