@@ -14,7 +14,6 @@ import weakref
 from collections.abc import Iterable
 from collections.abc import Sequence
 from typing import Any
-from typing import NamedTuple
 
 from oslo_messaging.rpc import dispatcher as rpc_dispatcher
 
@@ -85,8 +84,8 @@ class RPCServer(_upstream.RPCServer):
             i.received for i in self._interceptors if _overrides(i, 'received')
         ]
         self._dead_letter = dead_letter
-        # Watched requests (and their watchers) by incoming message: added
-        # by the listener thread, removed by the worker that processed it
+        # Watched requests and their watchers by incoming message: added by
+        # the listener thread, removed by the worker that processed it
         # (every submitted message is processed, even by a stopping
         # server). A plain dict: its single operations are atomic, so it
         # needs no lock, and it costs no Python-level call per message,
@@ -140,7 +139,7 @@ class RPCServer(_upstream.RPCServer):
                 return
         watchers = [i for i in self._interceptors if i.watches(request)]
         if watchers:
-            self._requests[message] = _Watched(request, watchers)
+            self._requests[message] = (request, watchers)
         try:
             super()._on_incoming(incoming)
         except BaseException:
@@ -154,9 +153,9 @@ class RPCServer(_upstream.RPCServer):
         watched = self._requests.get(message)
         if watched is None:
             return super()._process_incoming(incoming)
-        request = watched.request
+        request, watchers = watched
         try:
-            for interceptor in watched.watchers:
+            for interceptor in watchers:
                 if not interceptor.dispatching(request):
                     self._drop(request)
                     return
@@ -169,7 +168,7 @@ class RPCServer(_upstream.RPCServer):
     def _finish(self, message: Any) -> None:
         watched = self._requests.pop(message, None)
         if watched is not None:
-            self._run_finished(watched.request, watched.watchers)
+            self._run_finished(*watched)
 
     def _run_finished(
         self,
@@ -226,15 +225,10 @@ class RPCServer(_upstream.RPCServer):
             )
 
 
-class _Watched(NamedTuple):
-    """A request some interceptors watch, and those interceptors.
-
-    Only they see its ``dispatching`` and ``finished`` hooks: the others
-    said these do not matter for it (:meth:`Interceptor.watches`).
-    """
-
-    request: interceptors_mod.Request
-    watchers: list[interceptors_mod.Interceptor]
+#: A request some interceptors watch, and those interceptors: only they
+#: see its dispatching and finished hooks (:meth:`Interceptor.watches`).
+#: A plain tuple: building a NamedTuple is a Python-level call.
+_Watched = tuple[interceptors_mod.Request, list[interceptors_mod.Interceptor]]
 
 
 def _overrides(interceptor: interceptors_mod.Interceptor, hook: str) -> bool:
