@@ -36,26 +36,40 @@ class Stamped:
         return Stamped(inner, self.stamp)
 
 
-def _unwrap(ctxt: Any) -> Any:
-    return ctxt.ctxt if isinstance(ctxt, Stamped) else ctxt
-
-
 class StampingSerializer(oslo_messaging.Serializer):
     """Wraps the application's serializer and adds the stamp."""
 
     def __init__(self, inner: oslo_messaging.Serializer | None) -> None:
         self.inner = inner or oslo_messaging.NoOpSerializer()
+        # No application serializer: entities and contexts pass unchanged,
+        # without a call into NoOpSerializer for each argument and result.
+        self._no_op = inner is None
+
+    # Stamped unwrapped inline: these run once per argument or result.
 
     def serialize_entity(self, ctxt, entity):
-        return self.inner.serialize_entity(_unwrap(ctxt), entity)
+        if self._no_op:
+            return entity
+        if type(ctxt) is Stamped:
+            ctxt = ctxt.ctxt
+        return self.inner.serialize_entity(ctxt, entity)
 
     def deserialize_entity(self, ctxt, entity):
-        return self.inner.deserialize_entity(_unwrap(ctxt), entity)
+        if self._no_op:
+            return entity
+        if type(ctxt) is Stamped:
+            ctxt = ctxt.ctxt
+        return self.inner.deserialize_entity(ctxt, entity)
 
     def serialize_context(self, ctxt):
-        serialized = dict(self.inner.serialize_context(_unwrap(ctxt)) or {})
-        if isinstance(ctxt, Stamped):
-            ctxt.stamp.write(serialized)
+        stamped = type(ctxt) is Stamped
+        if stamped:
+            ctxt, stamp = ctxt.ctxt, ctxt.stamp
+        if not self._no_op:
+            ctxt = self.inner.serialize_context(ctxt)
+        serialized = dict(ctxt or {})
+        if stamped:
+            stamp.write(serialized)
         return serialized
 
     def deserialize_context(self, ctxt):

@@ -117,13 +117,17 @@ class RPCClient:
         max_call_time = None
         if call:
             timeout = self._client.timeout
-            if timeout is None and policy.heartbeat is None:
-                timeout = self._client.conf.rpc_response_timeout
-            # Like upstream's total timeout: finite, so a hung endpoint
-            # that keeps being heartbeated is reported.
-            max_call_time = (
-                self._max_call_time or self._client.conf.rpc_response_timeout
-            )
+            if policy.heartbeat is None:
+                if timeout is None:
+                    timeout = self._client.conf.rpc_response_timeout
+            else:
+                # Like upstream's total timeout: finite, so a hung endpoint
+                # that keeps being heartbeated is reported. (A lookup
+                # through the ConfigOptsProxy: only where it is used.)
+                max_call_time = (
+                    self._max_call_time
+                    or self._client.conf.rpc_response_timeout
+                )
         message = interceptors_mod.Outgoing(
             method=method,
             policy=policy,

@@ -71,6 +71,8 @@ class PolicyMap:
 
     def resolve(self, method: str | None) -> MessagePolicy:
         """Return the policy that applies to ``method``."""
+        if not self.methods:
+            return self.default  # most targets; every message asks
         return self.default.merged(self.methods.get(method or ''))
 
     @property

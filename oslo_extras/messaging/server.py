@@ -10,7 +10,6 @@ the outcome, before the reply leaves.
 from __future__ import annotations
 
 import logging
-import threading
 import weakref
 from collections.abc import Iterable
 from collections.abc import Sequence
@@ -81,12 +80,18 @@ class RPCServer(_upstream.RPCServer):
         self._topic = target.topic
         self._policies = policies
         self._interceptors = list(interceptors)
+        # Every request runs these hooks: leave out the base class's no-ops.
+        self._receivers = [
+            i.received for i in self._interceptors if _overrides(i, 'received')
+        ]
         self._dead_letter = dead_letter
-        self._requests: weakref.WeakKeyDictionary[
-            Any, interceptors_mod.Request
-        ] = weakref.WeakKeyDictionary()
-        # Written by the listener thread, read and emptied by workers.
-        self._requests_lock = threading.Lock()
+        # Watched requests and their watchers by incoming message: added by
+        # the listener thread, removed by the worker that processed it
+        # (every submitted message is processed, even by a stopping
+        # server). A plain dict: its single operations are atomic, so it
+        # needs no lock, and it costs no Python-level call per message,
+        # which a WeakKeyDictionary and a lock did (five per request).
+        self._requests: dict[Any, _Watched] = {}
         #: counters: ``expired`` (dropped), ``heartbeats`` (sent)
         self.stats = Stats()
         driver = _upstream.transport_driver(transport)
@@ -148,55 +153,60 @@ class RPCServer(_upstream.RPCServer):
             policy=self._policies.resolve(method),
             services=self._services,
         )
-        for interceptor in self._interceptors:
-            if not interceptor.received(request):
+        for received in self._receivers:
+            if not received(request):
                 self._drop(request)
                 return
-        if any(i.watches(request) for i in self._interceptors):
-            with self._requests_lock:
-                self._requests[message] = request
-        super()._on_incoming(incoming)
+        watchers = [i for i in self._interceptors if i.watches(request)]
+        if watchers:
+            self._requests[message] = (request, watchers)
+        try:
+            super()._on_incoming(incoming)
+        except BaseException:
+            # Never submitted: no worker will remove it.
+            self._requests.pop(message, None)
+            raise
 
     def _process_incoming(self, incoming):
         message = incoming[0]
-        if not self._requests:
-            # Nothing watched (read without the lock: a request is
-            # registered before it is handed to this worker).
+        # Registered before it was handed to this worker.
+        watched = self._requests.get(message)
+        if watched is None:
             return super()._process_incoming(incoming)
-        with self._requests_lock:
-            request = self._requests.get(message)
+        request, watchers = watched
         try:
-            if request is not None:
-                for interceptor in self._interceptors:
-                    if not interceptor.dispatching(request):
-                        self._drop(request)
-                        return
+            for interceptor in watchers:
+                if not interceptor.dispatching(request):
+                    self._drop(request)
+                    return
             super()._process_incoming(incoming)
         finally:
             # Dispatch may not have happened (failed acknowledge, a failing
             # hook): heartbeats must stop whatever happened.
             self._finish(message)
-            if request is not None:
-                _replied(request)
+            _replied(request)
 
     def _finish(self, message: Any) -> None:
-        if not self._requests:
-            return
-        with self._requests_lock:
-            request = self._requests.pop(message, None)
-        if request is not None:
-            self._run_finished(request)
+        watched = self._requests.pop(message, None)
+        if watched is not None:
+            self._run_finished(*watched)
 
-    def _run_finished(self, request: interceptors_mod.Request) -> None:
-        for interceptor in self._interceptors:
+    def _run_finished(
+        self,
+        request: interceptors_mod.Request,
+        interceptors: Sequence[interceptors_mod.Interceptor] | None = None,
+    ) -> None:
+        """Run the ``finished`` hooks (of all interceptors by default)."""
+        for interceptor in (
+            self._interceptors if interceptors is None else interceptors
+        ):
             try:
                 interceptor.finished(request)
             except Exception:
                 LOG.exception('%s failed to finish', interceptor.name)
 
     def _drop(self, request: interceptors_mod.Request) -> None:
-        with self._requests_lock:
-            self._requests.pop(request.incoming, None)
+        self._requests.pop(request.incoming, None)
         self._run_finished(request)
         _replied(request)
         self.stats.add('expired')
@@ -246,6 +256,19 @@ def _replied(request: interceptors_mod.Request) -> None:
     replied = getattr(request.state.get('beat'), 'replied', None)
     if replied is not None:
         replied()
+
+
+#: A request some interceptors watch, and those interceptors: only they
+#: see its dispatching and finished hooks (:meth:`Interceptor.watches`).
+#: A plain tuple: building a NamedTuple is a Python-level call.
+_Watched = tuple[interceptors_mod.Request, list[interceptors_mod.Interceptor]]
+
+
+def _overrides(interceptor: interceptors_mod.Interceptor, hook: str) -> bool:
+    """Say whether ``interceptor`` has its own ``hook`` (not the no-op)."""
+    return getattr(type(interceptor), hook) is not getattr(
+        interceptors_mod.Interceptor, hook
+    )
 
 
 def get_rpc_server(

@@ -164,8 +164,11 @@ class RabbitDriver(_upstream.RabbitDriver):
         )
         if ttl is None:
             return super().send(target, ctxt, message, *args, **kwargs)
-        with scope.message_ttl(ttl):
+        previous = scope.swap_message_ttl(ttl)
+        try:
             return super().send(target, ctxt, message, *args, **kwargs)
+        finally:
+            scope.swap_message_ttl(previous)
 
     def send_notification(self, target, ctxt, message, version, retry=None):
         ctxt, message, ttl = stamp.to_wire(ctxt, message, self.broker_ttl)

@@ -60,6 +60,16 @@ def message_ttl(ttl: float | None) -> contextlib.AbstractContextManager:
     return _set('ttl', ttl)
 
 
+def swap_message_ttl(ttl: float | None) -> float | None:
+    """Like :func:`message_ttl` without a context manager; returns the
+    previous value, to restore in a ``finally`` (every message sent pays
+    for a generator-based context manager: a dozen Python calls).
+    """
+    previous = _LOCAL.ttl
+    _LOCAL.ttl = ttl
+    return previous
+
+
 def current_ttl() -> float | None:
     return _LOCAL.ttl
 

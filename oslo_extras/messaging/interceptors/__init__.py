@@ -118,10 +118,11 @@ class Interceptor:
     def watches(self, request: Request) -> bool:
         """Say whether :meth:`dispatching` and :meth:`finished` matter.
 
-        Called after :meth:`received`. When no interceptor watches a
-        request, the server skips both hooks for it (most requests carry
-        no heartbeat and no TTL: nothing to check or stop). The default
-        is True, so a plugin that does not override it sees every hook.
+        Called after :meth:`received`. The server calls both hooks only on
+        the interceptors that watch the request (a request without a
+        heartbeat has nothing to stop; without a TTL, nothing to check),
+        and on all of them for a request it drops. The default is True,
+        so a plugin that does not override it sees every hook.
         """
         return True
 

@@ -76,18 +76,19 @@ class Heartbeat(Interceptor):
         # Upstream's total timeout stays finite: a hung endpoint that keeps
         # being heartbeated is reported once it is spent.
         message.timeout = message.max_call_time or DEFAULT_MAX_CALL_TIME
-        message.fields['heartbeat'] = interval
+        message.fields['heartbeat'] = float(interval)
 
     def received(self, request: Request) -> bool:
         incoming = request.incoming
-        if not request.is_call:
-            return True
         interval = request.stamp.heartbeat
         if interval is None:
             # A stock client with call_monitor_timeout: half its window,
             # as upstream does, but without truncating fractions.
-            interval = _half(getattr(incoming, 'client_timeout', None))
-        if interval is None:
+            window = getattr(incoming, 'client_timeout', None)
+            if window is not None:
+                interval = _half(window)
+        # Most requests ask for no heartbeat: asked first, it is cheaper.
+        if interval is None or not request.is_call:
             return True
         if request.policy.heartbeat is not None:
             interval = min(interval, request.policy.heartbeat)

@@ -42,10 +42,14 @@ class TimeToLive(Interceptor):
             if waits:
                 ttl = min(ttl, waits) if ttl else waits
         if ttl:
-            message.fields['ttl'] = ttl
+            message.fields['ttl'] = float(ttl)
             message.fields['sent'] = stamp.now()
 
     def received(self, request: Request) -> bool:
+        if request.stamp.broker_ttl:
+            # The broker expired it if it was due; it has not waited here
+            # yet, and no sender clock is compared (see expired()).
+            return True
         return self._check(request)
 
     def dispatching(self, request: Request) -> bool:
@@ -66,16 +70,19 @@ class TimeToLive(Interceptor):
 
 def expired(request: Request) -> str | None:
     """Say why ``request`` is expired, or return None when it is not."""
-    ttls = [ttl for ttl in (request.stamp.ttl, request.policy.ttl) if ttl]
-    if not ttls:
+    # The smaller of the two TTLs that are set (every request comes here).
+    ttl = request.stamp.ttl
+    policy_ttl = request.policy.ttl
+    if policy_ttl and (not ttl or policy_ttl < ttl):
+        ttl = policy_ttl
+    if not ttl:
         return None  # most messages: no clock to read
-    ttl = min(ttls)
     waited = time.monotonic() - request.received
-    skew = request.services.get('clock_skew', 0.0)
     # Time spent inside this server: measured locally, immune to skew.
     if waited > ttl:
         return f'waited {waited:.2f}s in the server, TTL {ttl:g}s'
     if request.stamp.sent is not None and not request.stamp.broker_ttl:
+        skew = request.services.get('clock_skew', 0.0)
         age = stamp.now() - request.stamp.sent
         if age > ttl + skew:
             return f'{age:.2f}s old (sender clock), TTL {ttl:g}s' + (

@@ -92,3 +92,25 @@ def test_builtin_interceptors_watch_only_what_they_check():
         services={},
     )
     assert ttl.TimeToLive().watches(timed)
+
+
+class NotWatching(Recording):
+    """A plugin that says its worker-side hooks never matter."""
+
+    name = 'not-watching'
+
+    def watches(self, request):
+        return False
+
+
+def test_only_the_watchers_see_the_worker_side_hooks(fake_transport):
+    target = new_target()
+    quiet, recording = NotWatching(), Recording()
+    plugins = [heartbeat.Heartbeat(), ttl.TimeToLive(), quiet, recording]
+    server = server_with(fake_transport, target, Endpoint(), plugins)
+    client = messaging.get_rpc_client(fake_transport, target, timeout=5)
+    with running(server):
+        # Watched (its TTL, and by recording): quiet still sees nothing.
+        assert client.call({}, 'work', seconds=0) == 'worked 0s'
+    assert quiet.seen == []
+    assert recording.seen == [('dispatching', 'work'), ('finished', 'work')]
