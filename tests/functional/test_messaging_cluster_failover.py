@@ -53,15 +53,18 @@ def test_calls_survive_the_node_of_their_reply_queue_killed(
             server_transport, target, [Endpoint()]
         )
         sent = _record_batches(server)
+        # The caller reconnects with upstream's retry back-off (1 s, then
+        # longer), to a node its shuffled host list picks: a window long
+        # enough for that, which the server's heartbeats must then renew.
         client = messaging.get_rpc_client(
-            caller, target, heartbeat=0.5, timeout=4
+            caller, target, heartbeat=1, timeout=10
         )
         results: list = []
         lock = threading.Lock()
 
         def call():
             try:
-                result = client.call({}, 'work', seconds=12)
+                result = client.call({}, 'work', seconds=20)
             except Exception as exc:  # noqa: BLE001 (asserted below)
                 result = exc
             with lock:
@@ -78,7 +81,7 @@ def test_calls_survive_the_node_of_their_reply_queue_killed(
         # Before: the first batch that found the queue gone stopped every
         # call's heartbeats and all ten timed out (0 of 10).
         print(f'\nheartbeats failed: {server.stats["heartbeats_failed"]}')
-        assert results == ['worked 12s'] * 10, results
+        assert results == ['worked 20s'] * 10, results
     finally:
         caller.cleanup()
         if server_transport is not None:
