@@ -343,25 +343,20 @@ def heartbeats(calls: int, clients: int = 10) -> int:
     _record.figure(
         'heartbeats', 'calls succeeded', 100 * ok / total, '%', runs=None
     )
-    for stat, pct in (('p50', 50), ('p99', 99)):
-        _record.figure(
-            'heartbeats',
-            f'heartbeat lateness, {stat}',
-            percentile(lateness, pct) * 1000,
-            'ms',
-            runs=len(lateness),
-            statistic=stat,
-        )
     silences.sort()
-    for stat, pct in (('p50', 50), ('p99', 99)):
-        _record.figure(
-            'heartbeats',
-            f"caller's longest silence, {stat}",
-            percentile(silences, pct) * 1000,
-            'ms',
-            runs=len(silences),
-            statistic=stat,
-        )
+    for name, values in (
+        ('heartbeat lateness', lateness),
+        ("caller's longest silence", silences),
+    ):
+        for stat, pct in (('p50', 50), ('p99', 99)):
+            _record.figure(
+                'heartbeats',
+                f'{name}, {stat}',
+                percentile(values, pct) * 1000,
+                'ms',
+                runs=len(values),
+                statistic=stat,
+            )
     _record.figure(
         'heartbeats',
         'heartbeat lateness, max',

@@ -115,8 +115,8 @@ class Member:
         """The scheduler's due time for its next heartbeat.
 
         The scheduler lets a heartbeat leave ``SEND_AHEAD`` early; a
-        batch's leave when the first of them is due (and take along those
-        due soon after, see :meth:`Batch.send`).
+        batch message leaves when its first call is due (and takes along
+        those due soon after, see :meth:`Batch.send`).
         """
         return self.due + self.interval * _heartbeats.SEND_AHEAD
 

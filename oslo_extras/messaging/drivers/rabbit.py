@@ -214,6 +214,10 @@ class RabbitDriver(_upstream.RabbitDriver):
                 self._heartbeat_ready.wait()
             else:
                 return self._heartbeat_idle.pop()
+        return self._new_heartbeat_connection()
+
+    def _new_heartbeat_connection(self) -> Any:
+        """A new heartbeat connection, its slot already counted."""
         try:
             return _upstream.own_send_connection(self)
         except BaseException:
@@ -243,14 +247,7 @@ class RabbitDriver(_upstream.RabbitDriver):
             if self._heartbeat_opened or self._heartbeat_closed:
                 return
             self._heartbeat_opened += 1
-        try:
-            connection = _upstream.own_send_connection(self)
-        except BaseException:
-            with self._heartbeat_ready:
-                self._heartbeat_opened -= 1
-                self._heartbeat_ready.notify()
-            raise
-        self._give_back_heartbeat_connection(connection)
+        self._give_back_heartbeat_connection(self._new_heartbeat_connection())
 
     def cleanup(self):
         with self._heartbeat_ready:
