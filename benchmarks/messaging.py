@@ -6,19 +6,33 @@ and casts through:
 
 * ``upstream``: plain oslo.messaging (``rabbit://``, stock client/server);
 * ``upstream-2``: a second, identical copy: the noise floor;
+* ``upstream+monitor``: plain oslo.messaging calls with upstream's own
+  heartbeats (``call_monitor_timeout=2``): what ``extras+hb+ttl`` does,
+  done by stock code;
 * ``extras``: oslo_extras.messaging with no heartbeat and no TTL;
 * ``extras+hb+ttl``: with ``heartbeat=1, timeout=2, ttl=30`` (short calls:
   what every call pays, heartbeats or not).
 
-Each variant has its own transport, server and topic. The variants take
-turns call by call (cast batch by cast batch), in rotating order, so that
-a load change on a shared machine hits them all alike; the whole run is
-repeated ``ROUNDS`` times on the same broker. Prints calls/s, p50/p99
-latency, casts/s and the ratio ours / upstream (above 1.0: ours is
-slower), each the median of the rounds, with every round's ratio and the
-load average (the machine is shared: compare with ``upstream-2``).
+Each variant has its own transport, server and topic. A round builds every
+variant afresh (in an order rotated from round to round), warms them up,
+then times them taking turns call by call (cast batch by cast batch) in a
+random order drawn for each turn, so that a load change on a shared
+machine hits them all alike and no variant always runs right after the
+same other one (work a server does after sending its reply then lands on
+a different variant each time). Fresh variants per round, because a set
+of connections keeps its speed: timed in blocks of 500 calls on one set,
+four identical stock copies differed by up to 9% for a whole run (taking
+turns call by call, by up to 2% per round). ``ROUNDS`` rounds run on the
+same broker. Prints calls/s, p50/p99 latency, casts/s and the ratio ours /
+upstream (above 1.0: ours is slower), each the median of the rounds, with
+every round's ratio and the load average (the machine is shared: compare with
+``upstream-2``).
 
-``python benchmarks/messaging.py split`` times, instead of the two extras
+``python benchmarks/messaging.py processes`` times the same variants with
+each server in a process of its own, as services run (the caller's and the
+server's threads then do not share a GIL).
+
+``python benchmarks/messaging.py split`` times, instead of the extras
 variants, ``extras-driver`` (stock client and server on the
 ``rabbit-extras`` transport), ``extras-server`` (our server, stock client
 and transport) and ``extras-client`` (our client, stock server and
@@ -42,6 +56,7 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import statistics
 import sys
 import time
@@ -60,13 +75,24 @@ from oslo_extras import messaging  # noqa: E402
 from oslo_extras.messaging import _upstream  # noqa: E402
 from tests.functional.servers.rabbitmq import RabbitMQ  # noqa: E402
 
-CALLS = 2000  # per variant and round
-#: Whole interleaved runs on one broker; figures are their medians.
-ROUNDS = 3
+CALLS = 1500  # per variant and round
+#: Interleaved runs on one broker, each on fresh variants; figures are their
+#: medians.
+ROUNDS = 5
+#: Seeds the order the variants take turns in (reruns draw the same).
+SEED = 16
 WARMUP = 100
 CAST_BATCH = 50
 CAST_BATCHES = 30
-VARIANTS = ('upstream', 'upstream-2', 'extras', 'extras+hb+ttl')
+VARIANTS = (
+    'upstream',
+    'upstream-2',
+    'upstream+monitor',
+    'extras',
+    'extras+hb+ttl',
+)
+#: Heartbeating calls of ours and of upstream's (the same feature).
+LIKE_FOR_LIKE = ('extras+hb+ttl', 'upstream+monitor')
 #: ``split``: each part of ours alone, with stock oslo.messaging around it
 #: (no heartbeat, no TTL), to tell where the overhead is.
 SPLIT_VARIANTS = ('extras-driver', 'extras-server', 'extras-client')
@@ -93,27 +119,143 @@ def make_conf() -> cfg.ConfigOpts:
     return conf
 
 
-def setup(name: str, url: str):
-    """Return ``(client, server, endpoint, transport)`` for one variant."""
-    target = oslo_messaging.Target(topic=f'bench-{name}', server='s1')
+def target_of(name: str, turn: int) -> oslo_messaging.Target:
+    """The target of one variant in one round (topics of its own)."""
+    return oslo_messaging.Target(topic=f'bench-{name}-{turn}', server='s1')
+
+
+def make_transport(name: str, url: str):
+    library = oslo_messaging if name.startswith('upstream') else messaging
+    return library.get_rpc_transport(make_conf(), url)
+
+
+def make_server(name: str, transport, target, endpoint: Endpoint):
+    if name.startswith('upstream'):
+        return oslo_messaging.get_rpc_server(
+            transport, target, [endpoint], executor='threading'
+        )
+    return messaging.get_rpc_server(transport, target, [endpoint])
+
+
+def make_client(name: str, transport, target):
+    if name == 'upstream+monitor':
+        # As extras+hb+ttl asks upstream: a 2 s silence window, a total of
+        # rpc_response_timeout.
+        return oslo_messaging.get_rpc_client(
+            transport, target, timeout=60, call_monitor_timeout=2
+        )
+    if name.startswith('upstream'):
+        return oslo_messaging.get_rpc_client(transport, target, timeout=30)
+    policy = {'heartbeat': 1, 'ttl': 30} if 'hb' in name else {}
+    return messaging.get_rpc_client(
+        transport, target, timeout=2 if policy else 30, **policy
+    )
+
+
+def setup(name: str, url: str, turn: int = 0):
+    """Return ``(client, server, endpoint, transport)`` for one variant.
+
+    :param turn: the round (each round has topics of its own)
+    """
+    target = target_of(name, turn)
     endpoint = Endpoint()
     if name in SPLIT_VARIANTS:
         return setup_part(name, url, target, endpoint)
-    if name.startswith('upstream'):
-        transport = oslo_messaging.get_rpc_transport(make_conf(), url)
-        server = oslo_messaging.get_rpc_server(
-            transport, target, [endpoint], executor='threading'
-        )
-        client = oslo_messaging.get_rpc_client(transport, target, timeout=30)
-    else:
-        transport = messaging.get_rpc_transport(make_conf(), url)
-        server = messaging.get_rpc_server(transport, target, [endpoint])
-        policy = {'heartbeat': 1, 'ttl': 30} if 'hb' in name else {}
-        client = messaging.get_rpc_client(
-            transport, target, timeout=2 if policy else 30, **policy
-        )
+    transport = make_transport(name, url)
+    server = make_server(name, transport, target, endpoint)
+    client = make_client(name, transport, target)
     server.start()
     return client, server, endpoint, transport
+
+
+SERVER_VARIANT_CHILD = """
+import mmap, struct, sys
+sys.path.insert(0, sys.argv[5])
+from benchmarks import messaging as bench
+name, url, turn, path = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+with open(path, 'r+b') as counter_file:
+    counter = mmap.mmap(counter_file.fileno(), 8)
+class Endpoint(bench.Endpoint):
+    def count(self, ctxt):
+        self.casts += 1
+        struct.pack_into('Q', counter, 0, self.casts)
+transport = bench.make_transport(name, url)
+server = bench.make_server(
+    name, transport, bench.target_of(name, turn), Endpoint())
+server.start()
+print('ready', flush=True)
+sys.stdin.read()  # until the benchmark closes it
+server.stop()
+server.wait()
+transport.cleanup()
+"""
+
+
+class ChildServer:
+    """One variant's server in a process of its own, as in a deployment.
+
+    In one process, a caller waits for every thread of its server too (one
+    GIL): work a server does after sending its reply delays the reply's
+    receipt, which no deployment sees. ``casts`` is read from a counter
+    the child writes to a shared file.
+    """
+
+    def __init__(self, name: str, url: str, turn: int) -> None:
+        import mmap
+        import subprocess
+        import tempfile
+
+        with tempfile.NamedTemporaryFile(delete=False) as counter_file:
+            counter_file.write(bytes(8))
+            self._path = counter_file.name
+        with open(self._path, 'r+b') as counter_file:
+            self._counter = mmap.mmap(counter_file.fileno(), 8)
+        self._child = subprocess.Popen(
+            [
+                sys.executable,
+                '-c',
+                SERVER_VARIANT_CHILD,
+                name,
+                url,
+                str(turn),
+                self._path,
+                os.path.dirname(HERE),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            # Connections closing at exit log AMQP noise.
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        if self._child.stdout.readline().strip() != 'ready':
+            self._child.kill()
+            raise RuntimeError(f'the {name} server process did not start')
+
+    @property
+    def casts(self) -> int:
+        import struct
+
+        return struct.unpack_from('Q', self._counter, 0)[0]
+
+    def stop(self) -> None:
+        self._child.stdin.close()
+
+    def wait(self) -> None:
+        try:
+            self._child.wait(30)
+        finally:
+            if self._child.poll() is None:
+                self._child.kill()
+            self._counter.close()
+            os.unlink(self._path)
+
+
+def setup_processes(name: str, url: str, turn: int = 0):
+    """Like :func:`setup`, with the server in a process of its own."""
+    server = ChildServer(name, url, turn)
+    transport = make_transport(name, url)
+    client = make_client(name, transport, target_of(name, turn))
+    return client, server, server, transport
 
 
 def setup_part(name: str, url: str, target, endpoint: Endpoint):
@@ -142,11 +284,17 @@ def rotated(items: list, turn: int) -> list:
     return items[shift:] + items[:shift]
 
 
-def run_calls(variants: dict) -> dict[str, list[float]]:
+def shuffled(items: list, rng: random.Random) -> list:
+    order = list(items)
+    rng.shuffle(order)
+    return order
+
+
+def run_calls(variants: dict, rng: random.Random) -> dict[str, list[float]]:
     latencies: dict[str, list[float]] = {name: [] for name in variants}
     names = list(variants)
     for i in range(WARMUP + CALLS):
-        for name in rotated(names, i):
+        for name in shuffled(names, rng):
             client = variants[name][0]
             started = time.perf_counter()
             client.call({}, 'echo', value=i)
@@ -155,12 +303,12 @@ def run_calls(variants: dict) -> dict[str, list[float]]:
     return latencies
 
 
-def run_casts(variants: dict) -> dict[str, list[float]]:
+def run_casts(variants: dict, rng: random.Random) -> dict[str, list[float]]:
     """Seconds per batch: publish CAST_BATCH casts, wait until all ran."""
     times: dict[str, list[float]] = {name: [] for name in variants}
     names = list(variants)
-    for batch in range(CAST_BATCHES):
-        for name in rotated(names, batch):
+    for _ in range(CAST_BATCHES):
+        for name in shuffled(names, rng):
             client, _, endpoint, _ = variants[name]
             target = endpoint.casts + CAST_BATCH
             started = time.perf_counter()
@@ -271,9 +419,6 @@ def heartbeats(calls: int, clients: int = 10) -> int:
     import json
     import subprocess
 
-    global VARIANTS
-    if sys.argv[1:2] == ['split']:
-        VARIANTS = ('upstream', 'upstream-2', *SPLIT_VARIANTS)
     logging.basicConfig(level=logging.ERROR)
     load_before = os.getloadavg()
     broker = RabbitMQ()
@@ -411,6 +556,20 @@ def heartbeats(calls: int, clients: int = 10) -> int:
     return 0 if ok >= total * 0.999 else 1
 
 
+def run_round(url: str, turn: int, rng: random.Random, build=setup) -> dict:
+    """One round on fresh variants: calls, then casts."""
+    variants = {
+        name: build(name, url, turn) for name in rotated(list(VARIANTS), turn)
+    }
+    try:
+        return summarise(run_calls(variants, rng), run_casts(variants, rng))
+    finally:
+        for _, server, _, transport in variants.values():
+            server.stop()
+            server.wait()
+            transport.cleanup()
+
+
 def summarise(
     latencies: dict[str, list[float]], cast_times: dict[str, list[float]]
 ) -> dict[str, tuple[float, float, float, float]]:
@@ -467,6 +626,17 @@ def record(rounds: list[dict]) -> None:
                 runs=ROUNDS,
                 statistic=f'{stat} per round, median',
             )
+    ours, theirs = LIKE_FOR_LIKE
+    if ours in VARIANTS:
+        _record.figure(
+            'calls',
+            f'{ours} vs {theirs}: p50 latency',
+            statistics.median(r[ours][1] for r in rounds),
+            'ms',
+            upstream=statistics.median(r[theirs][1] for r in rounds),
+            runs=ROUNDS,
+            statistic='p50 per round, median',
+        )
 
 
 def main() -> int:
@@ -475,21 +645,22 @@ def main() -> int:
         clients = int(sys.argv[3]) if len(sys.argv) > 3 else 10
         return heartbeats(calls, clients)
     global VARIANTS
+    build = setup
+    layout = 'client and server in one process'
     if sys.argv[1:2] == ['split']:
         VARIANTS = ('upstream', 'upstream-2', *SPLIT_VARIANTS)
+    elif sys.argv[1:2] == ['processes']:
+        build = setup_processes
+        layout = 'each server in a process of its own'
     logging.basicConfig(level=logging.ERROR)
     load_before = os.getloadavg()
     broker = RabbitMQ()
     broker.start()
     rounds = []
+    rng = random.Random(SEED)
     try:
-        variants = {name: setup(name, broker.url) for name in VARIANTS}
-        for _ in range(ROUNDS):
-            rounds.append(summarise(run_calls(variants), run_casts(variants)))
-        for _, server, _, transport in variants.values():
-            server.stop()
-            server.wait()
-            transport.cleanup()
+        for turn in range(ROUNDS):
+            rounds.append(run_round(broker.url, turn, rng, build))
     finally:
         # Connections still open at shutdown log reconnect errors: noise.
         logging.getLogger('oslo.messaging').setLevel(logging.CRITICAL)
@@ -498,11 +669,12 @@ def main() -> int:
 
     print(
         f'RabbitMQ: {ROUNDS} rounds of {CALLS} sequential calls and '
-        f'{CAST_BATCHES} batches of {CAST_BATCH} casts per variant, '
-        'variants taking turns; medians of the rounds\n'
+        f'{CAST_BATCHES} batches of {CAST_BATCH} casts per variant, fresh '
+        f'variants each round, taking turns in random order, {layout}; '
+        'medians of the rounds\n'
     )
     print(
-        f'{"variant":<15} {"calls/s":>8} {"p50 ms":>8} {"p99 ms":>8}'
+        f'{"variant":<17} {"calls/s":>8} {"p50 ms":>8} {"p99 ms":>8}'
         f' {"casts/s":>8}'
     )
     for name in VARIANTS:
@@ -510,7 +682,7 @@ def main() -> int:
             statistics.median(r[name][i] for r in rounds) for i in range(4)
         ]
         print(
-            f'{name:<15} {figures[0]:>8.0f} {figures[1]:>8.2f}'
+            f'{name:<17} {figures[0]:>8.0f} {figures[1]:>8.2f}'
             f' {figures[2]:>8.2f} {figures[3]:>8.0f}'
         )
     record(rounds)
@@ -525,8 +697,16 @@ def main() -> int:
             values = [r[name][i] for r in per_round]
             each = ' '.join(f'{v:.3f}' for v in values)
             cells.append(f'{label} x{statistics.median(values):.3f} [{each}]')
-        print(f'  {name:<15} ' + '  '.join(cells))
+        print(f'  {name:<17} ' + '  '.join(cells))
     print('  (upstream-2 is the same code as upstream: the noise floor)')
+    if LIKE_FOR_LIKE[0] in VARIANTS:
+        ours, theirs = LIKE_FOR_LIKE
+        values = [r[ours][1] / r[theirs][1] for r in rounds]
+        each = ' '.join(f'{v:.3f}' for v in values)
+        print(
+            f'  {ours} / {theirs} (heartbeats both): p50 '
+            f'x{statistics.median(values):.3f} [{each}]'
+        )
     print(
         'load average before '
         + ' '.join(f'{x:.2f}' for x in load_before)
