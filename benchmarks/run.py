@@ -11,7 +11,9 @@ that printed them, its exit status and duration; for the run the date, the
 machine (CPUs, load average before and after), Python and the versions of
 the packages measured. ``tools/refresh_spec_figures.py FILE`` writes the
 figures into the specs and the README; the committed record is
-``benchmarks/results/latest.json``.
+``benchmarks/results/latest.json``. ``--update`` replaces, in an existing
+record, the entries of the benchmarks run now and keeps the others (each
+entry keeps the date and note of the run that measured it).
 """
 
 from __future__ import annotations
@@ -185,6 +187,11 @@ def main(argv: list[str]) -> int:
         help='also write the figures of this run as a JSON record',
     )
     parser.add_argument(
+        '--update',
+        action='store_true',
+        help='with --record: keep the other benchmarks of an existing record',
+    )
+    parser.add_argument(
         '--note',
         default='',
         help='a remark stored in the record (e.g. "machine shared")',
@@ -221,10 +228,19 @@ def main(argv: list[str]) -> int:
         code, entry = run_one(name, script, script_args, record)
         status = status or code
         if record:
-            run['benchmarks'][name] = entry
+            run['benchmarks'][name] = {
+                **entry,
+                'date': run['date'],
+                'note': args.note,
+            }
     run['machine']['load_after'] = _load()
     run['seconds'] = round(time.monotonic() - started, 1)
     if record:
+        if args.update and os.path.exists(args.record):
+            with open(args.record, encoding='utf-8') as stream:
+                previous = json.load(stream)
+            previous['benchmarks'].update(run['benchmarks'])
+            run = previous
         write_record(args.record, run)
         print(f'\nrecord written to {args.record}', flush=True)
     return status

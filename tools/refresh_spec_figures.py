@@ -228,14 +228,17 @@ def render(record: dict, benchmark: str, group: str | None, where: str) -> str:
     machine = record.get('machine', {})
     sentence = (
         f'Printed by ``{entry["command"]}`` (``{entry["script"]}``); '
-        f'recorded {record["date"][:10]} on {machine.get("cpus")} CPUs, load '
+        f'recorded {entry.get("date", record["date"])[:10]} on '
+        f'{machine.get("cpus")} CPUs, load '
         f'average {_load(entry["load_before"])} before and '
         f'{_load(entry["load_after"])} after'
     )
     if entry.get('exit_status'):
         sentence += f', exit status {entry["exit_status"]}'
-    if record.get('note'):
-        sentence += f' ({record["note"]})'
+    # An entry re-recorded on its own (run.py --update) has its own note.
+    note = entry.get('note', record.get('note'))
+    if note:
+        sentence += f' ({note})'
     header = [
         group or benchmark,
         labels.get('ours') or 'value',

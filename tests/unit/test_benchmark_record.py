@@ -129,6 +129,46 @@ def test_record_holds_figures_output_command_and_machine(
     assert entry['labels']['upstream'] == 'theirs'
 
 
+def test_update_replaces_only_the_benchmarks_run_now(
+    bench_run, tmp_path, monkeypatch
+):
+    script = tmp_path / 'fake.py'
+    script.write_text(
+        'import sys\n'
+        f'sys.path.insert(0, {BENCHMARKS!r})\n'
+        'import _record\n'
+        "_record.figure('g', 'x', 2.0, 'ms', upstream=4.0, runs=3)\n"
+    )
+    out = tmp_path / 'record.json'
+    out.write_text(
+        json.dumps(
+            {
+                'date': '2026-01-01T00:00:00+00:00',
+                'note': 'old run',
+                'benchmarks': {'kept': {'note': 'old run'}, 'fake': {}},
+            }
+        )
+    )
+    monkeypatch.setattr(
+        bench_run,
+        'BENCHMARKS',
+        (('fake', str(script), ()), ('kept', str(script), ())),
+    )
+    assert (
+        bench_run.main(
+            ['fake', '--record', str(out), '--update', '--note', 'quiet']
+        )
+        == 0
+    )
+    record = json.loads(out.read_text())
+    assert record['note'] == 'old run'
+    assert record['benchmarks']['kept'] == {'note': 'old run'}
+    fake = record['benchmarks']['fake']
+    assert fake['note'] == 'quiet'
+    assert fake['date'] > '2026-01-01'
+    assert fake['figures'][0]['ratio'] == 0.5
+
+
 def test_unknown_benchmark_is_bad_usage(bench_run, capsys):
     with pytest.raises(SystemExit) as exc:
         bench_run.main(['nope'])

@@ -171,6 +171,22 @@ def test_refresh_rewrites_only_the_block():
     assert refresh.refresh('x.rst', new, FAKE_RECORD) == new
 
 
+def test_an_entry_recorded_on_its_own_shows_its_own_date_and_note(record):
+    name = next(iter(record['benchmarks']))
+    entry = dict(
+        record['benchmarks'][name], date='2031-02-03T04:05:06', note='alone'
+    )
+    body = refresh.render(
+        dict(record, benchmarks={name: entry}, note='whole run'),
+        name,
+        None,
+        'x',
+    )
+    assert 'recorded 2031-02-03' in body
+    assert '(alone)' in body
+    assert 'whole run' not in body
+
+
 def test_counts_show_their_total_and_no_ratio():
     text = '.. benchmark-figures: demo found\n.. end-benchmark-figures\n'
     body = refresh.blocks(
