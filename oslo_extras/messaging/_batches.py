@@ -285,16 +285,18 @@ class Batches:
             now = time.monotonic()
             member = Member(batch, msg_id, now + first)
             batch.members[msg_id] = member
+            # member.wake without the property call (every batched call).
+            wake = member.due + interval * _heartbeats.SEND_AHEAD
             if batch.beat is None:
                 batch.beat = self.scheduler.start(
                     batch.send,
                     interval,
                     label=f'batch of {reply_q}',
-                    first_after=member.wake - now,
+                    first_after=wake - now,
                     own_lateness=False,
                 )
             else:
-                self.scheduler.due_by(batch.beat, member.wake)
+                self.scheduler.due_by(batch.beat, wake)
         return member
 
     def forget(self, batch: Batch) -> None:

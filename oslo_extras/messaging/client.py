@@ -136,7 +136,11 @@ class RPCClient:
             else:
                 # Like upstream's total timeout: finite, so a hung endpoint
                 # that keeps being heartbeated is reported.
-                max_call_time = self._max_call_time or self._default_timeout()
+                max_call_time = (
+                    self._max_call_time
+                    or self._response_timeout
+                    or self._default_timeout()
+                )
         message = interceptors_mod.Outgoing(
             method=method,
             policy=policy,

@@ -91,7 +91,12 @@ class Heartbeat(Interceptor):
             # as upstream does, but without truncating fractions.
             interval = window / 2
         # Most requests ask for no heartbeat: asked first, it is cheaper.
-        if interval is None or not request.is_call:
+        if interval is None:
+            return True
+        # A rabbit caller's reply queue says it is a call; asked first, it
+        # saves the is_call lookup on that driver.
+        reply_q = _upstream.reply_queue(incoming)
+        if reply_q is None and not request.is_call:
             return True
         if request.policy.heartbeat is not None:
             interval = min(interval, request.policy.heartbeat)
@@ -112,7 +117,6 @@ class Heartbeat(Interceptor):
             age = stamp.now() - sent
             first = interval - age
         batches = request.services.get('batches')
-        reply_q = _upstream.reply_queue(incoming)
         if request.stamp.heartbeat_batch and batches is not None and reply_q:
             # One message per reply queue and interval for all its calls.
             request.state['beat'] = batches.join(
