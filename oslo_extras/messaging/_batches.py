@@ -134,7 +134,9 @@ class Member:
 
     def replied(self) -> None:
         """Its reply left (or never will): no more heartbeats."""
-        self.stop()
+        # stop() inline: every batched call ends here.
+        self.stopped = True
+        self.batch.leave(self)
 
 
 class Batch:
@@ -178,6 +180,13 @@ class Batch:
                     MAX_REPLY_WAIT
                 ):
                     del self.members[member.msg_id]
+            if not self.members:
+                # Idle since its last heartbeat was due: end it. Its
+                # scheduler holds the beat's lock while it calls us.
+                self.batches.forget(self)
+                if self.beat is not None:
+                    self.beat.stopped = True
+                return
             due = [m for m in self.members.values() if m.due <= horizon]
         if due:
             try:
@@ -220,15 +229,15 @@ class Batch:
             self.batches.scheduler.due_by(self.beat, following)
 
     def leave(self, member: Member) -> None:
+        """Take ``member`` out; an emptied batch stays for the next call.
+
+        Sequential calls on one reply queue reuse its batch and beat
+        instead of each making (and scheduling) new ones; the batch ends
+        when its next heartbeat is due and finds no member (:meth:`send`).
+        """
         with self.batches.lock:
             if self.members.get(member.msg_id) is member:
                 del self.members[member.msg_id]
-            if self.members or self.beat is None:
-                return
-            self.batches.forget(self)
-        # Outside the lock: the scheduler holds the beat's lock while it
-        # calls send(), which takes the batches' lock.
-        self.beat.stop()
 
 
 class Batches:
@@ -276,20 +285,22 @@ class Batches:
             now = time.monotonic()
             member = Member(batch, msg_id, now + first)
             batch.members[msg_id] = member
+            # member.wake without the property call (every batched call).
+            wake = member.due + interval * _heartbeats.SEND_AHEAD
             if batch.beat is None:
                 batch.beat = self.scheduler.start(
                     batch.send,
                     interval,
                     label=f'batch of {reply_q}',
-                    first_after=member.wake - now,
+                    first_after=wake - now,
                     own_lateness=False,
                 )
             else:
-                self.scheduler.due_by(batch.beat, member.wake)
+                self.scheduler.due_by(batch.beat, wake)
         return member
 
     def forget(self, batch: Batch) -> None:
-        """Let later calls of ``batch``'s queue start a new one.
+        """Let later calls of ``batch``'s queue start a new one (it ended).
 
         Called with :attr:`lock` held.
         """
@@ -298,6 +309,11 @@ class Batches:
             del self._batches[key]
 
     def count(self) -> int:
-        """How many batches are running."""
+        """How many batches heartbeat calls (idle ones not counted)."""
+        with self.lock:
+            return sum(1 for batch in self._batches.values() if batch.members)
+
+    def registered(self) -> int:
+        """How many batches are kept, idle ones included."""
         with self.lock:
             return len(self._batches)

@@ -170,11 +170,7 @@ class HeartbeatScheduler:
         """
         beat = Beat(send, interval, label, own_lateness)
         with self._cond:
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._run, name=self._name, daemon=True
-                )
-                self._thread.start()
+            self._ensure_thread()
             first = interval
             if first_after is not None:
                 first = min(interval, max(0.0, first_after))
@@ -186,6 +182,10 @@ class HeartbeatScheduler:
         with self._cond:
             if beat.stopped or self._closed:
                 return
+            if self._thread is None:
+                # A beat kept across a restart (an idle batch reused after
+                # close() and reopen()): its entry needs a thread again.
+                self._ensure_thread()
             if beat.scheduled:
                 if beat.due is None or when < beat.due:
                     self._push(when, beat)
@@ -208,6 +208,14 @@ class HeartbeatScheduler:
         """Take heartbeats again after :meth:`close` (a restarted server)."""
         with self._cond:
             self._closed = False
+
+    def _ensure_thread(self) -> None:
+        # Called with self._cond held.
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._run, name=self._name, daemon=True
+            )
+            self._thread.start()
 
     def _push(self, due: float, beat: Beat) -> None:
         # Called with self._cond held.
@@ -326,7 +334,14 @@ class HeartbeatScheduler:
                 next_due = min(next_due, beat.sooner)
                 beat.sooner = None
             next_due = max(next_due, time.monotonic())
-            if not self._closed and (
-                not beat.scheduled or beat.due is None or next_due < beat.due
+            # An idle batch ends itself in send(): no entry for it.
+            if (
+                not self._closed
+                and not beat.stopped
+                and (
+                    not beat.scheduled
+                    or beat.due is None
+                    or next_due < beat.due
+                )
             ):
                 self._push(next_due, beat)

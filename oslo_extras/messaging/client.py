@@ -74,11 +74,16 @@ class RPCClient:
         policies: PolicyMap,
         interceptors: Sequence[interceptors_mod.Interceptor],
         max_call_time: float | None = None,
+        response_timeout: float | None = None,
     ) -> None:
         self._client = client
         self._policies = policies
         self._interceptors = list(interceptors)
         self._max_call_time = max_call_time
+        # rpc_response_timeout, read once on first use: it is not mutable,
+        # and each read through upstream's ConfigOptsProxy costs a few
+        # Python calls per call.
+        self._response_timeout = response_timeout
         # Upstream call contexts by (timeout, call_monitor_timeout): few
         # distinct pairs (one per method policy), and prepare() per call
         # costs a Target copy.
@@ -95,7 +100,15 @@ class RPCClient:
             self._policies,
             self._interceptors,
             self._max_call_time,
+            self._response_timeout,
         )
+
+    def _default_timeout(self) -> float:
+        timeout = self._response_timeout
+        if timeout is None:
+            timeout = self._client.conf.rpc_response_timeout
+            self._response_timeout = timeout
+        return timeout
 
     def _prepared(self, timeout: Any, call_monitor_timeout: Any) -> Any:
         key = (timeout, call_monitor_timeout)
@@ -119,14 +132,14 @@ class RPCClient:
             timeout = self._client.timeout
             if policy.heartbeat is None:
                 if timeout is None:
-                    timeout = self._client.conf.rpc_response_timeout
+                    timeout = self._default_timeout()
             else:
                 # Like upstream's total timeout: finite, so a hung endpoint
-                # that keeps being heartbeated is reported. (A lookup
-                # through the ConfigOptsProxy: only where it is used.)
+                # that keeps being heartbeated is reported.
                 max_call_time = (
                     self._max_call_time
-                    or self._client.conf.rpc_response_timeout
+                    or self._response_timeout
+                    or self._default_timeout()
                 )
         message = interceptors_mod.Outgoing(
             method=method,

@@ -182,8 +182,10 @@ class RPCServer(_upstream.RPCServer):
             super()._process_incoming(incoming)
         finally:
             # Dispatch may not have happened (failed acknowledge, a failing
-            # hook): heartbeats must stop whatever happened.
-            self._finish(message)
+            # hook): heartbeats must stop whatever happened. (_finish()
+            # inline; the dispatcher's already ran the hooks, mostly.)
+            if self._requests.pop(message, None) is not None:
+                self._run_finished(request, watchers)
             _replied(request)
 
     def _finish(self, message: Any) -> None:

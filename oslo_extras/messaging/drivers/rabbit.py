@@ -66,7 +66,7 @@ class Connection(_upstream.RabbitConnection):
         timeout=None,
         transport_options=None,
     ):
-        ttl = scope.current_ttl()
+        ttl = scope.LOCAL.ttl  # every publish: replies, heartbeats too
         if ttl is not None:
             # A call already expires after its timeout; a cast had none.
             timeout = ttl if timeout is None else min(ttl, timeout)
@@ -164,11 +164,14 @@ class RabbitDriver(_upstream.RabbitDriver):
         )
         if ttl is None:
             return super().send(target, ctxt, message, *args, **kwargs)
-        previous = scope.swap_message_ttl(ttl)
+        # scope.swap_message_ttl() inline: every message with a TTL.
+        local = scope.LOCAL
+        previous = local.ttl
+        local.ttl = ttl
         try:
             return super().send(target, ctxt, message, *args, **kwargs)
         finally:
-            scope.swap_message_ttl(previous)
+            local.ttl = previous
 
     def send_notification(self, target, ctxt, message, version, retry=None):
         ctxt, message, ttl = stamp.to_wire(ctxt, message, self.broker_ttl)

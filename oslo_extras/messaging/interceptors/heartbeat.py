@@ -81,14 +81,22 @@ class Heartbeat(Interceptor):
     def received(self, request: Request) -> bool:
         incoming = request.incoming
         interval = request.stamp.heartbeat
-        if interval is None:
+        # The caller's silence window (None: two intervals), read before
+        # stop_upstream_watchdog() clears it.
+        window = getattr(incoming, 'client_timeout', None)
+        if window is not None:
+            window = _number(window)
+        if interval is None and window is not None:
             # A stock client with call_monitor_timeout: half its window,
             # as upstream does, but without truncating fractions.
-            window = getattr(incoming, 'client_timeout', None)
-            if window is not None:
-                interval = _half(window)
+            interval = window / 2
         # Most requests ask for no heartbeat: asked first, it is cheaper.
-        if interval is None or not request.is_call:
+        if interval is None:
+            return True
+        # A rabbit caller's reply queue says it is a call; asked first, it
+        # saves the is_call lookup on that driver.
+        reply_q = _upstream.reply_queue(incoming)
+        if reply_q is None and not request.is_call:
             return True
         if request.policy.heartbeat is not None:
             interval = min(interval, request.policy.heartbeat)
@@ -96,24 +104,34 @@ class Heartbeat(Interceptor):
         # We heartbeat from receipt on; upstream's dispatcher watchdog
         # would start later and could keep running after an error.
         _upstream.stop_upstream_watchdog(incoming)
-        first_after = _first_after(request, interval)
+        # Every heartbeating call comes here: the clock is read once.
+        # The caller's silence window starts when it sends: a call that
+        # spent 0.8 s in queues and got its first heartbeat one interval
+        # after receipt would leave its caller 1.8 s of silence, so the
+        # first one is due one interval after the send. A sender clock
+        # behind ours only makes it sooner; one ahead of ours makes it one
+        # interval (as without a send time).
+        sent = request.stamp.sent
+        age = first = None
+        if sent is not None:
+            age = stamp.now() - sent
+            first = interval - age
         batches = request.services.get('batches')
-        reply_q = _upstream.reply_queue(incoming)
         if request.stamp.heartbeat_batch and batches is not None and reply_q:
             # One message per reply queue and interval for all its calls.
             request.state['beat'] = batches.join(
                 reply_q,
                 incoming.msg_id,
                 interval,
-                first_after=first_after,
-                latest_after=_latest_after(request, interval),
+                first_after=first,
+                latest_after=latest_after(interval, age, window),
             )
         else:
             request.state['beat'] = request.services['heartbeats'].start(
                 incoming.heartbeat,
                 interval,
                 label=f'{request.method} ({incoming.msg_id})',
-                first_after=first_after,
+                first_after=first,
             )
         request.state['kept_alive'] = True
         return True
@@ -146,38 +164,27 @@ class Heartbeat(Interceptor):
             return
         # Before the reply: one more heartbeat if the last one is old.
         beat.finish()
-        request.services['stats'].add('heartbeats', beat.sent)
+        if beat.sent:  # most calls end before their first heartbeat
+            request.services['stats'].add('heartbeats', beat.sent)
         if beat.failures:
             request.services['stats'].add('heartbeats_failed')
 
 
-def _first_after(request: Request, interval: float) -> float | None:
-    """Seconds until the first heartbeat, counted from the caller's send.
-
-    The caller's silence window starts when it sends: a call that spent
-    0.8 s in queues and got its first heartbeat one interval after receipt
-    would leave its caller 1.8 s of silence. A sender clock behind ours
-    only makes it sooner; one ahead of ours makes it one interval (as
-    without a send time).
-    """
-    if request.stamp.sent is None:
-        return None
-    return interval - (stamp.now() - request.stamp.sent)
-
-
-def _latest_after(request: Request, interval: float) -> float | None:
+def latest_after(
+    interval: float, age: float | None, window: float | None
+) -> float | None:
     """Seconds until the first heartbeat must leave at the latest.
 
-    The caller gives up after its silence window (the request's
-    ``client_timeout``, else two intervals) counted from its send; half an
-    interval is left for the heartbeat's trip through the broker.
+    The caller gives up after its silence window (``window``, the
+    request's ``client_timeout``, else two intervals) counted from its
+    send, ``age`` seconds ago; half an interval is left for the
+    heartbeat's trip through the broker.
     """
-    if request.stamp.sent is None:
+    if age is None:
         return None
-    silence = _number(getattr(request.incoming, 'client_timeout', None))
+    silence = window
     if silence is None or silence <= interval:
         silence = 2 * interval
-    age = stamp.now() - request.stamp.sent
     return silence - interval / 2 - age
 
 
@@ -199,8 +206,3 @@ def _number(value: object) -> float | None:
     except (TypeError, ValueError):
         return None
     return number if number > 0 else None
-
-
-def _half(window: object) -> float | None:
-    value = _number(window)
-    return value / 2 if value is not None else None

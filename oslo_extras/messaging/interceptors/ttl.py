@@ -50,22 +50,25 @@ class TimeToLive(Interceptor):
             # The broker expired it if it was due; it has not waited here
             # yet, and no sender clock is compared (see expired()).
             return True
-        return self._check(request)
-
-    def dispatching(self, request: Request) -> bool:
-        if request.state.get('kept_alive'):
-            return True
-        return self._check(request)
-
-    def watches(self, request: Request) -> bool:
-        return bool(request.stamp.ttl or request.policy.ttl)
-
-    def _check(self, request: Request) -> bool:
+        # expired() called here and below, not through a helper: every
+        # message with a TTL comes by.
         reason = expired(request)
         if reason is None:
             return True
         request.dropped = reason
         return False
+
+    def dispatching(self, request: Request) -> bool:
+        if request.state.get('kept_alive'):
+            return True
+        reason = expired(request)
+        if reason is None:
+            return True
+        request.dropped = reason
+        return False
+
+    def watches(self, request: Request) -> bool:
+        return bool(request.stamp.ttl or request.policy.ttl)
 
 
 def expired(request: Request) -> str | None:

@@ -376,3 +376,52 @@ def test_no_call_misses_a_heartbeat_when_sends_overlap_joins(scheduler):
         assert len(times) >= 3
         gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
         assert max(gaps) < interval * 1.2, member.msg_id
+
+
+def test_sequential_calls_on_a_reply_queue_reuse_its_batch(scheduler):
+    # One short call after another: a new batch, beat (with its lock) and
+    # heap entry per call cost every call; an emptied batch is kept.
+    sent: list[list[str]] = []
+    batches = _batches.Batches(scheduler, lambda q, ids: sent.append(ids))
+    first = batches.join('reply_a', 'm1', 0.2)
+    batch, beat = first.batch, first.batch.beat
+    first.replied()
+    assert batches.count() == 0 and batches.registered() == 1
+    second = batches.join('reply_a', 'm2', 0.2)
+    assert second.batch is batch and batch.beat is beat
+    # Its heartbeats go on at its own rhythm, naming only the live call.
+    assert wait_for(lambda: second.sent >= 2, timeout=2)
+    assert all(ids == ['m2'] for ids in sent)
+    second.replied()
+
+
+def test_an_idle_batch_ends_without_a_message_naming_no_call(scheduler):
+    sent: list[list[str]] = []
+    batches = _batches.Batches(scheduler, lambda q, ids: sent.append(ids))
+    for i in range(5):
+        batches.join('reply_a', f'm{i}', 0.1).replied()
+    beat = next(iter(batches._batches.values())).beat
+    # Its next heartbeat's time finds no call: the batch and beat end.
+    assert wait_for(lambda: batches.registered() == 0, timeout=2)
+    assert beat.stopped
+    assert sent == []
+    # A later call starts a new batch, heartbeated as usual.
+    later = batches.join('reply_a', 'late', 0.1)
+    assert later.batch.beat is not beat
+    assert wait_for(lambda: later.sent >= 1, timeout=2)
+    later.replied()
+    assert all(ids for ids in sent)
+
+
+def test_an_idle_batch_kept_across_a_restart_heartbeats_again(scheduler):
+    # The server stopped (scheduler closed) with an idle batch registered
+    # and started again: a call reusing that batch is heartbeated.
+    sent: list[list[str]] = []
+    batches = _batches.Batches(scheduler, lambda q, ids: sent.append(ids))
+    batches.join('reply_a', 'm1', 0.2).replied()
+    scheduler.close()
+    scheduler.reopen()
+    member = batches.join('reply_a', 'm2', 0.2)
+    assert wait_for(lambda: member.sent >= 2, timeout=2)
+    assert all(ids == ['m2'] for ids in sent)
+    member.replied()
