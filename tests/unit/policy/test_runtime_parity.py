@@ -143,16 +143,64 @@ def test_same_decisions_on_everything_oslo_policy_accepts(
     }
     with caplog.at_level(logging.CRITICAL):
         ours, theirs = safe(conf), upstream(conf)
+        denied = _broken_rules_denied(tmp_path, overrides, differs)
         for name in RULE_NAMES + ['demo:widget:delete', 'unregistered']:
             expected = _outcome(theirs, name, target, creds)
             got = _outcome(ours, name, target, creds)
             if differs:
                 # "not <typo>": SafeEnforcer may only deny more, or fail
                 # the call where reading the typo as "@" makes a rule:
-                # cycle ("not (typo and rule:<itself>)").
-                assert got in (expected, False, 'TypeError'), name
+                # cycle ("not (typo and rule:<itself>)"). Where oslo.policy
+                # fails the call because its reading of the typo makes a
+                # cycle ("not (typo or rule:<itself>)"), the broken rule
+                # denies under SafeEnforcer and the valid rules decide: as
+                # oslo.policy with every broken rule replaced by "!".
+                allowed = (expected, False, 'TypeError')
+                if expected == 'TypeError':
+                    allowed += (_outcome(denied, name, target, creds),)
+                assert got in allowed, name
             else:
                 assert got == expected, name
+
+
+def _broken_rules_denied(tmp_path, overrides, broken):
+    """oslo.policy on ``overrides`` with each of ``broken`` set to "!"."""
+    if not broken:
+        return None
+    folder = tmp_path / 'broken-denied'
+    folder.mkdir(exist_ok=True)
+    text = ''.join(
+        f'{json.dumps(k)}: {json.dumps("!" if k in broken else v)}\n'
+        for k, v in overrides.items()
+    )
+    write(folder / 'policy.yaml', text)
+    return upstream(make_conf(str(folder)))
+
+
+def test_a_cycle_only_oslo_policy_reads_leaves_the_valid_rules_deciding(
+    tmp_path, caplog
+):
+    # Found by hypothesis (test above): oslo.policy reads the typo as "!",
+    # so admin_required refers to itself and every call through it fails;
+    # SafeEnforcer denies admin_required, and a rule "admin or member"
+    # allows through the operator's explicit project_member "@".
+    write(
+        tmp_path / 'policy.yaml',
+        '"admin_required": "not (typo or rule:admin_required)"\n'
+        '"project_member": "@"\n',
+    )
+    conf = make_conf(str(tmp_path))
+    creds = {'roles': [], 'project_id': 'p1', 'user_id': 'u2'}
+    with caplog.at_level(logging.CRITICAL):
+        ours, theirs = safe(conf), upstream(conf)
+        assert _outcome(theirs, 'admin_required', {}, creds) == 'TypeError'
+        assert _outcome(ours, 'admin_required', {}, creds) is False
+        # "rule:admin_required or (rule:project_member and user_id:...)"
+        own, other = {'user_id': 'u2'}, {'user_id': 'u3'}
+        delete = 'demo:widgets:delete'
+        assert _outcome(theirs, delete, own, creds) == 'TypeError'
+        assert _outcome(ours, delete, own, creds) is True
+        assert _outcome(ours, delete, other, creds) is False
 
 
 def _outcome(enforcer, name, target, creds):
