@@ -425,3 +425,54 @@ def test_an_idle_batch_kept_across_a_restart_heartbeats_again(scheduler):
     assert wait_for(lambda: member.sent >= 2, timeout=2)
     assert all(ids == ['m2'] for ids in sent)
     member.replied()
+
+
+def test_a_batch_being_sent_when_its_server_stops_heartbeats_after_restart(
+    scheduler,
+):
+    # The server stops (scheduler closed) while the batch's heartbeat is
+    # being sent; the batch, emptied, stays registered. After a restart a
+    # call reusing it must be heartbeated: its beat lost its heap entry.
+    sending = threading.Event()
+    release = threading.Event()
+    sent: list[list[str]] = []
+
+    def send(reply_q, msg_ids):
+        sent.append(list(msg_ids))
+        if len(sent) == 1:
+            sending.set()
+            release.wait(5)
+
+    batches = _batches.Batches(scheduler, send)
+    first = batches.join('reply_a', 'm1', 0.1)
+    assert sending.wait(2)
+    scheduler.close()
+    release.set()
+    first.replied()
+    time.sleep(0.1)  # the sender finishes its send while closed
+    assert batches.registered() == 1
+    scheduler.reopen()
+    second = batches.join('reply_a', 'm2', 0.1)
+    assert second.batch is first.batch
+    assert wait_for(lambda: second.sent >= 2, timeout=2)
+    second.replied()
+
+
+def test_a_batch_sent_while_the_scheduler_thread_idles_out_goes_on(
+    scheduler, monkeypatch
+):
+    # A send outlasting IDLE_EXIT (a broker blocking publishes): the
+    # scheduler thread found an empty heap and ended; the entry pushed
+    # after the send must still be served, not wait for the next join.
+    monkeypatch.setattr(_heartbeats, 'IDLE_EXIT', 0.2)
+    sent: list[list[str]] = []
+
+    def send(reply_q, msg_ids):
+        sent.append(list(msg_ids))
+        if len(sent) == 1:
+            time.sleep(0.6)
+
+    batches = _batches.Batches(scheduler, send)
+    member = batches.join('reply_a', 'm1', 0.1)
+    assert wait_for(lambda: member.sent >= 3, timeout=3)
+    member.replied()
