@@ -334,14 +334,15 @@ class HeartbeatScheduler:
                 next_due = min(next_due, beat.sooner)
                 beat.sooner = None
             next_due = max(next_due, time.monotonic())
-            # An idle batch ends itself in send(): no entry for it.
-            if (
-                not self._closed
-                and not beat.stopped
-                and (
-                    not beat.scheduled
-                    or beat.due is None
-                    or next_due < beat.due
-                )
+            # An idle batch ends itself in send(): no entry for it. A
+            # closed scheduler keeps the entry too: a batch outlives a
+            # server's stop() and a call reusing it after the restart
+            # needs its beat scheduled.
+            if not beat.stopped and (
+                not beat.scheduled or beat.due is None or next_due < beat.due
             ):
                 self._push(next_due, beat)
+                if not self._closed:
+                    # The thread may have idled out during a long send
+                    # (a broker blocking publishes).
+                    self._ensure_thread()

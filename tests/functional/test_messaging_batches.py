@@ -180,3 +180,61 @@ def test_calls_survive_their_reply_queue_deleted_and_declared_again(
         assert server.stats['heartbeats_failed'] == 1
     finally:
         caller.cleanup()
+
+
+def _record_batch_times(server) -> list[tuple[float, list[str]]]:
+    batches = server._services['batches']
+    sent: list[tuple[float, list[str]]] = []
+    send = batches.send
+
+    def spy(reply_q, msg_ids):
+        send(reply_q, msg_ids)
+        sent.append((time.monotonic(), list(msg_ids)))
+
+    batches.send = spy
+    return sent
+
+
+def _longest_gap(sent, since: float) -> tuple[int, float]:
+    """Heartbeats and longest gap of the call heartbeated most since."""
+    times: dict[str, list[float]] = {}
+    for t, ids in sent:
+        if t >= since:
+            for msg_id in ids:
+                times.setdefault(msg_id, []).append(t)
+    beats = max(times.values(), key=len)
+    gaps = [b - a for a, b in zip(beats, beats[1:], strict=False)]
+    return len(beats), max(gaps)
+
+
+def test_a_long_call_after_a_burst_of_short_ones_reuses_their_batch(
+    transport,
+):
+    # The short calls leave their batch idle; the long call that follows
+    # on the same reply queue reuses it (and the restarted server's too)
+    # and must be heartbeated within its 2 s window throughout.
+    target = _target()
+    server = messaging.get_rpc_server(transport, target, [Endpoint()])
+    sent = _record_batch_times(server)
+    client = messaging.get_rpc_client(
+        transport, target, heartbeat=1, timeout=2
+    )
+    for restart in (False, True):
+        with running(server, pool_size=60):
+            assert _call_all(client, 50, seconds=0.05) == ['worked 0.05s'] * 50
+            for _ in range(20):
+                assert client.call({}, 'work', seconds=0.01) == 'worked 0.01s'
+            batches = server._services['batches']
+            assert batches.registered() == 1, restart
+            since = time.monotonic()
+            shorts = threading.Thread(
+                target=lambda: [
+                    client.call({}, 'work', seconds=0.3) for _ in range(15)
+                ]
+            )
+            shorts.start()
+            assert client.call({}, 'work', seconds=6) == 'worked 6s'
+            shorts.join(30)
+        count, gap = _longest_gap(sent, since)
+        assert count >= 5, restart
+        assert gap < 1.3, (restart, gap)

@@ -425,3 +425,88 @@ def test_an_idle_batch_kept_across_a_restart_heartbeats_again(scheduler):
     assert wait_for(lambda: member.sent >= 2, timeout=2)
     assert all(ids == ['m2'] for ids in sent)
     member.replied()
+
+
+def test_a_batch_being_sent_when_its_server_stops_heartbeats_after_restart(
+    scheduler,
+):
+    # The server stops (scheduler closed) while the batch's heartbeat is
+    # being sent; the batch, emptied, stays registered. After a restart a
+    # call reusing it must be heartbeated: its beat lost its heap entry.
+    sending = threading.Event()
+    release = threading.Event()
+    sent: list[list[str]] = []
+
+    def send(reply_q, msg_ids):
+        sent.append(list(msg_ids))
+        if len(sent) == 1:
+            sending.set()
+            release.wait(5)
+
+    batches = _batches.Batches(scheduler, send)
+    first = batches.join('reply_a', 'm1', 0.1)
+    assert sending.wait(2)
+    scheduler.close()
+    release.set()
+    first.replied()
+    time.sleep(0.1)  # the sender finishes its send while closed
+    assert batches.registered() == 1
+    scheduler.reopen()
+    second = batches.join('reply_a', 'm2', 0.1)
+    assert second.batch is first.batch
+    assert wait_for(lambda: second.sent >= 2, timeout=2)
+    second.replied()
+
+
+def test_a_batch_sent_while_the_scheduler_thread_idles_out_goes_on(
+    scheduler, monkeypatch
+):
+    # A send outlasting IDLE_EXIT (a broker blocking publishes): the
+    # scheduler thread found an empty heap and ended; the entry pushed
+    # after the send must still be served, not wait for the next join.
+    monkeypatch.setattr(_heartbeats, 'IDLE_EXIT', 0.2)
+    sent: list[list[str]] = []
+
+    def send(reply_q, msg_ids):
+        sent.append(list(msg_ids))
+        if len(sent) == 1:
+            time.sleep(0.6)
+
+    batches = _batches.Batches(scheduler, send)
+    member = batches.join('reply_a', 'm1', 0.1)
+    assert wait_for(lambda: member.sent >= 3, timeout=3)
+    member.replied()
+
+
+def test_calls_joining_as_an_idle_batch_ends_are_all_heartbeated(scheduler):
+    # Short calls leave their batch idle; the next joins at random
+    # moments around the idle batch's next send, which unregisters it:
+    # each joining call, on whichever batch, must get its heartbeats.
+    rng = random.Random(11)
+    interval = 0.05
+    sent: list[tuple[float, list[str]]] = []
+    batches = _batches.Batches(
+        scheduler, lambda q, ids: sent.append((time.monotonic(), ids))
+    )
+    longs = []
+    for i in range(60):
+        batches.join('reply_a', f's{i}', interval).replied()
+        time.sleep(rng.uniform(0.0, interval * 1.5))
+        joined = time.monotonic()
+        member = batches.join(
+            'reply_a', f'l{i}', rng.choice([interval, interval * 2])
+        )
+        longs.append((joined, member))
+        if i % 4 == 0:
+            time.sleep(member.interval * 3)
+            member.replied()
+    time.sleep(interval * 6)
+    for joined, member in longs:
+        member.replied()
+        times = [t for t, ids in sent if member.msg_id in ids]
+        assert times, member.msg_id
+        # Bounds loose for a busy machine: a lost call gets none at all.
+        assert times[0] - joined < member.interval * 2, member.msg_id
+        gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+        assert max(gaps, default=0) < member.interval * 2, member.msg_id
+    assert wait_for(lambda: batches.registered() == 0, timeout=2)

@@ -1,7 +1,9 @@
 import threading
 import time
 
+from oslo_extras.messaging import _heartbeats
 from oslo_extras.messaging._heartbeats import HeartbeatScheduler
+from tests.unit.messaging.helpers import wait_for
 
 
 def test_beats_at_fractional_intervals_until_stopped():
@@ -165,3 +167,26 @@ def _wait(done, timeout=2.0):
             return False
         time.sleep(0.005)
     return True
+
+
+def test_a_heartbeat_sent_while_the_scheduler_thread_idles_out_goes_on(
+    monkeypatch,
+):
+    # A send outlasting IDLE_EXIT (a broker blocking publishes): the
+    # scheduler thread found an empty heap and ended; the entry pushed
+    # after the send must still be served.
+    monkeypatch.setattr(_heartbeats, 'IDLE_EXIT', 0.2)
+    scheduler = _heartbeats.HeartbeatScheduler('test')
+    sent: list[float] = []
+
+    def send():
+        sent.append(time.monotonic())
+        if len(sent) == 1:
+            time.sleep(0.6)
+
+    beat = scheduler.start(send, 0.1)
+    try:
+        assert wait_for(lambda: beat.sent >= 3, timeout=3)
+    finally:
+        beat.stop()
+        scheduler.close()
