@@ -11,17 +11,25 @@ from typing import Any
 
 import oslo_messaging
 
+from oslo_extras.messaging.stamp import SENT
 from oslo_extras.messaging.stamp import Stamp
 
 
 class Stamped:
-    """An application context plus the stamp for one message."""
+    """An application context plus the stamp for one message.
 
-    __slots__ = ('ctxt', 'stamp')
+    :param sent: the send time, written instead of the stamp's own: a
+        client reuses one stamp for every message of a method
+    """
 
-    def __init__(self, ctxt: Any, stamp: Stamp) -> None:
+    __slots__ = ('ctxt', 'stamp', 'sent')
+
+    def __init__(
+        self, ctxt: Any, stamp: Stamp, sent: float | None = None
+    ) -> None:
         self.ctxt = ctxt
         self.stamp = stamp
+        self.sent = sent
 
     def redacted_copy(self) -> Stamped:
         """What the notifier sends: the context redacted, the stamp kept.
@@ -33,7 +41,7 @@ class Stamped:
             inner = self.ctxt.redacted_copy()
         except AttributeError:
             inner = {}
-        return Stamped(inner, self.stamp)
+        return Stamped(inner, self.stamp, self.sent)
 
 
 class StampingSerializer(oslo_messaging.Serializer):
@@ -64,12 +72,14 @@ class StampingSerializer(oslo_messaging.Serializer):
     def serialize_context(self, ctxt):
         stamped = type(ctxt) is Stamped
         if stamped:
-            ctxt, stamp = ctxt.ctxt, ctxt.stamp
+            ctxt, stamp, sent = ctxt.ctxt, ctxt.stamp, ctxt.sent
         if not self._no_op:
             ctxt = self.inner.serialize_context(ctxt)
         serialized = dict(ctxt or {})
         if stamped:
             stamp.write(serialized)
+            if sent is not None:
+                serialized[SENT] = sent
         return serialized
 
     def deserialize_context(self, ctxt):

@@ -63,9 +63,11 @@ Assumption with a guard
       reaches ``_publish`` through a thread-local
       (``drivers/scope.py``).
 Batched heartbeats (module _batches)
-  14. Caller side, ``AMQPDriverBase._get_reply_q()`` builds ``_waiter``, a
-      ``ReplyWaiter`` whose ``waiters`` (``ReplyWaiters``: ``put(msg_id,
-      data)``, ``_queues`` by msg_id) receive every reply; server side,
+  14. Caller side, ``AMQPDriverBase._get_reply_q()`` builds ``_waiter``
+      once (only ``cleanup()`` drops it, so the driver installs the
+      splitter on the first call only), a ``ReplyWaiter`` whose
+      ``waiters`` (``ReplyWaiters``: ``put(msg_id, data)``, ``_queues`` by
+      msg_id) receive every reply; server side,
       ``Connection.direct_send(queue, body)`` with
       ``common.serialize_msg`` sends one reply message, on a connection
       of its own that ``ConnectionPool.create(purpose)`` builds outside

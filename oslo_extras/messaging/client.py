@@ -12,6 +12,7 @@ import oslo_messaging
 
 from oslo_extras.messaging import _upstream
 from oslo_extras.messaging import interceptors as interceptors_mod
+from oslo_extras.messaging import stamp as stamp_mod
 from oslo_extras.messaging._serializer import Stamped
 from oslo_extras.messaging._serializer import StampingSerializer
 from oslo_extras.messaging.interceptors import heartbeat as heartbeat_mod
@@ -23,6 +24,11 @@ LOG = logging.getLogger(__name__)
 
 #: Prepared upstream call contexts a client keeps, at most.
 MAX_PREPARED = 32
+#: Send plans a client keeps per kind of message, at most: method names
+#: are open-ended (past this, a message is planned as it is sent).
+MAX_PLANS = 256
+#: Call timeouts whose plans a client and its prepare()d copies share.
+MAX_PLANNED_TIMEOUTS = 32
 
 
 class HeartbeatTimeout(oslo_messaging.MessagingTimeout):
@@ -65,6 +71,52 @@ class CallTimeExceeded(oslo_messaging.MessagingTimeout):
         self.limit = limit
 
 
+class _Plan:
+    """What every message of one method and kind sends, worked out once.
+
+    :param message: the outgoing message after every interceptor's hook
+    :param fresh_sent: write the send time afresh on each message (a
+        plan reused for many)
+    """
+
+    __slots__ = ('stamp', 'fresh_sent', 'timeout', 'silence', 'key')
+
+    def __init__(
+        self, message: interceptors_mod.Outgoing, fresh_sent: bool
+    ) -> None:
+        self.stamp = message.stamp()
+        self.fresh_sent = fresh_sent and self.stamp.sent is not None
+        self.timeout = message.timeout
+        self.silence = message.silence
+        #: the upstream call context's key in ``RPCClient._calls``
+        self.key = (message.timeout, message.call_monitor_timeout)
+
+
+class _Plans:
+    """The send plans of a client and its prepare()d copies.
+
+    A call's plan depends on the upstream client's ``timeout`` (which
+    prepare() may change): calls are planned per timeout, casts once.
+
+    :param reusable: every interceptor sets ``outgoing_per_method``;
+        otherwise nothing is kept and each message is planned
+    """
+
+    def __init__(self, reusable: bool) -> None:
+        self.reusable = reusable
+        self.casts: dict[str, _Plan] = {}
+        self._calls: dict[Any, dict[str, _Plan]] = {}
+
+    def calls(self, timeout: Any) -> dict[str, _Plan]:
+        """The call plans of clients whose upstream timeout is ``timeout``."""
+        plans = self._calls.get(timeout)
+        if plans is None:
+            plans = {}
+            if len(self._calls) < MAX_PLANNED_TIMEOUTS:
+                plans = self._calls.setdefault(timeout, plans)
+        return plans
+
+
 class RPCClient:
     """Use :func:`get_rpc_client` to build one."""
 
@@ -75,6 +127,7 @@ class RPCClient:
         interceptors: Sequence[interceptors_mod.Interceptor],
         max_call_time: float | None = None,
         response_timeout: float | None = None,
+        plans: _Plans | None = None,
     ) -> None:
         self._client = client
         self._policies = policies
@@ -88,6 +141,22 @@ class RPCClient:
         # distinct pairs (one per method policy), and prepare() per call
         # costs a Target copy.
         self._calls: dict[tuple[Any, Any], Any] = {}
+        # Policy, interceptor hooks and stamp fields of a message depend
+        # on its method and kind only (and a call's on the timeout): they
+        # are worked out on the first message and reused, with a fresh
+        # send time (see Interceptor.outgoing_per_method).
+        if plans is None:
+            plans = _Plans(
+                all(
+                    getattr(interceptor, 'outgoing_per_method', False)
+                    for interceptor in self._interceptors
+                )
+            )
+        self._plans = plans
+        self._call_plans = plans.calls(client.timeout)
+        self._cast_plans = plans.casts
+        # The upstream context casts go through (see _cast_context()).
+        self._cast_client: Any = None
 
     @property
     def target(self) -> Any:
@@ -101,6 +170,7 @@ class RPCClient:
             self._interceptors,
             self._max_call_time,
             self._response_timeout,
+            self._plans,
         )
 
     def _default_timeout(self) -> float:
@@ -152,11 +222,33 @@ class RPCClient:
             interceptor.outgoing(message)
         return message
 
+    def _plan(self, method: str, call: bool) -> _Plan:
+        """Plan the messages of ``method``; kept when the hooks allow."""
+        plans = self._call_plans if call else self._cast_plans
+        reusable = self._plans.reusable
+        plan = _Plan(self._outgoing(method, call), fresh_sent=reusable)
+        if reusable and len(plans) < MAX_PLANS:
+            plans[method] = plan
+        return plan
+
+    def _cast_context(self) -> Any:
+        client = self._client
+        if isinstance(client, oslo_messaging.RPCClient):
+            # Its cast() prepares a copy of itself for every message.
+            client = client.prepare()
+        self._cast_client = client
+        return client
+
     def cast(self, ctxt: Any, method: str, **kwargs: Any) -> None:
         """Send ``method`` without waiting; it expires after its TTL."""
-        message = self._outgoing(method, call=False)
-        stamped = Stamped(ctxt, message.stamp())
-        self._client.cast(stamped, method, **kwargs)
+        plan = self._cast_plans.get(method)
+        if plan is None:
+            plan = self._plan(method, call=False)
+        client = self._cast_client
+        if client is None:
+            client = self._cast_context()
+        sent = stamp_mod.now() if plan.fresh_sent else None
+        client.cast(Stamped(ctxt, plan.stamp, sent), method, **kwargs)
 
     def call(self, ctxt: Any, method: str, **kwargs: Any) -> Any:
         """Call ``method`` and wait for its result.
@@ -165,22 +257,27 @@ class RPCClient:
         and raises :class:`HeartbeatTimeout` once nothing came for
         ``timeout`` seconds (twice the heartbeat by default).
         """
-        message = self._outgoing(method, call=True)
-        client = self._prepared(message.timeout, message.call_monitor_timeout)
-        stamped = Stamped(ctxt, message.stamp())
-        started = time.monotonic()
+        plan = self._call_plans.get(method)
+        if plan is None:
+            plan = self._plan(method, call=True)
+        client = self._calls.get(plan.key)
+        if client is None:
+            client = self._prepared(*plan.key)
+        sent = stamp_mod.now() if plan.fresh_sent else None
+        stamped = Stamped(ctxt, plan.stamp, sent)
+        silence = plan.silence
+        # Read only to tell a silence from the total cap.
+        started = time.monotonic() if silence else 0.0
         try:
             return client.call(stamped, method, **kwargs)
         except oslo_messaging.MessagingTimeout as exc:
-            elapsed = time.monotonic() - started
-            if not message.silence:
+            if not silence:
                 raise
+            elapsed = time.monotonic() - started
             server = _server_name(self._client.target)
-            if elapsed < (message.timeout or 0):
-                raise HeartbeatTimeout(
-                    server, method, message.silence
-                ) from exc
-            raise CallTimeExceeded(server, method, message.timeout) from exc
+            if elapsed < (plan.timeout or 0):
+                raise HeartbeatTimeout(server, method, silence) from exc
+            raise CallTimeExceeded(server, method, plan.timeout) from exc
 
 
 def _warn_about_stock_windows(

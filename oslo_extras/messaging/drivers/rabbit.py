@@ -144,6 +144,8 @@ class RabbitDriver(_upstream.RabbitDriver):
         self._heartbeat_idle: list[Any] = []
         self._heartbeat_opened = 0
         self._heartbeat_closed = False
+        # The reply queue, once its waiter splits batched heartbeats.
+        self._split_reply_q: str | None = None
 
     def broker_expires(self, target: Any) -> bool:
         """Say whether the broker expires what is sent to ``target``.
@@ -159,8 +161,12 @@ class RabbitDriver(_upstream.RabbitDriver):
     def send(self, target, ctxt, message, *args, **kwargs):
         # Our reply waiter splits batched heartbeats: say so (calls only;
         # to_wire adds it only when the call asks for heartbeats).
+        # broker_expires() inline: every message sent comes here.
+        broker_ttl = self.broker_ttl and not (
+            target.fanout and self._stream_fanout
+        )
         ctxt, message, ttl = stamp.to_wire(
-            ctxt, message, self.broker_expires(target), heartbeat_batch=True
+            ctxt, message, broker_ttl, heartbeat_batch=True
         )
         if ttl is None:
             return super().send(target, ctxt, message, *args, **kwargs)
@@ -185,8 +191,14 @@ class RabbitDriver(_upstream.RabbitDriver):
             )
 
     def _get_reply_q(self):
-        reply_q = super()._get_reply_q()
-        _upstream.split_batched_replies(self, _batches.split)
+        # Every call asks. Upstream builds the queue and its waiter once
+        # and drops them only in cleanup() (which resets this), so the
+        # splitter is installed once, without upstream's lock after that.
+        reply_q = self._split_reply_q
+        if reply_q is None:
+            reply_q = super()._get_reply_q()
+            _upstream.split_batched_replies(self, _batches.split)
+            self._split_reply_q = reply_q
         return reply_q
 
     def send_heartbeats(self, reply_q: str, msg_ids: list[str]) -> None:
@@ -253,6 +265,7 @@ class RabbitDriver(_upstream.RabbitDriver):
         self._give_back_heartbeat_connection(self._new_heartbeat_connection())
 
     def cleanup(self):
+        self._split_reply_q = None
         with self._heartbeat_ready:
             self._heartbeat_closed = True
             idle, self._heartbeat_idle = self._heartbeat_idle, []

@@ -87,10 +87,22 @@ class Request:
 
 
 class Interceptor:
-    """Base class of the interceptor plugins. Every hook is optional."""
+    """Base class of the interceptor plugins. Every hook is optional.
+
+    A client runs the :meth:`outgoing` hooks once per method and kind of
+    message (call or cast) and reuses the result for the next ones when
+    every interceptor it loaded sets :attr:`outgoing_per_method`; with one
+    that does not, it runs them all for every message.
+    """
 
     #: the entry point name, for logs
     name = 'interceptor'
+    #: True when :meth:`outgoing` sets the same values for every message
+    #: with the same ``method``, ``policy``, ``call``, ``timeout`` and
+    #: ``max_call_time`` (and the same values set by the interceptors
+    #: before it): nothing per message but a ``sent`` field, the send
+    #: time, which the client writes afresh on each message.
+    outgoing_per_method = False
 
     def outgoing(self, message: Outgoing) -> None:
         """Adjust an outgoing message (client side, caller's thread)."""

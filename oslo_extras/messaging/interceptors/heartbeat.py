@@ -65,6 +65,7 @@ def rounding_warning(interval: float, timeout: float | None) -> str | None:
 
 class Heartbeat(Interceptor):
     name = 'heartbeat'
+    outgoing_per_method = True
 
     def outgoing(self, message: Outgoing) -> None:
         interval = message.policy.heartbeat

@@ -29,6 +29,7 @@ LOG = logging.getLogger(__name__)
 
 class TimeToLive(Interceptor):
     name = 'ttl'
+    outgoing_per_method = True
 
     def outgoing(self, message: Outgoing) -> None:
         ttl = message.policy.ttl

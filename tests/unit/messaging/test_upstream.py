@@ -427,3 +427,22 @@ def test_15_wait_cleans_the_listener_up_after_the_work_is_done():
     source = inspect.getsource(msg_server.MessageHandlingServer.wait)
     shutdown = source.index('self._work_executor.shutdown(wait=True)')
     assert source.index('self.listener.cleanup()') > shutdown
+
+
+def test_14_only_cleanup_drops_the_reply_queue_and_its_waiter():
+    # rabbit-extras installs the batch splitter on the first call only:
+    # a waiter built again elsewhere would not split batched heartbeats.
+    assigning = sorted(
+        name
+        for cls in (amqpdriver.AMQPDriverBase, impl_rabbit.RabbitDriver)
+        for name, member in vars(cls).items()
+        if inspect.isfunction(member)
+        and (
+            'self._waiter = ' in inspect.getsource(member)
+            or 'self._reply_q = ' in inspect.getsource(member)
+        )
+    )
+    assert assigning == ['__init__', '_get_reply_q', 'cleanup']
+    assert 'self._waiter = None' in inspect.getsource(
+        amqpdriver.AMQPDriverBase.cleanup
+    )

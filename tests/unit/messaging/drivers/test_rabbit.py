@@ -285,3 +285,30 @@ def test_batches_of_many_reply_queues_go_out_side_by_side(
     assert all(connection.closed for connection in connections)
     driver.send_heartbeats('reply_late', ['late'])
     assert connections[-1].closed
+
+
+def test_reply_waiter_gets_the_batch_splitter_once(monkeypatch):
+    installed = []
+    install = _upstream.split_batched_replies
+
+    def counting(driver, split):
+        installed.append(driver)
+        install(driver, split)
+
+    monkeypatch.setattr(_upstream, 'split_batched_replies', counting)
+    rpc = messaging.get_rpc_transport(make_conf(), 'kombu+memory:////')
+    driver = _upstream.transport_driver(rpc)
+    target = new_target()
+    try:
+        with running(messaging.get_rpc_server(rpc, target, [Endpoint()])):
+            client = messaging.get_rpc_client(rpc, target, timeout=5)
+            for _ in range(3):
+                assert client.call({}, 'work', seconds=0) == 'worked 0s'
+        assert installed == [driver]
+        assert isinstance(
+            driver._waiter.waiters, _upstream._SplittingReplyWaiters
+        )
+    finally:
+        rpc.cleanup()
+    # cleanup() dropped the reply queue: a new one would get a splitter.
+    assert driver._split_reply_q is None
