@@ -11,7 +11,9 @@ from typing import Any
 
 import oslo_messaging
 
+from oslo_extras.messaging.stamp import HEARTBEAT
 from oslo_extras.messaging.stamp import SENT
+from oslo_extras.messaging.stamp import TTL
 from oslo_extras.messaging.stamp import Stamp
 
 
@@ -77,9 +79,13 @@ class StampingSerializer(oslo_messaging.Serializer):
             ctxt = self.inner.serialize_context(ctxt)
         serialized = dict(ctxt or {})
         if stamped:
-            stamp.write(serialized)
-            if sent is not None:
-                serialized[SENT] = sent
+            # Stamp.write() inline, with the send time of this message.
+            if stamp.ttl is not None:
+                serialized[TTL] = stamp.ttl
+            if sent is not None or stamp.sent is not None:
+                serialized[SENT] = stamp.sent if sent is None else sent
+            if stamp.heartbeat is not None:
+                serialized[HEARTBEAT] = stamp.heartbeat
         return serialized
 
     def deserialize_context(self, ctxt):

@@ -24,3 +24,41 @@ def test_garbage_values_read_as_missing():
 def test_deadline_needs_both_ttl_and_send_time():
     assert stamp.Stamp(ttl=2, sent=10).deadline() == 12
     assert stamp.Stamp(ttl=2).deadline() is None
+
+
+@given(values, values, values, values, st.booleans(), st.booleans())
+def test_stamp_reaches_the_body_as_the_client_stamped_it(
+    ttl, sent, heartbeat, fresh_sent, broker_ttl, batch
+):
+    # The client's serializer writes it (a plan's stamp, with this
+    # message's send time), the extras driver moves it to the body, the
+    # server takes it from there.
+    from oslo_extras.messaging._serializer import Stamped
+    from oslo_extras.messaging._serializer import StampingSerializer
+
+    planned = stamp.Stamp(ttl=ttl, sent=sent, heartbeat=heartbeat)
+    ctxt = StampingSerializer(None).serialize_context(
+        Stamped({'user': 'u1'}, planned, fresh_sent)
+    )
+    wire_ctxt, body, wire_ttl = stamp.to_wire(
+        ctxt, {'method': 'm'}, broker_ttl, heartbeat_batch=batch
+    )
+    assert wire_ctxt == {'user': 'u1'} and wire_ttl == ttl
+    taken = stamp.Stamp.take(dict(wire_ctxt), dict(body))
+    expected_sent = sent if fresh_sent is None else fresh_sent
+    assert (taken.ttl, taken.sent, taken.heartbeat) == (
+        ttl,
+        expected_sent,
+        heartbeat,
+    )
+    assert taken.broker_ttl == (broker_ttl and ttl is not None)
+    assert taken.heartbeat_batch == (batch and heartbeat is not None)
+    if ttl is None and expected_sent is None and heartbeat is None:
+        assert stamp.BODY_KEY not in body
+
+
+def test_to_wire_reads_numbers_other_clients_wrote():
+    ctxt = {stamp.TTL: 5, stamp.SENT: '12.5', stamp.HEARTBEAT: 'often'}
+    _, body, ttl = stamp.to_wire(ctxt, {})
+    assert ttl == 5.0 and type(ttl) is float
+    assert body[stamp.BODY_KEY] == {'ttl': 5.0, 'sent': 12.5}
