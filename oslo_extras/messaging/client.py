@@ -233,8 +233,9 @@ class RPCClient:
 
     def _cast_context(self) -> Any:
         client = self._client
-        if isinstance(client, oslo_messaging.RPCClient):
-            # Its cast() prepares a copy of itself for every message.
+        if type(client) is oslo_messaging.RPCClient:
+            # Its cast() prepares a copy of itself for every message (a
+            # subclass's own cast() is left to run).
             client = client.prepare()
         self._cast_client = client
         return client

@@ -255,3 +255,19 @@ def test_casts_reuse_one_upstream_context(fake_transport, monkeypatch):
     for _ in range(3):
         client.cast({}, 'record', tag='t')
     assert len(prepared) == 1
+
+
+def test_a_client_class_of_its_own_still_casts_itself(fake_transport):
+    class Recording(oslo_messaging.RPCClient):
+        casts: list[str] = []
+
+        def cast(self, ctxt, method, **kwargs):
+            self.casts.append(method)
+            super().cast(ctxt, method, **kwargs)
+
+    client = messaging.get_rpc_client(
+        fake_transport, new_target(), ttl=5, client_cls=Recording
+    )
+    client.cast({}, 'record', tag='t')
+    client.cast({}, 'record', tag='t')
+    assert Recording.casts == ['record', 'record']
