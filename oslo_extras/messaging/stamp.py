@@ -103,9 +103,16 @@ class Stamp:
         if body is not None and (
             type(body) is dict or isinstance(body, Mapping)
         ):
-            ttl, sent, heartbeat = _fast_numbers(
-                body.get('ttl'), body.get('sent'), body.get('heartbeat')
-            )
+            ttl = body.get('ttl')
+            sent = body.get('sent')
+            heartbeat = body.get('heartbeat')
+            # _fast_numbers() inline: what our clients send is floats.
+            if not (
+                (ttl is None or type(ttl) is float)
+                and (sent is None or type(sent) is float)
+                and (heartbeat is None or type(heartbeat) is float)
+            ):
+                ttl, sent, heartbeat = _fast_numbers(ttl, sent, heartbeat)
             return cls(
                 ttl=ttl,
                 sent=sent,
