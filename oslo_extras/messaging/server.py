@@ -18,6 +18,7 @@ from oslo_messaging.rpc import dispatcher as rpc_dispatcher
 
 from oslo_extras.messaging import _batches
 from oslo_extras.messaging import _heartbeats
+from oslo_extras.messaging import _receipt
 from oslo_extras.messaging import _upstream
 from oslo_extras.messaging import _workers
 from oslo_extras.messaging import interceptors as interceptors_mod
@@ -50,7 +51,9 @@ class _Dispatcher(rpc_dispatcher.RPCDispatcher):
     a ``finished`` hook for; the others cost one dict test.
     """
 
-    def __init__(self, finishing: dict[Any, _Watched], *args, **kwargs):
+    def __init__(
+        self, finishing: dict[Any, _receipt.Watched], *args, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self._finishing = finishing
 
@@ -63,7 +66,8 @@ class _Dispatcher(rpc_dispatcher.RPCDispatcher):
         finally:
             watched = self._finishing.pop(incoming, None)
             if watched is not None:
-                # _run_finished() inline: every heartbeated call comes here.
+                # _receipt.run_finished() inline: every heartbeated call
+                # comes here.
                 request = watched[0]
                 for interceptor in watched[2]:
                     try:
@@ -91,7 +95,7 @@ class RPCServer(_upstream.RPCServer):
     ) -> None:
         # Requests whose finished hooks must run before their reply, from
         # dispatch (worker thread) until it ends (see _Dispatcher).
-        self._finishing: dict[Any, _Watched] = {}
+        self._finishing: dict[Any, _receipt.Watched] = {}
         dispatcher = _Dispatcher(
             self._finishing, endpoints, serializer, access_policy
         )
@@ -108,7 +112,7 @@ class RPCServer(_upstream.RPCServer):
             name: policies.resolve(name) for name in policies.methods
         }
         self._interceptors = list(interceptors)
-        self._receipt = _ReceiptPlan(self._interceptors)
+        self._receipt = _receipt.ReceiptPlan(self._interceptors)
         self._dead_letter = dead_letter
         # Watched requests and their watchers by incoming message: added by
         # the listener thread, removed by the worker that processes it
@@ -117,7 +121,7 @@ class RPCServer(_upstream.RPCServer):
         # needs no lock, and it costs no Python-level call per message,
         # which a WeakKeyDictionary and a lock did (five per request).
         # Requests no interceptor has a hook to run for are not added.
-        self._requests: dict[Any, _Watched] = {}
+        self._requests: dict[Any, _receipt.Watched] = {}
         #: counters: ``expired`` (dropped), ``heartbeats`` (sent)
         self.stats = Stats()
         driver = _upstream.transport_driver(transport)
@@ -186,8 +190,8 @@ class RPCServer(_upstream.RPCServer):
         finishers: tuple = ()
         fused = self._receipt.fused
         if fused is not None:
-            # The built-in interceptors (see _ReceiptPlan), inline: every
-            # request comes here.
+            # The built-in interceptors (see _receipt.ReceiptPlan),
+            # inline: every request comes here.
             for interceptor, receive, dispatches, finishes in fused:
                 if receive is not None:
                     watching = receive(request)
@@ -239,7 +243,7 @@ class RPCServer(_upstream.RPCServer):
             # Dispatch may not have happened (failed acknowledge, a failing
             # hook): heartbeats must stop whatever happened.
             if finishers and self._finishing.pop(message, None) is not None:
-                _run_finished(request, finishers)
+                _receipt.run_finished(request, finishers)
             if request.state:
                 # _replied() inline: every heartbeated call comes here.
                 replied = getattr(request.state.get('beat'), 'replied', None)
@@ -250,7 +254,7 @@ class RPCServer(_upstream.RPCServer):
         self._requests.pop(request.incoming, None)
         self._finishing.pop(request.incoming, None)
         # Every interceptor's, watching or not.
-        _run_finished(request, self._receipt.finishers)
+        _receipt.run_finished(request, self._receipt.finishers)
         _replied(request)
         self.stats.add('expired')
         kind = 'call' if request.is_call else 'cast'
@@ -290,18 +294,6 @@ class RPCServer(_upstream.RPCServer):
             )
 
 
-def _run_finished(
-    request: interceptors_mod.Request,
-    interceptors: Sequence[interceptors_mod.Interceptor],
-) -> None:
-    """Run the ``finished`` hooks of ``interceptors``, each once."""
-    for interceptor in interceptors:
-        try:
-            interceptor.finished(request)
-        except Exception:
-            LOG.exception('%s failed to finish', interceptor.name)
-
-
 def _replied(request: interceptors_mod.Request) -> None:
     """The reply of ``request`` left or never will: end its heartbeats.
 
@@ -311,126 +303,6 @@ def _replied(request: interceptors_mod.Request) -> None:
     replied = getattr(request.state.get('beat'), 'replied', None)
     if replied is not None:
         replied()
-
-
-#: A request some interceptors watch, those of them with a ``dispatching``
-#: hook and those with a ``finished`` hook: only they see these hooks
-#: (:meth:`Interceptor.watches`). A plain tuple: building a NamedTuple is
-#: a Python-level call.
-_Watched = tuple[
-    interceptors_mod.Request,
-    tuple[interceptors_mod.Interceptor, ...],
-    tuple[interceptors_mod.Interceptor, ...],
-]
-
-
-class _ReceiptPlan:
-    """Runs the receipt hooks of a server's interceptors on a request.
-
-    Built once per server: hooks an interceptor leaves as the base class's
-    no-ops are never called (nothing could tell). The built-in
-    interceptors have one private hook, ``_receive(request)``, doing what
-    ``received`` then ``watches`` do (None: drop it; else whether it
-    watches). When no interceptor needs ``received`` and ``watches``
-    called as such (a plugin of its own that overrides either, a subclass
-    that overrides one of the pair), each request costs one call per
-    built-in instead of two. Otherwise every ``received`` hook runs, then
-    every ``watches`` hook, as documented in :class:`Interceptor`.
-    """
-
-    def __init__(
-        self, interceptors: Sequence[interceptors_mod.Interceptor]
-    ) -> None:
-        #: those with a finished hook: a dropped request runs them all
-        self.finishers = tuple(
-            i for i in interceptors if _hook(i, 'finished') is not None
-        )
-        # Per interceptor: its fused hook or its watches hook (None: always
-        # watches), whether it has a dispatching and a finished hook.
-        entries = []
-        fused = True
-        for interceptor in interceptors:
-            receive = _fused_receive(interceptor)
-            if receive is None and (
-                _hook(interceptor, 'received') is not None
-                or _hook(interceptor, 'watches') is not None
-            ):
-                fused = False
-            entries.append(
-                (
-                    interceptor,
-                    receive,
-                    _hook(interceptor, 'watches'),
-                    _hook(interceptor, 'dispatching') is not None,
-                    interceptor in self.finishers,
-                )
-            )
-        #: (interceptor, its _receive or None: always watches, has a
-        #: dispatching hook, has a finished hook), when every interceptor
-        #: can be run that way; else None
-        self.fused = (
-            tuple((i, r, d, f) for i, r, _, d, f in entries) if fused else None
-        )
-        self._receivers = tuple(
-            hook
-            for hook in (_hook(i, 'received') for i in interceptors)
-            if hook is not None
-        )
-        self._watchers = tuple((i, w, d, f) for i, _, w, d, f in entries)
-
-    def receive(
-        self, request: interceptors_mod.Request
-    ) -> tuple[tuple, tuple] | None:
-        """Run every ``received`` hook on ``request``, then every ``watches``.
-
-        The path when :attr:`fused` is None (the server runs that one
-        inline).
-
-        :returns: None to drop it; else the interceptors that watch it and
-            have a ``dispatching`` hook, and those with a ``finished``
-            hook (both empty: nothing to do after receipt)
-        """
-        for received in self._receivers:
-            if not received(request):
-                return None
-        dispatchers: tuple = ()
-        finishers: tuple = ()
-        for interceptor, watches, dispatches, finishes in self._watchers:
-            if watches is None or watches(request):
-                if dispatches:
-                    dispatchers += (interceptor,)
-                if finishes:
-                    finishers += (interceptor,)
-        return dispatchers, finishers
-
-
-def _hook(interceptor: interceptors_mod.Interceptor, name: str) -> Any:
-    """Return ``interceptor``'s ``name`` hook, None if it is the no-op."""
-    hook = getattr(interceptor, name)
-    if getattr(hook, '__func__', None) is getattr(
-        interceptors_mod.Interceptor, name
-    ):
-        return None
-    return hook
-
-
-def _fused_receive(interceptor: interceptors_mod.Interceptor) -> Any:
-    """Return ``interceptor._receive`` if it stands for its receipt hooks.
-
-    It does when the class that defines it also defines the ``received``
-    and ``watches`` the interceptor has (not a subclass's, not one set on
-    the instance).
-    """
-    owner = next(
-        (c for c in type(interceptor).__mro__ if '_receive' in vars(c)), None
-    )
-    if owner is None:
-        return None
-    for name in ('received', 'watches'):
-        func = getattr(getattr(interceptor, name), '__func__', None)
-        if func is None or func is not vars(owner).get(name):
-            return None
-    return interceptor._receive
 
 
 def get_rpc_server(

@@ -86,7 +86,7 @@ class Heartbeat(Interceptor):
         """:meth:`received` then :meth:`watches`, in one call.
 
         The server's fast path for built-in interceptors (see
-        ``server._ReceiptPlan``); never drops a request.
+        ``_receipt.ReceiptPlan``); never drops a request.
         """
         incoming = request.incoming
         interval = request.stamp.heartbeat

@@ -52,7 +52,7 @@ class TimeToLive(Interceptor):
         """:meth:`received` then :meth:`watches`, in one call.
 
         The server's fast path for built-in interceptors (see
-        ``server._ReceiptPlan``): None to drop the request, else whether
+        ``_receipt.ReceiptPlan``): None to drop the request, else whether
         this interceptor watches it.
         """
         if not request.stamp.broker_ttl:

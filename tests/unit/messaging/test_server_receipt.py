@@ -15,6 +15,7 @@ import oslo_messaging
 import pytest
 
 from oslo_extras import messaging
+from oslo_extras.messaging import _receipt
 from oslo_extras.messaging import interceptors as interceptors_mod
 from oslo_extras.messaging import server as server_mod
 from oslo_extras.messaging.interceptors import heartbeat
@@ -74,7 +75,7 @@ def call(transport, target, method='work', **kwargs):
 
 
 def test_builtins_alone_take_the_fused_path():
-    plan = server_mod._ReceiptPlan([heartbeat.Heartbeat(), ttl.TimeToLive()])
+    plan = _receipt.ReceiptPlan([heartbeat.Heartbeat(), ttl.TimeToLive()])
     assert plan.fused is not None
     # TTL has no finished hook: a dropped request runs the heartbeat's only.
     assert [type(i) for i in plan.finishers] == [heartbeat.Heartbeat]
