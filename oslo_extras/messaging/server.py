@@ -10,7 +10,6 @@ the outcome, before the reply leaves.
 from __future__ import annotations
 
 import logging
-import weakref
 from collections.abc import Iterable
 from collections.abc import Sequence
 from typing import Any
@@ -19,6 +18,7 @@ from oslo_messaging.rpc import dispatcher as rpc_dispatcher
 
 from oslo_extras.messaging import _batches
 from oslo_extras.messaging import _heartbeats
+from oslo_extras.messaging import _receipt
 from oslo_extras.messaging import _upstream
 from oslo_extras.messaging import _workers
 from oslo_extras.messaging import interceptors as interceptors_mod
@@ -37,20 +37,43 @@ LOG = logging.getLogger(__name__)
 DEFAULT_CLOCK_SKEW = 5.0
 
 
-class _Dispatcher(rpc_dispatcher.RPCDispatcher):
-    """Tells the server when dispatch ends, on every outcome."""
+#: Upstream's methods, called directly: ``super()`` costs a call per use.
+_UPSTREAM_DISPATCH = rpc_dispatcher.RPCDispatcher.dispatch
+_UPSTREAM_ON_INCOMING = _upstream.RPCServer._on_incoming
+_UPSTREAM_PROCESS_INCOMING = _upstream.RPCServer._process_incoming
 
-    def __init__(self, server_ref, *args, **kwargs):
+
+class _Dispatcher(rpc_dispatcher.RPCDispatcher):
+    """Runs the ``finished`` hooks when dispatch ends, on every outcome.
+
+    Upstream sends the reply right after dispatch returns: the hooks run
+    before it. ``finishing`` holds only the requests some interceptor has
+    a ``finished`` hook for; the others cost one dict test.
+    """
+
+    def __init__(
+        self, finishing: dict[Any, _receipt.Watched], *args, **kwargs
+    ):
         super().__init__(*args, **kwargs)
-        self._server_ref = server_ref
+        self._finishing = finishing
 
     def dispatch(self, incoming):
+        if not self._finishing:
+            # Registered before dispatch, by this thread: not one of ours.
+            return _UPSTREAM_DISPATCH(self, incoming)
         try:
-            return super().dispatch(incoming)
+            return _UPSTREAM_DISPATCH(self, incoming)
         finally:
-            server = self._server_ref()
-            if server is not None:
-                server._finish(incoming)
+            watched = self._finishing.pop(incoming, None)
+            if watched is not None:
+                # _receipt.run_finished() inline: every heartbeated call
+                # comes here.
+                request = watched[0]
+                for interceptor in watched[2]:
+                    try:
+                        interceptor.finished(request)
+                    except Exception:
+                        LOG.exception('%s failed to finish', interceptor.name)
 
 
 class RPCServer(_upstream.RPCServer):
@@ -70,8 +93,11 @@ class RPCServer(_upstream.RPCServer):
         access_policy: Any = None,
         executor: str | None = None,
     ) -> None:
+        # Requests whose finished hooks must run before their reply, from
+        # dispatch (worker thread) until it ends (see _Dispatcher).
+        self._finishing: dict[Any, _receipt.Watched] = {}
         dispatcher = _Dispatcher(
-            weakref.ref(self), endpoints, serializer, access_policy
+            self._finishing, endpoints, serializer, access_policy
         )
         # Upstream picks the executor (threading, or eventlet when the
         # process is monkey-patched) and rejects unknown ones, as it would.
@@ -79,19 +105,23 @@ class RPCServer(_upstream.RPCServer):
         #: our own copy: upstream keeps its target in a private attribute
         self._topic = target.topic
         self._policies = policies
+        # Resolved once: only the methods named in the map differ from the
+        # default, so this never grows.
+        self._default_policy = policies.default
+        self._method_policies = {
+            name: policies.resolve(name) for name in policies.methods
+        }
         self._interceptors = list(interceptors)
-        # Every request runs these hooks: leave out the base class's no-ops.
-        self._receivers = [
-            i.received for i in self._interceptors if _overrides(i, 'received')
-        ]
+        self._receipt = _receipt.ReceiptPlan(self._interceptors)
         self._dead_letter = dead_letter
         # Watched requests and their watchers by incoming message: added by
-        # the listener thread, removed by the worker that processed it
+        # the listener thread, removed by the worker that processes it
         # (every submitted message is processed, even by a stopping
         # server). A plain dict: its single operations are atomic, so it
         # needs no lock, and it costs no Python-level call per message,
         # which a WeakKeyDictionary and a lock did (five per request).
-        self._requests: dict[Any, _Watched] = {}
+        # Requests no interceptor has a hook to run for are not added.
+        self._requests: dict[Any, _receipt.Watched] = {}
         #: counters: ``expired`` (dropped), ``heartbeats`` (sent)
         self.stats = Stats()
         driver = _upstream.transport_driver(transport)
@@ -146,22 +176,48 @@ class RPCServer(_upstream.RPCServer):
         # Listener thread, at receipt: before any executor queueing.
         message = incoming[0]
         method = message.message.get('method')
+        policy = self._default_policy
+        if self._method_policies:
+            policy = self._method_policies.get(method or '', policy)
         request = interceptors_mod.Request(
-            incoming=message,
-            method=method,
-            stamp=Stamp.take(message.ctxt, message.message),
-            policy=self._policies.resolve(method),
-            services=self._services,
+            message,
+            method,
+            Stamp.take(message.ctxt, message.message),
+            policy,
+            self._services,
         )
-        for received in self._receivers:
-            if not received(request):
+        dispatchers: tuple = ()
+        finishers: tuple = ()
+        fused = self._receipt.fused
+        if fused is not None:
+            # The built-in interceptors (see _receipt.ReceiptPlan),
+            # inline: every request comes here.
+            for interceptor, receive, dispatches, finishes in fused:
+                if receive is not None:
+                    watching = receive(request)
+                    if watching is None:
+                        self._drop(request)
+                        return
+                    if not watching:
+                        continue
+                # Tuples grown with +: no Python-level call, unlike append.
+                if dispatches:
+                    dispatchers += (interceptor,)
+                if finishes:
+                    finishers += (interceptor,)
+        else:
+            watched = self._receipt.receive(request)
+            if watched is None:
                 self._drop(request)
                 return
-        watchers = [i for i in self._interceptors if i.watches(request)]
-        if watchers:
-            self._requests[message] = (request, watchers)
+            dispatchers, finishers = watched
+        if not (dispatchers or finishers):
+            # Nothing to run at dispatch or to end: the stock path.
+            _UPSTREAM_ON_INCOMING(self, incoming)
+            return
+        self._requests[message] = (request, dispatchers, finishers)
         try:
-            super()._on_incoming(incoming)
+            _UPSTREAM_ON_INCOMING(self, incoming)
         except BaseException:
             # Never submitted: no worker will remove it.
             self._requests.pop(message, None)
@@ -170,46 +226,35 @@ class RPCServer(_upstream.RPCServer):
     def _process_incoming(self, incoming):
         message = incoming[0]
         # Registered before it was handed to this worker.
-        watched = self._requests.get(message)
+        watched = self._requests.pop(message, None)
         if watched is None:
-            return super()._process_incoming(incoming)
-        request, watchers = watched
+            return _UPSTREAM_PROCESS_INCOMING(self, incoming)
+        request, dispatchers, finishers = watched
+        if finishers:
+            # The dispatcher runs them once dispatch ends, before the reply.
+            self._finishing[message] = watched
         try:
-            for interceptor in watchers:
+            for interceptor in dispatchers:
                 if not interceptor.dispatching(request):
                     self._drop(request)
                     return
-            super()._process_incoming(incoming)
+            _UPSTREAM_PROCESS_INCOMING(self, incoming)
         finally:
             # Dispatch may not have happened (failed acknowledge, a failing
-            # hook): heartbeats must stop whatever happened. (_finish()
-            # inline; the dispatcher's already ran the hooks, mostly.)
-            if self._requests.pop(message, None) is not None:
-                self._run_finished(request, watchers)
-            _replied(request)
-
-    def _finish(self, message: Any) -> None:
-        watched = self._requests.pop(message, None)
-        if watched is not None:
-            self._run_finished(*watched)
-
-    def _run_finished(
-        self,
-        request: interceptors_mod.Request,
-        interceptors: Sequence[interceptors_mod.Interceptor] | None = None,
-    ) -> None:
-        """Run the ``finished`` hooks (of all interceptors by default)."""
-        for interceptor in (
-            self._interceptors if interceptors is None else interceptors
-        ):
-            try:
-                interceptor.finished(request)
-            except Exception:
-                LOG.exception('%s failed to finish', interceptor.name)
+            # hook): heartbeats must stop whatever happened.
+            if finishers and self._finishing.pop(message, None) is not None:
+                _receipt.run_finished(request, finishers)
+            if request.state:
+                # _replied() inline: every heartbeated call comes here.
+                replied = getattr(request.state.get('beat'), 'replied', None)
+                if replied is not None:
+                    replied()
 
     def _drop(self, request: interceptors_mod.Request) -> None:
         self._requests.pop(request.incoming, None)
-        self._run_finished(request)
+        self._finishing.pop(request.incoming, None)
+        # Every interceptor's, watching or not.
+        _receipt.run_finished(request, self._receipt.finishers)
         _replied(request)
         self.stats.add('expired')
         kind = 'call' if request.is_call else 'cast'
@@ -258,19 +303,6 @@ def _replied(request: interceptors_mod.Request) -> None:
     replied = getattr(request.state.get('beat'), 'replied', None)
     if replied is not None:
         replied()
-
-
-#: A request some interceptors watch, and those interceptors: only they
-#: see its dispatching and finished hooks (:meth:`Interceptor.watches`).
-#: A plain tuple: building a NamedTuple is a Python-level call.
-_Watched = tuple[interceptors_mod.Request, list[interceptors_mod.Interceptor]]
-
-
-def _overrides(interceptor: interceptors_mod.Interceptor, hook: str) -> bool:
-    """Say whether ``interceptor`` has its own ``hook`` (not the no-op)."""
-    return getattr(type(interceptor), hook) is not getattr(
-        interceptors_mod.Interceptor, hook
-    )
 
 
 def get_rpc_server(

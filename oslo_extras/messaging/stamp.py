@@ -94,7 +94,14 @@ class Stamp:
         body = message.pop(BODY_KEY, None)
         # Every message received comes here: plain dicts skip the ABC
         # checks, and a context without stamp keys is left alone.
-        if type(ctxt) is dict and ctxt.keys().isdisjoint(KEYS):
+        # Operators, not method calls: no Python-level call for a message
+        # whose stamp is in the body (every extras-driver message).
+        if (
+            type(ctxt) is dict
+            and TTL not in ctxt
+            and SENT not in ctxt
+            and HEARTBEAT not in ctxt
+        ):
             from_ctxt = None
         elif isinstance(ctxt, MutableMapping):
             from_ctxt = cls.pop(ctxt)
@@ -103,15 +110,23 @@ class Stamp:
         if body is not None and (
             type(body) is dict or isinstance(body, Mapping)
         ):
-            ttl, sent, heartbeat = _fast_numbers(
-                body.get('ttl'), body.get('sent'), body.get('heartbeat')
-            )
+            ttl = body['ttl'] if 'ttl' in body else None
+            sent = body['sent'] if 'sent' in body else None
+            heartbeat = body['heartbeat'] if 'heartbeat' in body else None
+            # _fast_numbers() inline: what our clients send is floats.
+            if not (
+                (ttl is None or type(ttl) is float)
+                and (sent is None or type(sent) is float)
+                and (heartbeat is None or type(heartbeat) is float)
+            ):
+                ttl, sent, heartbeat = _fast_numbers(ttl, sent, heartbeat)
             return cls(
                 ttl=ttl,
                 sent=sent,
                 heartbeat=heartbeat,
-                broker_ttl=body.get(BROKER_TTL) is True,
-                heartbeat_batch=body.get(HEARTBEAT_BATCH) is True,
+                broker_ttl=BROKER_TTL in body and body[BROKER_TTL] is True,
+                heartbeat_batch=HEARTBEAT_BATCH in body
+                and body[HEARTBEAT_BATCH] is True,
             )
         return from_ctxt or EMPTY
 

@@ -60,7 +60,7 @@ class Outgoing:
         )
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(init=False)
 class Request:
     """One request a server received.
 
@@ -81,6 +81,28 @@ class Request:
     state: dict[str, Any] = dataclasses.field(default_factory=dict)
     dropped: str | None = None
 
+    def __init__(
+        self,
+        incoming: Any,
+        method: str | None,
+        stamp: Stamp,
+        policy: MessagePolicy,
+        services: dict[str, Any],
+        received: float | None = None,
+        state: dict[str, Any] | None = None,
+        dropped: str | None = None,
+    ) -> None:
+        # The dataclass's own __init__ with the same defaults, but an empty
+        # dict is built inline: every request received comes here.
+        self.incoming = incoming
+        self.method = method
+        self.stamp = stamp
+        self.policy = policy
+        self.services = services
+        self.received = time.monotonic() if received is None else received
+        self.state = {} if state is None else state
+        self.dropped = dropped
+
     @property
     def is_call(self) -> bool:
         return _upstream.is_call(self.incoming)
@@ -93,6 +115,8 @@ class Interceptor:
     message (call or cast) and reuses the result for the next ones when
     every interceptor it loaded sets :attr:`outgoing_per_method`; with one
     that does not, it runs them all for every message.
+
+    The server never calls a hook a plugin leaves as this class's no-op.
     """
 
     #: the entry point name, for logs

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import logging
 import queue
 import random
 import threading
 import time
+import types
 from unittest import mock
 
 import oslo_messaging
@@ -162,30 +164,40 @@ def test_a_call_never_reported_replied_is_let_go(scheduler, monkeypatch):
     staying.stop()
 
 
+class _Driver:
+    def __init__(self, waiters):
+        self._waiter = types.SimpleNamespace(waiters=waiters)
+
+
 def _waiters():
     from oslo_messaging._drivers import amqpdriver
 
     original = amqpdriver.ReplyWaiters()
     original.add('waiting')
-    splitting = _upstream._SplittingReplyWaiters(original, _batches.split)
-    return original, splitting
+    driver = _Driver(original)
+    _upstream.split_batched_replies(driver, _batches.split)
+    _upstream.split_batched_replies(driver, _batches.split)  # idempotent
+    assert driver._waiter.waiters is original
+    return original
 
 
 def test_caller_hands_each_waiting_call_its_heartbeat(caplog):
-    original, splitting = _waiters()
+    caplog.set_level(logging.INFO)
+    original = _waiters()
+    # A batch has no _msg_id: upstream's put() hands it over as None's.
     # A call that ended (its reply came) is no longer waited for.
-    splitting.put(None, _batches.encode(['ended', 'waiting']))
+    original.put(None, _batches.encode(['ended', 'waiting']))
     heartbeat = original.get('waiting', timeout=1)
     assert heartbeat == {'result': None, 'failure': None, 'ending': False}
     with pytest.raises(queue.Empty):
         original._queues['waiting'].get_nowait()
     assert 'ended' not in caplog.text
-    # A call listened on after the swap is seen by both.
-    splitting.add('later')
-    assert 'later' in original._queues
-    # Other replies go their usual way.
-    splitting.put('waiting', {'result': 1, 'failure': None, 'ending': True})
+    # Other replies go their usual way, untouched.
+    original.put('waiting', {'result': 1, 'failure': None, 'ending': True})
     assert original.get('waiting', timeout=1)['result'] == 1
+    # A reply without _msg_id that is no batch is logged, as upstream does.
+    original.put(None, {'result': 2, 'failure': None, 'ending': True})
+    assert 'No calling threads waiting for msg_id : None' in caplog.text
 
 
 def test_rabbit_caller_and_server_use_batches(memory_transport):

@@ -6,6 +6,7 @@ docstring (and the spec's list, which must name the same things).
 
 import inspect
 import threading
+from unittest import mock
 
 from oslo_config import cfg
 from oslo_messaging import server as msg_server
@@ -395,6 +396,14 @@ def test_14_reply_waiter_routes_every_reply_through_its_waiters():
     assert params(waiters.put) == ['msg_id', 'message_data']
     waiters.add('m')
     assert list(waiters._queues) == ['m']
+    # put() hands the data to _queues[msg_id].put(data), msg_id None (a
+    # batch, no _msg_id) included: the batch splitter sits there.
+    taken = []
+    waiters._queues[None] = mock.Mock(put=taken.append)
+    waiters.put(None, {'batch': 1})
+    waiters.put('m', {'reply': 1})
+    assert taken == [{'batch': 1}]
+    assert waiters._queues['m'].get_nowait() == {'reply': 1}
     # A reply without result or failure and not ending is a heartbeat.
     wait = inspect.getsource(amqpdriver.ReplyWaiter.wait)
     assert 'call_monitor_timer.restart()' in wait

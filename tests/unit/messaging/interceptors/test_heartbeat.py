@@ -191,3 +191,37 @@ def test_dispatch_after_failed_heartbeats_asks_whether_the_caller_waits(
     assert Heartbeat().dispatching(request) is runs
     assert (request.dropped is None) is runs
     assert bool(asked) is bool(failed or sent)
+
+
+@pytest.mark.parametrize(
+    'stamp, client_timeout, call',
+    [
+        (Stamp(), None, True),
+        (Stamp(heartbeat=0.3), 0.6, True),
+        (Stamp(heartbeat=0.3), None, False),
+        (Stamp(), 3, True),
+    ],
+)
+def test_receive_is_received_then_watches(stamp, client_timeout, call):
+    # The server's fused hook says what the documented pair says.
+    fused = request(FakeIncoming(client_timeout, call), stamp)
+    pair = request(FakeIncoming(client_timeout, call), stamp)
+    assert Heartbeat().received(pair)
+    watching = Heartbeat()._receive(fused)
+    assert watching is Heartbeat().watches(pair)
+    assert fused.state.keys() == pair.state.keys()
+    for req in (fused, pair):
+        Heartbeat().finished(req)
+
+
+@pytest.mark.parametrize(
+    'client_timeout, expected',
+    [(3, [1.5]), (3.0, [1.5]), ('3', [1.5]), (0, []), (-2.0, []), ('x', [])],
+)
+def test_stock_client_window_is_read_as_a_positive_number(
+    client_timeout, expected
+):
+    req = request(FakeIncoming(client_timeout))
+    assert Heartbeat().received(req)
+    assert req.services['heartbeats'].started == expected
+    Heartbeat().finished(req)

@@ -90,3 +90,56 @@ def test_heartbeated_call_is_not_dropped_at_dispatch(kept_alive):
     request = req(Stamp(ttl=1, sent=stamp_mod.now() - 5))
     request.state['kept_alive'] = kept_alive
     assert TimeToLive().dispatching(request) is kept_alive
+
+
+@pytest.mark.parametrize('broker_ttl', [True, False])
+def test_dispatching_and_expired_agree(broker_ttl):
+    # dispatching() checks a broker TTL inline: it must say what expired()
+    # says, the smaller of the stamp's and the policy's TTL winning.
+    now = stamp_mod.now()
+    cases = [
+        (Stamp(ttl=1, sent=now, broker_ttl=broker_ttl), NO_POLICY, 0.5),
+        (Stamp(ttl=1, sent=now, broker_ttl=broker_ttl), NO_POLICY, 1.5),
+        (
+            Stamp(ttl=5, sent=now, broker_ttl=broker_ttl),
+            MessagePolicy(ttl=1),
+            1.5,
+        ),
+        (
+            Stamp(ttl=1, sent=now, broker_ttl=broker_ttl),
+            MessagePolicy(ttl=5),
+            1.5,
+        ),
+        (Stamp(sent=now, broker_ttl=broker_ttl), MessagePolicy(ttl=1), 1.5),
+        (Stamp(broker_ttl=broker_ttl), NO_POLICY, 99),
+    ]
+    for stamp, policy, waited in cases:
+        request = req(stamp, policy, waited=waited)
+        reason = expired(request)
+        assert TimeToLive().dispatching(request) is (reason is None)
+        assert request.dropped == reason
+
+
+def test_dispatching_keeps_a_call_being_heartbeated():
+    request = req(Stamp(ttl=1, broker_ttl=True), waited=5)
+    request.state['kept_alive'] = True
+    assert TimeToLive().dispatching(request)
+    assert request.dropped is None
+
+
+def test_receive_is_received_then_watches():
+    # The server's fused hook says what the documented pair says.
+    now = stamp_mod.now()
+    stamps = [
+        Stamp(),
+        Stamp(ttl=5, sent=now),
+        Stamp(ttl=1, sent=now - 3),
+        Stamp(ttl=1, sent=now - 3, broker_ttl=True),
+    ]
+    for stamp in stamps:
+        for policy in (NO_POLICY, MessagePolicy(ttl=2)):
+            fused, pair = req(stamp, policy), req(stamp, policy)
+            kept = TimeToLive().received(pair)
+            expected = TimeToLive().watches(pair) if kept else None
+            assert TimeToLive()._receive(fused) == expected
+            assert fused.dropped == pair.dropped
