@@ -306,7 +306,7 @@ def test_reply_waiter_gets_the_batch_splitter_once(monkeypatch):
                 assert client.call({}, 'work', seconds=0) == 'worked 0s'
         assert installed == [driver]
         assert isinstance(
-            driver._waiter.waiters, _upstream._SplittingReplyWaiters
+            driver._waiter.waiters._queues[None], _upstream._BatchSplitter
         )
     finally:
         rpc.cleanup()
