@@ -95,8 +95,9 @@ class _Plan:
 class _Plans:
     """The send plans of a client and its prepare()d copies.
 
-    A call's plan depends on the upstream client's ``timeout`` (which
-    prepare() may change): calls are planned per timeout, casts once.
+    A call's plan depends on the upstream client's ``timeout`` and
+    ``call_monitor_timeout`` (which prepare() may change): calls are
+    planned per pair, casts once.
 
     :param reusable: every interceptor sets ``outgoing_per_method``;
         otherwise nothing is kept and each message is planned
@@ -107,13 +108,14 @@ class _Plans:
         self.casts: dict[str, _Plan] = {}
         self._calls: dict[Any, dict[str, _Plan]] = {}
 
-    def calls(self, timeout: Any) -> dict[str, _Plan]:
-        """The call plans of clients whose upstream timeout is ``timeout``."""
-        plans = self._calls.get(timeout)
+    def calls(self, timeouts: Any) -> dict[str, _Plan]:
+        """The call plans of clients whose upstream ``(timeout,
+        call_monitor_timeout)`` is ``timeouts``."""
+        plans = self._calls.get(timeouts)
         if plans is None:
             plans = {}
             if len(self._calls) < MAX_PLANNED_TIMEOUTS:
-                plans = self._calls.setdefault(timeout, plans)
+                plans = self._calls.setdefault(timeouts, plans)
         return plans
 
 
@@ -153,7 +155,9 @@ class RPCClient:
                 )
             )
         self._plans = plans
-        self._call_plans = plans.calls(client.timeout)
+        self._call_plans = plans.calls(
+            (client.timeout, _call_monitor_timeout(client))
+        )
         self._cast_plans = plans.casts
         # The upstream context casts go through (see _cast_context()).
         self._cast_client: Any = None
@@ -198,8 +202,13 @@ class RPCClient:
         policy = self._policies.resolve(method)
         timeout = None
         max_call_time = None
+        # Upstream's meaning, for calls without a heartbeat of ours: a
+        # call_monitor_timeout given to prepare() (a heartbeat policy sets
+        # its own window instead).
+        call_monitor_timeout = None
         if call:
             timeout = self._client.timeout
+            call_monitor_timeout = _call_monitor_timeout(self._client)
             if policy.heartbeat is None:
                 if timeout is None:
                     timeout = self._default_timeout()
@@ -216,6 +225,7 @@ class RPCClient:
             policy=policy,
             call=call,
             timeout=timeout,
+            call_monitor_timeout=call_monitor_timeout,
             max_call_time=max_call_time,
         )
         for interceptor in self._interceptors:
@@ -291,6 +301,12 @@ def _warn_about_stock_windows(
         why = heartbeat_mod.rounding_warning(interval, timeout)
         if why:
             LOG.warning('%s%s', f'method {name!r}: ' if name else '', why)
+
+
+def _call_monitor_timeout(client: Any) -> Any:
+    """The upstream client's ``call_monitor_timeout`` (None if it has none:
+    a ``client_cls`` of the application's own)."""
+    return getattr(client, 'call_monitor_timeout', None)
 
 
 def _server_name(target: Any) -> str:

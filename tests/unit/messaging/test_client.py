@@ -271,3 +271,45 @@ def test_a_client_class_of_its_own_still_casts_itself(fake_transport):
     client.cast({}, 'record', tag='t')
     client.cast({}, 'record', tag='t')
     assert Recording.casts == ['record', 'record']
+
+
+def _recording_sends(transport, monkeypatch) -> list[dict]:
+    """Record the keyword arguments of every upstream ``_send``."""
+    sends: list[dict] = []
+    real_send = transport._send
+
+    def recording_send(target, ctxt, message, **kwargs):
+        sends.append(kwargs)
+        return real_send(target, ctxt, message, **kwargs)
+
+    monkeypatch.setattr(transport, '_send', recording_send)
+    return sends
+
+
+def test_prepare_keeps_call_monitor_timeout(fake_transport, monkeypatch):
+    # Upstream's meaning: a call_monitor_timeout given to prepare() is the
+    # call's silence window. Our calls used to re-prepare with the plan's
+    # value (None without a heartbeat), dropping it.
+    target = new_target()
+    client = messaging.get_rpc_client(fake_transport, target, ttl=30)
+    monitored = client.prepare(call_monitor_timeout=5)
+    sends = _recording_sends(fake_transport, monkeypatch)
+    with running(server_seeing(fake_transport, target, SentSeen())):
+        for each in (monitored, client, monitored.prepare(timeout=9)):
+            assert each.call({}, 'work', seconds=0) == 'worked 0s'
+    assert [s['call_monitor_timeout'] for s in sends] == [5, None, 5]
+    assert [s['timeout'] for s in sends][2] == 9
+    # Plans are kept apart by the pair, not shared with the plain client.
+    assert monitored._call_plans is not client._call_plans
+
+
+def test_a_heartbeat_policy_sets_its_own_window(fake_transport, monkeypatch):
+    target = new_target()
+    client = messaging.get_rpc_client(
+        fake_transport, target, heartbeat=1, timeout=3
+    )
+    sends = _recording_sends(fake_transport, monkeypatch)
+    with running(server_seeing(fake_transport, target, SentSeen())):
+        prepared = client.prepare(call_monitor_timeout=7)
+        assert prepared.call({}, 'work', seconds=0) == 'worked 0s'
+    assert sends[0]['call_monitor_timeout'] == 3
