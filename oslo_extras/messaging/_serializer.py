@@ -2,7 +2,9 @@
 
 Upstream serializes the request context itself; the client hands it a
 :class:`Stamped` context and this serializer writes the stamp into the
-serialized dict, then lets the application's serializer do the rest.
+serialized dict, then lets the application's serializer do the rest. On
+an extras driver the client hands the driver the stamp instead
+(``scope.LOCAL.outgoing``) and the context passes as it is.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from typing import Any
 
 import oslo_messaging
 
+from oslo_extras.messaging.drivers import scope
 from oslo_extras.messaging.stamp import HEARTBEAT
 from oslo_extras.messaging.stamp import SENT
 from oslo_extras.messaging.stamp import TTL
@@ -62,7 +65,18 @@ class StampingSerializer(oslo_messaging.Serializer):
             return entity
         if type(ctxt) is Stamped:
             ctxt = ctxt.ctxt
-        return self.inner.serialize_entity(ctxt, entity)
+        # Upstream serializes the arguments before the driver sends: a
+        # message the application's serializer sends meanwhile must not
+        # take the stamp our client handed the driver for its own.
+        local = scope.LOCAL
+        outgoing = local.outgoing
+        if outgoing is None:
+            return self.inner.serialize_entity(ctxt, entity)
+        local.outgoing = None
+        try:
+            return self.inner.serialize_entity(ctxt, entity)
+        finally:
+            local.outgoing = outgoing
 
     def deserialize_entity(self, ctxt, entity):
         if self._no_op:
@@ -76,7 +90,14 @@ class StampingSerializer(oslo_messaging.Serializer):
         if stamped:
             ctxt, stamp, sent = ctxt.ctxt, ctxt.stamp, ctxt.sent
         if not self._no_op:
-            ctxt = self.inner.serialize_context(ctxt)
+            # As in serialize_entity: the stamp is not for its messages.
+            local = scope.LOCAL
+            outgoing = local.outgoing
+            local.outgoing = None
+            try:
+                ctxt = self.inner.serialize_context(ctxt)
+            finally:
+                local.outgoing = outgoing
         serialized = dict(ctxt or {})
         if stamped:
             # Stamp.write() inline, with the send time of this message.

@@ -60,8 +60,8 @@ Attributes and helpers read or written
       ``_workers`` list before (2025.1 ships 3.1.0) (:func:`worker_count`).
 Assumption with a guard
   13. Upstream publishes on the caller's thread: the per-message TTL
-      reaches ``_publish`` through a thread-local
-      (``drivers/scope.py``).
+      reaches ``_publish``, and our client's stamp the driver's
+      ``send()``, through a thread-local (``drivers/scope.py``).
 Batched heartbeats (module _batches)
   14. Caller side, ``AMQPDriverBase._get_reply_q()`` builds ``_waiter``
       once (only ``cleanup()`` drops it, so the driver installs the

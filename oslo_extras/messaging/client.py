@@ -15,6 +15,7 @@ from oslo_extras.messaging import interceptors as interceptors_mod
 from oslo_extras.messaging import stamp as stamp_mod
 from oslo_extras.messaging._serializer import Stamped
 from oslo_extras.messaging._serializer import StampingSerializer
+from oslo_extras.messaging.drivers import scope
 from oslo_extras.messaging.interceptors import heartbeat as heartbeat_mod
 from oslo_extras.messaging.policy import MessagePolicy
 from oslo_extras.messaging.policy import MethodPolicies
@@ -79,12 +80,14 @@ class _Plan:
         plan reused for many)
     """
 
-    __slots__ = ('stamp', 'fresh_sent', 'timeout', 'silence', 'key')
+    __slots__ = ('stamp', 'wire', 'fresh_sent', 'timeout', 'silence', 'key')
 
     def __init__(
         self, message: interceptors_mod.Outgoing, fresh_sent: bool
     ) -> None:
         self.stamp = message.stamp()
+        #: the stamp as an extras driver takes it (see RPCClient._direct)
+        self.wire = stamp_mod.WirePlan(self.stamp)
         self.fresh_sent = fresh_sent and self.stamp.sent is not None
         self.timeout = message.timeout
         self.silence = message.silence
@@ -130,8 +133,13 @@ class RPCClient:
         max_call_time: float | None = None,
         response_timeout: float | None = None,
         plans: _Plans | None = None,
+        direct: bool = False,
     ) -> None:
         self._client = client
+        # The transport's driver takes each message's stamp from this
+        # thread (scope.LOCAL.outgoing) rather than from context keys it
+        # would pop again: no Stamped context, no keys written and moved.
+        self._direct = direct
         self._policies = policies
         self._interceptors = list(interceptors)
         self._max_call_time = max_call_time
@@ -175,6 +183,7 @@ class RPCClient:
             self._max_call_time,
             self._response_timeout,
             self._plans,
+            self._direct,
         )
 
     def _default_timeout(self) -> float:
@@ -259,7 +268,16 @@ class RPCClient:
         if client is None:
             client = self._cast_context()
         sent = stamp_mod.now() if plan.fresh_sent else None
-        client.cast(Stamped(ctxt, plan.stamp, sent), method, **kwargs)
+        if not self._direct:
+            client.cast(Stamped(ctxt, plan.stamp, sent), method, **kwargs)
+            return
+        local = scope.LOCAL
+        previous = local.outgoing
+        local.outgoing = (plan.wire, sent)
+        try:
+            client.cast(ctxt, method, **kwargs)
+        finally:
+            local.outgoing = previous
 
     def call(self, ctxt: Any, method: str, **kwargs: Any) -> Any:
         """Call ``method`` and wait for its result.
@@ -275,12 +293,17 @@ class RPCClient:
         if client is None:
             client = self._prepared(*plan.key)
         sent = stamp_mod.now() if plan.fresh_sent else None
-        stamped = Stamped(ctxt, plan.stamp, sent)
+        if self._direct:
+            local = scope.LOCAL
+            previous = local.outgoing
+            local.outgoing = (plan.wire, sent)
+        else:
+            ctxt = Stamped(ctxt, plan.stamp, sent)
         silence = plan.silence
         # Read only to tell a silence from the total cap.
         started = time.monotonic() if silence else 0.0
         try:
-            return client.call(stamped, method, **kwargs)
+            return client.call(ctxt, method, **kwargs)
         except oslo_messaging.MessagingTimeout as exc:
             if not silence:
                 raise
@@ -289,6 +312,9 @@ class RPCClient:
             if elapsed < (plan.timeout or 0):
                 raise HeartbeatTimeout(server, method, silence) from exc
             raise CallTimeExceeded(server, method, plan.timeout) from exc
+        finally:
+            if self._direct:
+                local.outgoing = previous
 
 
 def _warn_about_stock_windows(
@@ -301,6 +327,21 @@ def _warn_about_stock_windows(
         why = heartbeat_mod.rounding_warning(interval, timeout)
         if why:
             LOG.warning('%s%s', f'method {name!r}: ' if name else '', why)
+
+
+def _takes_outgoing_stamp(transport: Any, client: Any) -> bool:
+    """Say whether ``client``'s messages can hand their stamp to the driver.
+
+    Only upstream's own ``RPCClient``, which publishes on the caller's
+    thread (guarded in tests), on a driver of ours that takes it; other
+    drivers (kafka) and client classes get it in the context.
+    """
+    if type(client) is not oslo_messaging.RPCClient or not isinstance(
+        transport, oslo_messaging.Transport
+    ):
+        return False
+    driver = _upstream.transport_driver(transport)
+    return getattr(driver, 'takes_outgoing_stamp', False) is True
 
 
 def _call_monitor_timeout(client: Any) -> Any:
@@ -364,4 +405,5 @@ def get_rpc_client(
         policies,
         interceptors_mod.load(tuple(interceptors)),
         max_call_time,
+        direct=_takes_outgoing_stamp(transport, client),
     )

@@ -216,6 +216,48 @@ def to_wire(
 EMPTY = Stamp()
 
 
+class WirePlan:
+    """A send plan's stamp as the extras drivers put it in the body.
+
+    Worked out once per plan. Our client hands it to an extras driver
+    directly (``scope.LOCAL.outgoing``, with the message's send time)
+    instead of writing context keys the driver would pop again.
+
+    :param stamp: the plan's stamp (``sent`` kept only when fixed)
+    """
+
+    __slots__ = ('fields', 'ttl', 'heartbeat')
+
+    def __init__(self, stamp: Stamp) -> None:
+        #: ``ttl``, ``sent`` and ``heartbeat`` as set (no flags)
+        self.fields = stamp.body()
+        self.ttl = stamp.ttl
+        self.heartbeat = stamp.heartbeat is not None
+
+
+def outgoing_to_wire(
+    message: Mapping[str, Any],
+    outgoing: tuple[WirePlan, float | None],
+    broker_ttl: bool = False,
+    heartbeat_batch: bool = False,
+) -> tuple[dict[str, Any], float | None]:
+    """Like :func:`to_wire` for a stamp handed over as ``(plan, sent)``.
+
+    Returns the message with the body stamp and the stamped TTL.
+    """
+    wire, sent = outgoing
+    if not wire.fields and sent is None:
+        return {**message}, None  # nothing stamped: no body key
+    fields = {**wire.fields}
+    if sent is not None:
+        fields['sent'] = sent
+    if heartbeat_batch and wire.heartbeat:
+        fields[HEARTBEAT_BATCH] = True
+    if broker_ttl and wire.ttl is not None:
+        fields[BROKER_TTL] = True
+    return {**message, BODY_KEY: fields}, wire.ttl
+
+
 #: The wall clock of ``sent`` (``time.time`` itself: every message sent
 #: reads it; a module attribute, so tests can move one sender's clock).
 now = time.time

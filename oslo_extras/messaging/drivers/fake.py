@@ -17,6 +17,7 @@ import oslo_messaging
 
 from oslo_extras.messaging import _upstream
 from oslo_extras.messaging import stamp
+from oslo_extras.messaging.drivers import scope
 
 SCHEME = 'fake-extras'
 HEARTBEAT = ('oslo_extras', 'heartbeat')
@@ -51,6 +52,9 @@ def _can_heartbeat(message: Any) -> None:
 class FakeDriver(_upstream.FakeDriver):
     """Upstream's fake driver; monitored calls get heartbeats."""
 
+    #: Our client hands the stamp over in ``scope.LOCAL.outgoing``.
+    takes_outgoing_stamp = True
+
     def send(
         self,
         target,
@@ -62,7 +66,12 @@ class FakeDriver(_upstream.FakeDriver):
         retry=None,
         transport_options=None,
     ):
-        ctxt, message = stamp.move_to_body(ctxt, message)
+        outgoing = scope.LOCAL.outgoing
+        if outgoing is None:
+            ctxt, message = stamp.move_to_body(ctxt, message)
+        else:
+            scope.LOCAL.outgoing = None  # this message only
+            message, _ = stamp.outgoing_to_wire(message, outgoing)
         if not (wait_for_reply and call_monitor_timeout):
             return super().send(
                 target,

@@ -128,6 +128,9 @@ def declare_dead_letter(
 class RabbitDriver(_upstream.RabbitDriver):
     """Upstream's rabbit driver; reads the TTL the client stamped."""
 
+    #: Our client hands the stamp over in ``scope.LOCAL.outgoing``.
+    takes_outgoing_stamp = True
+
     def __init__(self, conf, url, default_exchange=None, **kwargs):
         url = upstream_url(conf, url)
         super().__init__(conf, url, default_exchange, **kwargs)
@@ -165,13 +168,33 @@ class RabbitDriver(_upstream.RabbitDriver):
         broker_ttl = self.broker_ttl and not (
             target.fanout and self._stream_fanout
         )
-        ctxt, message, ttl = stamp.to_wire(
-            ctxt, message, broker_ttl, heartbeat_batch=True
-        )
+        local = scope.LOCAL
+        outgoing = local.outgoing
+        if outgoing is None:
+            # A stock client, or ours on another driver's path: the stamp
+            # is in the context.
+            ctxt, message, ttl = stamp.to_wire(
+                ctxt, message, broker_ttl, heartbeat_batch=True
+            )
+        else:
+            # Our client's stamp, for this message only (a message sent
+            # while this one is serialized or waits is not stamped so).
+            # stamp.outgoing_to_wire() inline: every message we send.
+            local.outgoing = None
+            wire, sent = outgoing
+            ttl = wire.ttl
+            if wire.fields or sent is not None:  # else nothing stamped
+                fields = {**wire.fields}
+                if sent is not None:
+                    fields['sent'] = sent
+                if wire.heartbeat:
+                    fields[stamp.HEARTBEAT_BATCH] = True
+                if broker_ttl and ttl is not None:
+                    fields[stamp.BROKER_TTL] = True
+                message = {**message, stamp.BODY_KEY: fields}
         if ttl is None:
             return super().send(target, ctxt, message, *args, **kwargs)
         # scope.swap_message_ttl() inline: every message with a TTL.
-        local = scope.LOCAL
         previous = local.ttl
         local.ttl = ttl
         try:

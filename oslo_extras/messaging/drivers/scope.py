@@ -3,7 +3,8 @@
 The driver API has no room for a per-message TTL on casts or for queue
 arguments, so the client and server set them here, on their own thread,
 around the upstream call that publishes or declares; the driver reads them
-on that same thread.
+on that same thread. Our client also hands an extras driver the message's
+stamp here (``outgoing``), which other drivers find in the context.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import contextlib
 import dataclasses
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,6 +42,11 @@ class _Local(threading.local):
     # and catches no AttributeError.
     ttl: float | None = None
     queue: QueueOptions | None = None
+    #: ``(stamp.WirePlan, sent)`` of the RPC message about to be sent, set
+    #: by our client around upstream's call()/cast() when the transport's
+    #: driver takes it (``takes_outgoing_stamp``); the driver's send()
+    #: takes it (and clears it) for that one message.
+    outgoing: Any = None
 
 
 #: This thread's values. The driver's per-message path reads and swaps

@@ -84,9 +84,11 @@ class SentSeen(interceptors_mod.Interceptor):
 
     def __init__(self) -> None:
         self.stamps: list[stamp.Stamp] = []
+        self.methods: list[str] = []
 
     def received(self, request):
         self.stamps.append(request.stamp)
+        self.methods.append(request.method)
         return True
 
 

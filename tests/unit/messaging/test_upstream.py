@@ -162,9 +162,11 @@ def test_11_register_opts_works_without_tracing_module(monkeypatch):
 
 def test_13_upstream_publishes_on_the_callers_thread():
     # The per-message TTL reaches the driver through a thread-local set
-    # around upstream's send(): if upstream ever published from another
-    # thread (a publisher thread, an executor), every TTL would vanish
-    # silently. This must fail loudly instead.
+    # around upstream's send(), and so does our client's whole stamp
+    # (scope.LOCAL.outgoing, read by the driver's send()): if upstream
+    # ever sent or published from another thread (a publisher thread, an
+    # executor), every TTL would vanish silently. This must fail loudly
+    # instead.
     import threading
     from unittest import mock
 
