@@ -134,9 +134,12 @@ class Member:
 
     def replied(self) -> None:
         """Its reply left (or never will): no more heartbeats."""
-        # stop() inline: every batched call ends here.
+        # stop() and Batch.leave() inline: every batched call ends here.
         self.stopped = True
-        self.batch.leave(self)
+        batch = self.batch
+        with batch.batches.lock:
+            if batch.members.get(self.msg_id) is self:
+                del batch.members[self.msg_id]
 
 
 class Batch:
@@ -276,7 +279,15 @@ class Batches:
             at the latest for its caller to get it in time; used once the
             rhythm's time has passed (see :func:`first_due_in`)
         """
-        first = first_due_in(interval, first_after, latest_after)
+        # first_due_in() inline, without min()/max() calls: every batched
+        # call comes here.
+        first = interval if first_after is None else first_after
+        if first <= 0 and latest_after is not None:
+            first = min(interval * LATE_WINDOW, latest_after)
+        if first > interval:
+            first = interval
+        elif first < 0.0:
+            first = 0.0
         with self.lock:
             batch = self._batches.get((reply_q, interval))
             if batch is None:
@@ -296,7 +307,24 @@ class Batches:
                     own_lateness=False,
                 )
             else:
-                self.scheduler.due_by(batch.beat, wake)
+                beat = batch.beat
+                scheduler = self.scheduler
+                # Already due by then (a sequential caller's batch, reused):
+                # no due_by(), no scheduler lock. Safe without that lock:
+                # we hold self.lock, so the beat's next send() sees this
+                # member and moves the due time to it; _push() sets
+                # ``scheduled`` after ``due``, and a beat taken off the heap
+                # is not ``scheduled``. A closed scheduler, or one whose
+                # thread must start again (a restart), goes through
+                # due_by().
+                if not (
+                    beat.scheduled
+                    and beat.due is not None
+                    and beat.due <= wake
+                    and scheduler._thread is not None
+                    and not scheduler._closed
+                ):
+                    scheduler.due_by(beat, wake)
         return member
 
     def forget(self, batch: Batch) -> None:

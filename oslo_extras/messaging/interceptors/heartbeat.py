@@ -131,12 +131,17 @@ class Heartbeat(Interceptor):
         batches = request.services.get('batches')
         if request.stamp.heartbeat_batch and batches is not None and reply_q:
             # One message per reply queue and interval for all its calls.
+            # The latest moment matters only to a call whose first
+            # heartbeat's time already passed (see first_due_in).
+            latest = None
+            if first is not None and first <= 0:
+                latest = latest_after(interval, age, window)
             request.state['beat'] = batches.join(
                 reply_q,
                 incoming.msg_id,
                 interval,
                 first_after=first,
-                latest_after=latest_after(interval, age, window),
+                latest_after=latest,
             )
         else:
             request.state['beat'] = request.services['heartbeats'].start(

@@ -522,3 +522,42 @@ def test_calls_joining_as_an_idle_batch_ends_are_all_heartbeated(scheduler):
         gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
         assert max(gaps, default=0) < member.interval * 2, member.msg_id
     assert wait_for(lambda: batches.registered() == 0, timeout=2)
+
+
+def test_a_call_joining_a_batch_due_by_then_skips_due_by(scheduler):
+    # Sequential calls on one reply queue reuse its batch, whose beat is
+    # already due by the joining call's first heartbeat: no due_by() (and
+    # no scheduler lock) for it, yet it gets its heartbeats on time.
+    sent: list[list[str]] = []
+    batches = _batches.Batches(scheduler, lambda q, ids: sent.append(ids))
+    first = batches.join('reply_a', 'm0', 0.2)
+    first.replied()
+    moved = []
+    real_due_by = scheduler.due_by
+
+    def counting_due_by(beat, when):
+        moved.append(when)
+        return real_due_by(beat, when)
+
+    with mock.patch.object(scheduler, 'due_by', counting_due_by):
+        later = batches.join('reply_a', 'm1', 0.2)
+        assert moved == []
+        # A call whose first heartbeat is due sooner moves the beat.
+        sooner = batches.join('reply_a', 'm2', 0.2, first_after=0.01)
+        assert len(moved) == 1
+        assert wait_for(lambda: later.sent >= 2 and sooner.sent >= 2)
+    assert not any('m0' in ids for ids in sent)
+
+
+def test_a_closed_scheduler_is_asked_to_move_the_beat(scheduler):
+    batches = _batches.Batches(scheduler, lambda q, ids: None)
+    batches.join('reply_a', 'm0', 0.2).replied()
+    scheduler.close()
+    scheduler.reopen()
+    with mock.patch.object(
+        scheduler, 'due_by', wraps=scheduler.due_by
+    ) as due_by:
+        member = batches.join('reply_a', 'm1', 0.2)
+        # Its thread ended with close(): due_by() starts it again.
+        assert due_by.called
+        assert wait_for(lambda: member.sent >= 1)
