@@ -95,8 +95,9 @@ class _Plan:
 class _Plans:
     """The send plans of a client and its prepare()d copies.
 
-    A call's plan depends on the upstream client's ``timeout`` (which
-    prepare() may change): calls are planned per timeout, casts once.
+    A call's plan depends on the upstream client's ``timeout`` and
+    ``call_monitor_timeout`` (which prepare() may change): calls are
+    planned per pair, casts once.
 
     :param reusable: every interceptor sets ``outgoing_per_method``;
         otherwise nothing is kept and each message is planned
@@ -108,7 +109,10 @@ class _Plans:
         self._calls: dict[Any, dict[str, _Plan]] = {}
 
     def calls(self, timeout: Any) -> dict[str, _Plan]:
-        """The call plans of clients whose upstream timeout is ``timeout``."""
+        """The call plans of clients whose upstream timeouts are ``timeout``.
+
+        :param timeout: ``(timeout, call_monitor_timeout)``
+        """
         plans = self._calls.get(timeout)
         if plans is None:
             plans = {}
@@ -153,7 +157,11 @@ class RPCClient:
                 )
             )
         self._plans = plans
-        self._call_plans = plans.calls(client.timeout)
+        # A stock call_monitor_timeout (from get_rpc_client() or
+        # prepare()) is part of the plan of the calls it monitors.
+        self._call_plans = plans.calls(
+            (client.timeout, getattr(client, 'call_monitor_timeout', None))
+        )
         self._cast_plans = plans.casts
         # The upstream context casts go through (see _cast_context()).
         self._cast_client: Any = None
@@ -197,9 +205,15 @@ class RPCClient:
     def _outgoing(self, method: str, call: bool) -> interceptors_mod.Outgoing:
         policy = self._policies.resolve(method)
         timeout = None
+        call_monitor_timeout = None
         max_call_time = None
         if call:
             timeout = self._client.timeout
+            # Upstream's own call monitoring, passed on unless the method
+            # heartbeats (the heartbeat interceptor sets its window).
+            call_monitor_timeout = getattr(
+                self._client, 'call_monitor_timeout', None
+            )
             if policy.heartbeat is None:
                 if timeout is None:
                     timeout = self._default_timeout()
@@ -216,6 +230,7 @@ class RPCClient:
             policy=policy,
             call=call,
             timeout=timeout,
+            call_monitor_timeout=call_monitor_timeout,
             max_call_time=max_call_time,
         )
         for interceptor in self._interceptors:
