@@ -139,6 +139,8 @@ class RPCServer(_upstream.RPCServer):
             ),
             'stats': self.stats,
             'clock_skew': clock_skew,
+            # The queues' x-message-ttl on RabbitMQ (see ttl.broker_measured).
+            'queue_ttl': policies.default.ttl,
             'caller_waiting': getattr(driver, 'caller_waiting', None),
         }
 
