@@ -150,12 +150,7 @@ class RPCClient:
         # are worked out on the first message and reused, with a fresh
         # send time (see Interceptor.outgoing_per_method).
         if plans is None:
-            plans = _Plans(
-                all(
-                    getattr(interceptor, 'outgoing_per_method', False)
-                    for interceptor in self._interceptors
-                )
-            )
+            plans = _Plans(all(map(_plans_per_method, self._interceptors)))
         self._plans = plans
         # A stock call_monitor_timeout (from get_rpc_client() or
         # prepare()) is part of the plan of the calls it monitors.
@@ -294,6 +289,30 @@ class RPCClient:
             if elapsed < (plan.timeout or 0):
                 raise HeartbeatTimeout(server, method, silence) from exc
             raise CallTimeExceeded(server, method, plan.timeout) from exc
+
+
+def _plans_per_method(interceptor: interceptors_mod.Interceptor) -> bool:
+    """Say whether ``interceptor`` opted in to send plans for its outgoing.
+
+    The attribute speaks for the ``outgoing`` of the class (or instance)
+    that sets it: a subclass of a built-in with an ``outgoing`` of its own
+    inherits the attribute, not the promise, and must set it itself.
+    """
+    if not getattr(interceptor, 'outgoing_per_method', False):
+        return False
+    own = getattr(interceptor, '__dict__', {})
+    if 'outgoing_per_method' in own:
+        return True
+    if 'outgoing' in own:
+        return False
+    mro = type(interceptor).__mro__
+    flag = next(
+        i for i, c in enumerate(mro) if 'outgoing_per_method' in vars(c)
+    )
+    hook = next(
+        (i for i, c in enumerate(mro) if 'outgoing' in vars(c)), len(mro)
+    )
+    return flag <= hook
 
 
 def _warn_about_stock_windows(
