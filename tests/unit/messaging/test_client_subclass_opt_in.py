@@ -66,3 +66,17 @@ def test_subclass_that_opts_in_itself_is_planned_once(fake_transport):
     for _ in range(3):
         client.cast({}, 'record')
     assert sent[0] == sent[1] == sent[2]
+
+
+def test_outgoing_set_on_a_builtin_instance_runs_every_time(fake_transport):
+    plugin = ttl.TimeToLive()
+    counter = itertools.count(20)
+
+    def outgoing(message):
+        message.fields['ttl'] = float(next(counter))
+
+    plugin.outgoing = outgoing
+    client, sent = _client(fake_transport, plugin)
+    for _ in range(2):
+        client.cast({}, 'record')
+    assert sent == [20.0, 21.0]
