@@ -156,12 +156,7 @@ class RPCClient:
         # are worked out on the first message and reused, with a fresh
         # send time (see Interceptor.outgoing_per_method).
         if plans is None:
-            plans = _Plans(
-                all(
-                    getattr(interceptor, 'outgoing_per_method', False)
-                    for interceptor in self._interceptors
-                )
-            )
+            plans = _Plans(all(map(_plans_per_method, self._interceptors)))
         self._plans = plans
         self._call_plans = plans.calls(
             (client.timeout, _call_monitor_timeout(client))
@@ -210,6 +205,7 @@ class RPCClient:
     def _outgoing(self, method: str, call: bool) -> interceptors_mod.Outgoing:
         policy = self._policies.resolve(method)
         timeout = None
+        call_monitor_timeout = None
         max_call_time = None
         # Upstream's meaning, for calls without a heartbeat of ours: a
         # call_monitor_timeout given to prepare() (a heartbeat policy sets
@@ -315,6 +311,30 @@ class RPCClient:
         finally:
             if self._direct:
                 local.outgoing = previous
+
+
+def _plans_per_method(interceptor: interceptors_mod.Interceptor) -> bool:
+    """Say whether ``interceptor`` opted in to send plans for its outgoing.
+
+    The attribute speaks for the ``outgoing`` of the class (or instance)
+    that sets it: a subclass of a built-in with an ``outgoing`` of its own
+    inherits the attribute, not the promise, and must set it itself.
+    """
+    if not getattr(interceptor, 'outgoing_per_method', False):
+        return False
+    own = getattr(interceptor, '__dict__', {})
+    if 'outgoing_per_method' in own:
+        return True
+    if 'outgoing' in own:
+        return False
+    mro = type(interceptor).__mro__
+    flag = next(
+        i for i, c in enumerate(mro) if 'outgoing_per_method' in vars(c)
+    )
+    hook = next(
+        (i for i, c in enumerate(mro) if 'outgoing' in vars(c)), len(mro)
+    )
+    return flag <= hook
 
 
 def _warn_about_stock_windows(

@@ -139,6 +139,8 @@ class RPCServer(_upstream.RPCServer):
             ),
             'stats': self.stats,
             'clock_skew': clock_skew,
+            # The queues' x-message-ttl on RabbitMQ (see ttl.broker_measured).
+            'queue_ttl': policies.default.ttl,
             'caller_waiting': getattr(driver, 'caller_waiting', None),
         }
 
@@ -188,29 +190,42 @@ class RPCServer(_upstream.RPCServer):
         )
         dispatchers: tuple = ()
         finishers: tuple = ()
+        dropped = False
         fused = self._receipt.fused
-        if fused is not None:
-            # The built-in interceptors (see _receipt.ReceiptPlan),
-            # inline: every request comes here.
-            for interceptor, receive, dispatches, finishes in fused:
-                if receive is not None:
-                    watching = receive(request)
-                    if watching is None:
-                        self._drop(request)
-                        return
-                    if not watching:
-                        continue
-                # Tuples grown with +: no Python-level call, unlike append.
-                if dispatches:
-                    dispatchers += (interceptor,)
-                if finishes:
-                    finishers += (interceptor,)
-        else:
-            watched = self._receipt.receive(request)
-            if watched is None:
-                self._drop(request)
-                return
-            dispatchers, finishers = watched
+        # A hook that raises leaves the request undispatched: what the
+        # hooks before it started (heartbeats) must end (a try costs
+        # nothing until something raises).
+        try:
+            if fused is not None:
+                # The built-in interceptors (see _receipt.ReceiptPlan),
+                # inline: every request comes here.
+                for interceptor, receive, dispatches, finishes in fused:
+                    if receive is not None:
+                        watching = receive(request)
+                        if watching is None:
+                            dropped = True
+                            break
+                        if not watching:
+                            continue
+                    # Tuples grown with +: no Python-level call, unlike
+                    # append.
+                    if dispatches:
+                        dispatchers += (interceptor,)
+                    if finishes:
+                        finishers += (interceptor,)
+            else:
+                watched = self._receipt.receive(request)
+                if watched is None:
+                    dropped = True
+                else:
+                    dispatchers, finishers = watched
+        except BaseException:
+            _receipt.run_finished(request, self._receipt.finishers)
+            _replied(request)
+            raise
+        if dropped:
+            self._drop(request)
+            return
         if not (dispatchers or finishers):
             # Nothing to run at dispatch or to end: the stock path.
             _UPSTREAM_ON_INCOMING(self, incoming)

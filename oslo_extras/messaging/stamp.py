@@ -115,9 +115,13 @@ class Stamp:
             heartbeat = body['heartbeat'] if 'heartbeat' in body else None
             # _fast_numbers() inline: what our clients send is floats.
             if not (
-                (ttl is None or type(ttl) is float)
-                and (sent is None or type(sent) is float)
-                and (heartbeat is None or type(heartbeat) is float)
+                # x == x: NaN reads as unset (see _number()).
+                (ttl is None or (type(ttl) is float and ttl == ttl))
+                and (sent is None or (type(sent) is float and sent == sent))
+                and (
+                    heartbeat is None
+                    or (type(heartbeat) is float and heartbeat == heartbeat)
+                )
             ):
                 ttl, sent, heartbeat = _fast_numbers(ttl, sent, heartbeat)
             return cls(
@@ -193,9 +197,13 @@ def to_wire(
     heartbeat = ctxt.pop(HEARTBEAT, None)
     # _fast_numbers() inline: our clients' floats pass unconverted.
     if not (
-        (ttl is None or type(ttl) is float)
-        and (sent is None or type(sent) is float)
-        and (heartbeat is None or type(heartbeat) is float)
+        # x == x: NaN reads as unset (see _number()).
+        (ttl is None or (type(ttl) is float and ttl == ttl))
+        and (sent is None or (type(sent) is float and sent == sent))
+        and (
+            heartbeat is None
+            or (type(heartbeat) is float and heartbeat == heartbeat)
+        )
     ):
         ttl, sent, heartbeat = _number(ttl), _number(sent), _number(heartbeat)
     fields: dict[str, Any] = {}
@@ -269,16 +277,23 @@ def _fast_numbers(
     """:func:`_number` of each, in one call (every message comes here)."""
     # What our clients send: floats, and None for what they did not set.
     if (
-        (ttl is None or type(ttl) is float)
-        and (sent is None or type(sent) is float)
-        and (heartbeat is None or type(heartbeat) is float)
+        # x == x: NaN reads as unset (see _number()).
+        (ttl is None or (type(ttl) is float and ttl == ttl))
+        and (sent is None or (type(sent) is float and sent == sent))
+        and (
+            heartbeat is None
+            or (type(heartbeat) is float and heartbeat == heartbeat)
+        )
     ):
         return ttl, sent, heartbeat
     return _number(ttl), _number(sent), _number(heartbeat)
 
 
 def _number(value: Any) -> float | None:
+    # NaN reads as unset: it compares false with everything, so a NaN TTL
+    # would switch off every age check, the server's own TTL too.
     try:
-        return None if value is None else float(value)
+        number = None if value is None else float(value)
     except (TypeError, ValueError):
         return None
+    return number if number == number else None

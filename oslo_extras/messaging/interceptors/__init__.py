@@ -125,7 +125,8 @@ class Interceptor:
     #: with the same ``method``, ``policy``, ``call``, ``timeout`` and
     #: ``max_call_time`` (and the same values set by the interceptors
     #: before it): nothing per message but a ``sent`` field, the send
-    #: time, which the client writes afresh on each message.
+    #: time, which the client writes afresh on each message. A subclass
+    #: that overrides :meth:`outgoing` must set it again itself.
     outgoing_per_method = False
 
     def outgoing(self, message: Outgoing) -> None:

@@ -56,11 +56,14 @@ class TimeToLive(Interceptor):
         ``_receipt.ReceiptPlan``): None to drop the request, else whether
         this interceptor watches it.
         """
-        if not request.stamp.broker_ttl:
+        if not request.stamp.broker_ttl or (
+            request.policy.ttl and not broker_measured(request)
+        ):
             # expired() called here and below, not through a helper: every
             # message with a TTL comes by. With a broker TTL, the broker
             # expired it if it was due; it has not waited here yet, and no
-            # sender clock is compared (see expired()).
+            # sender clock is compared (see expired()), unless this
+            # server's TTL for it is shorter than what the broker measured.
             reason = expired(request)
             if reason is not None:
                 request.dropped = reason
@@ -73,12 +76,12 @@ class TimeToLive(Interceptor):
         if request.state and request.state.get('kept_alive'):
             return True
         stamped = request.stamp
-        if stamped.broker_ttl:
+        policy_ttl = request.policy.ttl
+        if stamped.broker_ttl and (not policy_ttl or broker_measured(request)):
             # What expired() checks first, inline for the commonest case
             # (every call of an extras client on RabbitMQ): a broker TTL,
             # so only the time spent in this server counts.
             ttl = stamped.ttl
-            policy_ttl = request.policy.ttl
             if policy_ttl and (not ttl or policy_ttl < ttl):
                 ttl = policy_ttl
             if not ttl or time.monotonic() - request.received <= ttl:
@@ -106,7 +109,9 @@ def expired(request: Request) -> str | None:
     # Time spent inside this server: measured locally, immune to skew.
     if waited > ttl:
         return f'waited {waited:.2f}s in the server, TTL {ttl:g}s'
-    if request.stamp.sent is not None and not request.stamp.broker_ttl:
+    if request.stamp.sent is not None and not (
+        request.stamp.broker_ttl and broker_measured(request)
+    ):
         skew = request.services.get('clock_skew', 0.0)
         age = stamp.now() - request.stamp.sent
         if age > ttl + skew:
@@ -114,3 +119,21 @@ def expired(request: Request) -> str | None:
                 f' + {skew:g}s clock skew' if skew else ''
             )
     return None
+
+
+def broker_measured(request: Request) -> bool:
+    """Say whether the broker measured ``request``'s TTL in its queue.
+
+    It expires a message after the TTL its client stamped (``expiration``)
+    or its queue's ``x-message-ttl`` (``services['queue_ttl']``, the
+    server's default TTL), whichever is shorter: a server TTL for the
+    method shorter than that was not measured there.
+    """
+    if not request.stamp.broker_ttl:
+        return False
+    measured = request.stamp.ttl
+    queue_ttl = request.services.get('queue_ttl')
+    if queue_ttl and (measured is None or queue_ttl < measured):
+        measured = queue_ttl
+    policy_ttl = request.policy.ttl
+    return measured is not None and (not policy_ttl or measured <= policy_ttl)
