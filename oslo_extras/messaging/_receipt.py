@@ -29,6 +29,26 @@ def run_finished(
             LOG.exception('%s failed to finish', interceptor.name)
 
 
+def failed_hook(
+    traceback: Any,
+) -> tuple[interceptors_mod.Interceptor, str] | None:
+    """Name the interceptor hook a failure's ``traceback`` came through.
+
+    For the log of a receipt hook that raised (the server runs them
+    inline, without telling which one runs): the outermost frame of an
+    interceptor's method, None when the failure came from none.
+    """
+    while traceback is not None:
+        frame = traceback.tb_frame
+        owner = frame.f_locals.get('self')
+        if isinstance(owner, interceptors_mod.Interceptor):
+            name = frame.f_code.co_name
+            # The built-ins' fused hook stands for their received hook.
+            return owner, 'received' if name == '_receive' else name
+        traceback = traceback.tb_next
+    return None
+
+
 #: A request some interceptors watch, those of them with a ``dispatching``
 #: hook and those with a ``finished`` hook: only they see these hooks
 #: (:meth:`Interceptor.watches`). A plain tuple: building a NamedTuple is

@@ -10,6 +10,7 @@ the outcome, before the reply leaves.
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Iterable
 from collections.abc import Sequence
 from typing import Any
@@ -177,25 +178,30 @@ class RPCServer(_upstream.RPCServer):
     def _on_incoming(self, incoming):
         # Listener thread, at receipt: before any executor queueing.
         message = incoming[0]
-        method = message.message.get('method')
-        policy = self._default_policy
-        if self._method_policies:
-            policy = self._method_policies.get(method or '', policy)
-        request = interceptors_mod.Request(
-            message,
-            method,
-            Stamp.take(message.ctxt, message.message),
-            policy,
-            self._services,
-        )
+        request = None
         dispatchers: tuple = ()
         finishers: tuple = ()
         dropped = False
         fused = self._receipt.fused
-        # A hook that raises leaves the request undispatched: what the
-        # hooks before it started (heartbeats) must end (a try costs
-        # nothing until something raises).
+        # A hook that raises, or a request that cannot be read, is answered
+        # as upstream answers an endpoint that raises (see _fail); what the
+        # hooks before it started (heartbeats) must end. A try costs
+        # nothing until something raises.
         try:
+            method = message.message.get('method')
+            policy = self._default_policy
+            if self._method_policies:
+                try:
+                    policy = self._method_policies.get(method or '', policy)
+                except TypeError:
+                    pass  # unhashable: upstream's dispatcher answers it
+            request = interceptors_mod.Request(
+                message,
+                method,
+                Stamp.take(message.ctxt, message.message),
+                policy,
+                self._services,
+            )
             if fused is not None:
                 # The built-in interceptors (see _receipt.ReceiptPlan),
                 # inline: every request comes here.
@@ -219,9 +225,18 @@ class RPCServer(_upstream.RPCServer):
                     dropped = True
                 else:
                     dispatchers, finishers = watched
+        except Exception:
+            # Answered by a worker: a reply can wait a minute for a missing
+            # reply queue, the listener must not.
+            failure = self._fail(message, request, None)
+            _upstream.work_executor(self).submit(
+                _answer_failure, message, failure
+            )
+            return
         except BaseException:
-            _receipt.run_finished(request, self._receipt.finishers)
-            _replied(request)
+            if request is not None:
+                _receipt.run_finished(request, self._receipt.finishers)
+                _replied(request)
             raise
         if dropped:
             self._drop(request)
@@ -250,7 +265,15 @@ class RPCServer(_upstream.RPCServer):
             self._finishing[message] = watched
         try:
             for interceptor in dispatchers:
-                if not interceptor.dispatching(request):
+                try:
+                    dispatch = interceptor.dispatching(request)
+                except Exception:
+                    failure = self._fail(
+                        message, request, (interceptor, 'dispatching')
+                    )
+                    _answer_failure(message, failure)
+                    return
+                if not dispatch:
                     self._drop(request)
                     return
             _UPSTREAM_PROCESS_INCOMING(self, incoming)
@@ -264,6 +287,45 @@ class RPCServer(_upstream.RPCServer):
                 replied = getattr(request.state.get('beat'), 'replied', None)
                 if replied is not None:
                     replied()
+
+    def _fail(
+        self,
+        incoming: Any,
+        request: interceptors_mod.Request | None,
+        hook: tuple[interceptors_mod.Interceptor, str] | None,
+    ) -> Any:
+        """End a request a hook raised for, or one that could not be read.
+
+        Called in the ``except`` block: ends it as a dropped request
+        (every interceptor's ``finished`` hook, so heartbeats stop before
+        the answer), logs it once and returns the failure to answer with
+        (see :func:`_answer_failure`).
+
+        :param hook: the interceptor and hook that raised; None: found in
+            the traceback (a receipt hook), if any
+        """
+        failure = sys.exc_info()
+        if request is not None:
+            self._requests.pop(incoming, None)
+            self._finishing.pop(incoming, None)
+            _receipt.run_finished(request, self._receipt.finishers)
+            _replied(request)
+        if hook is None:
+            hook = _receipt.failed_hook(failure[2])
+        if hook is None:
+            what = 'Could not read the request'
+        else:
+            what = f"{hook[0].name!r} interceptor's {hook[1]} hook failed"
+        call = _upstream.is_call(incoming)
+        LOG.exception(
+            '%s on %s %r (topic %r): %s',
+            what,
+            'call' if call else 'cast',
+            request.method if request is not None else None,
+            self._topic,
+            'the caller gets the error' if call else 'dropped',
+        )
+        return failure
 
     def _drop(self, request: interceptors_mod.Request) -> None:
         self._requests.pop(request.incoming, None)
@@ -307,6 +369,24 @@ class RPCServer(_upstream.RPCServer):
                 request.method,
                 exc_info=True,
             )
+
+
+def _answer_failure(incoming: Any, failure: Any) -> None:
+    """Answer ``incoming`` with ``failure`` as upstream answers an error.
+
+    As ``RPCServer._process_incoming`` does for an endpoint that raises:
+    acknowledge the message once (when that fails, nothing more), then
+    reply with the failure (a no-op for a cast). Runs on a worker thread.
+    """
+    try:
+        incoming.acknowledge()
+    except Exception:
+        LOG.exception('Can not acknowledge message. Skip processing')
+        return
+    try:
+        incoming.reply(failure=failure)
+    except Exception:
+        LOG.exception('Can not send reply for message')
 
 
 def _replied(request: interceptors_mod.Request) -> None:
