@@ -73,7 +73,13 @@ class PolicyMap:
         """Return the policy that applies to ``method``."""
         if not self.methods:
             return self.default  # most targets; every message asks
-        return self.default.merged(self.methods.get(method or ''))
+        try:
+            return self.default.merged(self.methods.get(method or ''))
+        except TypeError:
+            # Unhashable (a list from a crafted message): no method's own;
+            # what it then fails with is upstream's to say, as on a stock
+            # listener or server.
+            return self.default
 
     @property
     def empty(self) -> bool:

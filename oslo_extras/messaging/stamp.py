@@ -285,6 +285,6 @@ def _number(value: Any) -> float | None:
     # would switch off every age check, the server's own TTL too.
     try:
         number = None if value is None else float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # 10**400: overflow
         return None
     return number if number == number else None

@@ -26,6 +26,10 @@ LOG = logging.getLogger(__name__)
 
 #: Never heartbeat more often than this, whatever a client asks.
 MIN_INTERVAL = 0.05
+#: Nor less often than this: a longer interval (1e300, infinity) is no
+#: time a thread can wait for, and the scheduler's thread died of one (a
+#: caller gets its heartbeats more often than it asked, which it accepts).
+MAX_INTERVAL = 86400.0
 #: Total cap of a heartbeating call when the client has no configuration
 #: to read it from (upstream's ``rpc_response_timeout`` default).
 DEFAULT_MAX_CALL_TIME = 60.0
@@ -113,6 +117,8 @@ class Heartbeat(Interceptor):
         if request.policy.heartbeat is not None:
             interval = min(interval, request.policy.heartbeat)
         interval = max(interval, MIN_INTERVAL)
+        if interval > MAX_INTERVAL:
+            interval = MAX_INTERVAL
         # We heartbeat from receipt on; upstream's dispatcher watchdog
         # would start later and could keep running after an error.
         _upstream.stop_upstream_watchdog(incoming)
@@ -220,6 +226,6 @@ def _caller_waiting(request: Request) -> bool | None:
 def _number(value: object) -> float | None:
     try:
         number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
     return number if number > 0 else None

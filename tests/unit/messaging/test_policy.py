@@ -32,3 +32,16 @@ def test_fractions_are_kept():
         PolicyMap(MessagePolicy(heartbeat=0.25)).resolve(None).heartbeat
         == 0.25
     )
+
+
+@given(
+    st.one_of(
+        st.lists(st.text(max_size=5), max_size=3),
+        st.dictionaries(st.text(max_size=5), st.integers(), max_size=3),
+        st.sets(st.integers(), max_size=3),
+    )
+)
+def test_an_unhashable_method_gets_the_default(method):
+    # A crafted message's method name: never a TypeError.
+    policies = PolicyMap(MessagePolicy(ttl=7), {'resize': dict(ttl=1)})
+    assert policies.resolve(method) == MessagePolicy(ttl=7)

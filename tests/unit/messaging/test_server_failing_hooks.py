@@ -187,3 +187,57 @@ def test_an_unhashable_method_is_answered_as_stock_answers_it(
     assert answer(server, target) == expected
     assert acks.count(method) == 2  # once by each server
     assert not server._requests and not server._finishing
+
+
+BAD_STAMPS = [
+    # Past a float: float() raises OverflowError, not ValueError.
+    {'ttl': 10**400},
+    {'heartbeat': 10**400, 'sent': 10**400},
+    # No interval a scheduler can wait for.
+    {'heartbeat': float('inf')},
+    {'heartbeat': 1e300},
+    {'heartbeat': 0.5, 'sent': float('inf')},
+    {'heartbeat': 0.5, 'sent': float('-inf')},
+    {'heartbeat': 0.5, 'sent': -1e300},
+    {'ttl': 'soon', 'sent': [1], 'heartbeat': {'a': 1}},
+    'not a mapping',
+]
+
+
+@pytest.mark.parametrize(
+    'body_stamp', BAD_STAMPS, ids=lambda stamp: repr(stamp)[:40]
+)
+def test_a_call_with_a_bad_stamp_is_answered_and_the_server_serves_on(
+    any_transport, acks, body_stamp
+):
+    target = new_target()
+    server = messaging.get_rpc_server(any_transport, target, [Endpoint()])
+    raw = {
+        'method': 'work',
+        'args': {'seconds': 0.3},
+        'oslo_extras': body_stamp,
+    }
+    client = messaging.get_rpc_client(
+        any_transport, target, heartbeat=0.2, timeout=2
+    )
+    with running(server):
+        # Served as if unstamped, or dropped as expired; never unanswered
+        # (a dropped call's caller gave up: it gets no reply).
+        try:
+            any_transport._send(
+                target,
+                {},
+                raw,
+                wait_for_reply=True,
+                timeout=3,
+                call_monitor_timeout=2,
+            )
+        except oslo_messaging.MessagingTimeout:
+            assert server.stats['expired'] == 1
+        assert acks.count('work') == 1
+        # Not one heartbeat after another (an infinite interval did that).
+        assert server.stats['heartbeats'] <= 2
+        # Heartbeated calls still get their heartbeats.
+        assert client.call({}, 'work', seconds=0.6) == 'worked 0.6s'
+        assert server.stats['heartbeats'] >= 2
+    assert not server._requests and not server._finishing
