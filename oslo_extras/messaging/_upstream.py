@@ -58,6 +58,7 @@ Attributes and helpers read or written
       the number of threads it has started is futurist's
       ``ThreadPoolExecutor.num_workers`` from futurist 3.2.0, its private
       ``_workers`` list before (2025.1 ships 3.1.0) (:func:`worker_count`).
+      A request a receipt hook raised for is answered on it too.
 Assumption with a guard
   13. Upstream publishes on the caller's thread: the per-message TTL
       reaches ``_publish``, and our client's stamp the driver's

@@ -64,6 +64,7 @@ class Failing(interceptors_mod.Interceptor):
     def finished(self, request):
         self.finished_for.append(request.method)
         self.beats.append(request.state.get('beat'))
+        self._fail('finished', request)
 
 
 @pytest.fixture
@@ -154,6 +155,26 @@ def test_a_cast_whose_hook_raises_is_acknowledged_and_dropped(
     logged = errors(caplog)
     assert len(logged) == 2
     assert all("cast 'record'" in r.message for r in logged)
+
+
+def test_a_raising_finished_hook_keeps_the_reply(any_transport, acks, caplog):
+    target = new_target()
+    endpoint = Endpoint()
+    failing = Failing('finished')
+    server = failing_server(any_transport, target, endpoint, failing)
+    client = messaging.get_rpc_client(
+        any_transport, target, heartbeat=0.2, max_call_time=8
+    )
+    with running(server):
+        assert client.call({}, 'record', tag='ran') is None
+        assert client.call({}, 'work', seconds=0) == 'worked 0s'
+    assert endpoint.done == ['ran', 0]
+    assert acks.count('record') == 1
+    assert failing.finished_for.count('record') == 1
+    assert all(beat.stopped for beat in failing.beats if beat is not None)
+    assert not server._requests and not server._finishing
+    [logged] = errors(caplog)
+    assert logged.message == 'failing failed to finish'
 
 
 @pytest.mark.parametrize('method', [['work'], {'work': 1}])
