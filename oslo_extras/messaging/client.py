@@ -301,7 +301,8 @@ class RPCClient:
         try:
             return client.call(ctxt, method, **kwargs)
         except oslo_messaging.MessagingTimeout as exc:
-            if not silence:
+            if not silence or _remote(exc):
+                # The server replied: its endpoint raised a timeout.
                 raise
             elapsed = time.monotonic() - started
             server = _server_name(self._client.target)
@@ -362,6 +363,15 @@ def _takes_outgoing_stamp(transport: Any, client: Any) -> bool:
         return False
     driver = _upstream.transport_driver(transport)
     return getattr(driver, 'takes_outgoing_stamp', False) is True
+
+
+def _remote(exc: BaseException) -> bool:
+    """Say whether ``exc`` is the server's, rebuilt from its reply.
+
+    Upstream rebuilds an allowed remote exception as a subclass of its
+    class whose module ends with ``_Remote``.
+    """
+    return type(exc).__module__.endswith('_Remote')
 
 
 def _call_monitor_timeout(client: Any) -> Any:
