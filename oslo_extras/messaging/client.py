@@ -296,12 +296,13 @@ class RPCClient:
         else:
             ctxt = Stamped(ctxt, plan.stamp, sent)
         silence = plan.silence
-        # Read only to tell a silence from the total cap.
+        # Read only to tell a silence from the total cap (and from the
+        # server's own timeout, see below).
         started = time.monotonic() if silence else 0.0
         try:
             return client.call(ctxt, method, **kwargs)
         except oslo_messaging.MessagingTimeout as exc:
-            if not silence or _remote(exc):
+            if not silence or _upstream.is_remote_exception(exc):
                 # The server replied: its endpoint raised a timeout.
                 raise
             elapsed = time.monotonic() - started
@@ -367,15 +368,6 @@ def _takes_outgoing_stamp(transport: Any, client: Any) -> bool:
         return False
     driver = _upstream.transport_driver(transport)
     return getattr(driver, 'takes_outgoing_stamp', False) is True
-
-
-def _remote(exc: BaseException) -> bool:
-    """Say whether ``exc`` is the server's, rebuilt from its reply.
-
-    Upstream rebuilds an allowed remote exception as a subclass of its
-    class whose module ends with ``_Remote``.
-    """
-    return type(exc).__module__.endswith('_Remote')
 
 
 def _call_monitor_timeout(client: Any) -> Any:
