@@ -9,6 +9,7 @@ an extras driver the client hands the driver the stamp instead
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import oslo_messaging
@@ -98,7 +99,10 @@ class StampingSerializer(oslo_messaging.Serializer):
                 ctxt = self.inner.serialize_context(ctxt)
             finally:
                 local.outgoing = outgoing
-        serialized = dict(ctxt or {})
+        if type(ctxt) is dict:
+            serialized = dict(ctxt)
+        else:
+            serialized = _as_dict(ctxt)
         if stamped:
             # Stamp.write() inline, with the send time of this message.
             if stamp.ttl is not None:
@@ -111,3 +115,15 @@ class StampingSerializer(oslo_messaging.Serializer):
 
     def deserialize_context(self, ctxt):
         return self.inner.deserialize_context(ctxt)
+
+
+def _as_dict(ctxt: Any) -> dict:
+    """A copy of a context that is not a dict, as upstream's AMQP driver
+    packs it: a mapping's items, else its ``to_dict()`` (an
+    ``oslo_context.RequestContext`` sent without a context serializer).
+    """
+    if not ctxt:
+        return {}
+    if isinstance(ctxt, Mapping):
+        return dict(ctxt)
+    return dict(ctxt.to_dict())

@@ -79,6 +79,11 @@ Server lifecycle
   15. ``MessageHandlingServer.wait()`` calls ``listener.cleanup()`` once
       its work executor shut down (every request done): wrapped to end
       the heartbeat threads with the server (:func:`after_cleanup`).
+Client errors
+  16. ``common.deserialize_remote_exception`` rebuilds an allowed remote
+      exception as a subclass of its class whose ``__module__`` ends with
+      ``_REMOTE_POSTFIX`` (``_Remote``): a server's ``MessagingTimeout``
+      is told from the caller's own (:func:`is_remote_exception`).
 """
 
 from __future__ import annotations
@@ -368,3 +373,8 @@ def after_cleanup(listener: Any, hook: Callable[[], None]) -> None:
             hook()
 
     listener.cleanup = cleanup_then_hook
+
+
+def is_remote_exception(exc: BaseException) -> bool:
+    """Say whether ``exc`` is a server's, rebuilt from its reply."""
+    return type(exc).__module__.endswith('_Remote')

@@ -134,12 +134,17 @@ class RPCClient:
         response_timeout: float | None = None,
         plans: _Plans | None = None,
         direct: bool = False,
+        stock_class: bool = True,
     ) -> None:
         self._client = client
         # The transport's driver takes each message's stamp from this
         # thread (scope.LOCAL.outgoing) rather than from context keys it
         # would pop again: no Stamped context, no keys written and moved.
         self._direct = direct
+        # Upstream's own RPCClient (and its prepare()d copies); else a
+        # client_cls of the application's own, whose call() runs for
+        # the calls our plan does not time differently (see _prepared()).
+        self._stock_class = stock_class
         self._policies = policies
         self._interceptors = list(interceptors)
         self._max_call_time = max_call_time
@@ -179,6 +184,7 @@ class RPCClient:
             self._response_timeout,
             self._plans,
             self._direct,
+            self._stock_class,
         )
 
     def _default_timeout(self) -> float:
@@ -192,9 +198,19 @@ class RPCClient:
         key = (timeout, call_monitor_timeout)
         client = self._calls.get(key)
         if client is None:
-            client = self._client.prepare(
-                timeout=timeout, call_monitor_timeout=call_monitor_timeout
-            )
+            own = self._client
+            if not self._stock_class and key == (
+                own.timeout or self._default_timeout(),
+                _call_monitor_timeout(own),
+            ):
+                # What its own call() would use: let it run (neutron's
+                # BackingOffClient backs off only contexts prepared
+                # without a timeout; a subclass's call() was bypassed).
+                client = own
+            else:
+                client = own.prepare(
+                    timeout=timeout, call_monitor_timeout=call_monitor_timeout
+                )
             if len(self._calls) < MAX_PREPARED:
                 self._calls[key] = client
         return client
@@ -296,14 +312,20 @@ class RPCClient:
         else:
             ctxt = Stamped(ctxt, plan.stamp, sent)
         silence = plan.silence
-        # Read only to tell a silence from the total cap.
+        # Read only to tell a silence from the total cap (and from the
+        # server's own timeout, see below).
         started = time.monotonic() if silence else 0.0
         try:
             return client.call(ctxt, method, **kwargs)
         except oslo_messaging.MessagingTimeout as exc:
-            if not silence:
+            if not silence or _upstream.is_remote_exception(exc):
+                # The server replied: its endpoint raised a timeout.
                 raise
             elapsed = time.monotonic() - started
+            if elapsed < silence and elapsed < (plan.timeout or 0):
+                # Neither the window nor the cap can have ended yet: the
+                # server's own, raised as it was (the fake drivers).
+                raise
             server = _server_name(self._client.target)
             if elapsed < (plan.timeout or 0):
                 raise HeartbeatTimeout(server, method, silence) from exc
@@ -426,4 +448,5 @@ def get_rpc_client(
         interceptors_mod.load(tuple(interceptors)),
         max_call_time,
         direct=_takes_outgoing_stamp(transport, client),
+        stock_class=type(client) is oslo_messaging.RPCClient,
     )

@@ -74,6 +74,9 @@ def test_readme_messaging_snippet_runs_as_written(rabbitmq):  # noqa: F811
         exec(compile(snippet.text, snippet.id, 'exec'), ns)
         ns['_started'].add('server')  # the README snippet starts it
         assert ns['endpoints'][0].resized == [ns['uuid']]
+        # "may run for an hour": its total cap (max_call_time) allows it;
+        # the default, rpc_response_timeout, ended it after 60 s.
+        assert ns['client']._plan('resize', call=True).timeout >= 3600
         assert isinstance(ns['server'].stats.snapshot(), dict)
         # The next README block: expired messages wait in <topic>.dead.
         listing = rabbitmq.ctl('list_queues', 'name', 'messages')

@@ -334,7 +334,7 @@ def test_spec_lists_exactly_what_upstream_module_relies_on():
     section = text.split('Upstream internals\n------------------\n')[1]
     section = section.split('\n\n\n')[0].split('\nAlternatives\n')[0]
     code = _entries(_upstream.__doc__)
-    assert sorted(code) == list(range(1, 16))
+    assert sorted(code) == list(range(1, 17))
     assert _entries(section) == code
     # Every helper of the module is named by an entry.
     helpers = {
@@ -456,4 +456,30 @@ def test_14_only_cleanup_drops_the_reply_queue_and_its_waiter():
     assert assigning == ['__init__', '_get_reply_q', 'cleanup']
     assert 'self._waiter = None' in inspect.getsource(
         amqpdriver.AMQPDriverBase.cleanup
+    )
+
+
+def test_16_remote_exceptions_are_rebuilt_in_a_remote_module():
+    import json
+
+    import oslo_messaging
+    from oslo_messaging._drivers import common
+
+    assert common._REMOTE_POSTFIX == '_Remote'
+    failure = json.dumps(
+        {
+            'class': 'MessagingTimeout',
+            'module': 'oslo_messaging.exceptions',
+            'message': 'downstream',
+            'tb': [],
+            'args': ['downstream'],
+        }
+    )
+    rebuilt = common.deserialize_remote_exception(
+        failure, ['oslo_messaging.exceptions']
+    )
+    assert isinstance(rebuilt, oslo_messaging.MessagingTimeout)
+    assert _upstream.is_remote_exception(rebuilt)
+    assert not _upstream.is_remote_exception(
+        oslo_messaging.MessagingTimeout('ours')
     )
