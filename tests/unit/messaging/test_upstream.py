@@ -8,6 +8,7 @@ import inspect
 import threading
 from unittest import mock
 
+import pytest
 from oslo_config import cfg
 from oslo_messaging import server as msg_server
 from oslo_messaging._drivers import amqpdriver
@@ -289,6 +290,120 @@ def test_8_dispatcher_watchdog_starts_only_with_client_timeout():
     message.client_timeout = 4
     _upstream.stop_upstream_watchdog(message)
     assert message.client_timeout is None
+
+
+#: sha256 of upstream's RPCDispatcher.dispatch source, whitespace
+#: normalised: the same from 16.1.2 (the floor) to 18.3.1. Another hash
+#: means upstream changed it: compare it with _upstream.dispatch(), copy
+#: the change there, then add the hash.
+DISPATCH_SOURCES = {
+    '993d60c609089759719a9e1a22dd56e1ff1b86b0a357774a75330b704110b21c',
+}
+
+
+def _dispatch_source_hash() -> str:
+    import hashlib
+
+    from oslo_messaging.rpc import dispatcher
+
+    source = inspect.getsource(dispatcher.RPCDispatcher.dispatch)
+    return hashlib.sha256(' '.join(source.split()).encode()).hexdigest()
+
+
+def test_8_dispatch_source_is_the_one_dispatch_copies():
+    assert _dispatch_source_hash() in DISPATCH_SOURCES
+
+
+class _Versioned:
+    import oslo_messaging
+
+    target = oslo_messaging.Target(namespace='ns', version='2.1')
+
+    def hello(self, ctxt, name):
+        return f'hello {name} {ctxt.get("user")}'
+
+    def fails(self, ctxt):
+        raise ValueError('endpoint error')
+
+    def _private(self, ctxt):
+        return 'private'
+
+
+class _Plain:
+    def ping(self, ctxt, n=1):
+        return n + 1
+
+
+@pytest.mark.parametrize(
+    'message',
+    [
+        {'method': 'ping', 'args': {'n': 4}},
+        {'method': 'ping'},
+        {'method': 'hello', 'args': {'name': 'x'}, 'namespace': 'ns'},
+        {
+            'method': 'hello',
+            'args': {'name': 'y'},
+            'namespace': 'ns',
+            'version': '2.0',
+        },
+        {'method': 'hello', 'args': {'name': 'z'}, 'version': '2.0'},
+        {'method': 'hello', 'namespace': 'ns', 'version': '3.0'},
+        {'method': 'nope', 'namespace': 'ns', 'version': '2.1'},
+        {'method': 'nope'},
+        {'method': 'ping', 'namespace': 'other'},
+        {'method': '_private', 'namespace': 'ns', 'version': '2.0'},
+        {'method': 'fails', 'namespace': 'ns', 'version': '2.0'},
+        {'method': None},
+        {'args': {}},
+    ],
+)
+def test_8_dispatch_without_client_timeout_does_what_upstream_does(message):
+    from oslo_messaging.rpc import dispatcher
+
+    rpc = dispatcher.RPCDispatcher([_Versioned(), _Plain()], None)
+
+    def outcome(run):
+        incoming = impl_fake.FakeIncomingMessage(
+            {'user': 'u'}, dict(message), None, None
+        )
+        try:
+            return 'returned', run(rpc, incoming)
+        except Exception as exc:
+            return type(exc), str(exc), getattr(exc, 'method', None)
+
+    threads = []
+    real_thread = threading.Thread
+
+    def counting_thread(*args, **kwargs):
+        threads.append(args)
+        return real_thread(*args, **kwargs)
+
+    with mock.patch.object(threading, 'Thread', counting_thread):
+        ours = outcome(_upstream.dispatch)
+        assert threads == []  # no watchdog built
+        theirs = outcome(dispatcher.RPCDispatcher.dispatch)
+        assert len(threads) == 1  # upstream builds one for every message
+    assert ours == theirs
+
+
+def test_8_dispatch_with_client_timeout_runs_upstreams_watchdog():
+    from oslo_messaging.rpc import dispatcher
+
+    rpc = dispatcher.RPCDispatcher([_Plain()], None)
+    incoming = impl_fake.FakeIncomingMessage(
+        {}, {'method': 'ping', 'args': {'n': 1}}, None, None
+    )
+    incoming.client_timeout = 60
+    started = []
+    real_start = threading.Thread.start
+
+    def start(thread):
+        started.append(thread)
+        return real_start(thread)
+
+    with mock.patch.object(threading.Thread, 'start', start):
+        assert _upstream.dispatch(rpc, incoming) == 2
+    assert len(started) == 1
 
 
 def test_9_transport_keeps_its_driver():
