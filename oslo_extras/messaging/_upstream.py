@@ -18,7 +18,10 @@ Subclass overrides
      routing_key, timeout, transport_options)`` turns ``timeout`` into AMQP
      ``expiration``; ``Connection.declare_consumer(consumer)`` sees each
      ``Consumer`` (``type``, ``queue_name``, ``queue_arguments``) before
-     it is declared.
+     it is declared. The driver's ``send()`` calls
+     ``AMQPDriverBase._send()`` directly, as upstream's ``send()`` only
+     does; a cast's ``timeout`` there only reaches ``topic_send()`` (its
+     AMQP ``expiration``).
   3. ``impl_fake.FakeDriver`` (the ``fake-extras`` driver) and, for a
      monitored call, its ``_check_serialize()``, ``_exchange_manager`` and
      ``FakeExchange.deliver_message(..., reply_q=)``, whose server side

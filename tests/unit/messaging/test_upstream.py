@@ -72,6 +72,40 @@ def test_2_rabbit_connection_hooks():
         )
 
 
+def test_2_driver_send_only_calls_send_and_a_casts_timeout_is_expiration():
+    # Our send() calls _send() itself, with these arguments.
+    assert params(amqpdriver.AMQPDriverBase._send) == [
+        'self',
+        'target',
+        'ctxt',
+        'message',
+        'wait_for_reply',
+        'timeout',
+        'call_monitor_timeout',
+        'envelope',
+        'notify',
+        'retry',
+        'transport_options',
+    ]
+    assert impl_rabbit.RabbitDriver.send is amqpdriver.AMQPDriverBase.send
+    body = inspect.getsource(amqpdriver.AMQPDriverBase.send).split('):', 1)
+    assert ' '.join(body[1].split()) == (
+        'return self._send(target, ctxt, message, wait_for_reply, timeout, '
+        'call_monitor_timeout, retry=retry, '
+        'transport_options=transport_options)'
+    )
+    # A cast's timeout: only topic_send() sees it (no reply is awaited).
+    source = inspect.getsource(amqpdriver.AMQPDriverBase._send)
+    uses = ' '.join(source.split('):', 1)[1].split())
+    assert 'msg=msg, timeout=timeout, retry=retry' in uses
+    assert (
+        'if wait_for_reply: result = self._waiter.wait(msg_id, timeout,'
+        in uses
+    )
+    others = uses.replace('call_monitor_timeout', '').replace("'_timeout'", '')
+    assert others.count('timeout') == 3
+
+
 def test_4_pool_builds_connections_with_connection_cls():
     assert params(pool.ConnectionPool.__init__)[-1] == 'connection_cls'
     assert 'self.connection_cls(' in inspect.getsource(
@@ -162,8 +196,10 @@ def test_11_register_opts_works_without_tracing_module(monkeypatch):
 
 
 def test_13_upstream_publishes_on_the_callers_thread():
-    # The per-message TTL reaches the driver through a thread-local set
-    # around upstream's send(), and so does our client's whole stamp
+    # The per-message TTL of fanouts and notifications reaches the
+    # driver's Connection through a thread-local set around upstream's
+    # send(), and our client's whole stamp, with the TTL of topic casts
+    # and calls, reaches the driver's send() so
     # (scope.LOCAL.outgoing, read by the driver's send()): if upstream
     # ever sent or published from another thread (a publisher thread, an
     # executor), every TTL would vanish silently. This must fail loudly
@@ -172,7 +208,6 @@ def test_13_upstream_publishes_on_the_callers_thread():
     from unittest import mock
 
     from oslo_extras import messaging
-    from oslo_extras.messaging.drivers import scope
     from tests.unit.messaging.helpers import Endpoint
     from tests.unit.messaging.helpers import make_conf
     from tests.unit.messaging.helpers import new_target
@@ -182,9 +217,10 @@ def test_13_upstream_publishes_on_the_callers_thread():
     original = _upstream.RabbitConnection._publish
 
     def spy(self, exchange, msg, routing_key=None, timeout=None, opts=None):
-        seen.append(
-            (exchange.name, threading.get_ident(), scope.current_ttl())
-        )
+        # timeout: the AMQP expiration, our Connection's (the thread's
+        # TTL for fanouts and notifications) or our driver's send()'s
+        # (topic casts and calls).
+        seen.append((exchange.name, threading.get_ident(), timeout))
         return original(self, exchange, msg, routing_key, timeout, opts)
 
     conf = make_conf()
