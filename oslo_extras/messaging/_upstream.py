@@ -18,7 +18,10 @@ Subclass overrides
      routing_key, timeout, transport_options)`` turns ``timeout`` into AMQP
      ``expiration``; ``Connection.declare_consumer(consumer)`` sees each
      ``Consumer`` (``type``, ``queue_name``, ``queue_arguments``) before
-     it is declared.
+     it is declared. The driver's ``send()`` calls
+     ``AMQPDriverBase._send()`` directly, as upstream's ``send()`` only
+     does; a cast's ``timeout`` there only reaches ``topic_send()`` (its
+     AMQP ``expiration``).
   3. ``impl_fake.FakeDriver`` (the ``fake-extras`` driver) and, for a
      monitored call, its ``_check_serialize()``, ``_exchange_manager`` and
      ``FakeExchange.deliver_message(..., reply_q=)``, whose server side
@@ -41,7 +44,11 @@ Attributes and helpers read or written
      :func:`fake_reply_queue`).
   8. ``RpcIncomingMessage.client_timeout``: upstream's dispatcher starts
      its watchdog when it is set; set to None once we heartbeat the call
-     (:func:`stop_upstream_watchdog`).
+     (:func:`stop_upstream_watchdog`). Without it, ``RPCDispatcher.dispatch``
+     only finds the endpoint (``endpoints``, ``_default_target``,
+     ``_is_namespace()``, ``_is_compatible()``, ``access_policy``) and
+     calls ``_do_dispatch()``: we do the same without building the
+     watchdog ``Thread`` and ``Event`` it never starts (:func:`dispatch`).
   9. ``Transport._driver``; ``AMQPDriverBase._get_connection()`` and its
      ``ConnectionContext.connection``; ``Connection._connection_lock``,
      ``_ensure_publishing()`` and ``rabbit_quorum_queue``: dead letters
@@ -96,6 +103,7 @@ from typing import Any
 
 from oslo_messaging._drivers import impl_fake
 from oslo_messaging._drivers import impl_rabbit
+from oslo_messaging.rpc import dispatcher as rpc_dispatcher
 from oslo_messaging.rpc import server as rpc_server
 
 LOG = logging.getLogger(__name__)
@@ -206,6 +214,49 @@ def stop_upstream_watchdog(incoming: Any) -> None:
     ``client_timeout`` is set; we heartbeat from receipt instead.
     """
     incoming.client_timeout = None
+
+
+_WATCHED_DISPATCH = rpc_dispatcher.RPCDispatcher.dispatch
+
+
+def dispatch(dispatcher: Any, incoming: Any) -> Any:
+    """``RPCDispatcher.dispatch(incoming)`` without its idle watchdog.
+
+    Upstream builds a watchdog ``Thread`` and an ``Event`` for every
+    message (about twenty Python-level calls, and the thread's entry in
+    ``threading``'s weak set) and starts the thread only when the
+    message's ``client_timeout`` is set, which this server clears on every
+    call it heartbeats itself. Such a message goes through upstream's own
+    method; for the others this is its endpoint lookup, the same steps
+    and errors, without the two objects. The guard test pins upstream's
+    source, so a change there is seen and copied here.
+    """
+    if incoming.client_timeout:
+        return _WATCHED_DISPATCH(dispatcher, incoming)
+    message = incoming.message
+    method = message.get('method')
+    args = message.get('args', {})
+    namespace = message.get('namespace')
+    version = message.get('version', '1.0')
+    found_compatible = False
+    for endpoint in dispatcher.endpoints:
+        target = getattr(endpoint, 'target', None)
+        if not target:
+            target = dispatcher._default_target
+        if not (
+            dispatcher._is_namespace(target, namespace)
+            and dispatcher._is_compatible(target, version)
+        ):
+            continue
+        if hasattr(endpoint, method):
+            if dispatcher.access_policy.is_allowed(endpoint, method):
+                return dispatcher._do_dispatch(
+                    endpoint, method, incoming.ctxt, args
+                )
+        found_compatible = True
+    if found_compatible:
+        raise rpc_dispatcher.NoSuchMethod(method)
+    raise rpc_dispatcher.UnsupportedVersion(version, method=method)
 
 
 def wrap_listener_poll(adapter: Any, convert: Callable[[Any], None]) -> None:

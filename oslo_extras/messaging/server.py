@@ -39,7 +39,9 @@ DEFAULT_CLOCK_SKEW = 5.0
 
 
 #: Upstream's methods, called directly: ``super()`` costs a call per use.
-_UPSTREAM_DISPATCH = rpc_dispatcher.RPCDispatcher.dispatch
+#: Dispatch builds no watchdog thread for a message that has none to run
+#: (see _upstream.dispatch).
+_UPSTREAM_DISPATCH = _upstream.dispatch
 _UPSTREAM_ON_INCOMING = _upstream.RPCServer._on_incoming
 _UPSTREAM_PROCESS_INCOMING = _upstream.RPCServer._process_incoming
 

@@ -70,8 +70,10 @@ class Connection(_upstream.RabbitConnection):
         if ttl is not None:
             # A call already expires after its timeout; a cast had none.
             timeout = ttl if timeout is None else min(ttl, timeout)
-        return super()._publish(
-            exchange, msg, routing_key, timeout, transport_options
+        # Upstream's, looked up on its class, not through super(): every
+        # publish comes here.
+        return _upstream.RabbitConnection._publish(
+            self, exchange, msg, routing_key, timeout, transport_options
         )
 
     def declare_consumer(self, consumer):
@@ -161,7 +163,17 @@ class RabbitDriver(_upstream.RabbitDriver):
             return False
         return not (target.fanout and self._stream_fanout)
 
-    def send(self, target, ctxt, message, *args, **kwargs):
+    def send(
+        self,
+        target,
+        ctxt,
+        message,
+        wait_for_reply=None,
+        timeout=None,
+        call_monitor_timeout=None,
+        retry=None,
+        transport_options=None,
+    ):
         # Our reply waiter splits batched heartbeats: say so (calls only;
         # to_wire adds it only when the call asks for heartbeats).
         # broker_expires() inline: every message sent comes here.
@@ -192,13 +204,45 @@ class RabbitDriver(_upstream.RabbitDriver):
                 if broker_ttl and ttl is not None:
                     fields[stamp.BROKER_TTL] = True
                 message = {**message, stamp.BODY_KEY: fields}
+        # Upstream's send() only calls _send(): called directly, as it
+        # would (one call fewer per message).
+        if ttl is not None:
+            if timeout is None:
+                if not (wait_for_reply or target.fanout):
+                    # A cast to a topic: its timeout becomes the AMQP
+                    # expiration only, as a call's does.
+                    timeout = ttl
+                    ttl = None
+            elif ttl >= timeout:
+                ttl = None  # the call's timeout is its expiration already
         if ttl is None:
-            return super().send(target, ctxt, message, *args, **kwargs)
-        # scope.swap_message_ttl() inline: every message with a TTL.
+            return _upstream.RabbitDriver._send(
+                self,
+                target,
+                ctxt,
+                message,
+                wait_for_reply,
+                timeout,
+                call_monitor_timeout,
+                retry=retry,
+                transport_options=transport_options,
+            )
+        # scope.swap_message_ttl() inline: a fanout, or a call whose TTL
+        # is shorter than its wait.
         previous = local.ttl
         local.ttl = ttl
         try:
-            return super().send(target, ctxt, message, *args, **kwargs)
+            return _upstream.RabbitDriver._send(
+                self,
+                target,
+                ctxt,
+                message,
+                wait_for_reply,
+                timeout,
+                call_monitor_timeout,
+                retry=retry,
+                transport_options=transport_options,
+            )
         finally:
             local.ttl = previous
 

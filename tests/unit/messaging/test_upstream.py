@@ -8,6 +8,7 @@ import inspect
 import threading
 from unittest import mock
 
+import pytest
 from oslo_config import cfg
 from oslo_messaging import server as msg_server
 from oslo_messaging._drivers import amqpdriver
@@ -69,6 +70,40 @@ def test_2_rabbit_connection_hooks():
         assert 'self._publish' in inspect.getsource(
             getattr(impl_rabbit.Connection, name)
         )
+
+
+def test_2_driver_send_only_calls_send_and_a_casts_timeout_is_expiration():
+    # Our send() calls _send() itself, with these arguments.
+    assert params(amqpdriver.AMQPDriverBase._send) == [
+        'self',
+        'target',
+        'ctxt',
+        'message',
+        'wait_for_reply',
+        'timeout',
+        'call_monitor_timeout',
+        'envelope',
+        'notify',
+        'retry',
+        'transport_options',
+    ]
+    assert impl_rabbit.RabbitDriver.send is amqpdriver.AMQPDriverBase.send
+    body = inspect.getsource(amqpdriver.AMQPDriverBase.send).split('):', 1)
+    assert ' '.join(body[1].split()) == (
+        'return self._send(target, ctxt, message, wait_for_reply, timeout, '
+        'call_monitor_timeout, retry=retry, '
+        'transport_options=transport_options)'
+    )
+    # A cast's timeout: only topic_send() sees it (no reply is awaited).
+    source = inspect.getsource(amqpdriver.AMQPDriverBase._send)
+    uses = ' '.join(source.split('):', 1)[1].split())
+    assert 'msg=msg, timeout=timeout, retry=retry' in uses
+    assert (
+        'if wait_for_reply: result = self._waiter.wait(msg_id, timeout,'
+        in uses
+    )
+    others = uses.replace('call_monitor_timeout', '').replace("'_timeout'", '')
+    assert others.count('timeout') == 3
 
 
 def test_4_pool_builds_connections_with_connection_cls():
@@ -161,8 +196,10 @@ def test_11_register_opts_works_without_tracing_module(monkeypatch):
 
 
 def test_13_upstream_publishes_on_the_callers_thread():
-    # The per-message TTL reaches the driver through a thread-local set
-    # around upstream's send(), and so does our client's whole stamp
+    # The per-message TTL of fanouts and notifications reaches the
+    # driver's Connection through a thread-local set around upstream's
+    # send(), and our client's whole stamp, with the TTL of topic casts
+    # and calls, reaches the driver's send() so
     # (scope.LOCAL.outgoing, read by the driver's send()): if upstream
     # ever sent or published from another thread (a publisher thread, an
     # executor), every TTL would vanish silently. This must fail loudly
@@ -171,7 +208,6 @@ def test_13_upstream_publishes_on_the_callers_thread():
     from unittest import mock
 
     from oslo_extras import messaging
-    from oslo_extras.messaging.drivers import scope
     from tests.unit.messaging.helpers import Endpoint
     from tests.unit.messaging.helpers import make_conf
     from tests.unit.messaging.helpers import new_target
@@ -181,9 +217,10 @@ def test_13_upstream_publishes_on_the_callers_thread():
     original = _upstream.RabbitConnection._publish
 
     def spy(self, exchange, msg, routing_key=None, timeout=None, opts=None):
-        seen.append(
-            (exchange.name, threading.get_ident(), scope.current_ttl())
-        )
+        # timeout: the AMQP expiration, our Connection's (the thread's
+        # TTL for fanouts and notifications) or our driver's send()'s
+        # (topic casts and calls).
+        seen.append((exchange.name, threading.get_ident(), timeout))
         return original(self, exchange, msg, routing_key, timeout, opts)
 
     conf = make_conf()
@@ -289,6 +326,120 @@ def test_8_dispatcher_watchdog_starts_only_with_client_timeout():
     message.client_timeout = 4
     _upstream.stop_upstream_watchdog(message)
     assert message.client_timeout is None
+
+
+#: sha256 of upstream's RPCDispatcher.dispatch source, whitespace
+#: normalised: the same from 16.1.2 (the floor) to 18.3.1. Another hash
+#: means upstream changed it: compare it with _upstream.dispatch(), copy
+#: the change there, then add the hash.
+DISPATCH_SOURCES = {
+    '993d60c609089759719a9e1a22dd56e1ff1b86b0a357774a75330b704110b21c',
+}
+
+
+def _dispatch_source_hash() -> str:
+    import hashlib
+
+    from oslo_messaging.rpc import dispatcher
+
+    source = inspect.getsource(dispatcher.RPCDispatcher.dispatch)
+    return hashlib.sha256(' '.join(source.split()).encode()).hexdigest()
+
+
+def test_8_dispatch_source_is_the_one_dispatch_copies():
+    assert _dispatch_source_hash() in DISPATCH_SOURCES
+
+
+class _Versioned:
+    import oslo_messaging
+
+    target = oslo_messaging.Target(namespace='ns', version='2.1')
+
+    def hello(self, ctxt, name):
+        return f'hello {name} {ctxt.get("user")}'
+
+    def fails(self, ctxt):
+        raise ValueError('endpoint error')
+
+    def _private(self, ctxt):
+        return 'private'
+
+
+class _Plain:
+    def ping(self, ctxt, n=1):
+        return n + 1
+
+
+@pytest.mark.parametrize(
+    'message',
+    [
+        {'method': 'ping', 'args': {'n': 4}},
+        {'method': 'ping'},
+        {'method': 'hello', 'args': {'name': 'x'}, 'namespace': 'ns'},
+        {
+            'method': 'hello',
+            'args': {'name': 'y'},
+            'namespace': 'ns',
+            'version': '2.0',
+        },
+        {'method': 'hello', 'args': {'name': 'z'}, 'version': '2.0'},
+        {'method': 'hello', 'namespace': 'ns', 'version': '3.0'},
+        {'method': 'nope', 'namespace': 'ns', 'version': '2.1'},
+        {'method': 'nope'},
+        {'method': 'ping', 'namespace': 'other'},
+        {'method': '_private', 'namespace': 'ns', 'version': '2.0'},
+        {'method': 'fails', 'namespace': 'ns', 'version': '2.0'},
+        {'method': None},
+        {'args': {}},
+    ],
+)
+def test_8_dispatch_without_client_timeout_does_what_upstream_does(message):
+    from oslo_messaging.rpc import dispatcher
+
+    rpc = dispatcher.RPCDispatcher([_Versioned(), _Plain()], None)
+
+    def outcome(run):
+        incoming = impl_fake.FakeIncomingMessage(
+            {'user': 'u'}, dict(message), None, None
+        )
+        try:
+            return 'returned', run(rpc, incoming)
+        except Exception as exc:
+            return type(exc), str(exc), getattr(exc, 'method', None)
+
+    threads = []
+    real_thread = threading.Thread
+
+    def counting_thread(*args, **kwargs):
+        threads.append(args)
+        return real_thread(*args, **kwargs)
+
+    with mock.patch.object(threading, 'Thread', counting_thread):
+        ours = outcome(_upstream.dispatch)
+        assert threads == []  # no watchdog built
+        theirs = outcome(dispatcher.RPCDispatcher.dispatch)
+        assert len(threads) == 1  # upstream builds one for every message
+    assert ours == theirs
+
+
+def test_8_dispatch_with_client_timeout_runs_upstreams_watchdog():
+    from oslo_messaging.rpc import dispatcher
+
+    rpc = dispatcher.RPCDispatcher([_Plain()], None)
+    incoming = impl_fake.FakeIncomingMessage(
+        {}, {'method': 'ping', 'args': {'n': 1}}, None, None
+    )
+    incoming.client_timeout = 60
+    started = []
+    real_start = threading.Thread.start
+
+    def start(thread):
+        started.append(thread)
+        return real_start(thread)
+
+    with mock.patch.object(threading.Thread, 'start', start):
+        assert _upstream.dispatch(rpc, incoming) == 2
+    assert len(started) == 1
 
 
 def test_9_transport_keeps_its_driver():
