@@ -215,22 +215,12 @@ class RabbitDriver(_upstream.RabbitDriver):
                     ttl = None
             elif ttl >= timeout:
                 ttl = None  # the call's timeout is its expiration already
-        if ttl is None:
-            return _upstream.RabbitDriver._send(
-                self,
-                target,
-                ctxt,
-                message,
-                wait_for_reply,
-                timeout,
-                call_monitor_timeout,
-                retry=retry,
-                transport_options=transport_options,
-            )
-        # scope.swap_message_ttl() inline: a fanout, or a call whose TTL
-        # is shorter than its wait.
-        previous = local.ttl
-        local.ttl = ttl
+        # scope.swap_message_ttl() inline, only for a fanout or a call
+        # whose TTL is shorter than its wait.
+        swap = ttl is not None
+        if swap:
+            previous = local.ttl
+            local.ttl = ttl
         try:
             return _upstream.RabbitDriver._send(
                 self,
@@ -244,7 +234,8 @@ class RabbitDriver(_upstream.RabbitDriver):
                 transport_options=transport_options,
             )
         finally:
-            local.ttl = previous
+            if swap:
+                local.ttl = previous
 
     def send_notification(self, target, ctxt, message, version, retry=None):
         ctxt, message, ttl = stamp.to_wire(ctxt, message, self.broker_ttl)
