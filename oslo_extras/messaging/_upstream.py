@@ -91,6 +91,14 @@ Client errors
       exception as a subclass of its class whose ``__module__`` ends with
       ``_REMOTE_POSTFIX`` (``_Remote``): a server's ``MessagingTimeout``
       is told from the caller's own (:func:`is_remote_exception`).
+Broker TTL, decided by the consuming server
+  17. ``Consumer.callback``: ``Consumer._callback`` hands it each
+      delivery as a ``RabbitMessage`` (the decoded body, a dict): wrapped,
+      for the queues that do not expire messages, to remove the sender's
+      ``broker_ttl`` mark first (:func:`filter_deliveries`); and the
+      broker's version, read from ``Connection.connection`` (kombu's, its
+      transport connection's ``server_properties``) when a consumer is
+      declared (:func:`broker_version`).
 """
 
 from __future__ import annotations
@@ -133,6 +141,34 @@ def before_declare(consumer: Any, hook: Callable[[Any, bool], None]) -> None:
         declare(conn)
 
     consumer.declare = declare_with_hook
+
+
+def filter_deliveries(consumer: Any, hook: Callable[[Any], None]) -> None:
+    """Run ``hook(message)`` on each message ``consumer`` delivers.
+
+    ``message`` is upstream's ``RabbitMessage`` (the decoded body), before
+    the listener sees it. Wrapped once: the consumer keeps its callback
+    across reconnections.
+    """
+    callback = consumer.callback
+
+    def filtered(message: Any) -> Any:
+        hook(message)
+        return callback(message)
+
+    consumer.callback = filtered
+
+
+def broker_version(connection: Any) -> tuple[int, ...] | None:
+    """The version the broker of ``connection`` announced, or None."""
+    try:
+        properties = connection.connection.connection.server_properties
+        version = properties['version']
+        if isinstance(version, bytes):
+            version = version.decode()
+        return tuple(int(part) for part in version.split('.')[:2])
+    except Exception:  # kombu+memory, a broker that says nothing usable
+        return None
 
 
 def register_opts(conf: Any) -> None:
