@@ -218,3 +218,51 @@ def test_notification_a_busy_listener_drops_is_dead_lettered_once(
     )
     assert [b['event_type'] for b in dead] == ['stale']
     assert_no_secret_logged(logs)
+
+
+def test_a_message_requeued_after_its_leader_was_killed_keeps_its_expiry(
+    rabbitmq_cluster,  # noqa: F811
+):
+    # Last in the module: it kills a node. A request a server had
+    # received but not yet acknowledged when the queue's leader died is
+    # requeued by the new leader; the broker's TTL must not start again
+    # there, since servers trust it (no sender-clock check).
+    import amqp
+
+    first, second = rabbitmq_cluster.nodes[:2]
+    queue = name()
+    dead = queue + '.dead'
+    quorum = {'x-queue-type': 'quorum'}
+    first.declare(dead, quorum)
+    first.declare(
+        queue,
+        dict(
+            quorum,
+            **{
+                'x-dead-letter-exchange': '',
+                'x-dead-letter-routing-key': dead,
+            },
+        ),
+    )
+    assert rabbitmq_cluster.queue_leader(queue) is first
+    publisher = second.connection()
+    publisher.channel().basic_publish(
+        amqp.Message('stale', expiration='3000'), routing_key=queue
+    )
+    published = time.monotonic()
+    publisher.close()
+    consumer = second.connection()
+    try:
+        held = consumer.channel().basic_get(queue, no_ack=False)
+        assert held.body == 'stale'
+        first.kill()  # SIGKILL
+        assert wait_for(
+            lambda: rabbitmq_cluster.queue_leader(queue) is not first, 30
+        )
+        time.sleep(max(0.0, published + 3.5 - time.monotonic()))
+    finally:
+        consumer.close()  # unacknowledged: requeued by the new leader
+    assert wait_for(lambda: second.queue_depth(dead) == 1, 10)
+    assert second.queue_depth(queue) == 0
+    (message,) = second.get_all(dead)
+    assert message.headers['x-death'][0]['reason'] == 'expired'
