@@ -76,7 +76,9 @@ Batched heartbeats (module _batches)
       splitter on the first call only), a ``ReplyWaiter`` whose
       ``waiters`` (``ReplyWaiters``: ``put(msg_id, data)`` hands ``data``
       to ``_queues[msg_id].put()``, a batch's msg_id being None) receive
-      every reply; server side,
+      every reply (``_queues`` replaced by a dict whose ``len()``, which
+      ``add()`` compares with its leak-warning threshold, leaves the
+      splitter out); server side,
       ``Connection.direct_send(queue, body)`` with
       ``common.serialize_msg`` sends one reply message, on a connection
       of its own that ``ConnectionPool.create(purpose)`` builds outside
@@ -91,6 +93,14 @@ Client errors
       exception as a subclass of its class whose ``__module__`` ends with
       ``_REMOTE_POSTFIX`` (``_Remote``): a server's ``MessagingTimeout``
       is told from the caller's own (:func:`is_remote_exception`).
+Broker TTL, decided by the consuming server
+  17. ``Consumer.callback``: ``Consumer._callback`` hands it each
+      delivery as a ``RabbitMessage`` (the decoded body, a dict): wrapped,
+      for the queues that do not expire messages, to remove the sender's
+      ``broker_ttl`` mark first (:func:`filter_deliveries`); and the
+      broker's version, read from ``Connection.connection`` (kombu's, its
+      transport connection's ``server_properties``) when a consumer is
+      declared (:func:`broker_version`).
 """
 
 from __future__ import annotations
@@ -133,6 +143,34 @@ def before_declare(consumer: Any, hook: Callable[[Any, bool], None]) -> None:
         declare(conn)
 
     consumer.declare = declare_with_hook
+
+
+def filter_deliveries(consumer: Any, hook: Callable[[Any], None]) -> None:
+    """Run ``hook(message)`` on each message ``consumer`` delivers.
+
+    ``message`` is upstream's ``RabbitMessage`` (the decoded body), before
+    the listener sees it. Wrapped once: the consumer keeps its callback
+    across reconnections.
+    """
+    callback = consumer.callback
+
+    def filtered(message: Any) -> Any:
+        hook(message)
+        return callback(message)
+
+    consumer.callback = filtered
+
+
+def broker_version(connection: Any) -> tuple[int, ...] | None:
+    """The version the broker of ``connection`` announced, or None."""
+    try:
+        properties = connection.connection.connection.server_properties
+        version = properties['version']
+        if isinstance(version, bytes):
+            version = version.decode()
+        return tuple(int(part) for part in version.split('.')[:2])
+    except Exception:  # kombu+memory, a broker that says nothing usable
+        return None
 
 
 def register_opts(conf: Any) -> None:
@@ -375,18 +413,42 @@ class _BatchSplitter:
                 waiting.put(heartbeat)
 
 
+class _CallQueues(dict):
+    """``ReplyWaiters._queues`` whose length leaves the splitter out.
+
+    Upstream warns when ``len(_queues)`` passes its threshold ("Number of
+    call queues is N ... There could be a leak"): it counts waiting calls,
+    and the splitter is none. Only ``len()`` is Python-level here (once
+    per call, in ``add()``); lookups, stores and deletes stay dict's.
+    """
+
+    __slots__ = ()
+
+    def __len__(self) -> int:
+        length = dict.__len__(self)
+        return length - 1 if None in self else length
+
+
 def split_batched_replies(driver: Any, split: Callable[[Any], Any]) -> None:
     """Make ``driver``'s reply waiter split batched heartbeats.
 
-    Call after ``driver._get_reply_q()``; ``split(message)`` returns
-    ``[(msg_id, heartbeat message), ...]`` for a batch, None otherwise.
+    Call after ``driver._get_reply_q()`` and before any call waits on it
+    (the driver does so before its ``_get_reply_q()`` returns: the table
+    of waiting calls is replaced, and nothing can be added to the old one
+    meanwhile); ``split(message)`` returns ``[(msg_id, heartbeat
+    message), ...]`` for a batch, None otherwise.
     """
-    queues = driver._waiter.waiters._queues
-    if None in queues:
+    waiters = driver._waiter.waiters
+    if None in waiters._queues:
         return
     with _SPLIT_LOCK:
-        if None not in queues:
-            queues[None] = _BatchSplitter(queues, split)
+        queues = waiters._queues
+        if None in queues:
+            return
+        if type(queues) is dict:
+            queues = _CallQueues(queues)
+            waiters._queues = queues
+        queues[None] = _BatchSplitter(queues, split)
 
 
 def own_send_connection(driver: Any) -> Any:

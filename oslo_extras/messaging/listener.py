@@ -138,8 +138,12 @@ class NotificationListener(notify_listener.NotificationServer):
     def _dead_letter_key(self, priority: str | None) -> str | None:
         if self._pool:
             return self._pool
-        if len(self._targets) == 1 and priority:
-            return f'{self._targets[0].topic}.{priority}'
+        if len(self._targets) == 1 and isinstance(priority, str) and priority:
+            # The message says 'INFO'; its queue is '<topic>.info' (the
+            # notifier lowercases it for the routing key): the dead queue
+            # is bound to the queue's name, and an unroutable key would
+            # lose the notification without an error.
+            return f'{self._targets[0].topic}.{priority.lower()}'
         return None  # several queues: which one it came from is unknown
 
     def _send_to_dead_letters(self, incoming: Any, stamp: Stamp) -> None:

@@ -12,9 +12,12 @@ The TTL is sent relative (``ttl``) together with the sender's wall clock
 (``sent``). A broker that measures TTL itself (RabbitMQ ``expiration``)
 needs only the relative value, so clock skew does not matter there: the
 driver then marks the stamp ``broker_ttl`` and servers skip the sender-clock
-check. Otherwise the server compares ``sent + ttl`` with its own clock,
-allowing for a declared skew. It always measures the time the message
-waited inside the server with a monotonic clock, which no skew can affect.
+check. The mark is the sender's view: a server's ``rabbit-extras``
+connection removes it from what it consumes from a queue that does not
+expire messages (a stream), whatever the sender's configuration said.
+Otherwise the server compares ``sent + ttl`` with its own clock, allowing
+for a declared skew. It always measures the time the message waited inside
+the server with a monotonic clock, which no skew can affect.
 """
 
 from __future__ import annotations

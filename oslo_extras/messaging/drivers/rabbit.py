@@ -55,6 +55,46 @@ def queue_arguments(
     return args
 
 
+#: The first RabbitMQ whose quorum queues expire messages after their
+#: AMQP ``expiration`` (earlier ones keep them).
+QUORUM_EXPIRATION_SINCE = (3, 10)
+
+
+def honours_expiration(
+    queue_type: str | None, broker_version: tuple[int, ...] | None
+) -> bool:
+    """Say whether a queue expires each message after its ``expiration``.
+
+    Classic queues do; quorum queues from RabbitMQ 3.10 on; streams keep
+    every message whatever it says. Unsure (a queue type this code does
+    not know, a quorum queue on a broker that did not say its version):
+    no, so that the server checks the TTL itself.
+
+    :param queue_type: the queue's ``x-queue-type`` argument, if any
+    :param broker_version: the broker's version, if it said it
+    """
+    if queue_type is None or queue_type == 'classic':
+        return True
+    if queue_type == 'quorum':
+        return (
+            broker_version is not None
+            and broker_version >= QUORUM_EXPIRATION_SINCE
+        )
+    return False
+
+
+def drop_broker_ttl_claim(message: Any) -> None:
+    """Remove the sender's ``broker_ttl`` mark from a received message.
+
+    For messages consumed from a queue that does not expire them: the
+    sender marks what it believes its broker expires, and a sender
+    configured otherwise (an upgrade in progress) believes wrongly.
+    """
+    body = message.get(stamp.BODY_KEY)
+    if type(body) is dict:
+        body.pop(stamp.BROKER_TTL, None)
+
+
 class Connection(_upstream.RabbitConnection):
     """Publishes with the caller's TTL; declares queues with its options."""
 
@@ -77,6 +117,14 @@ class Connection(_upstream.RabbitConnection):
         )
 
     def declare_consumer(self, consumer):
+        queue_type = (consumer.queue_arguments or {}).get('x-queue-type')
+        if not honours_expiration(
+            queue_type,
+            _upstream.broker_version(self) if queue_type == 'quorum' else None,
+        ):
+            # Decided once per queue, from the queue this server declared:
+            # the messages of the other queues pass untouched.
+            _upstream.filter_deliveries(consumer, drop_broker_ttl_claim)
         options = scope.current_queue_options()
         if options is not None and consumer.type in ('topic', 'fanout'):
             if options.arguments and (

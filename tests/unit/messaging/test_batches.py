@@ -561,3 +561,65 @@ def test_a_closed_scheduler_is_asked_to_move_the_beat(scheduler):
         # Its thread ended with close(): due_by() starts it again.
         assert due_by.called
         assert wait_for(lambda: member.sent >= 1)
+
+
+LEAK_WARNING = 'Number of call queues is'
+
+
+@pytest.mark.parametrize('extras', [False, True])
+def test_leak_warning_counts_waiting_calls_as_stocks_does(
+    memory_transport, caplog, extras
+):
+    # Upstream's reply waiter warns past 10 waiting calls ("There could be
+    # a leak"). The batch splitter sits in the same table: it must not
+    # count, or 10 calls of an extras client warn where stock's do not.
+    from tests.unit.messaging.helpers import make_conf
+
+    caplog.set_level(logging.WARNING)
+    target = new_target()
+    server = messaging.get_rpc_server(memory_transport, target, [Endpoint()])
+    if extras:
+        client_transport = messaging.get_rpc_transport(
+            make_conf(), 'kombu+memory:////'
+        )
+        client = messaging.get_rpc_client(client_transport, target, timeout=10)
+    else:
+        conf = make_conf()
+        _upstream.register_opts(conf)  # the tracing options upstream reads
+        client_transport = oslo_messaging.get_rpc_transport(
+            conf, 'kombu+memory:////'
+        )
+        client = oslo_messaging.get_rpc_client(
+            client_transport, target, timeout=10
+        )
+
+    replies = []
+
+    def call():
+        replies.append(client.call({}, 'work', seconds=0.5))
+
+    def calls(count):
+        threads = [threading.Thread(target=call) for _ in range(count)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(10)
+
+    try:
+        with running(server, pool_size=16):
+            calls(10)
+            assert LEAK_WARNING not in caplog.text
+            calls(11)
+        assert replies == ['worked 0.5s'] * 21
+        waiters = _upstream.transport_driver(client_transport)._waiter.waiters
+        assert (None in waiters._queues) is extras
+        assert len(waiters._queues) == 0  # every call's queue removed
+    finally:
+        client_transport.cleanup()
+    warnings = [
+        r.getMessage()
+        for r in caplog.records
+        if LEAK_WARNING in r.getMessage()
+    ]
+    assert len(warnings) == 1
+    assert warnings[0].startswith(f'{LEAK_WARNING} 11, ')

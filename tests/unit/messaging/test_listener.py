@@ -98,3 +98,42 @@ def test_stock_listener_never_sees_the_stamp(notification_transport):
         listener.wait()
     ((event, ctxt),) = collector.seen
     assert not [k for k in ctxt if 'oslo_extras' in k]
+
+
+def test_dropped_notification_is_kept_under_its_queues_name(monkeypatch):
+    # Notifiers write the priority as 'INFO' in the message and route it
+    # to '<topic>.info': the dead queue is '<topic>.info.dead', bound to
+    # '<topic>.info'; 'INFO' would route nowhere and lose it silently.
+    from oslo_extras.messaging import _upstream
+
+    transport = messaging.get_notification_transport(
+        make_conf(), 'kombu+memory:////'
+    )
+    kept = []
+    driver = _upstream.transport_driver(transport)
+    monkeypatch.setattr(
+        driver, 'dead_letter', lambda key, ctxt, msg: kept.append((key, msg))
+    )
+    topic = 'n-' + uuid.uuid4().hex[:8]
+    collector = Collector(seconds=0.5)
+    listener = messaging.get_notification_listener(
+        transport,
+        [oslo_messaging.Target(topic=topic)],
+        [collector],
+        dead_letter=True,
+        executor='threading',
+    )
+    listener.start(override_pool_size=1)
+    try:
+        send = notifier(transport, topic)
+        send.info({}, 'busy', {})
+        assert collector.started.wait(5)
+        notifier(transport, topic, ttl=0.2).info({}, 'stale', {})
+        assert wait_for(lambda: kept, 5)
+    finally:
+        listener.stop()
+        listener.wait()
+        transport.cleanup()
+    ((key, message),) = kept
+    assert key == f'{topic}.info'
+    assert message['event_type'] == 'stale'
