@@ -30,6 +30,8 @@ MAX_PREPARED = 32
 MAX_PLANS = 256
 #: Call timeouts whose plans a client and its prepare()d copies share.
 MAX_PLANNED_TIMEOUTS = 32
+#: No total timeout was given in upstream's words (see RPCClient._total).
+_NO_TOTAL: Any = object()
 
 
 class HeartbeatTimeout(oslo_messaging.MessagingTimeout):
@@ -135,8 +137,17 @@ class RPCClient:
         plans: _Plans | None = None,
         direct: bool = False,
         stock_class: bool = True,
+        window: Any = _NO_TOTAL,
+        total: Any = _NO_TOTAL,
     ) -> None:
         self._client = client
+        # The silence window the application declared for heartbeating
+        # calls (get_rpc_client's timeout, our documented meaning), and the
+        # total timeout it gave in upstream's words (prepare(timeout=), or
+        # get_rpc_client(timeout=) with a call_monitor_timeout): see
+        # _outgoing().
+        self._window = client.timeout if window is _NO_TOTAL else window
+        self._total = total
         # The transport's driver takes each message's stamp from this
         # thread (scope.LOCAL.outgoing) rather than from context keys it
         # would pop again: no Stamped context, no keys written and moved.
@@ -164,7 +175,12 @@ class RPCClient:
             plans = _Plans(all(map(_plans_per_method, self._interceptors)))
         self._plans = plans
         self._call_plans = plans.calls(
-            (client.timeout, _call_monitor_timeout(client))
+            (
+                client.timeout,
+                _call_monitor_timeout(client),
+                self._window,
+                self._total,
+            )
         )
         self._cast_plans = plans.casts
         # The upstream context casts go through (see _cast_context()).
@@ -175,7 +191,12 @@ class RPCClient:
         return self._client.target
 
     def prepare(self, **kwargs: Any) -> RPCClient:
-        """Like upstream's ``prepare()``; keeps heartbeats and TTL."""
+        """Like upstream's ``prepare()``; keeps heartbeats and TTL.
+
+        ``timeout`` keeps upstream's meaning, the total time a call waits,
+        and ``call_monitor_timeout`` its silence window, with or without a
+        heartbeat policy on the method.
+        """
         return RPCClient(
             self._client.prepare(**kwargs),
             self._policies,
@@ -185,6 +206,8 @@ class RPCClient:
             self._plans,
             self._direct,
             self._stock_class,
+            self._window,
+            kwargs['timeout'] if 'timeout' in kwargs else self._total,
         )
 
     def _default_timeout(self) -> float:
@@ -223,24 +246,19 @@ class RPCClient:
         timeout = None
         call_monitor_timeout = None
         max_call_time = None
-        # Upstream's meaning, for calls without a heartbeat of ours: a
-        # call_monitor_timeout given to prepare() (a heartbeat policy sets
-        # its own window instead).
-        call_monitor_timeout = None
         if call:
+            # Upstream's meaning: the total and, when given to
+            # get_rpc_client() or prepare(), the silence window.
             timeout = self._client.timeout
             call_monitor_timeout = _call_monitor_timeout(self._client)
             if policy.heartbeat is None:
                 if timeout is None:
                     timeout = self._default_timeout()
             else:
-                # Like upstream's total timeout: finite, so a hung endpoint
-                # that keeps being heartbeated is reported.
-                max_call_time = (
-                    self._max_call_time
-                    or self._response_timeout
-                    or self._default_timeout()
-                )
+                # The window the heartbeat interceptor starts from when no
+                # call_monitor_timeout was given (our documented meaning).
+                timeout = self._window
+                max_call_time = self._max_call_time_of_heartbeating_calls()
         message = interceptors_mod.Outgoing(
             method=method,
             policy=policy,
@@ -252,6 +270,20 @@ class RPCClient:
         for interceptor in self._interceptors:
             interceptor.outgoing(message)
         return message
+
+    def _max_call_time_of_heartbeating_calls(self) -> float:
+        """The total a heartbeating call waits: finite, as upstream's.
+
+        A total given in upstream's words is kept (a call never ends
+        earlier than upstream would end it), or the declared
+        ``max_call_time`` when longer; else ``max_call_time``, by default
+        ``rpc_response_timeout``.
+        """
+        declared = self._max_call_time
+        if self._total is _NO_TOTAL:
+            return declared or self._default_timeout()
+        total = self._total or self._default_timeout()
+        return max(total, declared) if declared else total
 
     def _plan(self, method: str, call: bool) -> _Plan:
         """Plan the messages of ``method``; kept when the hooks allow."""
@@ -423,10 +455,12 @@ def get_rpc_client(
     :param methods: per-method ``{name: dict(heartbeat=, ttl=)}``
     :param timeout: seconds a call waits for its reply or, with a
         heartbeat, for the next heartbeat (twice the heartbeat when unset
-        or not longer than the heartbeat)
+        or not longer than the heartbeat); with a ``call_monitor_timeout``
+        in ``kwargs``, upstream's total instead (that is the window)
     :param max_call_time: total limit of a heartbeating call, reported as
         :class:`CallTimeExceeded` (default ``rpc_response_timeout``, as
-        upstream's total ``timeout``)
+        upstream's total ``timeout``); a total given in upstream's words
+        (``prepare(timeout=)``) is kept when longer
     :param serializer: an optional entity serializer
     :param interceptors: the interceptor plugins to load, in order
     :param kwargs: passed to ``oslo_messaging.get_rpc_client``
@@ -434,7 +468,11 @@ def get_rpc_client(
     # Upstream registers the tracing options on the global CONF only.
     _upstream.register_opts(transport.conf)
     policies = PolicyMap(MessagePolicy(heartbeat, ttl), methods)
-    _warn_about_stock_windows(policies, timeout)
+    # With a call_monitor_timeout, code written for upstream: timeout is
+    # upstream's total, the window is call_monitor_timeout.
+    upstream_words = kwargs.get('call_monitor_timeout') is not None
+    if not upstream_words:
+        _warn_about_stock_windows(policies, timeout)
     client = oslo_messaging.get_rpc_client(
         transport,
         target,
@@ -449,4 +487,6 @@ def get_rpc_client(
         max_call_time,
         direct=_takes_outgoing_stamp(transport, client),
         stock_class=type(client) is oslo_messaging.RPCClient,
+        window=None if upstream_words else timeout,
+        total=timeout if upstream_words else _NO_TOTAL,
     )

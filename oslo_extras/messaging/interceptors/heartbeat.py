@@ -1,11 +1,13 @@
 """Heartbeats: a long call stays alive while its server works on it.
 
 Client side, a call with ``heartbeat=h`` uses upstream call monitoring: the
-caller fails when no reply or heartbeat came for ``timeout`` seconds
-(``2 * h`` by default, or when ``timeout`` is not longer than ``h``; at
-least 2 s, the smallest window stock servers accept) or when the whole call
-took longer than ``max_call_time`` (upstream's finite total ``timeout``,
-``rpc_response_timeout`` by default). Server side,
+caller fails when no reply or heartbeat came for the silence window or when
+the whole call took longer than its total (``Outgoing.max_call_time``, set
+by the client: see ``RPCClient._outgoing``). The window is the caller's
+``call_monitor_timeout`` when it gave one (upstream's meaning; the interval
+asked of servers is then at most half of it), else ``timeout`` (``2 * h``
+by default, or when ``timeout`` is not longer than ``h``; at least 2 s, the
+smallest window stock servers accept). Server side,
 heartbeats start when the request is received (not when a worker picks it
 up) and stop on every outcome, before the final reply leaves. Upstream's
 own watchdog is switched off for that request so it cannot outlive a
@@ -75,7 +77,15 @@ class Heartbeat(Interceptor):
         interval = message.policy.heartbeat
         if not message.call or interval is None:
             return
-        silence = silence_window(interval, message.timeout)
+        window = message.call_monitor_timeout
+        if window:
+            # The caller's own call monitoring (upstream's words): its
+            # window is kept, and servers asked to heartbeat often enough
+            # for it (as a stock server heartbeats every half window).
+            silence = window
+            interval = min(interval, window / 2)
+        else:
+            silence = silence_window(interval, message.timeout)
         message.silence = silence
         message.call_monitor_timeout = silence
         # Upstream's total timeout stays finite: a hung endpoint that keeps
