@@ -190,6 +190,23 @@ class RPCClient:
     def target(self) -> Any:
         return self._client.target
 
+    @property
+    def serializer(self) -> Any:
+        """The application's serializer, as upstream's client has it (a
+        service builds more clients with it: nova's ``ClientRouter``)."""
+        serializer = self._client.serializer
+        if isinstance(serializer, StampingSerializer):
+            return serializer.inner
+        return serializer
+
+    def __getattr__(self, name: str) -> Any:
+        # Upstream's other attributes (version_cap, timeout, retry,
+        # call_monitor_timeout, transport...), read by services. Only
+        # names this class lacks come here: no cost per message.
+        if name.startswith('__') or name == '_client':
+            raise AttributeError(name)
+        return getattr(self._client, name)
+
     def prepare(self, **kwargs: Any) -> RPCClient:
         """Like upstream's ``prepare()``; keeps heartbeats and TTL.
 
