@@ -17,6 +17,7 @@ own watchdog is switched off for that request so it cannot outlive a
 from __future__ import annotations
 
 import logging
+import sys
 
 from oslo_extras.messaging import _upstream
 from oslo_extras.messaging import stamp
@@ -35,6 +36,8 @@ MAX_INTERVAL = 86400.0
 #: Total cap of a heartbeating call when the client has no configuration
 #: to read it from (upstream's ``rpc_response_timeout`` default).
 DEFAULT_MAX_CALL_TIME = 60.0
+#: The largest window read as it is (a larger int cannot be a float).
+_FLOAT_MAX = sys.float_info.max
 #: Stock servers refuse call-monitoring windows under 2 s (they heartbeat
 #: every ``int(window) / 2`` s and refuse intervals under 1 s).
 STOCK_MIN_WINDOW = 2.0
@@ -109,9 +112,13 @@ class Heartbeat(Interceptor):
         # stop_upstream_watchdog() clears it.
         window = getattr(incoming, 'client_timeout', None)
         if window is not None and not (
-            (type(window) is float or type(window) is int) and window > 0
+            (type(window) is float or type(window) is int)
+            and 0 < window <= _FLOAT_MAX
         ):
-            window = _number(window)  # a positive number needs no call
+            # A positive number needs no call; an int too big for a float
+            # asks for no heartbeat here (a stock server's watchdog dies
+            # of it and the call is served without).
+            window = _number(window)
         if interval is None and window is not None:
             # A stock client with call_monitor_timeout: half its window,
             # as upstream does, but without truncating fractions.
