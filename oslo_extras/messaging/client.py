@@ -15,6 +15,7 @@ from oslo_extras.messaging import interceptors as interceptors_mod
 from oslo_extras.messaging import stamp as stamp_mod
 from oslo_extras.messaging._serializer import Stamped
 from oslo_extras.messaging._serializer import StampingSerializer
+from oslo_extras.messaging.drivers import fake as fake_driver
 from oslo_extras.messaging.drivers import scope
 from oslo_extras.messaging.interceptors import heartbeat as heartbeat_mod
 from oslo_extras.messaging.policy import MessagePolicy
@@ -367,7 +368,11 @@ class RPCClient:
         try:
             return client.call(ctxt, method, **kwargs)
         except oslo_messaging.MessagingTimeout as exc:
-            if not silence or _upstream.is_remote_exception(exc):
+            if (
+                not silence
+                or _upstream.is_remote_exception(exc)
+                or getattr(exc, fake_driver.REPLIED, False)
+            ):
                 # The server replied: its endpoint raised a timeout.
                 raise
             elapsed = time.monotonic() - started
