@@ -17,12 +17,21 @@ from oslo_extras.messaging._serializer import Stamped
 from oslo_extras.messaging._serializer import StampingSerializer
 from oslo_extras.messaging.drivers import fake as fake_driver
 from oslo_extras.messaging.drivers import scope
+from oslo_extras.messaging.errors import CallTimeExceeded
+from oslo_extras.messaging.errors import HeartbeatTimeout
 from oslo_extras.messaging.interceptors import heartbeat as heartbeat_mod
 from oslo_extras.messaging.policy import MessagePolicy
 from oslo_extras.messaging.policy import MethodPolicies
 from oslo_extras.messaging.policy import PolicyMap
 
 LOG = logging.getLogger(__name__)
+
+__all__ = [
+    'CallTimeExceeded',
+    'HeartbeatTimeout',
+    'RPCClient',
+    'get_rpc_client',
+]
 
 #: Prepared upstream call contexts a client keeps, at most.
 MAX_PREPARED = 32
@@ -33,46 +42,6 @@ MAX_PLANS = 256
 MAX_PLANNED_TIMEOUTS = 32
 #: No total timeout was given in upstream's words (see RPCClient._total).
 _NO_TOTAL: Any = object()
-
-
-class HeartbeatTimeout(oslo_messaging.MessagingTimeout):
-    """A heartbeating call's server fell silent (it died or hangs).
-
-    :param server: the server, or the topic when any server could answer
-    :param method: the method called
-    :param silence: seconds without a reply or a heartbeat
-    """
-
-    def __init__(self, server: str, method: str, silence: float) -> None:
-        super().__init__(
-            f'No reply or heartbeat from {server} for {silence:g}s while '
-            f'calling {method!r}: the server died, hangs or never got '
-            'the request'
-        )
-        self.server = server
-        self.method = method
-        self.silence = silence
-
-
-class CallTimeExceeded(oslo_messaging.MessagingTimeout):
-    """A heartbeating call ran longer than its total cap.
-
-    The server kept heartbeating, so it is alive but its endpoint did not
-    finish: it may hang.
-
-    :param server: the server, or the topic when any server could answer
-    :param method: the method called
-    :param limit: the cap in seconds (``max_call_time``)
-    """
-
-    def __init__(self, server: str, method: str, limit: float) -> None:
-        super().__init__(
-            f'{server} was still running {method!r} after {limit:g}s '
-            '(max_call_time): the endpoint may hang'
-        )
-        self.server = server
-        self.method = method
-        self.limit = limit
 
 
 class _Plan:
@@ -345,8 +314,11 @@ class RPCClient:
         """Call ``method`` and wait for its result.
 
         With a heartbeat, the call waits as long as the server heartbeats
-        and raises :class:`HeartbeatTimeout` once nothing came for
-        ``timeout`` seconds (twice the heartbeat by default).
+        and raises :class:`HeartbeatTimeout` once nothing came for the
+        silence window (``call_monitor_timeout`` when given, else the
+        client's ``timeout``, twice the heartbeat by default), and
+        :class:`CallTimeExceeded` after its total (a prepared ``timeout``,
+        or ``max_call_time``).
         """
         plan = self._call_plans.get(method)
         if plan is None:
