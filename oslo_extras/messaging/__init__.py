@@ -17,10 +17,10 @@ builds its RPC client, RPC server and notifier::
 No configuration option controls them.
 """
 
-from oslo_extras.messaging.client import CallTimeExceeded
-from oslo_extras.messaging.client import HeartbeatTimeout
 from oslo_extras.messaging.client import RPCClient
 from oslo_extras.messaging.client import get_rpc_client
+from oslo_extras.messaging.errors import CallTimeExceeded
+from oslo_extras.messaging.errors import HeartbeatTimeout
 from oslo_extras.messaging.listener import NotificationListener
 from oslo_extras.messaging.listener import get_notification_listener
 from oslo_extras.messaging.notifier import Notifier

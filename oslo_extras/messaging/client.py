@@ -15,13 +15,23 @@ from oslo_extras.messaging import interceptors as interceptors_mod
 from oslo_extras.messaging import stamp as stamp_mod
 from oslo_extras.messaging._serializer import Stamped
 from oslo_extras.messaging._serializer import StampingSerializer
+from oslo_extras.messaging.drivers import fake as fake_driver
 from oslo_extras.messaging.drivers import scope
+from oslo_extras.messaging.errors import CallTimeExceeded
+from oslo_extras.messaging.errors import HeartbeatTimeout
 from oslo_extras.messaging.interceptors import heartbeat as heartbeat_mod
 from oslo_extras.messaging.policy import MessagePolicy
 from oslo_extras.messaging.policy import MethodPolicies
 from oslo_extras.messaging.policy import PolicyMap
 
 LOG = logging.getLogger(__name__)
+
+__all__ = [
+    'CallTimeExceeded',
+    'HeartbeatTimeout',
+    'RPCClient',
+    'get_rpc_client',
+]
 
 #: Prepared upstream call contexts a client keeps, at most.
 MAX_PREPARED = 32
@@ -30,46 +40,8 @@ MAX_PREPARED = 32
 MAX_PLANS = 256
 #: Call timeouts whose plans a client and its prepare()d copies share.
 MAX_PLANNED_TIMEOUTS = 32
-
-
-class HeartbeatTimeout(oslo_messaging.MessagingTimeout):
-    """A heartbeating call's server fell silent (it died or hangs).
-
-    :param server: the server, or the topic when any server could answer
-    :param method: the method called
-    :param silence: seconds without a reply or a heartbeat
-    """
-
-    def __init__(self, server: str, method: str, silence: float) -> None:
-        super().__init__(
-            f'No reply or heartbeat from {server} for {silence:g}s while '
-            f'calling {method!r}: the server died, hangs or never got '
-            'the request'
-        )
-        self.server = server
-        self.method = method
-        self.silence = silence
-
-
-class CallTimeExceeded(oslo_messaging.MessagingTimeout):
-    """A heartbeating call ran longer than its total cap.
-
-    The server kept heartbeating, so it is alive but its endpoint did not
-    finish: it may hang.
-
-    :param server: the server, or the topic when any server could answer
-    :param method: the method called
-    :param limit: the cap in seconds (``max_call_time``)
-    """
-
-    def __init__(self, server: str, method: str, limit: float) -> None:
-        super().__init__(
-            f'{server} was still running {method!r} after {limit:g}s '
-            '(max_call_time): the endpoint may hang'
-        )
-        self.server = server
-        self.method = method
-        self.limit = limit
+#: No total timeout was given in upstream's words (see RPCClient._total).
+_NO_TOTAL: Any = object()
 
 
 class _Plan:
@@ -135,8 +107,17 @@ class RPCClient:
         plans: _Plans | None = None,
         direct: bool = False,
         stock_class: bool = True,
+        window: Any = _NO_TOTAL,
+        total: Any = _NO_TOTAL,
     ) -> None:
         self._client = client
+        # The silence window the application declared for heartbeating
+        # calls (get_rpc_client's timeout, our documented meaning), and the
+        # total timeout it gave in upstream's words (prepare(timeout=), or
+        # get_rpc_client(timeout=) with a call_monitor_timeout): see
+        # _outgoing().
+        self._window = client.timeout if window is _NO_TOTAL else window
+        self._total = total
         # The transport's driver takes each message's stamp from this
         # thread (scope.LOCAL.outgoing) rather than from context keys it
         # would pop again: no Stamped context, no keys written and moved.
@@ -164,7 +145,12 @@ class RPCClient:
             plans = _Plans(all(map(_plans_per_method, self._interceptors)))
         self._plans = plans
         self._call_plans = plans.calls(
-            (client.timeout, _call_monitor_timeout(client))
+            (
+                client.timeout,
+                _call_monitor_timeout(client),
+                self._window,
+                self._total,
+            )
         )
         self._cast_plans = plans.casts
         # The upstream context casts go through (see _cast_context()).
@@ -174,8 +160,30 @@ class RPCClient:
     def target(self) -> Any:
         return self._client.target
 
+    @property
+    def serializer(self) -> Any:
+        """The application's serializer, as upstream's client has it (a
+        service builds more clients with it: nova's ``ClientRouter``)."""
+        serializer = self._client.serializer
+        if isinstance(serializer, StampingSerializer):
+            return serializer.inner
+        return serializer
+
+    def __getattr__(self, name: str) -> Any:
+        # Upstream's other attributes (version_cap, timeout, retry,
+        # call_monitor_timeout, transport...), read by services. Only
+        # names this class lacks come here: no cost per message.
+        if name.startswith('__') or name == '_client':
+            raise AttributeError(name)
+        return getattr(self._client, name)
+
     def prepare(self, **kwargs: Any) -> RPCClient:
-        """Like upstream's ``prepare()``; keeps heartbeats and TTL."""
+        """Like upstream's ``prepare()``; keeps heartbeats and TTL.
+
+        ``timeout`` keeps upstream's meaning, the total time a call waits,
+        and ``call_monitor_timeout`` its silence window, with or without a
+        heartbeat policy on the method.
+        """
         return RPCClient(
             self._client.prepare(**kwargs),
             self._policies,
@@ -185,6 +193,8 @@ class RPCClient:
             self._plans,
             self._direct,
             self._stock_class,
+            self._window,
+            kwargs['timeout'] if 'timeout' in kwargs else self._total,
         )
 
     def _default_timeout(self) -> float:
@@ -223,24 +233,19 @@ class RPCClient:
         timeout = None
         call_monitor_timeout = None
         max_call_time = None
-        # Upstream's meaning, for calls without a heartbeat of ours: a
-        # call_monitor_timeout given to prepare() (a heartbeat policy sets
-        # its own window instead).
-        call_monitor_timeout = None
         if call:
+            # Upstream's meaning: the total and, when given to
+            # get_rpc_client() or prepare(), the silence window.
             timeout = self._client.timeout
             call_monitor_timeout = _call_monitor_timeout(self._client)
             if policy.heartbeat is None:
                 if timeout is None:
                     timeout = self._default_timeout()
             else:
-                # Like upstream's total timeout: finite, so a hung endpoint
-                # that keeps being heartbeated is reported.
-                max_call_time = (
-                    self._max_call_time
-                    or self._response_timeout
-                    or self._default_timeout()
-                )
+                # The window the heartbeat interceptor starts from when no
+                # call_monitor_timeout was given (our documented meaning).
+                timeout = self._window
+                max_call_time = self._max_call_time_of_heartbeating_calls()
         message = interceptors_mod.Outgoing(
             method=method,
             policy=policy,
@@ -252,6 +257,20 @@ class RPCClient:
         for interceptor in self._interceptors:
             interceptor.outgoing(message)
         return message
+
+    def _max_call_time_of_heartbeating_calls(self) -> float:
+        """The total a heartbeating call waits: finite, as upstream's.
+
+        A total given in upstream's words is kept (a call never ends
+        earlier than upstream would end it), or the declared
+        ``max_call_time`` when longer; else ``max_call_time``, by default
+        ``rpc_response_timeout``.
+        """
+        declared = self._max_call_time
+        if self._total is _NO_TOTAL:
+            return declared or self._default_timeout()
+        total = self._total or self._default_timeout()
+        return max(total, declared) if declared else total
 
     def _plan(self, method: str, call: bool) -> _Plan:
         """Plan the messages of ``method``; kept when the hooks allow."""
@@ -295,8 +314,11 @@ class RPCClient:
         """Call ``method`` and wait for its result.
 
         With a heartbeat, the call waits as long as the server heartbeats
-        and raises :class:`HeartbeatTimeout` once nothing came for
-        ``timeout`` seconds (twice the heartbeat by default).
+        and raises :class:`HeartbeatTimeout` once nothing came for the
+        silence window (``call_monitor_timeout`` when given, else the
+        client's ``timeout``, twice the heartbeat by default), and
+        :class:`CallTimeExceeded` after its total (a prepared ``timeout``,
+        or ``max_call_time``).
         """
         plan = self._call_plans.get(method)
         if plan is None:
@@ -318,7 +340,11 @@ class RPCClient:
         try:
             return client.call(ctxt, method, **kwargs)
         except oslo_messaging.MessagingTimeout as exc:
-            if not silence or _upstream.is_remote_exception(exc):
+            if (
+                not silence
+                or _upstream.is_remote_exception(exc)
+                or getattr(exc, fake_driver.REPLIED, False)
+            ):
                 # The server replied: its endpoint raised a timeout.
                 raise
             elapsed = time.monotonic() - started
@@ -423,10 +449,12 @@ def get_rpc_client(
     :param methods: per-method ``{name: dict(heartbeat=, ttl=)}``
     :param timeout: seconds a call waits for its reply or, with a
         heartbeat, for the next heartbeat (twice the heartbeat when unset
-        or not longer than the heartbeat)
+        or not longer than the heartbeat); with a ``call_monitor_timeout``
+        in ``kwargs``, upstream's total instead (that is the window)
     :param max_call_time: total limit of a heartbeating call, reported as
         :class:`CallTimeExceeded` (default ``rpc_response_timeout``, as
-        upstream's total ``timeout``)
+        upstream's total ``timeout``); a total given in upstream's words
+        (``prepare(timeout=)``) is kept when longer
     :param serializer: an optional entity serializer
     :param interceptors: the interceptor plugins to load, in order
     :param kwargs: passed to ``oslo_messaging.get_rpc_client``
@@ -434,7 +462,11 @@ def get_rpc_client(
     # Upstream registers the tracing options on the global CONF only.
     _upstream.register_opts(transport.conf)
     policies = PolicyMap(MessagePolicy(heartbeat, ttl), methods)
-    _warn_about_stock_windows(policies, timeout)
+    # With a call_monitor_timeout, code written for upstream: timeout is
+    # upstream's total, the window is call_monitor_timeout.
+    upstream_words = kwargs.get('call_monitor_timeout') is not None
+    if not upstream_words:
+        _warn_about_stock_windows(policies, timeout)
     client = oslo_messaging.get_rpc_client(
         transport,
         target,
@@ -449,4 +481,6 @@ def get_rpc_client(
         max_call_time,
         direct=_takes_outgoing_stamp(transport, client),
         stock_class=type(client) is oslo_messaging.RPCClient,
+        window=None if upstream_words else timeout,
+        total=timeout if upstream_words else _NO_TOTAL,
     )

@@ -21,6 +21,10 @@ from oslo_extras.messaging.drivers import scope
 
 SCHEME = 'fake-extras'
 HEARTBEAT = ('oslo_extras', 'heartbeat')
+#: Set on an exception the server replied with: this driver raises the
+#: endpoint's exception object itself, which a caller must not take for
+#: its own timeout (see RPCClient.call()).
+REPLIED = '_oslo_extras_replied'
 
 
 class _Replies(queue.Queue):
@@ -103,6 +107,10 @@ class FakeDriver(_upstream.FakeDriver):
                 continue
             reply, failure = item
             if failure:
+                try:
+                    setattr(failure, REPLIED, True)
+                except AttributeError:
+                    pass  # an exception with __slots__: told apart by time
                 raise failure
             return reply
 

@@ -1,11 +1,13 @@
 """Heartbeats: a long call stays alive while its server works on it.
 
 Client side, a call with ``heartbeat=h`` uses upstream call monitoring: the
-caller fails when no reply or heartbeat came for ``timeout`` seconds
-(``2 * h`` by default, or when ``timeout`` is not longer than ``h``; at
-least 2 s, the smallest window stock servers accept) or when the whole call
-took longer than ``max_call_time`` (upstream's finite total ``timeout``,
-``rpc_response_timeout`` by default). Server side,
+caller fails when no reply or heartbeat came for the silence window or when
+the whole call took longer than its total (``Outgoing.max_call_time``, set
+by the client: see ``RPCClient._outgoing``). The window is the caller's
+``call_monitor_timeout`` when it gave one (upstream's meaning; the interval
+asked of servers is then at most half of it), else ``timeout`` (``2 * h``
+by default, or when ``timeout`` is not longer than ``h``; at least 2 s, the
+smallest window stock servers accept). Server side,
 heartbeats start when the request is received (not when a worker picks it
 up) and stop on every outcome, before the final reply leaves. Upstream's
 own watchdog is switched off for that request so it cannot outlive a
@@ -15,6 +17,7 @@ own watchdog is switched off for that request so it cannot outlive a
 from __future__ import annotations
 
 import logging
+import sys
 
 from oslo_extras.messaging import _upstream
 from oslo_extras.messaging import stamp
@@ -33,6 +36,8 @@ MAX_INTERVAL = 86400.0
 #: Total cap of a heartbeating call when the client has no configuration
 #: to read it from (upstream's ``rpc_response_timeout`` default).
 DEFAULT_MAX_CALL_TIME = 60.0
+#: The largest window read as it is (a larger int cannot be a float).
+_FLOAT_MAX = sys.float_info.max
 #: Stock servers refuse call-monitoring windows under 2 s (they heartbeat
 #: every ``int(window) / 2`` s and refuse intervals under 1 s).
 STOCK_MIN_WINDOW = 2.0
@@ -75,7 +80,15 @@ class Heartbeat(Interceptor):
         interval = message.policy.heartbeat
         if not message.call or interval is None:
             return
-        silence = silence_window(interval, message.timeout)
+        window = message.call_monitor_timeout
+        if window:
+            # The caller's own call monitoring (upstream's words): its
+            # window is kept, and servers asked to heartbeat often enough
+            # for it (as a stock server heartbeats every half window).
+            silence = window
+            interval = min(interval, window / 2)
+        else:
+            silence = silence_window(interval, message.timeout)
         message.silence = silence
         message.call_monitor_timeout = silence
         # Upstream's total timeout stays finite: a hung endpoint that keeps
@@ -99,9 +112,13 @@ class Heartbeat(Interceptor):
         # stop_upstream_watchdog() clears it.
         window = getattr(incoming, 'client_timeout', None)
         if window is not None and not (
-            (type(window) is float or type(window) is int) and window > 0
+            (type(window) is float or type(window) is int)
+            and 0 < window <= _FLOAT_MAX
         ):
-            window = _number(window)  # a positive number needs no call
+            # A positive number needs no call; an int too big for a float
+            # asks for no heartbeat here (a stock server's watchdog dies
+            # of it and the call is served without).
+            window = _number(window)
         if interval is None and window is not None:
             # A stock client with call_monitor_timeout: half its window,
             # as upstream does, but without truncating fractions.

@@ -47,8 +47,9 @@ def test_rpc_response_timeout_is_read_once_per_client(fake_transport):
     for _ in range(3):
         message = client._outgoing('work', call=True)
         assert message.timeout == 7.0 and message.silence == 2
-    # prepare() keeps the value it read.
-    prepared = client.prepare(timeout=2)
+    # prepare() keeps the value it read (timeout=None: upstream's total,
+    # the option).
+    prepared = client.prepare(timeout=None)
     assert prepared._outgoing('work', call=True).timeout == 7.0
     assert conf.reads == 1
 
@@ -305,7 +306,11 @@ def test_prepare_keeps_call_monitor_timeout(fake_transport, monkeypatch):
     assert monitored._call_plans is not client._call_plans
 
 
-def test_a_heartbeat_policy_sets_its_own_window(fake_transport, monkeypatch):
+def test_a_prepared_window_is_kept_with_a_heartbeat_policy(
+    fake_transport, monkeypatch
+):
+    # Upstream's meaning wins over the policy's window (3 s): the caller
+    # asked to give up after 7 s of silence.
     target = new_target()
     client = messaging.get_rpc_client(
         fake_transport, target, heartbeat=1, timeout=3
@@ -314,4 +319,4 @@ def test_a_heartbeat_policy_sets_its_own_window(fake_transport, monkeypatch):
     with running(server_seeing(fake_transport, target, SentSeen())):
         prepared = client.prepare(call_monitor_timeout=7)
         assert prepared.call({}, 'work', seconds=0) == 'worked 0s'
-    assert sends[0]['call_monitor_timeout'] == 3
+    assert sends[0]['call_monitor_timeout'] == 7

@@ -38,14 +38,15 @@ def test_stock_call_monitor_timeout_reaches_the_driver(fake_transport):
     client.prepare(call_monitor_timeout=12).call({}, 'plain')
     client.prepare(timeout=20).call({}, 'plain')
     client.call({}, 'plain')
-    # The method's own heartbeat sets its window (the client's timeout).
+    # A heartbeating method keeps the window the caller gave (upstream's
+    # meaning), not the policy's.
     client.prepare(call_monitor_timeout=12).call({}, 'beating')
     assert sent == [
         ('plain', 10),
         ('plain', 12),
         ('plain', 10),
         ('plain', 10),
-        ('beating', 60),
+        ('beating', 12),
     ]
 
 

@@ -10,6 +10,8 @@ which raises the endpoint's exception object itself, too.
 
 from __future__ import annotations
 
+import time
+
 import oslo_messaging
 import pytest
 
@@ -58,5 +60,32 @@ def test_an_endpoints_timeout_reaches_the_caller_as_it_was(
     assert type(raised.value).__name__ in (
         'MessagingTimeout_Remote',
         'MessagingTimeout',
+    )
+    assert 'the database timed out' in str(raised.value)
+
+
+class SlowDownstream:
+    def work(self, ctxt, seconds):
+        time.sleep(seconds)
+        raise oslo_messaging.MessagingTimeout('the database timed out')
+
+
+def test_an_endpoints_late_timeout_is_not_a_silence(fake_transport):
+    # fake:// raises the endpoint's exception object itself; one raised
+    # after the silence window (heartbeats kept the call alive) used to
+    # reach the caller as HeartbeatTimeout.
+    target = new_target()
+    server = messaging.get_rpc_server(
+        fake_transport, target, [SlowDownstream()]
+    )
+    client = messaging.get_rpc_client(
+        fake_transport, target, heartbeat=0.5, timeout=2
+    )
+    with running(server):
+        with pytest.raises(oslo_messaging.MessagingTimeout) as raised:
+            client.call({}, 'work', seconds=2.5)
+    assert not isinstance(
+        raised.value,
+        (client_mod.HeartbeatTimeout, client_mod.CallTimeExceeded),
     )
     assert 'the database timed out' in str(raised.value)
