@@ -248,3 +248,61 @@ def test_stale_fanout_cast_from_a_stream_never_runs(rabbitmq):  # noqa: F811
         assert 'fresh' not in later.done
     finally:
         transport.cleanup()
+
+
+@pytest.mark.parametrize('interceptors', [(), ('ttl',)])
+def test_stock_monitored_call_gets_upstreams_heartbeats_without_ours(
+    transport, interceptors
+):
+    """Without our heartbeat interceptor, upstream's watchdog answers."""
+    from tests.unit.messaging.helpers import Endpoint
+    from tests.unit.messaging.helpers import running
+
+    target = oslo_messaging.Target(
+        topic='exp-' + uuid.uuid4().hex[:8], server='s1'
+    )
+    server = messaging.get_rpc_server(
+        transport, target, [Endpoint()], interceptors=interceptors
+    )
+    stock = oslo_messaging.get_rpc_client(
+        transport, target, timeout=10, call_monitor_timeout=2
+    )
+    with running(server):
+        assert stock.call({}, 'work', seconds=4) == 'worked 4s'
+        assert stock.call({}, 'work', seconds=0) == 'worked 0s'
+
+
+def test_the_longest_ttl_is_the_longest_rabbitmq_takes(
+    transport,
+    spy,
+    rabbitmq,  # noqa: F811
+):
+    """MAX_TTL is RabbitMQ's limit: taken as is, and not a second more."""
+    from oslo_extras.messaging.policy import MAX_TTL
+    from tests.unit.messaging.helpers import Endpoint
+    from tests.unit.messaging.helpers import running
+    from tests.unit.messaging.helpers import wait_for
+
+    topic, expirations = spy
+    target = oslo_messaging.Target(topic=topic, server='s1')
+    endpoint = Endpoint()
+    server = messaging.get_rpc_server(
+        transport, target, [endpoint], ttl=MAX_TTL
+    )
+    client = messaging.get_rpc_client(transport, target, ttl=MAX_TTL, retry=0)
+    with running(server):
+        client.prepare(server=None).cast({}, 'record', tag='ten years')
+        assert wait_for(lambda: endpoint.done == ['ten years'])
+    assert expirations('topic') == [str(MAX_TTL * 1000)]
+    url = rabbitmq.url.replace('rabbit://', 'amqp://')
+    with kombu.Connection(url) as conn:
+        for ms in (MAX_TTL * 1000, MAX_TTL * 1000 + 1):
+            queue = kombu.Queue(
+                f'{topic}.limit', queue_arguments={'x-message-ttl': ms}
+            )(conn.channel())
+            if ms > MAX_TTL * 1000:
+                with pytest.raises(Exception, match='value_too_large'):
+                    queue.declare()
+            else:
+                queue.declare()
+                queue.delete()
