@@ -8,6 +8,7 @@ next one, on the same thread or another.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 import uuid
@@ -66,13 +67,21 @@ def spy(rabbitmq):  # noqa: F811
         for queue in queues.values():
             queue(channel).declare()
 
-        def expirations(kind: str) -> list[str | None]:
+        def expirations(kind: str, bodies: bool = False) -> list:
+            """What ``kind``'s spy got since last asked: expirations, or
+            (expiration, request) pairs."""
             got = []
             while True:
                 message = queues[kind](channel).get(no_ack=True)
                 if message is None:
                     return got
-                got.append(message.properties.get('expiration'))
+                expiration = message.properties.get('expiration')
+                if bodies:
+                    body = json.loads(message.body)
+                    request = json.loads(body['oslo.message'])
+                    got.append((expiration, request))
+                else:
+                    got.append(expiration)
 
         yield topic, expirations
 
@@ -306,3 +315,42 @@ def test_the_longest_ttl_is_the_longest_rabbitmq_takes(
             else:
                 queue.declare()
                 queue.delete()
+
+
+def test_concurrent_senders_each_get_their_own_expiration(transport, spy):
+    """Threads sending casts, fanouts and calls at once: no TTL crosses."""
+    topic, expirations = spy
+    target = oslo_messaging.Target(topic=topic)
+    # Thread i: TTL i + 1 s (none for odd i), casts alternately to the
+    # topic and fanout, and short calls nobody answers in between.
+    ttls = {i: (None if i % 2 else float(i + 1)) for i in range(6)}
+
+    def send(i):
+        client = messaging.get_rpc_client(
+            transport, target, ttl=ttls[i], timeout=0.5
+        )
+        for n in range(6):
+            sender = client.prepare(fanout=True) if n % 2 else client
+            sender.cast({}, 'm', sender=i)
+            if n == 2:
+                try:
+                    client.call({}, 'm', sender=i)
+                except oslo_messaging.MessagingTimeout:
+                    pass
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in ttls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    seen = [
+        (request['args']['sender'], expiration)
+        for kind in ('topic', 'fanout')
+        for expiration, request in expirations(kind, bodies=True)
+        # A call: expired or not, it has its own timeout.
+        if '_msg_id' not in request
+    ]
+    assert len(seen) == 6 * 6
+    for sender, expiration in seen:
+        ttl = ttls[sender]
+        assert expiration == (None if ttl is None else str(int(ttl * 1000)))
