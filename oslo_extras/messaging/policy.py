@@ -10,6 +10,12 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
+#: The longest TTL, in seconds: ten years, the longest AMQP ``expiration``
+#: and ``x-message-ttl`` RabbitMQ takes (a longer one fails every publish
+#: and queue declaration with ``PRECONDITION_FAILED``; infinity cannot be
+#: sent at all).
+MAX_TTL = 10 * 365 * 86400
+
 
 @dataclasses.dataclass(frozen=True)
 class MessagePolicy:
@@ -17,8 +23,8 @@ class MessagePolicy:
 
     :param heartbeat: seconds between two server heartbeats of a call
         (fractions allowed); ``None`` for no heartbeats
-    :param ttl: seconds a message may wait before a server starts it;
-        ``None`` for no TTL
+    :param ttl: seconds a message may wait before a server starts it
+        (at most :data:`MAX_TTL`); ``None`` for no TTL
     """
 
     heartbeat: float | None = None
@@ -29,6 +35,11 @@ class MessagePolicy:
             value = getattr(self, name)
             if value is not None and not value > 0:
                 raise ValueError(f'{name} must be > 0 seconds, got {value!r}')
+        if self.ttl is not None and not self.ttl <= MAX_TTL:
+            raise ValueError(
+                f'ttl must be at most {MAX_TTL} seconds (ten years, '
+                f"RabbitMQ's longest), got {self.ttl!r}"
+            )
 
     def merged(self, other: MessagePolicy | None) -> MessagePolicy:
         """Return this policy with ``other``'s values where it sets them."""

@@ -8,7 +8,9 @@ import inspect
 import threading
 from unittest import mock
 
+import hypothesis
 import pytest
+from hypothesis import strategies as st
 from oslo_config import cfg
 from oslo_messaging import server as msg_server
 from oslo_messaging._drivers import amqpdriver
@@ -692,3 +694,55 @@ def test_17_broker_version_from_the_connections_server_properties():
     assert _upstream.broker_version(connection({})) is None
     assert _upstream.broker_version(connection({'version': 'x'})) is None
     assert _upstream.broker_version(object()) is None
+
+
+_ABSENT = object()
+
+
+@hypothesis.settings(max_examples=300, deadline=None)
+@hypothesis.given(
+    method=st.sampled_from(
+        [None, 'ping', 'hello', '_private', 'fails', 'nope', 'target', 3, '']
+    ),
+    namespace=st.sampled_from([_ABSENT, None, 'ns', 'other', 1]),
+    version=st.sampled_from(
+        [_ABSENT, None, '1.0', '2.0', '2.1', '2.2', '3', '1.0.1', '', 2.0]
+    ),
+    args=st.sampled_from([_ABSENT, {}, {'n': 3}, {'name': 'x'}, {'bad': 1}]),
+    policy=st.sampled_from(
+        [
+            None,
+            'DefaultRPCAccessPolicy',
+            'ExplicitRPCAccessPolicy',
+            'LegacyRPCAccessPolicy',
+        ]
+    ),
+)
+def test_8_dispatch_of_any_request_is_upstreams(
+    method, namespace, version, args, policy
+):
+    from oslo_messaging.rpc import dispatcher
+
+    message = {'method': method}
+    for key, value in (
+        ('namespace', namespace),
+        ('version', version),
+        ('args', args),
+    ):
+        if value is not _ABSENT:
+            message[key] = value
+    access = getattr(dispatcher, policy) if policy else None
+    rpc = dispatcher.RPCDispatcher([_Versioned(), _Plain()], None, access)
+
+    def outcome(run):
+        incoming = impl_fake.FakeIncomingMessage(
+            {'user': 'u'}, dict(message), None, None
+        )
+        try:
+            return 'returned', run(rpc, incoming)
+        except Exception as exc:
+            return type(exc), str(exc), getattr(exc, 'method', None)
+
+    assert outcome(_upstream.dispatch) == outcome(
+        dispatcher.RPCDispatcher.dispatch
+    )
