@@ -26,6 +26,9 @@ Subclass overrides
      monitored call, its ``_check_serialize()``, ``_exchange_manager`` and
      ``FakeExchange.deliver_message(..., reply_q=)``, whose server side
      puts ``(reply, failure)`` on ``reply_q`` (:func:`fake_deliver`).
+     Upstream's own driver ignores ``call_monitor_timeout``: a call there
+     waits its whole ``timeout``, so an earlier ``MessagingTimeout`` is
+     the endpoint's.
 Runtime patches (no subclass hook exists)
   4. ``ConnectionPool.connection_cls`` (``AMQPDriverBase._connection_pool``)
      builds every connection of a driver: set to our ``Connection``

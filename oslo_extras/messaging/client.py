@@ -109,6 +109,7 @@ class RPCClient:
         stock_class: bool = True,
         window: Any = _NO_TOTAL,
         total: Any = _NO_TOTAL,
+        monitored: bool = True,
     ) -> None:
         self._client = client
         # The silence window the application declared for heartbeating
@@ -122,6 +123,7 @@ class RPCClient:
         # thread (scope.LOCAL.outgoing) rather than from context keys it
         # would pop again: no Stamped context, no keys written and moved.
         self._direct = direct
+        self._monitored = monitored  # False: a driver ignoring monitoring
         # Upstream's own RPCClient (and its prepare()d copies); else a
         # client_cls of the application's own, whose call() runs for
         # the calls our plan does not time differently (see _prepared()).
@@ -129,9 +131,9 @@ class RPCClient:
         self._policies = policies
         self._interceptors = list(interceptors)
         self._max_call_time = max_call_time
-        # rpc_response_timeout, read once on first use: it is not mutable,
-        # and each read through upstream's ConfigOptsProxy costs a few
-        # Python calls per call.
+        # rpc_response_timeout as plans read it, once (each read through
+        # upstream's ConfigOptsProxy costs a few Python calls); calls with
+        # no timeout let upstream read it (see _plan()).
         self._response_timeout = response_timeout
         # Upstream call contexts by (timeout, call_monitor_timeout): few
         # distinct pairs (one per method policy), and prepare() per call
@@ -195,6 +197,7 @@ class RPCClient:
             self._stock_class,
             self._window,
             kwargs['timeout'] if 'timeout' in kwargs else self._total,
+            self._monitored,
         )
 
     def _default_timeout(self) -> float:
@@ -209,9 +212,11 @@ class RPCClient:
         client = self._calls.get(key)
         if client is None:
             own = self._client
-            if not self._stock_class and key == (
-                own.timeout or self._default_timeout(),
-                _call_monitor_timeout(own),
+            if (
+                not self._stock_class
+                and key[1] == _call_monitor_timeout(own)
+                and key[0]
+                in (own.timeout, own.timeout or self._default_timeout())
             ):
                 # What its own call() would use: let it run (neutron's
                 # BackingOffClient backs off only contexts prepared
@@ -276,7 +281,16 @@ class RPCClient:
         """Plan the messages of ``method``; kept when the hooks allow."""
         plans = self._call_plans if call else self._cast_plans
         reusable = self._plans.reusable
-        plan = _Plan(self._outgoing(method, call), fresh_sent=reusable)
+        message = self._outgoing(method, call)
+        plan = _Plan(message, fresh_sent=reusable)
+        if plan.silence and not self._monitored:
+            # No silence ends the call: an earlier timeout is the server's.
+            plan.silence = plan.timeout
+        elif call and not plan.silence and self._client.timeout is None:
+            # Upstream reads rpc_response_timeout on each call (a test
+            # overrides it): so does the context this call goes through.
+            if message.timeout == self._response_timeout:
+                plan.key = (None, message.call_monitor_timeout)
         if reusable and len(plans) < MAX_PLANS:
             plans[method] = plan
         return plan
@@ -480,6 +494,7 @@ def get_rpc_client(
         interceptors_mod.load(tuple(interceptors)),
         max_call_time,
         direct=_takes_outgoing_stamp(transport, client),
+        monitored=not fake_driver.ignores_call_monitoring(transport),
         stock_class=type(client) is oslo_messaging.RPCClient,
         window=None if upstream_words else timeout,
         total=timeout if upstream_words else _NO_TOTAL,

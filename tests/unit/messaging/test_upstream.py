@@ -300,6 +300,37 @@ def test_3_fake_driver_delivers_with_our_reply_queue():
     transport.cleanup()
 
 
+def test_3_upstreams_fake_driver_ignores_call_monitoring():
+    # drivers.fake.ignores_call_monitoring(): a call on upstream's own fake
+    # driver outlives its call_monitor_timeout without heartbeats.
+    import oslo_messaging
+    from oslo_config import cfg
+
+    transport = oslo_messaging.get_rpc_transport(cfg.ConfigOpts(), 'fake:///')
+    driver = _upstream.transport_driver(transport)
+    target = oslo_messaging.Target(topic='guard-3-monitor', server='s')
+    listener = driver.listen(target, 1, None)
+
+    def serve():
+        [incoming] = listener._poll_style_listener.poll(timeout=2)
+        threading.Event().wait(0.6)
+        incoming.reply('late')
+
+    server = threading.Thread(target=serve)
+    server.start()
+    reply = driver.send(
+        target,
+        {},
+        {'m': 1},
+        wait_for_reply=True,
+        timeout=3,
+        call_monitor_timeout=0.2,
+    )
+    server.join()
+    assert reply == 'late'
+    transport.cleanup()
+
+
 def test_5_consumers_are_declared_again_on_each_new_channel():
     assert 'consumer.declare(self)' in inspect.getsource(
         impl_rabbit.Connection._set_current_channel
