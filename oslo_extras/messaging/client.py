@@ -10,6 +10,7 @@ from typing import Any
 
 import oslo_messaging
 
+from oslo_extras.messaging import _plans
 from oslo_extras.messaging import _upstream
 from oslo_extras.messaging import interceptors as interceptors_mod
 from oslo_extras.messaging import stamp as stamp_mod
@@ -38,64 +39,29 @@ MAX_PREPARED = 32
 #: Send plans a client keeps per kind of message, at most: method names
 #: are open-ended (past this, a message is planned as it is sent).
 MAX_PLANS = 256
-#: Call timeouts whose plans a client and its prepare()d copies share.
-MAX_PLANNED_TIMEOUTS = 32
 #: No total timeout was given in upstream's words (see RPCClient._total).
 _NO_TOTAL: Any = object()
 
 
-class _Plan:
-    """What every message of one method and kind sends, worked out once.
+def _upstream_attribute(name: str) -> property:
+    """Upstream's client attribute ``name``, read from it and, as on
+    upstream's client, set on it for later calls and casts (neutron's
+    agents set ``client.timeout`` when they are told to stop)."""
 
-    :param message: the outgoing message after every interceptor's hook
-    :param fresh_sent: write the send time afresh on each message (a
-        plan reused for many)
-    """
+    def set_(self: RPCClient, value: Any) -> None:
+        self._set_upstream(name, value)
 
-    __slots__ = ('stamp', 'wire', 'fresh_sent', 'timeout', 'silence', 'key')
-
-    def __init__(
-        self, message: interceptors_mod.Outgoing, fresh_sent: bool
-    ) -> None:
-        self.stamp = message.stamp()
-        #: the stamp as an extras driver takes it (see RPCClient._direct)
-        self.wire = stamp_mod.WirePlan(self.stamp)
-        self.fresh_sent = fresh_sent and self.stamp.sent is not None
-        self.timeout = message.timeout
-        self.silence = message.silence
-        #: the upstream call context's key in ``RPCClient._calls``
-        self.key = (message.timeout, message.call_monitor_timeout)
-
-
-class _Plans:
-    """The send plans of a client and its prepare()d copies.
-
-    A call's plan depends on the upstream client's ``timeout`` and
-    ``call_monitor_timeout`` (which prepare() may change): calls are
-    planned per pair, casts once.
-
-    :param reusable: every interceptor sets ``outgoing_per_method``;
-        otherwise nothing is kept and each message is planned
-    """
-
-    def __init__(self, reusable: bool) -> None:
-        self.reusable = reusable
-        self.casts: dict[str, _Plan] = {}
-        self._calls: dict[Any, dict[str, _Plan]] = {}
-
-    def calls(self, timeouts: Any) -> dict[str, _Plan]:
-        """The call plans of clients whose upstream ``(timeout,
-        call_monitor_timeout)`` is ``timeouts``."""
-        plans = self._calls.get(timeouts)
-        if plans is None:
-            plans = {}
-            if len(self._calls) < MAX_PLANNED_TIMEOUTS:
-                plans = self._calls.setdefault(timeouts, plans)
-        return plans
+    return property(lambda self: getattr(self._client, name), set_)
 
 
 class RPCClient:
     """Use :func:`get_rpc_client` to build one."""
+
+    timeout = _upstream_attribute('timeout')
+    call_monitor_timeout = _upstream_attribute('call_monitor_timeout')
+    version_cap = _upstream_attribute('version_cap')
+    retry = _upstream_attribute('retry')
+    transport_options = _upstream_attribute('transport_options')
 
     def __init__(
         self,
@@ -104,7 +70,7 @@ class RPCClient:
         interceptors: Sequence[interceptors_mod.Interceptor],
         max_call_time: float | None = None,
         response_timeout: float | None = None,
-        plans: _Plans | None = None,
+        plans: _plans.Plans | None = None,
         direct: bool = False,
         stock_class: bool = True,
         window: Any = _NO_TOTAL,
@@ -144,7 +110,9 @@ class RPCClient:
         # are worked out on the first message and reused, with a fresh
         # send time (see Interceptor.outgoing_per_method).
         if plans is None:
-            plans = _Plans(all(map(_plans_per_method, self._interceptors)))
+            plans = _plans.Plans(
+                all(map(interceptors_mod.plans_per_method, self._interceptors))
+            )
         self._plans = plans
         self._call_plans = plans.calls(
             (
@@ -162,6 +130,10 @@ class RPCClient:
     def target(self) -> Any:
         return self._client.target
 
+    @target.setter
+    def target(self, target: Any) -> None:
+        self._set_upstream('target', target)
+
     @property
     def serializer(self) -> Any:
         """The application's serializer, as upstream's client has it (a
@@ -171,10 +143,29 @@ class RPCClient:
             return serializer.inner
         return serializer
 
+    @serializer.setter
+    def serializer(self, serializer: Any) -> None:
+        if isinstance(self._client.serializer, StampingSerializer):
+            serializer = StampingSerializer(serializer)
+        self._set_upstream('serializer', serializer)
+
+    def _set_upstream(self, name: str, value: Any) -> None:
+        client = self._client
+        setattr(client, name, value)
+        if name == 'timeout':
+            self._total = value  # upstream's total, as prepare(timeout=)
+        # Contexts and plans made with the old value are left behind.
+        self._calls = {}
+        self._cast_client = None
+        self._call_plans = self._plans.calls(
+            (client.timeout, _call_monitor_timeout(client))
+            + (self._window, self._total)
+        )
+
     def __getattr__(self, name: str) -> Any:
-        # Upstream's other attributes (version_cap, timeout, retry,
-        # call_monitor_timeout, transport...), read by services. Only
-        # names this class lacks come here: no cost per message.
+        # Upstream's other attributes (transport, conf...), read by
+        # services. Only names this class lacks come here: no cost per
+        # message.
         if name.startswith('__') or name == '_client':
             raise AttributeError(name)
         return getattr(self._client, name)
@@ -277,12 +268,12 @@ class RPCClient:
         total = self._total or self._default_timeout()
         return max(total, declared) if declared else total
 
-    def _plan(self, method: str, call: bool) -> _Plan:
+    def _plan(self, method: str, call: bool) -> _plans.Plan:
         """Plan the messages of ``method``; kept when the hooks allow."""
         plans = self._call_plans if call else self._cast_plans
         reusable = self._plans.reusable
         message = self._outgoing(method, call)
-        plan = _Plan(message, fresh_sent=reusable)
+        plan = _plans.Plan(message, fresh_sent=reusable)
         if plan.silence and not self._monitored:
             # No silence ends the call: an earlier timeout is the server's.
             plan.silence = plan.timeout
@@ -373,30 +364,6 @@ class RPCClient:
         finally:
             if self._direct:
                 local.outgoing = previous
-
-
-def _plans_per_method(interceptor: interceptors_mod.Interceptor) -> bool:
-    """Say whether ``interceptor`` opted in to send plans for its outgoing.
-
-    The attribute speaks for the ``outgoing`` of the class (or instance)
-    that sets it: a subclass of a built-in with an ``outgoing`` of its own
-    inherits the attribute, not the promise, and must set it itself.
-    """
-    if not getattr(interceptor, 'outgoing_per_method', False):
-        return False
-    own = getattr(interceptor, '__dict__', {})
-    if 'outgoing_per_method' in own:
-        return True
-    if 'outgoing' in own:
-        return False
-    mro = type(interceptor).__mro__
-    flag = next(
-        i for i, c in enumerate(mro) if 'outgoing_per_method' in vars(c)
-    )
-    hook = next(
-        (i for i, c in enumerate(mro) if 'outgoing' in vars(c)), len(mro)
-    )
-    return flag <= hook
 
 
 def _warn_about_stock_windows(

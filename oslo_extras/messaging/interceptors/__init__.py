@@ -164,6 +164,30 @@ class Interceptor:
         return True
 
 
+def plans_per_method(interceptor: Interceptor) -> bool:
+    """Say whether ``interceptor`` opted in to send plans for its outgoing.
+
+    The attribute speaks for the ``outgoing`` of the class (or instance)
+    that sets it: a subclass of a built-in with an ``outgoing`` of its own
+    inherits the attribute, not the promise, and must set it itself.
+    """
+    if not getattr(interceptor, 'outgoing_per_method', False):
+        return False
+    own = getattr(interceptor, '__dict__', {})
+    if 'outgoing_per_method' in own:
+        return True
+    if 'outgoing' in own:
+        return False
+    mro = type(interceptor).__mro__
+    flag = next(
+        i for i, c in enumerate(mro) if 'outgoing_per_method' in vars(c)
+    )
+    hook = next(
+        (i for i, c in enumerate(mro) if 'outgoing' in vars(c)), len(mro)
+    )
+    return flag <= hook
+
+
 def load(names: Sequence[str] = DEFAULT_INTERCEPTORS) -> list[Interceptor]:
     """Load the named interceptors, in that order.
 

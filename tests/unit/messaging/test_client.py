@@ -7,6 +7,7 @@ import threading
 import oslo_messaging
 
 from oslo_extras import messaging
+from oslo_extras.messaging import _plans as plans_mod
 from oslo_extras.messaging import client as client_mod
 from oslo_extras.messaging import interceptors as interceptors_mod
 from oslo_extras.messaging import server as server_mod
@@ -235,7 +236,7 @@ def test_plans_are_bounded(fake_transport, monkeypatch):
 
 
 def test_timeouts_planned_apart_are_bounded(fake_transport, monkeypatch):
-    monkeypatch.setattr(client_mod, 'MAX_PLANNED_TIMEOUTS', 2)
+    monkeypatch.setattr(plans_mod, 'MAX_PLANNED_TIMEOUTS', 2)
     client = messaging.get_rpc_client(fake_transport, new_target(), timeout=1)
     copies = [client.prepare(timeout=t) for t in (2, 3, 3)]
     assert copies[0]._call_plans is not client._call_plans

@@ -8,11 +8,14 @@ messages read ``version_cap``. Our client raised AttributeError.
 
 from __future__ import annotations
 
+import time
+
 import oslo_messaging
 import pytest
 
 from oslo_extras import messaging
 from tests.unit.messaging.helpers import new_target
+from tests.unit.messaging.helpers import running
 
 ATTRIBUTES = [
     'version_cap',
@@ -62,3 +65,47 @@ def test_a_missing_attribute_is_still_an_attribute_error(fake_transport):
     client = messaging.get_rpc_client(fake_transport, new_target())
     with pytest.raises(AttributeError):
         client.no_such_attribute  # noqa: B018
+
+
+class Echo:
+    def echo(self, ctxt, value):
+        return value
+
+
+@pytest.mark.parametrize('heartbeat', [None, 1])
+def test_attributes_set_as_on_upstreams(fake_transport, heartbeat):
+    # neutron's common agent loop sets client.timeout on SIGTERM; upstream's
+    # client then uses it for the calls that follow. Ours kept the value
+    # in a shadowing attribute and its calls waited rpc_response_timeout.
+    target = new_target(version='1.0')
+    server = messaging.get_rpc_server(fake_transport, target, [Echo()])
+    client = messaging.get_rpc_client(
+        fake_transport, target, heartbeat=heartbeat, version_cap='1.9'
+    )
+    with running(server):
+        assert client.call({}, 'echo', value=1) == 1  # plans made
+        client.version_cap = '1.0'
+        client.target = new_target(version='1.5')
+        client.serializer = Doubling()
+        client.timeout = 1
+    assert client.version_cap == '1.0' and client.timeout == 1
+    assert isinstance(client.serializer, Doubling)
+    with pytest.raises(oslo_messaging.RPCVersionCapError):
+        client.cast({}, 'echo', value=1)
+    client.target = target
+    with running(server):
+        assert client.call({}, 'echo', value=2) == 8  # both ways
+    # Nobody serves this topic: the call waits the timeout set.
+    client.target = new_target(version='1.0')
+    started = time.monotonic()
+    with pytest.raises(oslo_messaging.MessagingTimeout):
+        client.call({}, 'echo', value=3)
+    assert time.monotonic() - started < 1.8
+
+
+class Doubling(oslo_messaging.NoOpSerializer):
+    def serialize_entity(self, ctxt, entity):
+        return entity * 2
+
+    def deserialize_entity(self, ctxt, entity):
+        return entity * 2
