@@ -260,3 +260,29 @@ def test_nova_cast_and_call_threads_share_one_client(nova_rpc):
     finally:
         _stop(server)
     assert results == [{'dest': 'checked'}] * 4
+
+
+def test_a_cell_targeted_long_check_goes_through_the_router(nova_rpc):
+    # A context targeted at a cell (nova.context.target_cell sets its
+    # mq_connection): ClientRouter builds a client per call with
+    # get_rpc_client from the default client's version_cap, serializer and
+    # call_monitor_timeout; the long call keeps its stock outcome.
+    host = 'dest-' + uuid.uuid4().hex[:8]
+    compute = ComputeV6(seconds=RESPONSE_TIMEOUT + 1.5)
+    server = _serving(compute_rpcapi.RPC_TOPIC, host, [compute])
+    ctxt = _context()
+    ctxt.mq_connection = nova.rpc.TRANSPORT
+    try:
+        assert _check_destination(ctxt, _instance(), host) == {
+            'dest': 'checked'
+        }
+        router = compute_rpcapi.ComputeAPI().router
+        cell_client = router.client(ctxt)
+        assert cell_client is not router.default_client
+        if nova_rpc == 'extras':
+            assert isinstance(cell_client, messaging.RPCClient)
+    finally:
+        _stop(server)
+    [(_, seen_ctxt, kwargs)] = compute.seen
+    assert isinstance(seen_ctxt, nova.context.RequestContext)
+    assert isinstance(kwargs['instance'], nova.objects.Instance)
