@@ -182,6 +182,10 @@ class Heartbeat(Interceptor):
             return True
         if beat.failed is None and not beat.sent:
             return True
+        if request.stamp.heartbeat is None:
+            # A stock caller's call_monitor_timeout: it did not ask us to
+            # drop its call, and a stock server runs it.
+            return True
         # It waited here for at least one heartbeat: a caller that died
         # meanwhile leaves a reply queue that still takes heartbeats. A
         # failed one is no proof either: a caller reconnecting declares

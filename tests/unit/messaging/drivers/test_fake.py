@@ -54,3 +54,31 @@ def test_unmonitored_calls_and_casts_behave_as_upstream(fake_transport):
         client.cast({}, 'work', seconds=0, tag='cast')
         wait_for(lambda: len(endpoint.done) >= 2)
     assert endpoint.done == [0, 'cast']
+
+
+@pytest.mark.parametrize('server_kind', ['stock', 'extras'])
+def test_a_queued_call_whose_caller_gave_up_still_runs(
+    fake_transport, server_kind
+):
+    # A stock caller with call_monitor_timeout gave up while its call
+    # waited for the only worker: a stock server runs the call, and so does
+    # ours (it used to drop it, "its caller is gone", as it drops a call of
+    # our client's that asked for heartbeats).
+    target = new_target()
+    endpoint = Endpoint()
+    get = (
+        messaging.get_rpc_server
+        if server_kind == 'extras'
+        else oslo_messaging.get_rpc_server
+    )
+    server = get(fake_transport, target, [endpoint], executor='threading')
+    client = oslo_messaging.get_rpc_client(
+        fake_transport, target, timeout=3, call_monitor_timeout=2
+    )
+    with running(server, pool_size=1):
+        client.cast({}, 'work', seconds=4.5, tag='busy')
+        assert endpoint.started.wait(2)
+        with pytest.raises(oslo_messaging.MessagingTimeout):
+            client.call({}, 'work', seconds=0, tag='queued')
+        assert wait_for(lambda: 'queued' in endpoint.done, 4)
+    assert endpoint.done == ['busy', 'queued']

@@ -183,7 +183,7 @@ def test_dispatch_after_failed_heartbeats_asks_whether_the_caller_waits(
     request = Request(
         incoming=object(),
         method='m',
-        stamp=Stamp(),
+        stamp=Stamp(heartbeat=0.5),
         policy=MessagePolicy(),
         services={'caller_waiting': caller_waiting},
     )
@@ -191,6 +191,19 @@ def test_dispatch_after_failed_heartbeats_asks_whether_the_caller_waits(
     assert Heartbeat().dispatching(request) is runs
     assert (request.dropped is None) is runs
     assert bool(asked) is bool(failed or sent)
+    # A stock caller (call_monitor_timeout, no stamp) did not ask for its
+    # call to be dropped: it runs, as on a stock server, unasked.
+    stock = Request(
+        incoming=object(),
+        method='m',
+        stamp=Stamp(),
+        policy=MessagePolicy(),
+        services={'caller_waiting': caller_waiting},
+    )
+    stock.state['beat'] = _Beat(failed, sent)
+    asked.clear()
+    assert Heartbeat().dispatching(stock) is True
+    assert stock.dropped is None and not asked
 
 
 @pytest.mark.parametrize(
