@@ -134,8 +134,12 @@ class RabbitMQ:
             capture_output=True,
             text=True,
             timeout=timeout,
-            check=True,
         )
+        if result.returncode:
+            raise RuntimeError(
+                f'rabbitmqctl -n {self.node} {" ".join(args)} exited '
+                f'{result.returncode}: {result.stderr.strip()}'
+            )
         return result.stdout
 
     def stop(self) -> None:
@@ -236,10 +240,12 @@ class RabbitMQCluster:
 
     def start(self) -> RabbitMQCluster:
         self.epmd.start()
-        # Each node takes 4-7 s to boot and each rabbitmqctl call about
-        # a second: boot them, then join nodes 2 and 3, side by side.
+        # Each node takes 4-7 s to boot: boot them side by side. Join
+        # nodes 2 and 3 one after the other: two joins at once sometimes
+        # leave the second node unable to start_app (exit 69).
         _side_by_side(RabbitMQ.start, self.nodes)
-        _side_by_side(self._join, self.nodes[1:])
+        for node in self.nodes[1:]:
+            self._join(node)
         running = self.running_nodes()
         assert sorted(running) == sorted(n.node for n in self.nodes), running
         return self
