@@ -18,8 +18,32 @@ import pytest
 from oslo_config import cfg
 from oslo_config import fixture as config_fixture
 from oslo_messaging import opts as messaging_opts
+from oslo_policy import _checks as policy_checks
 
 from oslo_extras import messaging
+
+# Importing nova's and neutron's RPC modules registers their oslo.policy
+# checks process-wide (nova.policy's is_admin, neutron.policy's project_id,
+# tenant_id and field). These tests enforce no policy: undo that, after
+# each module of this directory is imported (at collection, before any
+# test of the session runs) and after each test, so that the policy tests
+# keep oslo.policy's own checks.
+_POLICY_CHECKS = dict(policy_checks.registered_checks)
+
+
+def _restore_policy_checks() -> None:
+    policy_checks.registered_checks.clear()
+    policy_checks.registered_checks.update(_POLICY_CHECKS)
+
+
+def pytest_collectreport(report: pytest.CollectReport) -> None:
+    _restore_policy_checks()
+
+
+@pytest.fixture(autouse=True)
+def _policy_checks_kept():
+    yield
+    _restore_policy_checks()
 
 
 class ExtrasMessaging(types.ModuleType):
