@@ -258,7 +258,9 @@ def test_a_call_with_a_bad_stamp_is_answered_and_the_server_serves_on(
         assert acks.count('work') == 1
         # Not one heartbeat after another (an infinite interval did that).
         assert server.stats['heartbeats'] <= 2
-        # Heartbeated calls still get their heartbeats.
-        assert client.call({}, 'work', seconds=0.6) == 'worked 0.6s'
-        assert server.stats['heartbeats'] >= 2
+        # Heartbeated calls still get their heartbeats: about five in a
+        # 1 s call (two is what a loaded CI machine surely sends).
+        before = server.stats['heartbeats']
+        assert client.call({}, 'work', seconds=1) == 'worked 1s'
+        assert server.stats['heartbeats'] - before >= 2
     assert not server._requests and not server._finishing
