@@ -119,6 +119,22 @@ def ensure_debian_packages():
     )
 
 
+def parallel(extra: list[str]) -> list[str]:
+    """pytest-xdist arguments, unless ``extra`` chooses its own.
+
+    Most unit tests wait on timers (heartbeats, timeouts): one worker per
+    core, at most four, halves the unit run on two cores (four workers on
+    two cores were slower). The tests with real servers form one group
+    that one worker runs in order (see tests/conftest.py), beside the unit
+    tests.
+    """
+    chosen = ('-n', '--numprocesses', '-p', '--dist')
+    if any(arg.split('=', 1)[0] in chosen for arg in extra):
+        return []
+    workers = min(os.cpu_count() or 1, 4)
+    return ['-n', str(workers), '--dist', 'loadgroup'] if workers > 1 else []
+
+
 def main(argv):
     job = argv[0] if argv else 'demo'
     extra = argv[1:]
@@ -135,7 +151,7 @@ def main(argv):
         }[job]
         if job == 'test':
             ensure_debian_packages()
-        cmd = [PYTHON, '-m', 'pytest', '-ra', *paths, *extra]
+        cmd = [PYTHON, '-m', 'pytest', '-ra', *parallel(extra), *paths, *extra]
     elif job == 'bench':
         # config_check_corpus needs the real-world services
         ensure_venv(with_tests=True, with_realworld=True)

@@ -17,7 +17,7 @@ plus a transitive pin where the newest release of a dependency no longer
 works with our floors), and with the MATRIX libraries upgraded to their
 newest release for ``newest``. It prints the versions in effect, refuses
 to run when a MATRIX library is not at the version the leg promises, then
-runs ``tests/unit``.
+runs ``tests/unit`` (with pytest-xdist, one worker per core).
 
 The ``uc-*`` legs install the same requirements with ``-c`` an OpenStack
 upper-constraints file as a whole (pip ignores the packages we do not
@@ -243,6 +243,9 @@ def main(argv: list[str]) -> int:
             '-q',
             '-p',
             'no:cacheprovider',
+            # As run.py test: one worker per core (most unit tests wait).
+            '-n',
+            str(min(os.cpu_count() or 1, 4)),
             'tests/unit',
             *pytest_args,
         ],

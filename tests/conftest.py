@@ -26,6 +26,18 @@ atexit.register(
 )
 
 
+def pytest_collection_modifyitems(config, items):
+    # Under pytest-xdist's --dist loadgroup (run.py test): the tests with
+    # real servers (functional, realworld) run on one worker, in order, as
+    # their session-wide servers and timing margins expect; unit tests are
+    # spread over the workers.
+    if not config.pluginmanager.hasplugin('xdist'):
+        return
+    for item in items:
+        if not item.nodeid.startswith('tests/unit/'):
+            item.add_marker(pytest.mark.xdist_group('servers'))
+
+
 @pytest.fixture(autouse=True, scope='session')
 def demo_policy_namespace():
     """The demo's policy namespace, registered for the whole session.
