@@ -128,8 +128,12 @@ def parallel(extra: list[str]) -> list[str]:
     that one worker runs in order (see tests/conftest.py), beside the unit
     tests.
     """
-    chosen = ('-n', '--numprocesses', '-p', '--dist')
-    if any(arg.split('=', 1)[0] in chosen for arg in extra):
+    chosen = ('-n', '--numprocesses', '--dist')
+    if any(arg.split('=', 1)[0] in chosen for arg in extra) or any(
+        arg.startswith('-n') and arg[2:].isdigit() for arg in extra
+    ):
+        return []
+    if 'no:xdist' in extra:  # -p no:xdist
         return []
     workers = min(os.cpu_count() or 1, 4)
     return ['-n', str(workers), '--dist', 'loadgroup'] if workers > 1 else []

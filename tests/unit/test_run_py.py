@@ -61,3 +61,31 @@ def test_failed_apt_get_is_one_line(run_py, monkeypatch):
 def test_a_python_with_ensurepip_needs_nothing(run_py, monkeypatch):
     monkeypatch.setattr(run_py, '_run', pytest.fail)
     run_py.ensure_ensurepip()
+
+
+@pytest.mark.parametrize(
+    'extra',
+    [[], ['-p', 'no:cacheprovider', '--junitxml=out.xml'], ['-k', 'rabbit']],
+)
+def test_tests_run_on_one_worker_per_core(run_py, monkeypatch, extra):
+    monkeypatch.setattr(run_py.os, 'cpu_count', lambda: 2)
+    assert run_py.parallel(extra) == ['-n', '2', '--dist', 'loadgroup']
+    monkeypatch.setattr(run_py.os, 'cpu_count', lambda: 64)
+    assert run_py.parallel(extra)[:2] == ['-n', '4']
+    monkeypatch.setattr(run_py.os, 'cpu_count', lambda: 1)
+    assert run_py.parallel(extra) == []
+
+
+@pytest.mark.parametrize(
+    'extra',
+    [
+        ['-n', '0'],
+        ['-n0'],
+        ['--numprocesses=3'],
+        ['--dist=load'],
+        ['-p', 'no:xdist'],
+    ],
+)
+def test_workers_chosen_by_the_caller_are_kept(run_py, monkeypatch, extra):
+    monkeypatch.setattr(run_py.os, 'cpu_count', lambda: 2)
+    assert run_py.parallel(extra) == []
