@@ -21,7 +21,6 @@ from oslo_extras.messaging.drivers import scope
 from oslo_extras.messaging.errors import CallTimeExceeded
 from oslo_extras.messaging.errors import HeartbeatTimeout
 from oslo_extras.messaging.interceptors import heartbeat as heartbeat_mod
-from oslo_extras.messaging.policy import MessagePolicy
 from oslo_extras.messaging.policy import MethodPolicies
 from oslo_extras.messaging.policy import PolicyMap
 
@@ -442,7 +441,7 @@ def get_rpc_client(
     """
     # Upstream registers the tracing options on the global CONF only.
     _upstream.register_opts(transport.conf)
-    policies = PolicyMap(MessagePolicy(heartbeat, ttl), methods)
+    policies = PolicyMap.declared(heartbeat, ttl, methods)
     # With a call_monitor_timeout, code written for upstream: timeout is
     # upstream's total, the window is call_monitor_timeout.
     upstream_words = kwargs.get('call_monitor_timeout') is not None
