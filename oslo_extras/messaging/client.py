@@ -259,12 +259,15 @@ class RPCClient:
         A total given in upstream's words is kept (a call never ends
         earlier than upstream would end it), or the declared
         ``max_call_time`` when longer; else ``max_call_time``, by default
-        ``rpc_response_timeout``.
+        ``rpc_response_timeout``. A total of 0 is upstream's too (its
+        drivers give up at once), not "unset".
         """
         declared = self._max_call_time
         if self._total is _NO_TOTAL:
             return declared or self._default_timeout()
-        total = self._total or self._default_timeout()
+        total = self._total
+        if total is None:
+            total = self._default_timeout()
         return max(total, declared) if declared else total
 
     def _plan(self, method: str, call: bool) -> _plans.Plan:
