@@ -17,9 +17,7 @@ import oslo_messaging
 import pytest
 
 from oslo_extras import messaging
-from oslo_extras.messaging import _upstream
 from tests.unit.messaging.helpers import Endpoint
-from tests.unit.messaging.helpers import make_conf
 from tests.unit.messaging.helpers import new_target
 from tests.unit.messaging.helpers import running
 
@@ -152,7 +150,6 @@ def test_a_hung_endpoint_is_reported_at_the_prepared_total(fake_transport):
 def _zero_timeout_clients(transport, target):
     """A stock client, then ours without and with a heartbeat, each as
     ``prepare(timeout=0)`` and with its ``timeout`` attribute set to 0."""
-    _upstream.register_opts(transport.conf)  # for upstream's own client
     stock = oslo_messaging.get_rpc_client(transport, target)
     plain = messaging.get_rpc_client(transport, target, ttl=30)
     beating = messaging.get_rpc_client(transport, target, heartbeat=0.2)
@@ -171,38 +168,28 @@ def _zero_timeout_clients(transport, target):
     ]
 
 
-def test_a_zero_timeout_fails_at_once_as_upstreams(any_transport):
-    # Upstream takes timeout=0 as a total of 0 s, not as 'no timeout': its
-    # amqp driver's waiter and its fake driver's reply queue give up at
-    # once (the request is sent and still runs). A heartbeating call on
-    # our client took 0 for unset and waited rpc_response_timeout.
-    any_transport.conf.set_override('rpc_response_timeout', 3)
+def _assert_zero_timeouts_fail_at_once(transport):
+    transport.conf.set_override('rpc_response_timeout', 3)
     target = new_target()
-    server = messaging.get_rpc_server(any_transport, target, [Endpoint()])
+    server = messaging.get_rpc_server(transport, target, [Endpoint()])
     with running(server):
-        for name, client in _zero_timeout_clients(any_transport, target):
+        for name, client in _zero_timeout_clients(transport, target):
             started = time.monotonic()
             with pytest.raises(oslo_messaging.MessagingTimeout):
                 client.call({}, 'work', seconds=0.5)
             assert time.monotonic() - started < 0.4, name
 
 
-def test_a_zero_timeout_on_upstreams_fake_driver():
-    conf = make_conf()
-    conf.set_override('rpc_response_timeout', 3)
-    _upstream.register_opts(conf)
-    transport = oslo_messaging.get_rpc_transport(conf, 'fake://')
-    target = new_target()
-    server = messaging.get_rpc_server(transport, target, [Endpoint()])
-    try:
-        with running(server):
-            for name, client in _zero_timeout_clients(transport, target):
-                started = time.monotonic()
-                with pytest.raises(oslo_messaging.MessagingTimeout):
-                    client.call({}, 'work', seconds=0.5)
-                assert time.monotonic() - started < 0.4, name
-    finally:
-        transport.cleanup()
+def test_a_zero_timeout_fails_at_once_as_upstreams(any_transport):
+    # Upstream takes timeout=0 as a total of 0 s, not as 'no timeout': its
+    # amqp driver's waiter and its fake driver's reply queue give up at
+    # once (the request is sent and still runs). A heartbeating call on
+    # our client took 0 for unset and waited rpc_response_timeout.
+    _assert_zero_timeouts_fail_at_once(any_transport)
+
+
+def test_a_zero_timeout_on_upstreams_fake_driver(stock_fake_transport):
+    _assert_zero_timeouts_fail_at_once(stock_fake_transport)
 
 
 def test_a_zero_timeout_is_a_total_of_zero(fake_transport):
