@@ -21,7 +21,6 @@ from oslo_extras.messaging.drivers import scope
 from oslo_extras.messaging.errors import CallTimeExceeded
 from oslo_extras.messaging.errors import HeartbeatTimeout
 from oslo_extras.messaging.interceptors import heartbeat as heartbeat_mod
-from oslo_extras.messaging.policy import MessagePolicy
 from oslo_extras.messaging.policy import MethodPolicies
 from oslo_extras.messaging.policy import PolicyMap
 
@@ -260,12 +259,15 @@ class RPCClient:
         A total given in upstream's words is kept (a call never ends
         earlier than upstream would end it), or the declared
         ``max_call_time`` when longer; else ``max_call_time``, by default
-        ``rpc_response_timeout``.
+        ``rpc_response_timeout``. A total of 0 is upstream's too (its
+        drivers give up at once), not "unset".
         """
         declared = self._max_call_time
         if self._total is _NO_TOTAL:
             return declared or self._default_timeout()
-        total = self._total or self._default_timeout()
+        total = self._total
+        if total is None:
+            total = self._default_timeout()
         return max(total, declared) if declared else total
 
     def _plan(self, method: str, call: bool) -> _plans.Plan:
@@ -442,7 +444,7 @@ def get_rpc_client(
     """
     # Upstream registers the tracing options on the global CONF only.
     _upstream.register_opts(transport.conf)
-    policies = PolicyMap(MessagePolicy(heartbeat, ttl), methods)
+    policies = PolicyMap.declared(heartbeat, ttl, methods)
     # With a call_monitor_timeout, code written for upstream: timeout is
     # upstream's total, the window is call_monitor_timeout.
     upstream_words = kwargs.get('call_monitor_timeout') is not None

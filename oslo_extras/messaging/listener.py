@@ -35,7 +35,6 @@ from oslo_extras.messaging import _upstream
 from oslo_extras.messaging.drivers import scope
 from oslo_extras.messaging.interceptors import Request
 from oslo_extras.messaging.interceptors.ttl import expired
-from oslo_extras.messaging.policy import MessagePolicy
 from oslo_extras.messaging.policy import PolicyMap
 from oslo_extras.messaging.server import DEFAULT_CLOCK_SKEW
 from oslo_extras.messaging.stamp import Stamp
@@ -197,7 +196,9 @@ def get_notification_listener(
         transport,
         targets,
         endpoints,
-        policies=PolicyMap(MessagePolicy(ttl=ttl), events),
+        policies=PolicyMap.declared(
+            ttl=ttl, methods=events, kind='event type'
+        ),
         dead_letter=dead_letter,
         clock_skew=clock_skew,
         serializer=serializer,

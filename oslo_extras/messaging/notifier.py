@@ -8,7 +8,6 @@ import oslo_messaging
 
 from oslo_extras.messaging._serializer import Stamped
 from oslo_extras.messaging._serializer import StampingSerializer
-from oslo_extras.messaging.policy import MessagePolicy
 from oslo_extras.messaging.policy import PolicyMap
 from oslo_extras.messaging.stamp import Stamp
 from oslo_extras.messaging.stamp import now
@@ -78,10 +77,11 @@ def get_notifier(
     :param serializer: an optional entity serializer
     :param kwargs: passed to ``oslo_messaging.Notifier``
     """
+    policies = PolicyMap.declared(ttl=ttl, methods=events, kind='event type')
     notifier = oslo_messaging.Notifier(
         transport,
         publisher_id,
         serializer=StampingSerializer(serializer),
         **kwargs,
     )
-    return Notifier(notifier, PolicyMap(MessagePolicy(ttl=ttl), events))
+    return Notifier(notifier, policies)

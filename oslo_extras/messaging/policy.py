@@ -58,27 +58,56 @@ class MessagePolicy:
 MethodPolicies = Mapping[str, 'MessagePolicy | Mapping[str, float | None]']
 
 
+def _built(
+    value: MessagePolicy | Mapping[str, float | None], whose: str
+) -> MessagePolicy:
+    """``value`` as a policy; a value it refuses names ``whose`` it is
+    (a client declares many: the limit and the value alone do not say
+    which method's was wrong)."""
+    if isinstance(value, MessagePolicy):
+        return value
+    try:
+        return MessagePolicy(**value)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f'{whose}: {exc}') from None
+
+
 class PolicyMap:
     """A target's default policy and its per-method overrides.
 
     :param default: the policy of every method of the target
     :param methods: ``{method: MessagePolicy or dict(heartbeat=, ttl=)}``
+    :param kind: what the keys of ``methods`` are, as a refused value's
+        error names them (``'event type'`` for notifications)
     """
 
     def __init__(
         self,
         default: MessagePolicy | None = None,
         methods: MethodPolicies | None = None,
+        kind: str = 'method',
     ) -> None:
         self.default = default or MessagePolicy()
         self.methods = {
-            name: (
-                value
-                if isinstance(value, MessagePolicy)
-                else MessagePolicy(**value)
-            )
+            name: _built(value, f'{kind} {name!r}')
             for name, value in (methods or {}).items()
         }
+
+    @classmethod
+    def declared(
+        cls,
+        heartbeat: float | None = None,
+        ttl: float | None = None,
+        methods: MethodPolicies | None = None,
+        kind: str = 'method',
+    ) -> PolicyMap:
+        """The policies an application passed to a client, server,
+        notifier or listener: ``heartbeat`` and ``ttl`` are the default
+        policy's (so named when refused)."""
+        default = _built(
+            {'heartbeat': heartbeat, 'ttl': ttl}, 'default policy'
+        )
+        return cls(default, methods, kind)
 
     def resolve(self, method: str | None) -> MessagePolicy:
         """Return the policy that applies to ``method``."""

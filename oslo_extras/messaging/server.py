@@ -24,7 +24,6 @@ from oslo_extras.messaging import _upstream
 from oslo_extras.messaging import _workers
 from oslo_extras.messaging import interceptors as interceptors_mod
 from oslo_extras.messaging.drivers import scope
-from oslo_extras.messaging.policy import MessagePolicy
 from oslo_extras.messaging.policy import MethodPolicies
 from oslo_extras.messaging.policy import PolicyMap
 from oslo_extras.messaging.stamp import Stamp
@@ -444,7 +443,7 @@ def get_rpc_server(
         transport,
         target,
         endpoints,
-        policies=PolicyMap(MessagePolicy(heartbeat, ttl), methods),
+        policies=PolicyMap.declared(heartbeat, ttl, methods),
         interceptors=interceptors_mod.load(tuple(interceptors)),
         dead_letter=dead_letter,
         clock_skew=clock_skew,

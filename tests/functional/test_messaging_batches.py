@@ -7,23 +7,14 @@ import time
 import uuid
 
 import oslo_messaging
-import pytest
 
 from oslo_extras import messaging
 from tests.functional.servers.rabbitmq import rabbitmq  # noqa: F401
 from tests.functional.test_messaging_rabbit import make_conf
+from tests.functional.test_messaging_rabbit import transport  # noqa: F401
 from tests.unit.messaging.helpers import Endpoint
 from tests.unit.messaging.helpers import running
 from tests.unit.messaging.helpers import wait_for
-
-
-@pytest.fixture
-def transport(rabbitmq):  # noqa: F811
-    transport = messaging.get_rpc_transport(make_conf(), rabbitmq.url)
-    try:
-        yield transport
-    finally:
-        transport.cleanup()
 
 
 def _target() -> oslo_messaging.Target:
@@ -66,7 +57,7 @@ def _call_all(client, count: int, seconds: float) -> list:
     return results
 
 
-def test_batches_keep_200_concurrent_long_calls_alive(transport):
+def test_batches_keep_200_concurrent_long_calls_alive(transport):  # noqa: F811
     target = _target()
     server = messaging.get_rpc_server(transport, target, [Endpoint()])
     sent = _record_batches(server)
@@ -90,7 +81,7 @@ def test_batches_keep_200_concurrent_long_calls_alive(transport):
     assert len(sent) < per_call / 20
 
 
-def test_stock_and_extras_callers_together_on_one_server(transport):
+def test_stock_and_extras_callers_together_on_one_server(transport):  # noqa: F811
     target = _target()
     server = messaging.get_rpc_server(transport, target, [Endpoint()])
     sent = _record_batches(server)
@@ -120,7 +111,7 @@ def test_stock_and_extras_callers_together_on_one_server(transport):
 
 def test_our_client_on_a_stock_transport_gets_standard_heartbeats(
     rabbitmq,  # noqa: F811
-    transport,
+    transport,  # noqa: F811
 ):
     # Upstream's own rabbit driver: no batch support on the caller side.
     stock_transport = oslo_messaging.get_rpc_transport(
@@ -143,7 +134,7 @@ def test_our_client_on_a_stock_transport_gets_standard_heartbeats(
 
 def test_calls_survive_their_reply_queue_deleted_and_declared_again(
     rabbitmq,  # noqa: F811
-    transport,
+    transport,  # noqa: F811
 ):
     # The caller in a process of its own (its own connections). Its reply
     # queue is deleted mid-call; the caller's consumer is cancelled, it
@@ -208,7 +199,7 @@ def _longest_gap(sent, since: float) -> tuple[int, float]:
 
 
 def test_a_long_call_after_a_burst_of_short_ones_reuses_their_batch(
-    transport,
+    transport,  # noqa: F811
 ):
     # The short calls leave their batch idle; the long call that follows
     # on the same reply queue reuses it (and the restarted server's too)

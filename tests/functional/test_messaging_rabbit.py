@@ -375,17 +375,7 @@ def test_skewed_caller_clock_keeps_healthy_calls(
 ):
     # No skew allowance on the server: RabbitMQ's relative TTL covers the
     # queue wait, so the caller's clock does not matter.
-    from oslo_extras.messaging import stamp
-
-    real_now = stamp.now
-    caller = threading.get_ident()  # the server's threads keep real time
-    monkeypatch.setattr(
-        stamp,
-        'now',
-        lambda: (
-            real_now() - (behind if threading.get_ident() == caller else 0)
-        ),
-    )
+    helpers.sender_clock_behind(monkeypatch, behind)
     target = oslo_messaging.Target(topic=topic(), server='s1')
     server = messaging.get_rpc_server(
         transport, target, [Endpoint()], clock_skew=0

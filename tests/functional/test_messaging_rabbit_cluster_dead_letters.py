@@ -61,7 +61,9 @@ def assert_no_secret_logged(caplog):
     assert SECRET not in caplog.text
 
 
-def bodies(messages):
+def dead_letters(cluster, queue: str) -> list[dict]:
+    """The oslo.messaging bodies kept in ``queue``'s ``.dead`` queue."""
+    messages = cluster.nodes[0].get_all(rabbit_driver.dead_letter_queue(queue))
     return [json.loads(json.loads(m.body)['oslo.message']) for m in messages]
 
 
@@ -106,7 +108,7 @@ def test_what_a_busy_server_drops_is_dead_lettered_once(
     assert len(failures) == 1  # the caller timed out, nothing ran
     dead_queue = rabbit_driver.dead_letter_queue(target.topic)
     assert rabbitmq_cluster.queue_type(dead_queue) == 'quorum'
-    dead = bodies(rabbitmq_cluster.nodes[0].get_all(dead_queue))
+    dead = dead_letters(rabbitmq_cluster, target.topic)
     tags = sorted(b['args']['tag'] for b in dead)
     assert tags == ['stale call', 'stale cast']
     # Kept whole (an operator may replay it), in the queue only.
@@ -153,11 +155,7 @@ def test_stale_fanout_of_a_mixed_client_is_dropped_and_kept_once(
         server_transport.cleanup()
     assert endpoint.done == []
     assert server.stats['expired'] == 1
-    dead = bodies(
-        rabbitmq_cluster.nodes[0].get_all(
-            rabbit_driver.dead_letter_queue(target.topic)
-        )
-    )
+    dead = dead_letters(rabbitmq_cluster, target.topic)
     assert [b['args']['tag'] for b in dead] == ['stale']
     assert_no_secret_logged(logs)
 
@@ -211,11 +209,7 @@ def test_notification_a_busy_listener_drops_is_dead_lettered_once(
         transport.cleanup()
     assert collector.seen == ['busy', 'fresh']
     assert listener.stats['expired'] == 1
-    dead = bodies(
-        rabbitmq_cluster.nodes[0].get_all(
-            rabbit_driver.dead_letter_queue(f'{topic}.info')
-        )
-    )
+    dead = dead_letters(rabbitmq_cluster, f'{topic}.info')
     assert [b['event_type'] for b in dead] == ['stale']
     assert_no_secret_logged(logs)
 

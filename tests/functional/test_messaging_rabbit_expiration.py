@@ -20,17 +20,9 @@ import pytest
 from oslo_extras import messaging
 from tests.functional.servers.rabbitmq import rabbitmq  # noqa: F401
 from tests.functional.test_messaging_rabbit import make_conf
+from tests.functional.test_messaging_rabbit import transport  # noqa: F401
 
 EXCHANGE = 'openstack'  # oslo.messaging's default control exchange
-
-
-@pytest.fixture
-def transport(rabbitmq):  # noqa: F811
-    transport = messaging.get_rpc_transport(make_conf(), rabbitmq.url)
-    try:
-        yield transport
-    finally:
-        transport.cleanup()
 
 
 @pytest.fixture
@@ -107,7 +99,7 @@ def _call_expiration(client, expirations, **kwargs) -> list[str | None]:
     return got
 
 
-def test_casts_carry_their_ttl_and_only_theirs(transport, spy):
+def test_casts_carry_their_ttl_and_only_theirs(transport, spy):  # noqa: F811
     topic, expirations = spy
     target = oslo_messaging.Target(topic=topic)
     with_ttl = messaging.get_rpc_client(transport, target, ttl=7)
@@ -130,7 +122,7 @@ def test_casts_carry_their_ttl_and_only_theirs(transport, spy):
     assert expirations('fanout') == ['7000', None, None]
 
 
-def test_calls_expire_after_the_shorter_of_ttl_and_timeout(transport, spy):
+def test_calls_expire_after_the_shorter_of_ttl_and_timeout(transport, spy):  # noqa: F811
     topic, expirations = spy
     target = oslo_messaging.Target(topic=topic)
 
@@ -150,7 +142,7 @@ def test_calls_expire_after_the_shorter_of_ttl_and_timeout(transport, spy):
     assert expirations('topic') == [None, None]
 
 
-def test_transport_options_and_retry_keep_the_expiration(transport, spy):
+def test_transport_options_and_retry_keep_the_expiration(transport, spy):  # noqa: F811
     topic, expirations = spy
     target = oslo_messaging.Target(topic=topic)
     client = messaging.get_rpc_client(
@@ -166,7 +158,7 @@ def test_transport_options_and_retry_keep_the_expiration(transport, spy):
     assert expirations('direct') == ['5000']
 
 
-def test_heartbeating_calls_expire_after_their_ttl(transport, spy):
+def test_heartbeating_calls_expire_after_their_ttl(transport, spy):  # noqa: F811
     topic, expirations = spy
     target = oslo_messaging.Target(topic=topic)
     client = messaging.get_rpc_client(
@@ -181,7 +173,7 @@ def test_heartbeating_calls_expire_after_their_ttl(transport, spy):
 
 
 def test_notifications_carry_their_ttl_and_only_theirs(rabbitmq):  # noqa: F811
-    transport = messaging.get_notification_transport(make_conf(), rabbitmq.url)
+    transport = messaging.get_notification_transport(make_conf(), rabbitmq.url)  # noqa: F811
     topic = 'exp-' + uuid.uuid4().hex[:8]
     url = rabbitmq.url.replace('rabbit://', 'amqp://')
     try:
@@ -225,7 +217,7 @@ def test_stale_fanout_cast_from_a_stream_never_runs(rabbitmq):  # noqa: F811
         rabbit_stream_fanout=True,
         rabbit_qos_prefetch_count=10,  # streams need a prefetch
     )
-    transport = messaging.get_rpc_transport(conf, rabbitmq.url)
+    transport = messaging.get_rpc_transport(conf, rabbitmq.url)  # noqa: F811
     target = oslo_messaging.Target(topic='exp-' + uuid.uuid4().hex[:8])
     try:
         client = messaging.get_rpc_client(transport, target, ttl=1)
@@ -261,7 +253,8 @@ def test_stale_fanout_cast_from_a_stream_never_runs(rabbitmq):  # noqa: F811
 
 @pytest.mark.parametrize('interceptors', [(), ('ttl',)])
 def test_stock_monitored_call_gets_upstreams_heartbeats_without_ours(
-    transport, interceptors
+    transport,  # noqa: F811
+    interceptors,
 ):
     """Without our heartbeat interceptor, upstream's watchdog answers."""
     from tests.unit.messaging.helpers import Endpoint
@@ -282,7 +275,7 @@ def test_stock_monitored_call_gets_upstreams_heartbeats_without_ours(
 
 
 def test_the_longest_ttl_is_the_longest_rabbitmq_takes(
-    transport,
+    transport,  # noqa: F811
     spy,
     rabbitmq,  # noqa: F811
 ):
@@ -317,7 +310,7 @@ def test_the_longest_ttl_is_the_longest_rabbitmq_takes(
                 queue.delete()
 
 
-def test_concurrent_senders_each_get_their_own_expiration(transport, spy):
+def test_concurrent_senders_each_get_their_own_expiration(transport, spy):  # noqa: F811
     """Threads sending casts, fanouts and calls at once: no TTL crosses."""
     topic, expirations = spy
     target = oslo_messaging.Target(topic=topic)

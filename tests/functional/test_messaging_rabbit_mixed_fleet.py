@@ -12,7 +12,6 @@ from that mark: a stream keeps every message whatever its
 from __future__ import annotations
 
 import json
-import threading
 import time
 import uuid
 
@@ -21,11 +20,11 @@ import pytest
 
 from oslo_extras import messaging
 from oslo_extras.messaging import _upstream
-from oslo_extras.messaging import stamp as stamp_mod
 from tests.functional.servers.rabbitmq import rabbitmq  # noqa: F401
 from tests.unit.messaging import helpers
 from tests.unit.messaging.helpers import Endpoint
 from tests.unit.messaging.helpers import running
+from tests.unit.messaging.helpers import sender_clock_behind
 from tests.unit.messaging.helpers import wait_for
 
 
@@ -99,13 +98,7 @@ def test_topic_messages_still_trust_the_broker_on_a_stream_fanout_server(
     server = messaging.get_rpc_server(
         server_transport, target, [endpoint], clock_skew=0
     )
-    real_now, caller = stamp_mod.now, threading.get_ident()
-    # This thread's clock only: the server's runs on other threads.
-    monkeypatch.setattr(
-        stamp_mod,
-        'now',
-        lambda: real_now() - (3 if threading.get_ident() == caller else 0),
-    )
+    sender_clock_behind(monkeypatch, 3)
     client = messaging.get_rpc_client(client_transport, target, timeout=2)
     with running(server):
         assert client.call({}, 'work', seconds=0, tag='call') == 'worked 0s'
@@ -136,12 +129,7 @@ def test_quorum_topic_queue_trusts_the_broker_from_rabbitmq_3_10(
     # An exchange of its own: durable here, not on the session's broker.
     target = oslo_messaging.Target(exchange=name, topic=name, server='s1')
     endpoint = Endpoint()
-    real_now, caller = stamp_mod.now, threading.get_ident()
-    monkeypatch.setattr(
-        stamp_mod,
-        'now',
-        lambda: real_now() - (3 if threading.get_ident() == caller else 0),
-    )
+    sender_clock_behind(monkeypatch, 3)
 
     def new_server():
         return messaging.get_rpc_server(

@@ -101,7 +101,8 @@ class FakeDriver(_upstream.FakeDriver):
             )
         replies = _Replies(call_monitor_timeout)
         _upstream.fake_deliver(self, target, ctxt, message, replies)
-        deadline = time.monotonic() + timeout if timeout else None
+        # A timeout of 0 gives up at once, as upstream's drivers do.
+        deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             wait = call_monitor_timeout
             if deadline is not None:

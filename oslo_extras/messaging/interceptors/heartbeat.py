@@ -93,7 +93,8 @@ class Heartbeat(Interceptor):
         message.call_monitor_timeout = silence
         # Upstream's total timeout stays finite: a hung endpoint that keeps
         # being heartbeated is reported once it is spent.
-        message.timeout = message.max_call_time or DEFAULT_MAX_CALL_TIME
+        total = message.max_call_time
+        message.timeout = DEFAULT_MAX_CALL_TIME if total is None else total
         message.fields['heartbeat'] = float(interval)
 
     def received(self, request: Request) -> bool:

@@ -9,8 +9,11 @@ import uuid
 from collections.abc import Callable
 
 import oslo_messaging
+import pytest
 from oslo_config import cfg
 from oslo_messaging import opts as messaging_opts
+
+from oslo_extras.messaging import stamp
 
 
 def make_conf(**rabbit_overrides) -> cfg.ConfigOpts:
@@ -67,3 +70,26 @@ def wait_for(done: Callable[[], bool], timeout: float = 5.0) -> bool:
             return False
         time.sleep(0.01)
     return True
+
+
+def sender_clock_behind(
+    monkeypatch: pytest.MonkeyPatch, seconds: float
+) -> None:
+    """Stamp what this thread sends as a sender whose clock is ``seconds``
+    behind; other threads (the server's) keep the real clock."""
+    real_now, sender = stamp.now, threading.get_ident()
+    monkeypatch.setattr(
+        stamp,
+        'now',
+        lambda: (
+            real_now() - (seconds if threading.get_ident() == sender else 0)
+        ),
+    )
+
+
+@contextlib.contextmanager
+def clock_behind(seconds: float):
+    """:func:`sender_clock_behind` for the ``with`` block only."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        sender_clock_behind(monkeypatch, seconds)
+        yield

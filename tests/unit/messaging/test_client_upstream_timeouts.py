@@ -145,3 +145,61 @@ def test_a_hung_endpoint_is_reported_at_the_prepared_total(fake_transport):
         assert 3 <= time.monotonic() - started < 3.8
     assert err.value.limit == 3
     assert isinstance(err.value, oslo_messaging.MessagingTimeout)
+
+
+def _zero_timeout_clients(transport, target):
+    """A stock client, then ours without and with a heartbeat, each as
+    ``prepare(timeout=0)`` and with its ``timeout`` attribute set to 0."""
+    stock = oslo_messaging.get_rpc_client(transport, target)
+    plain = messaging.get_rpc_client(transport, target, ttl=30)
+    beating = messaging.get_rpc_client(transport, target, heartbeat=0.2)
+    set_to_zero = messaging.get_rpc_client(transport, target, heartbeat=0.2)
+    set_to_zero.timeout = 0
+    return [
+        ('stock', stock.prepare(timeout=0)),
+        ('stock, window', stock.prepare(timeout=0, call_monitor_timeout=2)),
+        ('no heartbeat', plain.prepare(timeout=0)),
+        ('heartbeat', beating.prepare(timeout=0)),
+        (
+            'heartbeat, window',
+            beating.prepare(timeout=0, call_monitor_timeout=2),
+        ),
+        ('heartbeat, attribute', set_to_zero),
+    ]
+
+
+def _assert_zero_timeouts_fail_at_once(transport):
+    transport.conf.set_override('rpc_response_timeout', 3)
+    target = new_target()
+    server = messaging.get_rpc_server(transport, target, [Endpoint()])
+    with running(server):
+        for name, client in _zero_timeout_clients(transport, target):
+            started = time.monotonic()
+            with pytest.raises(oslo_messaging.MessagingTimeout):
+                client.call({}, 'work', seconds=0.5)
+            assert time.monotonic() - started < 0.4, name
+
+
+def test_a_zero_timeout_fails_at_once_as_upstreams(any_transport):
+    # Upstream takes timeout=0 as a total of 0 s, not as 'no timeout': its
+    # amqp driver's waiter and its fake driver's reply queue give up at
+    # once (the request is sent and still runs). A heartbeating call on
+    # our client took 0 for unset and waited rpc_response_timeout.
+    _assert_zero_timeouts_fail_at_once(any_transport)
+
+
+def test_a_zero_timeout_on_upstreams_fake_driver(stock_fake_transport):
+    _assert_zero_timeouts_fail_at_once(stock_fake_transport)
+
+
+def test_a_zero_timeout_is_a_total_of_zero(fake_transport):
+    client = messaging.get_rpc_client(
+        fake_transport, new_target(), heartbeat=1, timeout=2
+    )
+    # The window is the client's; the total upstream's 0 s.
+    assert _plan(client.prepare(timeout=0))[:3] == (0, 2, 2)
+    # A declared max_call_time still wins when longer (as for any total).
+    capped = messaging.get_rpc_client(
+        fake_transport, new_target(), heartbeat=1, max_call_time=5
+    )
+    assert _plan(capped.prepare(timeout=0))[:3] == (5, 2, 2)

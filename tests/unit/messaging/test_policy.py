@@ -82,3 +82,93 @@ def test_client_server_and_notifier_refuse_an_infinite_ttl():
                 build()
     finally:
         transport.cleanup()
+
+
+@pytest.mark.parametrize(
+    'methods, named',
+    [
+        ({'resize': dict(ttl=float('inf'))}, "method 'resize'"),
+        ({'resize': dict(ttl=MAX_TTL + 1)}, "method 'resize'"),
+        ({'resize': dict(heartbeat=0)}, "method 'resize'"),
+        ({'resize': dict(heartbeat=-1, ttl=5)}, "method 'resize'"),
+        ({'resize': dict(timeout=5)}, "method 'resize'"),
+    ],
+)
+def test_a_refused_method_value_names_the_method(methods, named):
+    # Before: 'ttl must be at most 315360000 seconds ..., got inf', with
+    # nothing saying which of a client's methods declared it.
+    with pytest.raises((TypeError, ValueError)) as raised:
+        PolicyMap(MessagePolicy(ttl=5), methods)
+    assert str(raised.value).startswith(f'{named}: ')
+
+
+@pytest.mark.parametrize(
+    'ttl, limit_and_value',
+    [
+        (float('inf'), ('at most 315360000 seconds', 'got inf')),
+        (MAX_TTL + 1, ('at most 315360000 seconds', 'got 315360001')),
+        (0, ('> 0 seconds', 'got 0')),
+    ],
+)
+def test_the_error_keeps_the_limit_and_the_value(ttl, limit_and_value):
+    with pytest.raises(ValueError) as raised:
+        PolicyMap(methods={'resize': dict(ttl=ttl)})
+    for part in limit_and_value:
+        assert part in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    'build, named',
+    [
+        (
+            lambda m, t, tr: m.get_rpc_client(
+                tr, t, ttl=5, methods={'resize': dict(ttl=float('inf'))}
+            ),
+            "method 'resize': ttl must be at most 315360000",
+        ),
+        (
+            lambda m, t, tr: m.get_rpc_server(
+                tr, t, [], methods={'resize': dict(heartbeat=0)}
+            ),
+            "method 'resize': heartbeat must be > 0 seconds, got 0",
+        ),
+        (
+            lambda m, t, tr: m.get_notifier(
+                tr, 'p', events={'compute.metrics': dict(ttl=1e300)}
+            ),
+            "event type 'compute.metrics': ttl must be at most 315360000",
+        ),
+        (
+            lambda m, t, tr: m.get_notification_listener(
+                tr, [t], [], events={'compute.metrics': dict(ttl=-1)}
+            ),
+            "event type 'compute.metrics': ttl must be > 0 seconds, got -1",
+        ),
+        (
+            lambda m, t, tr: m.get_rpc_client(tr, t, ttl=float('inf')),
+            'default policy: ttl must be at most 315360000 seconds',
+        ),
+        (
+            lambda m, t, tr: m.get_rpc_server(tr, t, [], heartbeat=0),
+            'default policy: heartbeat must be > 0 seconds, got 0',
+        ),
+        (
+            lambda m, t, tr: m.get_notifier(tr, 'p', ttl=0),
+            'default policy: ttl must be > 0 seconds, got 0',
+        ),
+    ],
+)
+def test_builders_name_whose_policy_is_refused(build, named):
+    import oslo_messaging
+
+    from oslo_extras import messaging
+    from tests.unit.messaging.helpers import make_conf
+
+    transport = messaging.get_rpc_transport(make_conf(), 'kombu+memory:////')
+    target = oslo_messaging.Target(topic='t', server='s')
+    try:
+        with pytest.raises(ValueError) as raised:
+            build(messaging, target, transport)
+        assert str(raised.value).startswith(named)
+    finally:
+        transport.cleanup()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 import time
@@ -13,26 +12,10 @@ import pytest
 from oslo_extras import messaging
 from oslo_extras.messaging import stamp
 from tests.unit.messaging.helpers import Endpoint
+from tests.unit.messaging.helpers import clock_behind
 from tests.unit.messaging.helpers import new_target
 from tests.unit.messaging.helpers import running
 from tests.unit.messaging.helpers import wait_for
-
-
-@contextlib.contextmanager
-def clock_behind(seconds):
-    """Stamp messages as a sender whose clock is ``seconds`` behind.
-
-    Only this thread's clock: the server's threads keep the real one.
-    """
-    real_now = stamp.now
-    sender = threading.get_ident()
-    stamp.now = lambda: (
-        real_now() - (seconds if threading.get_ident() == sender else 0)
-    )
-    try:
-        yield
-    finally:
-        stamp.now = real_now
 
 
 def test_call_and_cast_work_and_hide_the_stamp(any_transport):

@@ -9,19 +9,18 @@ queue that does not expire messages, so the server checks the TTL itself.
 
 from __future__ import annotations
 
-import threading
 from unittest import mock
 
 import pytest
 
 from oslo_extras import messaging
 from oslo_extras.messaging import _upstream
-from oslo_extras.messaging import stamp as stamp_mod
 from oslo_extras.messaging.drivers import rabbit
 from tests.unit.messaging.helpers import Endpoint
 from tests.unit.messaging.helpers import make_conf
 from tests.unit.messaging.helpers import new_target
 from tests.unit.messaging.helpers import running
+from tests.unit.messaging.helpers import sender_clock_behind
 from tests.unit.messaging.helpers import wait_for
 
 
@@ -140,12 +139,7 @@ def test_stale_fanout_marked_by_a_client_that_sees_queues_is_dropped(
     client_transport._driver.broker_ttl = True  # as on RabbitMQ
     target = new_target()
     endpoint = Endpoint()
-    real_now, caller = stamp_mod.now, threading.get_ident()
-    monkeypatch.setattr(
-        stamp_mod,
-        'now',
-        lambda: real_now() - (3 if threading.get_ident() == caller else 0),
-    )
+    sender_clock_behind(monkeypatch, 3)
     sent = []
     publish = _upstream.RabbitConnection._publish
 
@@ -186,12 +180,7 @@ def test_topic_casts_from_the_same_client_still_trust_the_broker(
     monkeypatch.setattr(driver, 'broker_ttl', True)
     target = new_target()
     endpoint = Endpoint()
-    real_now, caller = stamp_mod.now, threading.get_ident()
-    monkeypatch.setattr(
-        stamp_mod,
-        'now',
-        lambda: real_now() - (3 if threading.get_ident() == caller else 0),
-    )
+    sender_clock_behind(monkeypatch, 3)
     server = messaging.get_rpc_server(
         memory_transport, target, [endpoint], clock_skew=0
     )
