@@ -1,4 +1,5 @@
-"""benchmarks/messaging.py: its command line and its heartbeats figures.
+"""benchmarks/messaging.py (the command line of the messaging benchmarks)
+and messaging_heartbeats.py (heartbeats at scale): arguments and figures.
 
 Nothing here starts a broker: the runs are made up.
 """
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import subprocess
 import sys
 import warnings
@@ -38,6 +40,12 @@ def bench(monkeypatch):
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture
+def hb(bench):
+    """benchmarks/messaging_heartbeats.py, as the script imports it."""
+    return bench.messaging_heartbeats
 
 
 @pytest.fixture
@@ -127,8 +135,8 @@ def test_bad_arguments(bench, argv):
         bench.parse_args(argv)
 
 
-def test_stock_figures_are_the_upstream_side_of_the_same_rows(bench, figures):
-    bench.record_heartbeats(
+def test_stock_figures_are_the_upstream_side_of_the_same_rows(hb, figures):
+    hb.record_heartbeats(
         {
             'extras': run(40, 0, [1.0] * 40, 0.5, lateness=[0.001] * 400),
             'stock': run(36, 4, [1.2] * 36, 2.0),
@@ -152,8 +160,8 @@ def test_stock_figures_are_the_upstream_side_of_the_same_rows(bench, figures):
     assert 'upstream' not in rows['heartbeat lateness, p99']
 
 
-def test_only_stock_records_upstream_alone(bench, figures):
-    bench.record_heartbeats({'stock': run(40, 0, [1.1] * 40, 2.0)}, 4)
+def test_only_stock_records_upstream_alone(hb, figures):
+    hb.record_heartbeats({'stock': run(40, 0, [1.1] * 40, 2.0)}, 4)
     got = figures()
     assert got['labels']['upstream'] == 'stock oslo.messaging'
     names = [f['name'] for f in got['figures']]
@@ -166,8 +174,8 @@ def test_only_stock_records_upstream_alone(bench, figures):
     assert all(f['value'] is None for f in got['figures'])
 
 
-def test_only_extras_records_as_before(bench, figures):
-    bench.record_heartbeats(
+def test_only_extras_records_as_before(hb, figures):
+    hb.record_heartbeats(
         {'extras': run(40, 0, [1.0] * 40, 0.5, lateness=[0.001] * 400)}, 4
     )
     got = figures()
@@ -179,13 +187,13 @@ def test_only_extras_records_as_before(bench, figures):
     assert all('upstream' not in f for f in got['figures'])
 
 
-def test_a_stock_run_with_no_heartbeat_prints_n_a(bench, capsys):
+def test_a_stock_run_with_no_heartbeat_prints_n_a(hb, capsys):
     runs = {
         'extras': run(40, 0, [1.0] * 40, 0.5, lateness=[0.001] * 400),
         'stock': run(0, 40, [], 2.0),
     }
-    bench.print_heartbeats('stock', runs['stock'])
-    bench.compare_heartbeats(runs)
+    hb.print_heartbeats('stock', runs['stock'])
+    hb.compare_heartbeats(runs)
     out = capsys.readouterr().out
     assert "failures: {'MessagingTimeout': 40}, after 3.0s" in out
     assert 'lateness at the server: n/a' in out
@@ -203,5 +211,24 @@ def test_a_stock_run_with_no_heartbeat_prints_n_a(bench, capsys):
         ({'stock': run(0, 1000, [], 0.1)}, 0),
     ],
 )
-def test_the_exit_status_is_ours_alone(bench, runs, status):
-    assert bench.hb_status(runs) == status
+def test_the_exit_status_is_ours_alone(hb, runs, status):
+    assert hb.hb_status(runs) == status
+
+
+@pytest.mark.parametrize(
+    'module, scripts, alias',
+    [
+        ('bench', ['SERVER_VARIANT_CHILD'], 'messaging'),
+        ('hb', ['SERVER_CHILD', 'CLIENT_CHILD'], 'messaging_heartbeats'),
+    ],
+)
+def test_the_child_scripts_import_what_they_use(
+    request, module, scripts, alias
+):
+    owner = request.getfixturevalue(module)
+    for name in scripts:
+        script = getattr(owner, name)
+        assert f'from benchmarks import {alias} as bench' in script, name
+        used = set(re.findall(r'\bbench\.(\w+)', script))
+        assert used, name
+        assert [n for n in sorted(used) if not hasattr(owner, n)] == []
