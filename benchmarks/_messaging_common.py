@@ -4,7 +4,8 @@
 ``messaging_heartbeats.py`` (heartbeats at scale) both start a private
 RabbitMQ, build stock or oslo_extras transports and servers, take
 percentiles and print the machine's load average; each writes them here
-once. The child processes of both import this module too.
+once. The child processes of both import this module too. It also pins
+child processes to CPUs (``heartbeats --server-cpu``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,69 @@ from tests.functional.servers.rabbitmq import RabbitMQ
 
 class UsageError(Exception):
     """A command line the benchmark does not take (exit status 2)."""
+
+
+#: A child process's CPUs (``0,2,3``), set in its environment; empty or
+#: unset: the CPUs of its parent.
+CPUS_ENV = 'OSLO_EXTRAS_BENCH_CPUS'
+#: Put before a child script: it pins the process before it imports
+#: anything or starts a thread (threads inherit the CPUs of their creator).
+PIN_CHILD = f"""
+import os
+if os.environ.get({CPUS_ENV!r}):
+    os.sched_setaffinity(
+        0, [int(cpu) for cpu in os.environ[{CPUS_ENV!r}].split(',')])
+"""
+
+
+def available_cpus() -> set[int]:
+    """The CPUs this process may run on (``taskset`` and cgroups count).
+
+    :raises UsageError: where processes cannot be pinned (not Linux)
+    """
+    if not hasattr(os, 'sched_getaffinity'):
+        raise UsageError('pinning to CPUs needs Linux (os.sched_setaffinity)')
+    return set(os.sched_getaffinity(0))
+
+
+def child_env(cpus: set[int] | None) -> dict[str, str]:
+    """The environment of a child process that runs on ``cpus`` (``None``:
+    on its parent's) when its script starts with :data:`PIN_CHILD`."""
+    pinned = '' if cpus is None else ','.join(map(str, sorted(cpus)))
+    return dict(os.environ, **{CPUS_ENV: pinned})
+
+
+def one_alone(cpu: int, cpus: set[int]) -> tuple[set[int], set[int]]:
+    """``({cpu}, the others of cpus)``: a CPU for one process alone, the
+    other CPUs for the rest.
+
+    :raises ValueError: under 2 CPUs, or ``cpu`` not one of ``cpus``
+    """
+    if len(cpus) < 2:
+        raise ValueError(
+            'needs at least 2 CPUs (one alone, the others for the rest); '
+            f'this process may run on {len(cpus)} ({cpu_list(cpus)})'
+        )
+    if cpu not in cpus:
+        raise ValueError(
+            f'CPU {cpu} is not one of those this process may run on '
+            f'({cpu_list(cpus)})'
+        )
+    return {cpu}, cpus - {cpu}
+
+
+def cpu_list(cpus: set[int]) -> str:
+    """``{0, 2, 3, 4}`` reads ``0,2-4`` (as ``taskset -c`` takes them)."""
+    ordered = sorted(cpus)
+    ranges: list[list[int]] = []
+    for cpu in ordered:
+        if ranges and cpu == ranges[-1][-1] + 1:
+            ranges[-1].append(cpu)
+        else:
+            ranges.append([cpu])
+    return ','.join(
+        str(r[0]) if len(r) == 1 else f'{r[0]}-{r[-1]}' for r in ranges
+    )
 
 
 def make_conf() -> cfg.ConfigOpts:

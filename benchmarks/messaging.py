@@ -39,9 +39,9 @@ and transport) and ``extras-client`` (our client, stock server and
 transport).
 
 ``python benchmarks/messaging.py heartbeats [CALLS [CLIENTS]] [--only
-extras|stock]`` instead measures heartbeats at scale, ours and stock
-oslo.messaging's, with 1,000 concurrent long calls by default
-(``messaging_heartbeats.py`` says how).
+extras|stock] [--server-cpu N]`` instead measures heartbeats at scale,
+ours and stock oslo.messaging's, with 1,000 concurrent long calls by
+default (``messaging_heartbeats.py`` says how).
 
 ``python benchmarks/messaging.py --help`` lists the modes.
 """
@@ -386,12 +386,13 @@ Modes (each starts a private RabbitMQ):
   processes   the same, each server in a process of its own
   split       each part of oslo_extras alone (driver, server, client),
               stock oslo.messaging around it
-  heartbeats [CALLS [CLIENTS]] [--only extras|stock]
+  heartbeats [CALLS [CLIENTS]] [--only extras|stock] [--server-cpu N]
               CALLS (default 1000) concurrent 10 s calls with 1 s
               heartbeats from CLIENTS (default 10) client processes on one
               server process: oslo_extras, then stock oslo.messaging
               (call_monitor_timeout=2); exit status 1 if under 99.9 % of
-              oslo_extras' calls succeed
+              oslo_extras' calls succeed. --server-cpu N: the server
+              process on CPU N, the client processes on the other CPUs
   -h, --help  this text
 """
 

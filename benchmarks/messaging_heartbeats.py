@@ -11,7 +11,9 @@ together (the worst case for the server). Then the same with stock
 oslo.messaging on fresh processes and a topic of its own (same broker):
 stock client with ``call_monitor_timeout=2, timeout=120`` (a stock server
 heartbeats every ``int(2)/2`` = 1 s), stock server (threading executor,
-pool of CALLS workers). ``--only`` runs one of the two. It prints, for
+pool of CALLS workers). ``--only`` runs one of the two. ``--server-cpu
+N`` runs the server process on CPU N and the client processes on all the
+other CPUs (the broker unpinned), for both. It prints, for
 each, the success rate, the failures by kind and when they happened, each
 caller's longest silence (from sending the request or a heartbeat's
 arrival to the next heartbeat, timed in the client processes) p50/p99/max,
@@ -40,10 +42,15 @@ import oslo_messaging  # noqa: E402
 from benchmarks import _record  # noqa: E402
 from benchmarks._heartbeats_children import CLIENT_CHILD  # noqa: E402
 from benchmarks._heartbeats_children import SERVER_CHILD  # noqa: E402
+from benchmarks._messaging_common import PIN_CHILD  # noqa: E402
 from benchmarks._messaging_common import UsageError  # noqa: E402
+from benchmarks._messaging_common import available_cpus  # noqa: E402
+from benchmarks._messaging_common import child_env  # noqa: E402
+from benchmarks._messaging_common import cpu_list  # noqa: E402
 from benchmarks._messaging_common import load_average  # noqa: E402
 from benchmarks._messaging_common import make_server  # noqa: E402
 from benchmarks._messaging_common import make_transport  # noqa: E402
+from benchmarks._messaging_common import one_alone  # noqa: E402
 from benchmarks._messaging_common import percentile  # noqa: E402
 from benchmarks._messaging_common import private_broker  # noqa: E402
 from oslo_extras import messaging  # noqa: E402
@@ -89,8 +96,34 @@ def hb_client(variant: str, transport, topic: str):
     )
 
 
-def run_heartbeats(variant: str, url: str, calls: int, clients: int) -> dict:
+def pinning(
+    server_cpu: int, cpus: set[int] | None = None
+) -> tuple[set[int], set[int]]:
+    """``(server's CPUs, clients' CPUs)``: the server process alone on
+    ``server_cpu``, the client processes on the others of ``cpus``
+    (default: the CPUs this process may run on).
+
+    :raises UsageError: under 2 CPUs, or ``server_cpu`` not one of them
+    """
+    try:
+        return one_alone(
+            server_cpu, available_cpus() if cpus is None else cpus
+        )
+    except ValueError as exc:
+        raise UsageError(f'--server-cpu {server_cpu}: {exc}') from None
+
+
+def run_heartbeats(
+    variant: str,
+    url: str,
+    calls: int,
+    clients: int,
+    pins: tuple[set[int], set[int]] | None = None,
+) -> dict:
     """One variant's run on fresh processes and a topic of its own.
+
+    ``pins``: the server's and the clients' CPUs (:func:`pinning`), or
+    ``None`` to leave them where the parent runs.
 
     Returns the callers' ``outcomes``, ``failed_at`` (seconds from the
     start), ``silences`` (sorted), the run's ``elapsed`` seconds, and the
@@ -100,10 +133,11 @@ def run_heartbeats(variant: str, url: str, calls: int, clients: int) -> dict:
     topic = f'bench-hb-{variant}'
     children: list[subprocess.Popen] = []
 
-    def spawn(script: str, *args: object) -> subprocess.Popen:
+    def spawn(script: str, cpus, *args: object) -> subprocess.Popen:
         child = subprocess.Popen(
-            [sys.executable, '-c', script, variant, url, topic]
+            [sys.executable, '-c', PIN_CHILD + script, variant, url, topic]
             + [str(arg) for arg in (*args, ROOT)],
+            env=child_env(cpus),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -117,10 +151,11 @@ def run_heartbeats(variant: str, url: str, calls: int, clients: int) -> dict:
             raise RuntimeError(f'the {variant} {what} process did not start')
 
     try:
-        server = spawn(SERVER_CHILD, calls)
+        server_cpus, client_cpus = pins or (None, None)
+        server = spawn(SERVER_CHILD, server_cpus, calls)
         ready(server, 'server')
         callers = [
-            spawn(CLIENT_CHILD, calls // clients, HB_WORK)
+            spawn(CLIENT_CHILD, client_cpus, calls // clients, HB_WORK)
             for _ in range(clients)
         ]
         for caller in callers:
@@ -255,9 +290,12 @@ def compare_heartbeats(runs: dict[str, dict]) -> None:
     )
 
 
-def record_heartbeats(runs: dict[str, dict], clients: int) -> None:
+def record_heartbeats(
+    runs: dict[str, dict], clients: int, server_cpu: int | None = None
+) -> None:
     """Hand the figures to ``_record``: ours as the value, stock's as the
-    upstream one of the same row (``None`` for a variant not run)."""
+    upstream one of the same row (``None`` for a variant not run).
+    ``server_cpu`` is a parameter of the record only when given."""
     ours, stock = runs.get('extras'), runs.get('stock')
     _record.labels(
         'oslo_extras heartbeats',
@@ -268,6 +306,7 @@ def record_heartbeats(runs: dict[str, dict], clients: int) -> None:
         clients=clients,
         call_seconds=HB_WORK,
         heartbeat_s=HB_INTERVAL,
+        **({} if server_cpu is None else {'server_cpu': server_cpu}),
     )
 
     def figure(name, value, upstream, unit, runs=None, statistic=None):
@@ -321,7 +360,12 @@ def record_heartbeats(runs: dict[str, dict], clients: int) -> None:
     )
 
 
-def heartbeats(calls: int, clients: int = 10, only: str | None = None) -> int:
+def heartbeats(
+    calls: int,
+    clients: int = 10,
+    only: str | None = None,
+    server_cpu: int | None = None,
+) -> int:
     """1,000 concurrent long calls with 1 s heartbeats on one server.
 
     The callers are ``clients`` processes (each one reply queue and one
@@ -329,8 +373,10 @@ def heartbeats(calls: int, clients: int = 10, only: str | None = None) -> int:
     one process with ``calls`` workers. Ours runs first, then stock
     oslo.messaging on fresh processes and a topic of its own (``only``:
     one of them). The exit status is ours alone: 0 if at least 99.9 % of
-    its calls succeeded (or it did not run).
+    its calls succeeded (or it did not run). ``server_cpu``: the server
+    process on that CPU, the client processes on the others.
     """
+    pins = None if server_cpu is None else pinning(server_cpu)
     load_before = os.getloadavg()
     runs: dict[str, dict] = {}
     broken: dict[str, str] = {}
@@ -340,7 +386,7 @@ def heartbeats(calls: int, clients: int = 10, only: str | None = None) -> int:
                 continue
             try:
                 runs[variant] = run_heartbeats(
-                    variant, broker.url, calls, clients
+                    variant, broker.url, calls, clients, pins
                 )
             except Exception as exc:
                 if variant == 'extras':
@@ -352,7 +398,9 @@ def heartbeats(calls: int, clients: int = 10, only: str | None = None) -> int:
         f'RabbitMQ: {calls // clients * clients} concurrent {HB_WORK:g}s '
         f'calls from {clients} client processes ({calls // clients} each), '
         f'heartbeat {HB_INTERVAL:g}s, one server process (pool of {calls} '
-        'workers) per variant, fresh processes and topic each\n'
+        'workers) per variant, fresh processes and topic each'
+        + describe_pinning(pins)
+        + '\n'
     )
     for variant, run in runs.items():
         print_heartbeats(variant, run)
@@ -360,7 +408,7 @@ def heartbeats(calls: int, clients: int = 10, only: str | None = None) -> int:
         print(f'{variant}: did not complete ({error})')
     if runs:
         compare_heartbeats(runs)
-        record_heartbeats(runs, clients)
+        record_heartbeats(runs, clients, server_cpu)
     print('\n' + load_average(load_before, load_after))
     return hb_status(runs)
 
@@ -373,25 +421,46 @@ def hb_status(runs: dict[str, dict]) -> int:
     return 0 if outcomes.count('ok') >= len(outcomes) * 0.999 else 1
 
 
-def parse_options(args: list[str]) -> dict:
-    """The keyword arguments of :func:`heartbeats` from its command line
-    ``[CALLS [CLIENTS]] [--only extras|stock]``.
+def describe_pinning(pins: tuple[set[int], set[int]] | None) -> str:
+    """The end of the header line: where the processes ran."""
+    if pins is None:
+        return ''
+    server, clients = pins
+    return (
+        f'; server on CPU {cpu_list(server)}, clients on CPUs '
+        f'{cpu_list(clients)} (broker unpinned)'
+    )
 
-    :raises UsageError: on an argument not known
+
+def parse_options(args: list[str], cpus: set[int] | None = None) -> dict:
+    """The keyword arguments of :func:`heartbeats` from its command line
+    ``[CALLS [CLIENTS]] [--only extras|stock] [--server-cpu N]``.
+
+    :param cpus: the CPUs to pin to (default: this process's)
+    :raises UsageError: on an argument not known, or a ``--server-cpu``
+        this machine cannot honour
     """
     rest = list(args)
     options: dict = {}
     numbers = []
     while rest:
         arg = rest.pop(0)
-        if arg == '--only' or arg.startswith('--only='):
-            value = arg.partition('=')[2] or (rest.pop(0) if rest else '')
+        option, _, value = arg.partition('=')
+        if option in ('--only', '--server-cpu'):
+            value = value or (rest.pop(0) if rest else '')
+        if option == '--only':
             if value not in HB_VARIANTS:
                 raise UsageError(
                     f'--only takes one of {", ".join(HB_VARIANTS)}, not '
                     f'{value!r}'
                 )
             options['only'] = value
+        elif option == '--server-cpu':
+            if not value.isdigit():
+                raise UsageError(
+                    f'--server-cpu takes a CPU number, not {value!r}'
+                )
+            options['server_cpu'] = int(value)
         elif arg.isdigit() and int(arg) > 0 and len(numbers) < 2:
             numbers.append(int(arg))
         else:
@@ -399,4 +468,6 @@ def parse_options(args: list[str]) -> dict:
     options['calls'], options['clients'] = numbers + [1000, 10][len(numbers) :]
     if options['clients'] > options['calls']:
         raise UsageError('heartbeats: more CLIENTS than CALLS')
+    if 'server_cpu' in options:
+        pinning(options['server_cpu'], cpus)
     return options

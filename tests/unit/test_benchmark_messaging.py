@@ -7,6 +7,8 @@ Nothing here starts a broker: the runs are made up.
 from __future__ import annotations
 
 import importlib.util
+import io
+import json
 import os
 import re
 import subprocess
@@ -46,6 +48,12 @@ def bench(monkeypatch):
 def hb(bench):
     """benchmarks/messaging_heartbeats.py, as the script imports it."""
     return bench.messaging_heartbeats
+
+
+@pytest.fixture
+def common(bench):
+    """benchmarks/_messaging_common.py, as the scripts import it."""
+    return sys.modules['benchmarks._messaging_common']
 
 
 @pytest.fixture
@@ -185,6 +193,23 @@ def test_only_extras_records_as_before(hb, figures):
         'server process CPU',
     ]
     assert all('upstream' not in f for f in got['figures'])
+    # Not pinned: the figure block's sizes are as before.
+    assert 'server_cpu' not in got['parameters']
+
+
+def test_a_server_cpu_is_a_parameter_of_the_record(hb, figures):
+    hb.record_heartbeats(
+        {'extras': run(40, 0, [1.0] * 40, 0.5, lateness=[0.001] * 400)},
+        4,
+        server_cpu=1,
+    )
+    assert figures()['parameters'] == {
+        'calls': 40,
+        'clients': 4,
+        'call_seconds': 10.0,
+        'heartbeat_s': 1.0,
+        'server_cpu': 1,
+    }
 
 
 def test_a_stock_run_with_no_heartbeat_prints_n_a(hb, capsys):
@@ -232,3 +257,134 @@ def test_the_child_scripts_import_what_they_use(
         used = set(re.findall(r'\bbench\.(\w+)', script))
         assert used, name
         assert [n for n in sorted(used) if not hasattr(owner, n)] == []
+
+
+@pytest.mark.parametrize(
+    'args, server_cpu',
+    [
+        (['--server-cpu', '1'], 1),
+        (['40', '4', '--server-cpu=0'], 0),
+        (['--server-cpu', '3', '--only', 'extras'], 3),
+    ],
+)
+def test_server_cpu_is_an_option_of_heartbeats(hb, args, server_cpu):
+    options = hb.parse_options(args, cpus={0, 1, 2, 3})
+    assert options['server_cpu'] == server_cpu
+
+
+def test_no_server_cpu_no_option(hb):
+    assert 'server_cpu' not in hb.parse_options(['40'], cpus={0, 1})
+
+
+@pytest.mark.parametrize(
+    'args, cpus, message',
+    [
+        (['--server-cpu'], {0, 1}, 'takes a CPU number'),
+        (['--server-cpu', 'one'], {0, 1}, 'takes a CPU number'),
+        (['--server-cpu', '-1'], {0, 1}, 'takes a CPU number'),
+        (['--server-cpu', '2'], {0, 1}, 'CPU 2 is not one of'),
+        (['--server-cpu', '0'], {1, 2}, '(1-2)'),
+        (['--server-cpu', '0'], {0}, 'needs at least 2 CPUs'),
+    ],
+)
+def test_a_server_cpu_the_machine_lacks_is_refused(hb, args, cpus, message):
+    with pytest.raises(hb.UsageError, match=re.escape(message)):
+        hb.parse_options(args, cpus=cpus)
+
+
+def test_a_server_cpu_not_here_exits_2_with_the_usage():
+    done = script('heartbeats', '4', '2', '--server-cpu', '100000')
+    assert done.returncode == 2
+    assert done.stdout == ''
+    assert '--server-cpu 100000: ' in done.stderr
+    assert '[--server-cpu N]' in done.stderr
+
+
+@pytest.mark.parametrize(
+    'server_cpu, cpus, server, clients',
+    [
+        (1, {0, 1}, {1}, {0}),
+        (0, {0, 1}, {0}, {1}),
+        (2, {0, 1, 2, 3}, {2}, {0, 1, 3}),
+        # taskset -c 4,6,7: the CPUs this process may run on, not 0..n-1
+        (7, {4, 6, 7}, {7}, {4, 6}),
+    ],
+)
+def test_the_server_alone_on_its_cpu_the_clients_on_the_others(
+    hb, server_cpu, cpus, server, clients
+):
+    assert hb.pinning(server_cpu, cpus) == (server, clients)
+
+
+@pytest.mark.parametrize(
+    'pins, text',
+    [
+        (None, ''),
+        (({1}, {0}), '; server on CPU 1, clients on CPUs 0 (broker unpinned)'),
+        (({0}, {1, 2, 3, 5}), '; server on CPU 0, clients on CPUs 1-3,5'),
+    ],
+)
+def test_the_header_names_the_pinning(hb, pins, text):
+    assert hb.describe_pinning(pins).startswith(text)
+
+
+class FakeChild:
+    """A child process of run_heartbeats that ran and printed its result."""
+
+    def __init__(self, argv, env, **kwargs):
+        self.script, self.env = argv[2], env
+        result = (
+            {'heartbeats': 1, 'lateness': [0.001], 'cpu': 0.5}
+            if 'server.start' in self.script
+            else {'outcomes': ['ok'], 'failed_at': [], 'silences': [1.0]}
+        )
+        self.stdout = io.StringIO('ready\n' + json.dumps(result) + '\n')
+        self.stdin = io.StringIO()
+
+    def poll(self):
+        return 0
+
+
+@pytest.mark.parametrize(
+    'pins, server_env, client_env',
+    [(({1}, {0, 2}), '1', '0,2'), (None, '', '')],
+)
+def test_each_child_pins_itself_to_its_cpus(
+    hb, common, monkeypatch, pins, server_env, client_env
+):
+    started = []
+
+    def popen(argv, env, **kwargs):
+        started.append(FakeChild(argv, env, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(hb.subprocess, 'Popen', popen)
+    result = hb.run_heartbeats('extras', 'fake://', 2, 2, pins)
+    assert result['outcomes'] == ['ok', 'ok']
+    server, *clients = started
+    assert len(clients) == 2
+    for child in started:
+        assert child.script.startswith(common.PIN_CHILD)
+    assert server.env[common.CPUS_ENV] == server_env
+    assert [c.env[common.CPUS_ENV] for c in clients] == [client_env] * 2
+
+
+@pytest.mark.skipif(
+    not hasattr(os, 'sched_getaffinity') or len(os.sched_getaffinity(0)) < 2,
+    reason='needs at least 2 CPUs to pin to',
+)
+def test_the_child_prologue_pins_the_process(common):
+    cpu = max(os.sched_getaffinity(0))
+    show = 'import os; print(sorted(os.sched_getaffinity(0)))'
+    for cpus, expected in (
+        ({cpu}, [cpu]),
+        (None, sorted(os.sched_getaffinity(0))),
+    ):
+        done = subprocess.run(
+            [sys.executable, '-c', common.PIN_CHILD + show],
+            env=common.child_env(cpus),
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert json.loads(done.stdout) == expected
