@@ -9,7 +9,6 @@ only the migrated file, makes an RPC call through that vhost as that user.
 from __future__ import annotations
 
 import textwrap
-import threading
 import uuid
 
 import oslo_messaging
@@ -86,8 +85,9 @@ def test_migrated_rabbit_options_connect_to_the_broker(
     server = oslo_messaging.get_rpc_server(
         transport, target, [Echo()], executor='threading'
     )
-    thread = threading.Thread(target=server.start, daemon=True)
-    thread.start()
+    # start() returns once its queues are declared: a call sent before
+    # that (server.start on a thread) went to no queue and timed out.
+    server.start()
     try:
         client = oslo_messaging.get_rpc_client(transport, target, timeout=20)
         assert client.call({}, 'echo', text='hello') == 'hello'
