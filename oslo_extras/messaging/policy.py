@@ -8,6 +8,9 @@ controls them: an operator cannot tell how long a method may run.
 from __future__ import annotations
 
 import dataclasses
+import decimal
+import math
+import numbers
 from collections.abc import Mapping
 
 #: The longest TTL, in seconds: ten years, the longest AMQP ``expiration``
@@ -33,13 +36,11 @@ class MessagePolicy:
     def __post_init__(self) -> None:
         for name in ('heartbeat', 'ttl'):
             value = getattr(self, name)
-            if value is not None and not value > 0:
-                raise ValueError(f'{name} must be > 0 seconds, got {value!r}')
-        if self.ttl is not None and not self.ttl <= MAX_TTL:
-            raise ValueError(
-                f'ttl must be at most {MAX_TTL} seconds (ten years, '
-                f"RabbitMQ's longest), got {self.ttl!r}"
-            )
+            if value is not None:
+                # Kept as a float: a Decimal, Fraction or numpy number
+                # would fail later, in arithmetic with floats or on the
+                # wire, on every call of a client or server built fine.
+                object.__setattr__(self, name, _seconds(name, value))
 
     def merged(self, other: MessagePolicy | None) -> MessagePolicy:
         """Return this policy with ``other``'s values where it sets them."""
@@ -53,6 +54,47 @@ class MessagePolicy:
             ),
             ttl=other.ttl if other.ttl is not None else self.ttl,
         )
+
+
+def _seconds(name: str, value: object) -> float:
+    """``value`` as seconds, or the error saying the limit and the value
+    (a value that is no number is named by its type only: it may be
+    anything, a secret read from the wrong place included)."""
+    if isinstance(value, bool) or not isinstance(
+        value, (numbers.Real, decimal.Decimal)
+    ):
+        raise TypeError(
+            f'{name} must be a number of seconds (> 0), '
+            f'got a {type(value).__name__}'
+        )
+    try:
+        seconds = float(value)
+    except OverflowError:  # an int or a Fraction too big for a float
+        seconds = math.inf
+    except (ValueError, ArithmeticError):  # a signaling Decimal NaN
+        seconds = math.nan
+    if not seconds > 0:  # NaN too
+        raise ValueError(f'{name} must be > 0 seconds, got {_shown(value)}')
+    if name == 'ttl' and not seconds <= MAX_TTL:
+        raise ValueError(
+            f'ttl must be at most {MAX_TTL} seconds (ten years, '
+            f"RabbitMQ's longest), got {_shown(value)}"
+        )
+    if not math.isfinite(seconds):
+        raise ValueError(
+            f'{name} must be a finite number of seconds, got {_shown(value)}'
+        )
+    return seconds
+
+
+def _shown(value: object) -> str:
+    try:
+        shown = repr(value)
+    except ValueError:  # an int past Python's digit limit for str()
+        return f'an int of {value.bit_length()} bits'  # type: ignore[attr-defined]
+    if len(shown) > 40:
+        shown = f'{shown[:20]}...{shown[-8:]} ({len(shown)} characters)'
+    return shown
 
 
 MethodPolicies = Mapping[str, 'MessagePolicy | Mapping[str, float | None]']

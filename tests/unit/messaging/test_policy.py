@@ -1,3 +1,6 @@
+from decimal import Decimal
+from fractions import Fraction
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -5,6 +8,16 @@ from hypothesis import strategies as st
 from oslo_extras.messaging.policy import MAX_TTL
 from oslo_extras.messaging.policy import MessagePolicy
 from oslo_extras.messaging.policy import PolicyMap
+
+
+def np_number():
+    """A numpy float when numpy is installed, else a plain one."""
+    try:
+        import numpy
+    except ImportError:
+        return 2.5
+    return numpy.float64(2.5)
+
 
 seconds = st.none() | st.floats(0.001, 1e6)
 
@@ -172,3 +185,62 @@ def test_builders_name_whose_policy_is_refused(build, named):
         assert str(raised.value).startswith(named)
     finally:
         transport.cleanup()
+
+
+@pytest.mark.parametrize('field', ['heartbeat', 'ttl'])
+@pytest.mark.parametrize(
+    'value, shown',
+    [
+        (Decimal('NaN'), "> 0 seconds, got Decimal('NaN')"),
+        (Decimal('sNaN'), "> 0 seconds, got Decimal('sNaN')"),
+        pytest.param(10**400, '(401 characters)', id='int-401-digits'),
+        pytest.param(10**5000, 'an int of 16610 bits', id='int-5001-digits'),
+    ],
+)
+def test_odd_numbers_are_refused_with_whose_and_the_value(field, value, shown):
+    # Before: Decimal NaNs raised decimal.InvalidOperation naming no
+    # method; an int past Python's digit limit raised the digit limit's
+    # ValueError instead of the limit; a huge heartbeat was accepted.
+    with pytest.raises(ValueError) as raised:
+        PolicyMap(methods={'resize': {field: value}})
+    assert str(raised.value).startswith(f"method 'resize': {field} must be")
+    assert shown in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    'value',
+    [float('inf'), pytest.param(10**400, id='int-401-digits'), Decimal('Inf')],
+)
+def test_an_infinite_heartbeat_is_refused(value):
+    # Before: accepted; a huge int failed every call of the client with
+    # OverflowError (int too large to convert to float).
+    with pytest.raises(ValueError, match='heartbeat must be a finite number'):
+        PolicyMap.declared(heartbeat=value)
+
+
+@pytest.mark.parametrize(
+    'value', [True, False, '5', b'5', 1j, [1], {'a': 1}, 'token=s3cr3t']
+)
+def test_what_is_no_number_of_seconds_is_named_by_its_type(value):
+    # Before: True was a 1 s heartbeat or TTL, False '> 0, got False', and
+    # the others "'>' not supported between instances of 'str' and 'int'"
+    # (no limit). The value itself is not shown: it may be anything.
+    with pytest.raises(TypeError) as raised:
+        PolicyMap(methods={'resize': {'ttl': value}})
+    message = str(raised.value)
+    assert message == (
+        "method 'resize': ttl must be a number of seconds (> 0), "
+        f'got a {type(value).__name__}'
+    )
+
+
+@pytest.mark.parametrize(
+    'value', [Decimal('3'), Fraction(3, 2), 3, 1.5, np_number()]
+)
+def test_other_numbers_are_kept_as_floats(value):
+    # Before: kept as given; a Decimal heartbeat failed every call
+    # (Decimal - float) on the client and on the server, a Fraction was
+    # sent in the message and failed to serialize on RabbitMQ.
+    policy = MessagePolicy(heartbeat=value, ttl=value)
+    assert type(policy.heartbeat) is float and type(policy.ttl) is float
+    assert policy.heartbeat == policy.ttl == float(value)
