@@ -17,6 +17,7 @@ import hashlib
 import importlib
 import importlib.util
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -120,21 +121,37 @@ def ensure_debian_packages():
 
 
 def parallel(extra: list[str]) -> list[str]:
-    """pytest-xdist arguments, unless ``extra`` chooses its own.
+    """pytest-xdist arguments, but none the caller chose itself.
 
     Most unit tests wait on timers (heartbeats, timeouts): one worker per
     core, at most four, halves the unit run on two cores (four workers on
     two cores were slower). The tests with real servers form one group
     that one worker runs in order (see tests/conftest.py), beside the unit
-    tests.
+    tests: a caller's own ``-n N`` keeps that grouping (``--dist
+    loadgroup``) unless it chose a ``--dist`` too. ``PYTEST_ADDOPTS``
+    counts as the caller's (pytest puts it before the command line, where
+    ours would override it).
     """
-    chosen = ('-n', '--numprocesses', '--dist')
-    if any(arg.split('=', 1)[0] in chosen for arg in extra) or any(
-        arg.startswith('-n') and arg[2:].isdigit() for arg in extra
-    ):
+    given = shlex.split(os.environ.get('PYTEST_ADDOPTS', '')) + list(extra)
+    workers_given = dist_given = False
+    for i, arg in enumerate(given):
+        name = arg.split('=', 1)[0]
+        if arg in ('--pdb', '--trace'):
+            return []  # xdist refuses --pdb; a debugger needs the terminal
+        if arg == '-pno:xdist' or (
+            arg == 'no:xdist' and i and given[i - 1] == '-p'
+        ):
+            return []  # -p no:xdist, -pno:xdist: no -n option to give
+        if name == '--numprocesses' or (
+            arg.startswith('-n') and not arg.startswith('--')
+        ):
+            workers_given = True  # -n 0, -n4, -nauto, --numprocesses=N
+        elif name == '--dist':
+            dist_given = True
+    if dist_given and not workers_given:
         return []
-    if 'no:xdist' in extra:  # -p no:xdist
-        return []
+    if workers_given:
+        return [] if dist_given else ['--dist', 'loadgroup']
     workers = min(os.cpu_count() or 1, 4)
     return ['-n', str(workers), '--dist', 'loadgroup'] if workers > 1 else []
 

@@ -68,6 +68,7 @@ def test_a_python_with_ensurepip_needs_nothing(run_py, monkeypatch):
     [[], ['-p', 'no:cacheprovider', '--junitxml=out.xml'], ['-k', 'rabbit']],
 )
 def test_tests_run_on_one_worker_per_core(run_py, monkeypatch, extra):
+    monkeypatch.delenv('PYTEST_ADDOPTS', raising=False)
     monkeypatch.setattr(run_py.os, 'cpu_count', lambda: 2)
     assert run_py.parallel(extra) == ['-n', '2', '--dist', 'loadgroup']
     monkeypatch.setattr(run_py.os, 'cpu_count', lambda: 64)
@@ -79,13 +80,60 @@ def test_tests_run_on_one_worker_per_core(run_py, monkeypatch, extra):
 @pytest.mark.parametrize(
     'extra',
     [
-        ['-n', '0'],
-        ['-n0'],
-        ['--numprocesses=3'],
         ['--dist=load'],
+        ['--dist', 'loadfile'],
+        ['-n', '3', '--dist', 'load'],
         ['-p', 'no:xdist'],
+        # Before: -n 2 was added and pytest stopped at 'unrecognized
+        # arguments: -n' (no xdist plugin, no -n option).
+        ['-pno:xdist'],
+        ['-p', 'no:cacheprovider', '-pno:xdist'],
+        # Before: -n 2 was added and xdist refused --pdb.
+        ['-k', 'rabbit', '--pdb'],
+        ['--trace'],
     ],
 )
 def test_workers_chosen_by_the_caller_are_kept(run_py, monkeypatch, extra):
     monkeypatch.setattr(run_py.os, 'cpu_count', lambda: 2)
+    monkeypatch.delenv('PYTEST_ADDOPTS', raising=False)
     assert run_py.parallel(extra) == []
+
+
+@pytest.mark.parametrize(
+    'extra',
+    [
+        ['-n', '0'],
+        ['-n0'],
+        ['-n', '4'],
+        ['--numprocesses=3'],
+        ['--numprocesses', 'auto'],
+        ['-nauto'],
+        ['-p', 'no:cacheprovider', '-nlogical'],
+    ],
+)
+def test_a_callers_workers_keep_the_server_group(run_py, monkeypatch, extra):
+    # Before: nothing added, so xdist's default --dist load spread the
+    # tests with real servers over the workers (each worker starting its
+    # own session servers) and '-nauto' got a second '-n 2' before it.
+    monkeypatch.setattr(run_py.os, 'cpu_count', lambda: 2)
+    monkeypatch.delenv('PYTEST_ADDOPTS', raising=False)
+    assert run_py.parallel(extra) == ['--dist', 'loadgroup']
+
+
+@pytest.mark.parametrize(
+    'addopts, expected',
+    [
+        ('-p no:xdist', []),
+        ('-n 0', ['--dist', 'loadgroup']),
+        ('--dist=load -n 3', []),
+        ('-p no:cacheprovider', ['-n', '2', '--dist', 'loadgroup']),
+    ],
+)
+def test_pytest_addopts_count_as_the_callers(
+    run_py, monkeypatch, addopts, expected
+):
+    # pytest puts PYTEST_ADDOPTS before the command line: our '-n 2' came
+    # after it and won ('-p no:xdist' there made it a usage error).
+    monkeypatch.setattr(run_py.os, 'cpu_count', lambda: 2)
+    monkeypatch.setenv('PYTEST_ADDOPTS', addopts)
+    assert run_py.parallel([]) == expected
