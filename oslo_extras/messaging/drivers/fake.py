@@ -101,6 +101,11 @@ class FakeDriver(_upstream.FakeDriver):
             )
         replies = _Replies(call_monitor_timeout)
         _upstream.fake_deliver(self, target, ctxt, message, replies)
+        if timeout is not None and timeout < 0:
+            # As upstream's fake reply queue says it (its amqp driver's
+            # timer refuses it too), after the request was delivered.
+            replies.abandoned = True
+            raise ValueError("'timeout' must be a non-negative number")
         # A timeout of 0 gives up at once, as upstream's drivers do.
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:

@@ -40,7 +40,9 @@ class TimeToLive(Interceptor):
                 waits = min(
                     waits or message.silence, message.silence - interval
                 )
-            if waits:
+            if waits is not None and waits > 0:
+                # (A negative total is the caller's error, which the
+                # driver raises: no TTL of its own on the wire.)
                 ttl = min(ttl, waits) if ttl else waits
         if ttl:
             message.fields['ttl'] = float(ttl)

@@ -203,3 +203,32 @@ def test_a_zero_timeout_is_a_total_of_zero(fake_transport):
         fake_transport, new_target(), heartbeat=1, max_call_time=5
     )
     assert _plan(capped.prepare(timeout=0))[:3] == (5, 2, 2)
+
+
+def _assert_negative_totals_refused(transport):
+    # Upstream's fake reply queue and amqp driver's timer refuse a
+    # negative timeout with ValueError (after the request was sent).
+    # fake-extras raised MessagingTimeout on a monitored call (ours with a
+    # heartbeat reported CallTimeExceeded 'after -1s'), and the client
+    # stamped a TTL of -1 s, so the server dropped the request as expired.
+    target = new_target()
+    server = messaging.get_rpc_server(transport, target, [Endpoint()])
+    with running(server):
+        for name, client in _zero_timeout_clients(transport, target):
+            if name == 'heartbeat, attribute':
+                client.timeout = -1
+            else:
+                client = client.prepare(timeout=-1)
+            with pytest.raises(ValueError, match='negative|zero'):
+                client.call({}, 'work', seconds=0)
+            assert not isinstance(client, messaging.RPCClient) or (
+                _plan(client)[4] in (None, 30)
+            ), name
+
+
+def test_a_negative_total_is_refused_as_upstreams(any_transport):
+    _assert_negative_totals_refused(any_transport)
+
+
+def test_a_negative_total_on_upstreams_fake_driver(stock_fake_transport):
+    _assert_negative_totals_refused(stock_fake_transport)
