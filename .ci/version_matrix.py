@@ -31,6 +31,7 @@ when an installed package that the file pins is not at its pin.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -235,22 +236,29 @@ def main(argv: list[str]) -> int:
                 file=sys.stderr,
             )
             return 1
-    return subprocess.call(
-        [
-            python,
-            '-m',
-            'pytest',
-            '-q',
-            '-p',
-            'no:cacheprovider',
-            # As run.py test: one worker per core (most unit tests wait).
-            '-n',
-            str(min(os.cpu_count() or 1, 4)),
-            'tests/unit',
-            *pytest_args,
-        ],
-        cwd=ROOT,
+    return subprocess.call(pytest_command(python, pytest_args), cwd=ROOT)
+
+
+def pytest_command(python: str, pytest_args: list[str]) -> list[str]:
+    """The unit run of a leg: workers as run.py's (one per core, at most
+    four; none added where the caller chose its own, ``-p no:xdist`` or
+    ``--pdb`` included)."""
+    spec = importlib.util.spec_from_file_location(
+        'run_py', os.path.join(ROOT, 'run.py')
     )
+    run_py = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run_py)
+    return [
+        python,
+        '-m',
+        'pytest',
+        '-q',
+        '-p',
+        'no:cacheprovider',
+        *run_py.parallel(pytest_args),
+        'tests/unit',
+        *pytest_args,
+    ]
 
 
 if __name__ == '__main__':

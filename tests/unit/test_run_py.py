@@ -137,3 +137,44 @@ def test_pytest_addopts_count_as_the_callers(
     monkeypatch.setattr(run_py.os, 'cpu_count', lambda: 2)
     monkeypatch.setenv('PYTEST_ADDOPTS', addopts)
     assert run_py.parallel([]) == expected
+
+
+@pytest.fixture
+def version_matrix():
+    spec = importlib.util.spec_from_file_location(
+        'version_matrix', os.path.join(ROOT, '.ci', 'version_matrix.py')
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(
+    'extra, workers',
+    [
+        ([], ['-n', '2', '--dist', 'loadgroup']),
+        (['-k', 'rabbit'], ['-n', '2', '--dist', 'loadgroup']),
+        # Before: '-n 2' was always given ('-p no:xdist': pytest stopped at
+        # 'unrecognized arguments: -n'; --pdb: xdist refused it).
+        (['-p', 'no:xdist'], []),
+        (['--pdb'], []),
+        (['-n', '0'], ['--dist', 'loadgroup']),
+    ],
+)
+def test_version_matrix_legs_choose_workers_as_run_py(
+    version_matrix, monkeypatch, extra, workers
+):
+    monkeypatch.setattr(os, 'cpu_count', lambda: 2)
+    monkeypatch.delenv('PYTEST_ADDOPTS', raising=False)
+    command = version_matrix.pytest_command('py', extra)
+    assert command == [
+        'py',
+        '-m',
+        'pytest',
+        '-q',
+        '-p',
+        'no:cacheprovider',
+        *workers,
+        'tests/unit',
+        *extra,
+    ]
