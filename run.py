@@ -156,6 +156,35 @@ def parallel(extra: list[str]) -> list[str]:
     return ['-n', str(workers), '--dist', 'loadgroup'] if workers > 1 else []
 
 
+#: pytest options whose value may follow as a separate argument.
+_VALUE_OPTIONS = frozenset(
+    '-k -m -p -o -c -n --deselect --ignore --ignore-glob --junitxml '
+    '--rootdir --basetemp --dist --numprocesses --timeout --maxfail'.split()
+)
+
+
+def given_test_paths(extra: list[str]) -> bool:
+    """Whether ``extra`` names tests (``tests/...`` paths or test ids).
+
+    Only arguments under ``tests`` count, and not an option's value given
+    as a separate argument (``-k tests``, ``--deselect tests/x.py::t``).
+    """
+    after_option = False
+    for arg in extra:
+        if after_option:
+            after_option = False
+            continue
+        if arg in _VALUE_OPTIONS:
+            after_option = True
+            continue
+        path = arg.split('::', 1)[0].rstrip('/')
+        if path == 'tests' or (
+            path.startswith('tests/') and os.path.exists(path)
+        ):
+            return True
+    return False
+
+
 def main(argv):
     job = argv[0] if argv else 'demo'
     extra = argv[1:]
@@ -172,6 +201,8 @@ def main(argv):
         }[job]
         if job == 'test':
             ensure_debian_packages()
+        if given_test_paths(extra):
+            paths = []  # the caller's files or test ids replace the tier's
         cmd = [PYTHON, '-m', 'pytest', '-ra', *parallel(extra), *paths, *extra]
     elif job == 'bench':
         # config_check_corpus needs the real-world services

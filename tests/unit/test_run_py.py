@@ -178,3 +178,29 @@ def test_version_matrix_legs_choose_workers_as_run_py(
         'tests/unit',
         *extra,
     ]
+
+
+@pytest.mark.parametrize(
+    ('extra', 'given'),
+    [
+        (['tests/unit/test_run_py.py'], True),
+        (
+            [
+                'tests/unit/test_run_py.py::test_a_python_with_ensurepip_needs_nothing'
+            ],
+            True,
+        ),
+        (['-k', 'rabbit', 'tests/functional/'], True),
+        (
+            ['-p', 'no:cacheprovider', '--junitxml=.ci/artifacts/junit.xml'],
+            False,
+        ),
+        (['--junitxml', 'README.rst'], False),  # an option's value
+        (['tests/unit/no_such_file.py'], False),
+        (['-k', 'tests'], False),
+        (['--deselect', 'tests/unit/test_run_py.py'], False),
+        (['tests'], True),
+    ],
+)
+def test_given_test_paths_replace_the_tiers(run_py, extra, given):
+    assert run_py.given_test_paths(extra) is given
