@@ -13,6 +13,7 @@ import oslo_messaging
 from oslo_extras.messaging import _plans
 from oslo_extras.messaging import _upstream
 from oslo_extras.messaging import interceptors as interceptors_mod
+from oslo_extras.messaging import policy as policy_mod
 from oslo_extras.messaging import stamp as stamp_mod
 from oslo_extras.messaging._serializer import Stamped
 from oslo_extras.messaging._serializer import StampingSerializer
@@ -442,9 +443,13 @@ def get_rpc_client(
     :param interceptors: the interceptor plugins to load, in order
     :param kwargs: passed to ``oslo_messaging.get_rpc_client``
     """
+    policies = PolicyMap.declared(heartbeat, ttl, methods)
+    if max_call_time is not None:
+        # Refused here, not on every heartbeating call ('60' from a
+        # config file once failed each call with a TypeError).
+        max_call_time = policy_mod.seconds('max_call_time', max_call_time)
     # Upstream registers the tracing options on the global CONF only.
     _upstream.register_opts(transport.conf)
-    policies = PolicyMap.declared(heartbeat, ttl, methods)
     # With a call_monitor_timeout, code written for upstream: timeout is
     # upstream's total, the window is call_monitor_timeout.
     upstream_words = kwargs.get('call_monitor_timeout') is not None

@@ -40,7 +40,7 @@ class MessagePolicy:
                 # Kept as a float: a Decimal, Fraction or numpy number
                 # would fail later, in arithmetic with floats or on the
                 # wire, on every call of a client or server built fine.
-                object.__setattr__(self, name, _seconds(name, value))
+                object.__setattr__(self, name, seconds(name, value))
 
     def merged(self, other: MessagePolicy | None) -> MessagePolicy:
         """Return this policy with ``other``'s values where it sets them."""
@@ -56,7 +56,7 @@ class MessagePolicy:
         )
 
 
-def _seconds(name: str, value: object) -> float:
+def seconds(name: str, value: object) -> float:
     """``value`` as seconds, or the error saying the limit and the value
     (a value that is no number is named by its type only: it may be
     anything, a secret read from the wrong place included)."""

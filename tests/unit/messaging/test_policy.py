@@ -244,3 +244,39 @@ def test_other_numbers_are_kept_as_floats(value):
     policy = MessagePolicy(heartbeat=value, ttl=value)
     assert type(policy.heartbeat) is float and type(policy.ttl) is float
     assert policy.heartbeat == policy.ttl == float(value)
+
+
+@pytest.mark.parametrize(
+    ('value', 'error', 'message'),
+    [
+        ('60', TypeError, 'max_call_time must be a number of seconds'),
+        (0, ValueError, 'max_call_time must be > 0 seconds, got 0'),
+        (-1, ValueError, 'got -1'),
+        (float('nan'), ValueError, 'got nan'),
+        (float('inf'), ValueError, 'finite'),
+        (True, TypeError, 'got a bool'),
+    ],
+)
+def test_a_client_refuses_a_max_call_time_that_is_no_time(
+    value, error, message
+):
+    # Before: accepted, then every heartbeating call failed ('60' from a
+    # config file: TypeError in the heartbeat interceptor).
+    import oslo_messaging
+
+    from oslo_extras import messaging
+    from tests.unit.messaging.helpers import make_conf
+
+    transport = messaging.get_rpc_transport(make_conf(), 'kombu+memory:////')
+    target = oslo_messaging.Target(topic='t', server='s')
+    try:
+        with pytest.raises(error, match=message):
+            messaging.get_rpc_client(
+                transport, target, heartbeat=1, max_call_time=value
+            )
+        client = messaging.get_rpc_client(
+            transport, target, heartbeat=1, max_call_time=Decimal('7.5')
+        )
+        assert client._max_call_time == 7.5
+    finally:
+        transport.cleanup()
