@@ -33,14 +33,24 @@ class CallTimeExceeded(oslo_messaging.MessagingTimeout):
 
     :param server: the server, or the topic when any server could answer
     :param method: the method called
-    :param limit: the cap in seconds (``max_call_time``)
+    :param limit: the cap in seconds (``max_call_time``); 0 for a call
+        prepared with ``timeout=0``, which gives up at once
     """
 
     def __init__(self, server: str, method: str, limit: float) -> None:
-        super().__init__(
-            f'{server} was still running {method!r} after {limit:g}s '
-            '(max_call_time): the endpoint may hang'
-        )
+        if limit > 0:
+            text = (
+                f'{server} was still running {method!r} after {limit:g}s '
+                '(max_call_time): the endpoint may hang'
+            )
+        else:
+            # prepare(timeout=0): gave up at once, as upstream does; the
+            # server was never waited for.
+            text = (
+                f'no reply from {server} to {method!r}: the total timeout '
+                'of the call is 0s, so it gave up at once'
+            )
+        super().__init__(text)
         self.server = server
         self.method = method
         self.limit = limit

@@ -32,6 +32,7 @@ from oslo_messaging.notify import dispatcher as notify_dispatcher
 from oslo_messaging.notify import listener as notify_listener
 
 from oslo_extras.messaging import _upstream
+from oslo_extras.messaging import policy as policy_mod
 from oslo_extras.messaging.drivers import scope
 from oslo_extras.messaging.interceptors import Request
 from oslo_extras.messaging.interceptors.ttl import expired
@@ -75,6 +76,8 @@ class NotificationListener(notify_listener.NotificationServer):
         allow_requeue: bool = False,
         pool: str | None = None,
     ) -> None:
+        # Refused here, not on the first message checked against it.
+        clock_skew = policy_mod.clock_skew(clock_skew)
         dispatcher = _Dispatcher(weakref.ref(self), endpoints, serializer)
         super().__init__(
             transport, targets, dispatcher, executor, allow_requeue, pool
@@ -185,8 +188,9 @@ def get_notification_listener(
     :param dead_letter: on RabbitMQ, notifications this listener drops go
         to ``<queue>.dead`` (declared here, bound to ``oslo_extras_dlx``),
         where a queue policy can send the broker's expired ones too
-    :param clock_skew: seconds the notifiers' clocks may be off; widens
-        the sender-clock check (not used where the broker enforced the TTL)
+    :param clock_skew: seconds the notifiers' clocks may be off (a finite
+        number, 0 or more); widens the sender-clock check (not used where
+        the broker enforced the TTL)
     :param serializer: an optional entity serializer
     :param executor: as upstream's (deprecated) ``executor``
     :param allow_requeue: as upstream's

@@ -56,23 +56,28 @@ class MessagePolicy:
         )
 
 
-def seconds(name: str, value: object) -> float:
-    """``value`` as seconds, or the error saying the limit and the value
-    (a value that is no number is named by its type only: it may be
-    anything, a secret read from the wrong place included)."""
+def _number(name: str, value: object, limit: str) -> float:
+    """``value`` as a float, or the TypeError naming its type only."""
     if isinstance(value, bool) or not isinstance(
         value, (numbers.Real, decimal.Decimal)
     ):
         raise TypeError(
-            f'{name} must be a number of seconds (> 0), '
+            f'{name} must be a number of seconds ({limit}), '
             f'got a {type(value).__name__}'
         )
     try:
-        seconds = float(value)
+        return float(value)
     except OverflowError:  # an int or a Fraction too big for a float
-        seconds = math.inf
+        return math.inf
     except (ValueError, ArithmeticError):  # a signaling Decimal NaN
-        seconds = math.nan
+        return math.nan
+
+
+def seconds(name: str, value: object) -> float:
+    """``value`` as seconds, or the error saying the limit and the value
+    (a value that is no number is named by its type only: it may be
+    anything, a secret read from the wrong place included)."""
+    seconds = _number(name, value, '> 0')
     if not seconds > 0:  # NaN too
         raise ValueError(f'{name} must be > 0 seconds, got {_shown(value)}')
     if name == 'ttl' and not seconds <= MAX_TTL:
@@ -85,6 +90,22 @@ def seconds(name: str, value: object) -> float:
             f'{name} must be a finite number of seconds, got {_shown(value)}'
         )
     return seconds
+
+
+def clock_skew(value: object) -> float:
+    """``value`` as a clock-skew allowance: finite seconds, 0 or more.
+
+    A server or listener takes it when built: a string or a negative
+    allowance would otherwise fail, or drop every message, on the first
+    message that is checked against its sender's clock.
+    """
+    skew = _number('clock_skew', value, '>= 0')
+    if not (skew >= 0 and math.isfinite(skew)):  # NaN too
+        raise ValueError(
+            'clock_skew must be a finite number of seconds >= 0, '
+            f'got {_shown(value)}'
+        )
+    return skew
 
 
 def _shown(value: object) -> str:

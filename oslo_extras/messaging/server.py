@@ -23,6 +23,7 @@ from oslo_extras.messaging import _receipt
 from oslo_extras.messaging import _upstream
 from oslo_extras.messaging import _workers
 from oslo_extras.messaging import interceptors as interceptors_mod
+from oslo_extras.messaging import policy as policy_mod
 from oslo_extras.messaging.drivers import scope
 from oslo_extras.messaging.policy import MethodPolicies
 from oslo_extras.messaging.policy import PolicyMap
@@ -95,6 +96,8 @@ class RPCServer(_upstream.RPCServer):
         access_policy: Any = None,
         executor: str | None = None,
     ) -> None:
+        # Refused here, not on the first message checked against it.
+        clock_skew = policy_mod.clock_skew(clock_skew)
         # Requests whose finished hooks must run before their reply, from
         # dispatch (worker thread) until it ends (see _Dispatcher).
         self._finishing: dict[Any, _receipt.Watched] = {}
@@ -431,8 +434,9 @@ def get_rpc_server(
         ``<topic>.dead`` queue instead of vanishing, both those the broker
         expires and those this server drops
     :param clock_skew: seconds the clocks of callers may be ahead of or
-        behind this host's; widens the wall-clock TTL check, which applies
-        only where no broker enforced the TTL (not on RabbitMQ)
+        behind this host's (a finite number, 0 or more); widens the
+        wall-clock TTL check, which applies only where no broker enforced
+        the TTL (not on RabbitMQ)
     :param serializer: an optional entity serializer
     :param access_policy: an optional ``RPCAccessPolicyBase`` subclass
     :param interceptors: the interceptor plugins to load, in order

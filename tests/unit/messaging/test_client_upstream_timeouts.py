@@ -232,3 +232,17 @@ def test_a_negative_total_is_refused_as_upstreams(any_transport):
 
 def test_a_negative_total_on_upstreams_fake_driver(stock_fake_transport):
     _assert_negative_totals_refused(stock_fake_transport)
+
+
+def test_a_zero_total_is_reported_as_giving_up_at_once(any_transport):
+    # The report said the server "was still running" the method "after 0s"
+    # and that its endpoint "may hang": it was never waited for.
+    target = new_target()
+    server = messaging.get_rpc_server(any_transport, target, [Endpoint()])
+    client = messaging.get_rpc_client(any_transport, target, heartbeat=0.2)
+    with running(server):
+        with pytest.raises(messaging.CallTimeExceeded) as err:
+            client.prepare(timeout=0).call({}, 'work', seconds=0.5)
+    assert 'gave up at once' in str(err.value)
+    assert 'may hang' not in str(err.value)
+    assert err.value.limit == 0

@@ -84,6 +84,44 @@ def test_server_clock_skew_allowance(any_transport):
     assert endpoint.done == ['skewed']
 
 
+@pytest.mark.parametrize(
+    'skew, error, text',
+    [
+        ('5', TypeError, 'got a str'),
+        (True, TypeError, 'got a bool'),
+        (None, TypeError, 'got a NoneType'),
+        (-1, ValueError, 'got -1'),
+        (float('nan'), ValueError, 'got nan'),
+        (float('inf'), ValueError, 'got inf'),
+    ],
+)
+def test_a_bad_clock_skew_is_refused_when_built(
+    fake_transport, skew, error, text
+):
+    # It used to be taken as given: a string failed, and a negative one
+    # dropped, every message checked against its sender's clock.
+    target = new_target()
+    with pytest.raises(error, match='clock_skew') as err:
+        messaging.get_rpc_server(
+            fake_transport, target, [Endpoint()], clock_skew=skew
+        )
+    assert text in str(err.value)
+    with pytest.raises(error, match='clock_skew'):
+        messaging.get_notification_listener(
+            fake_transport, [target], [Endpoint()], clock_skew=skew
+        )
+
+
+def test_a_zero_clock_skew_and_a_decimal_one_are_taken(fake_transport):
+    import decimal
+
+    for skew in (0, decimal.Decimal('0.5')):
+        server = messaging.get_rpc_server(
+            fake_transport, new_target(), [Endpoint()], clock_skew=skew
+        )
+        assert server._services['clock_skew'] == float(skew)
+
+
 def test_long_call_is_kept_alive_by_fractional_heartbeats(any_transport):
     target = new_target()
     server = messaging.get_rpc_server(any_transport, target, [Endpoint()])
