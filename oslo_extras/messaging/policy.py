@@ -11,6 +11,7 @@ import dataclasses
 import decimal
 import math
 import numbers
+import sys
 from collections.abc import Mapping
 
 #: The longest TTL, in seconds: ten years, the longest AMQP ``expiration``
@@ -58,19 +59,35 @@ class MessagePolicy:
 
 def _number(name: str, value: object, limit: str) -> float:
     """``value`` as a float, or the TypeError naming its type only."""
-    if isinstance(value, bool) or not isinstance(
-        value, (numbers.Real, decimal.Decimal)
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (numbers.Real, decimal.Decimal))
+        or _is_numpy_duration(value)
     ):
-        raise TypeError(
-            f'{name} must be a number of seconds ({limit}), '
-            f'got a {type(value).__name__}'
-        )
+        raise _no_number(name, value, limit)
     try:
         return float(value)
     except OverflowError:  # an int or a Fraction too big for a float
         return math.inf
     except (ValueError, ArithmeticError):  # a signaling Decimal NaN
         return math.nan
+    except TypeError:  # a registered Real that float() does not take
+        raise _no_number(name, value, limit) from None
+
+
+def _no_number(name: str, value: object, limit: str) -> TypeError:
+    return TypeError(
+        f'{name} must be a number of seconds ({limit}), '
+        f'got a {type(value).__name__}'
+    )
+
+
+def _is_numpy_duration(value: object) -> bool:
+    """numpy registers ``timedelta64`` as an integer: ``float()`` of one
+    is its count in its own unit (30 ns would be 30 s), or a TypeError."""
+    numpy = sys.modules.get('numpy')  # never imported here
+    timedelta64 = getattr(numpy, 'timedelta64', None)
+    return timedelta64 is not None and isinstance(value, timedelta64)
 
 
 def seconds(name: str, value: object) -> float:
@@ -100,6 +117,9 @@ def clock_skew(value: object) -> float:
     message that is checked against its sender's clock.
     """
     skew = _number('clock_skew', value, '>= 0')
+    if skew == 0 and value < 0:  # type: ignore[operator]
+        # A Decimal or Fraction too close to 0 for a float: -0.0.
+        skew = -1.0
     if not (skew >= 0 and math.isfinite(skew)):  # NaN too
         raise ValueError(
             'clock_skew must be a finite number of seconds >= 0, '
@@ -112,7 +132,10 @@ def _shown(value: object) -> str:
     try:
         shown = repr(value)
     except ValueError:  # an int past Python's digit limit for str()
-        return f'an int of {value.bit_length()} bits'  # type: ignore[attr-defined]
+        if isinstance(value, int):
+            return f'an int of {value.bit_length()} bits'
+        # A Fraction (or Decimal-like) made of such ints.
+        return f'a {type(value).__name__} too long to print'
     if len(shown) > 40:
         shown = f'{shown[:20]}...{shown[-8:]} ({len(shown)} characters)'
     return shown

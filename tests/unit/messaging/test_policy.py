@@ -280,3 +280,63 @@ def test_a_client_refuses_a_max_call_time_that_is_no_time(
         assert client._max_call_time == 7.5
     finally:
         transport.cleanup()
+
+
+def _np_timedeltas():
+    try:
+        import numpy
+    except ImportError:
+        return []
+    return [
+        pytest.param(numpy.timedelta64(30, 'ns'), id='timedelta64-30ns'),
+        pytest.param(numpy.timedelta64(30), id='timedelta64-no-unit'),
+        pytest.param(numpy.timedelta64(30, 's'), id='timedelta64-30s'),
+    ]
+
+
+@pytest.mark.parametrize('field', ['heartbeat', 'ttl', 'clock_skew'])
+@pytest.mark.parametrize('value', _np_timedeltas())
+def test_a_numpy_duration_is_refused_by_its_type(field, value):
+    # numpy registers timedelta64 as an integer: 30 ns (or no unit) was
+    # taken as 30 s, and 30 s failed with float()'s TypeError, naming
+    # neither the field nor the limit.
+    from oslo_extras.messaging import policy
+
+    with pytest.raises(TypeError) as raised:
+        if field == 'clock_skew':
+            policy.clock_skew(value)
+        else:
+            policy.seconds(field, value)
+    assert str(raised.value).startswith(f'{field} must be a number of seconds')
+    assert str(raised.value).endswith('got a timedelta64')
+
+
+@pytest.mark.parametrize('field', ['heartbeat', 'ttl', 'clock_skew'])
+def test_a_fraction_too_long_to_print_is_refused_with_the_limit(field):
+    # Its repr() passes an int past Python's digit limit: the error said
+    # "'Fraction' object has no attribute 'bit_length'".
+    from oslo_extras.messaging import policy
+
+    value = Fraction(10**5000, 3)
+    with pytest.raises(ValueError) as raised:
+        if field == 'clock_skew':
+            policy.clock_skew(value)
+        else:
+            policy.seconds(field, value)
+    message = str(raised.value)
+    assert message.startswith(f'{field} must be')
+    assert message.endswith('got a Fraction too long to print')
+
+
+@pytest.mark.parametrize(
+    'value',
+    [Decimal('-1e-400'), Fraction(-1, 10**400), -(10**400)],
+    ids=['decimal', 'fraction', 'int'],
+)
+def test_a_negative_clock_skew_is_refused_however_small_or_large(value):
+    # A negative Decimal or Fraction too small for a float was taken as
+    # -0.0 (an allowance of 0 s) instead of being refused as negative.
+    from oslo_extras.messaging import policy
+
+    with pytest.raises(ValueError, match='clock_skew must be a finite'):
+        policy.clock_skew(value)
