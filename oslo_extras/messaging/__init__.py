@@ -20,6 +20,7 @@ No configuration option controls them.
 from oslo_extras.messaging.client import RPCClient
 from oslo_extras.messaging.client import get_rpc_client
 from oslo_extras.messaging.errors import CallTimeExceeded
+from oslo_extras.messaging.errors import ExpiredBeforeSent
 from oslo_extras.messaging.errors import HeartbeatTimeout
 from oslo_extras.messaging.listener import NotificationListener
 from oslo_extras.messaging.listener import get_notification_listener
@@ -33,6 +34,7 @@ from oslo_extras.messaging.transport import get_rpc_transport
 
 __all__ = [
     'CallTimeExceeded',
+    'ExpiredBeforeSent',
     'HeartbeatTimeout',
     'MessagePolicy',
     'NotificationListener',

@@ -20,8 +20,11 @@ Subclass overrides
      ``Consumer`` (``type``, ``queue_name``, ``queue_arguments``) before
      it is declared. The driver's ``send()`` calls
      ``AMQPDriverBase._send()`` directly, as upstream's ``send()`` only
-     does; a cast's ``timeout`` there only reaches ``topic_send()`` (its
-     AMQP ``expiration``).
+     does. ``Connection.ensure()`` (from ``_ensure_publishing()``) calls
+     ``_publish`` once per attempt, again after each connection error
+     until the broker takes the message, and a return ends the attempts:
+     each attempt of a cast or notification gets what is left of its TTL,
+     or publishes nothing once none is left.
   3. ``impl_fake.FakeDriver`` (the ``fake-extras`` driver) and, for a
      monitored call, its ``_check_serialize()``, ``_exchange_manager`` and
      ``FakeExchange.deliver_message(..., reply_q=)``, whose server side

@@ -1,5 +1,7 @@
 """What a heartbeating call raises when it gives up (both are upstream's
-``MessagingTimeout``, so code written for upstream catches them)."""
+``MessagingTimeout``, so code written for upstream catches them), and what
+a cast or notification raises when its TTL ran out before it was sent
+(upstream's ``MessageDeliveryFailure``)."""
 
 from __future__ import annotations
 
@@ -54,3 +56,39 @@ class CallTimeExceeded(oslo_messaging.MessagingTimeout):
         self.server = server
         self.method = method
         self.limit = limit
+
+
+class ExpiredBeforeSent(oslo_messaging.MessageDeliveryFailure):
+    """A cast or notification whose TTL ran out before the broker took it.
+
+    Its TTL counts from when the send began; upstream retries a publish
+    until the broker takes it (``retry=None``), and a message published
+    after its TTL would run stale. Upstream's error for a publish that
+    could not be done, so code written for upstream catches it.
+
+    :param kind: ``'cast'``, ``'fanout cast'`` or ``'notification'``
+    :param topic: where it was sent (``topic.server`` for a direct cast)
+    :param method: the method or event type, or None where unknown
+    :param ttl: the TTL in seconds
+    :param elapsed: seconds from the send's start to the attempt refused
+    """
+
+    def __init__(
+        self,
+        kind: str,
+        topic: str,
+        method: str | None,
+        ttl: float,
+        elapsed: float,
+    ) -> None:
+        what = f'{kind} {method!r}' if method is not None else kind
+        super().__init__(
+            f'{what} to topic {topic!r} not sent: its TTL of {ttl:g}s ran '
+            f'out while it was being sent ({elapsed:.3g}s since the send '
+            'began, the broker had not taken it)'
+        )
+        self.kind = kind
+        self.topic = topic
+        self.method = method
+        self.ttl = ttl
+        self.elapsed = elapsed

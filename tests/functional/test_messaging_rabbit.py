@@ -219,7 +219,7 @@ def test_expired_cast_is_never_run_and_is_dead_lettered(
     assert body['method'] == 'record' and body['args'] == {'tag': 'stale'}
     death = dead[0].headers['x-death'][0]
     assert death['reason'] == 'expired'
-    assert death['original-expiration'] == '500'
+    assert death['original-expiration'] == helpers.TTLLeft(0.5)
 
 
 def test_busy_server_drops_what_expired_while_it_waited(
@@ -267,7 +267,7 @@ def test_cast_carries_amqp_expiration(rabbitmq, transport):  # noqa: F811
         {}, 'record', tag=1
     )
     (message,) = rabbitmq.get_all(name)
-    assert message.properties['expiration'] == '42500'
+    assert message.properties['expiration'] == helpers.TTLLeft(42.5)
 
 
 def test_notifications_carry_amqp_expiration(rabbitmq):  # noqa: F811
@@ -289,8 +289,8 @@ def test_notifications_carry_amqp_expiration(rabbitmq):  # noqa: F811
         transport.cleanup()
     messages = rabbitmq.get_all(f'{name}.info')
     assert [m.properties['expiration'] for m in messages] == [
-        '600000',
-        '5000',
+        helpers.TTLLeft(600),
+        helpers.TTLLeft(5),
     ]
 
 

@@ -21,6 +21,7 @@ from oslo_extras import messaging
 from tests.functional.servers.rabbitmq import rabbitmq  # noqa: F401
 from tests.functional.test_messaging_rabbit import make_conf
 from tests.functional.test_messaging_rabbit import transport  # noqa: F401
+from tests.unit.messaging.helpers import TTLLeft
 
 EXCHANGE = 'openstack'  # oslo.messaging's default control exchange
 
@@ -117,9 +118,9 @@ def test_casts_carry_their_ttl_and_only_theirs(transport, spy):  # noqa: F811
     other = threading.Thread(target=lambda: without.cast({}, 'm'))
     other.start()
     other.join()
-    assert expirations('topic') == ['7000', None, None, None]
-    assert expirations('direct') == ['7000', None]
-    assert expirations('fanout') == ['7000', None, None]
+    assert expirations('topic') == [TTLLeft(7), None, None, None]
+    assert expirations('direct') == [TTLLeft(7), None]
+    assert expirations('fanout') == [TTLLeft(7), None, None]
 
 
 def test_calls_expire_after_the_shorter_of_ttl_and_timeout(transport, spy):  # noqa: F811
@@ -154,8 +155,8 @@ def test_transport_options_and_retry_keep_the_expiration(transport, spy):  # noq
     )
     client.cast({}, 'm')
     client.prepare(server='s1').cast({}, 'm')
-    assert expirations('topic') == ['5000']
-    assert expirations('direct') == ['5000']
+    assert expirations('topic') == [TTLLeft(5)]
+    assert expirations('direct') == [TTLLeft(5)]
 
 
 def test_heartbeating_calls_expire_after_their_ttl(transport, spy):  # noqa: F811
@@ -201,7 +202,7 @@ def test_notifications_carry_their_ttl_and_only_theirs(rabbitmq):  # noqa: F811
             got = []
             while (message := queue.get(no_ack=True)) is not None:
                 got.append(message.properties.get('expiration'))
-            assert got == ['9000', '2000', None]
+            assert got == [TTLLeft(9), TTLLeft(2), None]
     finally:
         transport.cleanup()
 
@@ -295,7 +296,7 @@ def test_the_longest_ttl_is_the_longest_rabbitmq_takes(
     with running(server):
         client.prepare(server=None).cast({}, 'record', tag='ten years')
         assert wait_for(lambda: endpoint.done == ['ten years'])
-    assert expirations('topic') == [str(MAX_TTL * 1000)]
+    assert expirations('topic') == [TTLLeft(MAX_TTL)]
     url = rabbitmq.url.replace('rabbit://', 'amqp://')
     with kombu.Connection(url) as conn:
         for ms in (MAX_TTL * 1000, MAX_TTL * 1000 + 1):
@@ -346,4 +347,4 @@ def test_concurrent_senders_each_get_their_own_expiration(transport, spy):  # no
     assert len(seen) == 6 * 6
     for sender, expiration in seen:
         ttl = ttls[sender]
-        assert expiration == (None if ttl is None else str(int(ttl * 1000)))
+        assert expiration == (None if ttl is None else TTLLeft(ttl))

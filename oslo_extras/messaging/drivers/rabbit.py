@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from time import monotonic
 from typing import Any
 
 import kombu
@@ -17,6 +18,7 @@ import kombu
 from oslo_extras.messaging import _batches
 from oslo_extras.messaging import _upstream
 from oslo_extras.messaging import drivers
+from oslo_extras.messaging import errors
 from oslo_extras.messaging import stamp
 from oslo_extras.messaging.drivers import scope
 
@@ -106,10 +108,27 @@ class Connection(_upstream.RabbitConnection):
         timeout=None,
         transport_options=None,
     ):
-        ttl = scope.LOCAL.ttl  # every publish: replies, heartbeats too
-        if ttl is not None:
-            # A call already expires after its timeout; a cast had none.
-            timeout = ttl if timeout is None else min(ttl, timeout)
+        # Every publish comes here (replies and heartbeats too), once per
+        # attempt: upstream's ensure() retries it until the broker takes it.
+        local = scope.LOCAL
+        since = local.since
+        if since is not None:
+            # A cast or notification: its TTL counts from when its send
+            # began, so each attempt gets what is left of it.
+            spent = monotonic() - since[0]
+            timeout = since[1] - spent
+            if timeout <= 0:
+                # Not published: the driver's send() raises once upstream
+                # returns (an exception here would reach upstream's
+                # ensure(), which logs it as a broken connection, drops
+                # the channel and raises its own error in its place).
+                since[2] = spent
+                return None
+        else:
+            ttl = local.ttl
+            if ttl is not None:
+                # A call already expires after its timeout.
+                timeout = ttl if timeout is None else min(ttl, timeout)
         # Upstream's, looked up on its class, not through super(): every
         # publish comes here.
         return _upstream.RabbitConnection._publish(
@@ -255,16 +274,22 @@ class RabbitDriver(_upstream.RabbitDriver):
         # Upstream's send() only calls _send(): called directly, as it
         # would (one call fewer per message).
         if ttl is not None:
-            if timeout is None:
-                if not (wait_for_reply or target.fanout):
-                    # A cast to a topic: its timeout becomes the AMQP
-                    # expiration only, as a call's does.
-                    timeout = ttl
-                    ttl = None
-            elif ttl >= timeout:
+            if not wait_for_reply:
+                # A cast (topic, server or fanout): its TTL counts from
+                # now, before anything that can wait (a connection, a
+                # broker that is down), not from when the broker takes it.
+                return self._send_cast(
+                    [monotonic(), ttl, None],
+                    target,
+                    ctxt,
+                    message,
+                    retry,
+                    transport_options,
+                )
+            if timeout is not None and ttl >= timeout:
                 ttl = None  # the call's timeout is its expiration already
-        # scope.swap_message_ttl() inline, only for a fanout or a call
-        # whose TTL is shorter than its wait.
+        # scope.swap_message_ttl() inline, only for a call whose TTL is
+        # shorter than its wait.
         swap = ttl is not None
         if swap:
             previous = local.ttl
@@ -285,16 +310,73 @@ class RabbitDriver(_upstream.RabbitDriver):
             if swap:
                 local.ttl = previous
 
+    def _send_cast(
+        self, since, target, ctxt, message, retry, transport_options
+    ):
+        """Send a cast whose TTL counts from ``since`` (see ``_publish``).
+
+        :raises errors.ExpiredBeforeSent: its TTL ran out before the
+            broker took it; it was not published
+        """
+        local = scope.LOCAL
+        previous = local.since
+        local.since = since
+        try:
+            _upstream.RabbitDriver._send(
+                self,
+                target,
+                ctxt,
+                message,
+                retry=retry,
+                transport_options=transport_options,
+            )
+        finally:
+            local.since = previous
+        if since[2] is not None:
+            topic = target.topic
+            if target.fanout:
+                kind = 'fanout cast'
+            else:
+                kind = 'cast'
+                if target.server:
+                    topic = f'{topic}.{target.server}'
+            method = message.get('method')
+            raise errors.ExpiredBeforeSent(
+                kind,
+                topic,
+                method if type(method) is str else None,
+                since[1],
+                since[2],
+            )
+        return None
+
     def send_notification(self, target, ctxt, message, version, retry=None):
         ctxt, message, ttl = stamp.to_wire(ctxt, message, self.broker_ttl)
         if ttl is None:
             return super().send_notification(
                 target, ctxt, message, version, retry=retry
             )
-        with scope.message_ttl(ttl):
-            return super().send_notification(
+        # Its TTL counts from now, as a cast's (see send()).
+        since = [monotonic(), ttl, None]
+        local = scope.LOCAL
+        previous = local.since
+        local.since = since
+        try:
+            super().send_notification(
                 target, ctxt, message, version, retry=retry
             )
+        finally:
+            local.since = previous
+        if since[2] is not None:
+            event_type = message.get('event_type')
+            raise errors.ExpiredBeforeSent(
+                'notification',
+                target.topic,
+                event_type if type(event_type) is str else None,
+                ttl,
+                since[2],
+            )
+        return None
 
     def _get_reply_q(self):
         # Every call asks. Upstream builds the queue and its waiter once

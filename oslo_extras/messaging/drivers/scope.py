@@ -40,7 +40,14 @@ class _Local(threading.local):
     # Class attributes are every thread's defaults: reading one on a
     # thread that never set it (every reply and heartbeat publish) raises
     # and catches no AttributeError.
+    #: A call's TTL, when shorter than its timeout: its AMQP expiration.
     ttl: float | None = None
+    #: ``[started, ttl, refused]`` of the cast or notification being sent
+    #: (``started`` on the monotonic clock, when the driver's send()
+    #: began): each publish attempt gets what is left of ``ttl`` as its
+    #: expiration; one that finds nothing left is not published and sets
+    #: ``refused`` to the seconds spent (the driver's send() then raises).
+    since: list | None = None
     queue: QueueOptions | None = None
     #: ``(stamp.WirePlan, sent)`` of the RPC message about to be sent, set
     #: by our client around upstream's call()/cast() when the transport's
@@ -50,7 +57,8 @@ class _Local(threading.local):
 
 
 #: This thread's values. The driver's per-message path reads and swaps
-#: ``LOCAL.ttl`` itself: each function call here costs every publish.
+#: ``LOCAL.ttl`` and ``LOCAL.since`` itself: each function call here costs
+#: every publish.
 LOCAL = _Local()
 
 

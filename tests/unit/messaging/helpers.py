@@ -93,3 +93,22 @@ def clock_behind(seconds: float):
     with pytest.MonkeyPatch.context() as monkeypatch:
         sender_clock_behind(monkeypatch, seconds)
         yield
+
+
+class TTLLeft:
+    """Equal to an AMQP ``expiration`` (a string of milliseconds) that is
+    what was left of ``ttl`` seconds when a cast or notification was
+    published: its TTL counts from the driver's send(), so a little less
+    (up to a second less, or to nothing for a shorter TTL: a loaded
+    machine), never more."""
+
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, str):
+            return NotImplemented
+        return max(0, self.ttl - 1) * 1000 < int(other) <= self.ttl * 1000
+
+    def __repr__(self) -> str:
+        return f'<expiration: what was left of {self.ttl:g}s>'

@@ -74,7 +74,7 @@ def test_2_rabbit_connection_hooks():
         )
 
 
-def test_2_driver_send_only_calls_send_and_a_casts_timeout_is_expiration():
+def test_2_driver_send_only_calls_send():
     # Our send() calls _send() itself, with these arguments.
     assert params(amqpdriver.AMQPDriverBase._send) == [
         'self',
@@ -96,16 +96,37 @@ def test_2_driver_send_only_calls_send_and_a_casts_timeout_is_expiration():
         'call_monitor_timeout, retry=retry, '
         'transport_options=transport_options)'
     )
-    # A cast's timeout: only topic_send() sees it (no reply is awaited).
-    source = inspect.getsource(amqpdriver.AMQPDriverBase._send)
-    uses = ' '.join(source.split('):', 1)[1].split())
-    assert 'msg=msg, timeout=timeout, retry=retry' in uses
-    assert (
-        'if wait_for_reply: result = self._waiter.wait(msg_id, timeout,'
-        in uses
+
+
+def test_2_ensure_calls_publish_once_per_attempt_and_a_return_ends_them():
+    """A cast's TTL is applied (or its publish skipped) per attempt."""
+    import amqp
+    import kombu
+
+    from oslo_extras import messaging
+    from tests.unit.messaging.helpers import make_conf
+
+    transport = messaging.get_rpc_transport(
+        make_conf(kombu_reconnect_delay=0), 'kombu+memory:////'
     )
-    others = uses.replace('call_monitor_timeout', '').replace("'_timeout'", '')
-    assert others.count('timeout') == 3
+    attempts = []
+
+    def attempt(exchange, msg, routing_key, timeout, transport_options):
+        attempts.append((msg, routing_key, timeout))
+        if len(attempts) == 1:
+            raise amqp.exceptions.ConnectionError('broker gone')
+
+    try:
+        driver = _upstream.transport_driver(transport)
+        with _upstream.send_connection(driver) as conn:
+            conn._ensure_publishing(
+                attempt, kombu.Exchange('x'), 'm', 'k', timeout=5, retry=None
+            )
+    finally:
+        transport.cleanup()
+    assert attempts == [('m', 'k', 5), ('m', 'k', 5)]
+    source = inspect.getsource(impl_rabbit.Connection._ensure_publishing)
+    assert 'self.ensure(method' in source
 
 
 def test_4_pool_builds_connections_with_connection_cls():
@@ -200,8 +221,8 @@ def test_11_register_opts_works_without_tracing_module(monkeypatch):
 def test_13_upstream_publishes_on_the_callers_thread():
     # The per-message TTL of fanouts and notifications reaches the
     # driver's Connection through a thread-local set around upstream's
-    # send(), and our client's whole stamp, with the TTL of topic casts
-    # and calls, reaches the driver's send() so
+    # send(), and our client's whole stamp, with the TTL of casts and
+    # calls, reaches the driver's send() so
     # (scope.LOCAL.outgoing, read by the driver's send()): if upstream
     # ever sent or published from another thread (a publisher thread, an
     # executor), every TTL would vanish silently. This must fail loudly
@@ -219,9 +240,9 @@ def test_13_upstream_publishes_on_the_callers_thread():
     original = _upstream.RabbitConnection._publish
 
     def spy(self, exchange, msg, routing_key=None, timeout=None, opts=None):
-        # timeout: the AMQP expiration, our Connection's (the thread's
-        # TTL for fanouts and notifications) or our driver's send()'s
-        # (topic casts and calls).
+        # timeout: the AMQP expiration, our Connection's (what is left of
+        # the thread's TTL for casts and notifications, or a call's TTL)
+        # or our driver's send()'s (a call's timeout).
         seen.append((exchange.name, threading.get_ident(), timeout))
         return original(self, exchange, msg, routing_key, timeout, opts)
 
@@ -253,12 +274,13 @@ def test_13_upstream_publishes_on_the_callers_thread():
         rpc.cleanup()
         notifications.cleanup()
     me = threading.get_ident()
-    assert [(ident, ttl) for _, ident, ttl in requests] == [
-        (me, 7),
-        (me, 7),
-        (me, 5),
-    ]
-    assert seen[-1][1:] == (me, 9)
+    assert [ident for _, ident, _ in requests] == [me, me, me]
+    # Casts and notifications: what was left of their TTL (counted from
+    # the driver's send()); the call: its timeout.
+    (cast, fanout, call) = [ttl for _, _, ttl in requests]
+    assert 6 < cast <= 7 and 6 < fanout <= 7 and call == 5
+    assert seen[-1][1] == me
+    assert 8 < seen[-1][2] <= 9
 
 
 def test_9_connection_lock_guards_the_socket():

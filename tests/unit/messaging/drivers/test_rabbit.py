@@ -89,11 +89,12 @@ def test_casts_and_fanouts_carry_their_ttl(memory_transport, published):
         messaging.get_rpc_client(memory_transport, target).cast(
             {}, 'work', seconds=0
         )
-    assert published[:3] == [
-        ('openstack', 7),
-        (f'{target.topic}_fanout', 7),
-        ('openstack', None),
-    ]
+    # What is left of the TTL when each was published (counted from the
+    # driver's send(): a little less than 7 s).
+    names = [name for name, _ in published[:3]]
+    assert names == ['openstack', f'{target.topic}_fanout', 'openstack']
+    assert all(6 < t <= 7 for _, t in published[:2])
+    assert published[2][1] is None
 
 
 def test_call_expiration_is_the_smaller_of_ttl_and_wait(
@@ -132,7 +133,10 @@ def test_notifications_carry_their_ttl(published):
         notifier.warn({}, 'instance.resize', {'id': 1})
     finally:
         transport.cleanup()
-    assert [t for _, t in published] == [60, 5]
+    # What was left of each TTL when it was published.
+    (first, second) = [t for _, t in published]
+    assert 59 < first <= 60
+    assert 4 < second <= 5
 
 
 def test_server_queues_get_ttl_and_dead_letter_arguments(memory_transport):
