@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import re
 import uuid as uuid_module
+from unittest import mock
 
 import oslo_messaging
 import pytest
 
+from oslo_extras.messaging import errors as messaging_errors
 from oslo_extras.messaging.drivers import rabbit as rabbit_driver
 from tests.functional.servers.rabbitmq import rabbitmq  # noqa: F401
 from tests.unit.docs import snippets
@@ -88,6 +90,23 @@ def test_readme_messaging_snippet_runs_as_written(rabbitmq):  # noqa: F811
             == rabbit_driver.dead_letter_queue(ns['target'].topic)
             for line in dead
         ), listing
+        # The block after it: a cast whose TTL ran out unsent. The broker
+        # is up here: the cast is sent and nothing is logged.
+        ns['LOG'] = LOG = mock.Mock()
+        refused = _snippet(
+            '# The client above, its broker unreachable for longer than'
+        )
+        exec(compile(refused.text, refused.id, 'exec'), ns)
+        LOG.warning.assert_not_called()
+        # Its send taking 31 s by the driver's clock (start, then the
+        # publish attempt): refused, not sent, and logged as the block says.
+        clock = iter([0.0, 31.0]).__next__
+        with mock.patch.object(rabbit_driver, 'monotonic', clock):
+            exec(compile(refused.text, refused.id, 'exec'), ns)
+        ((text, exc), _) = LOG.warning.call_args
+        assert text == 'not sent: %s'
+        assert isinstance(exc, messaging_errors.ExpiredBeforeSent)
+        assert "cast 'refresh'" in str(exc) and 'TTL of 30s' in str(exc)
     finally:
         _cleanup(ns)
 

@@ -201,6 +201,7 @@ FUNCTIONAL = {
     'import oslo_messaging',
     'transport = messaging.get_rpc_transport(conf)',
     "rabbitmqctl list_queues name messages | grep '\\.dead'",
+    '# The client above, its broker unreachable for longer than the TTL:',
     # Run as the demo's --oslo-service --reload-in-worker mode by
     # tests/functional/test_reload_triggers.py.
     'class MyService(service.Service):',
