@@ -288,12 +288,16 @@ class RabbitDriver(_upstream.RabbitDriver):
                 )
             if timeout is not None and ttl >= timeout:
                 ttl = None  # the call's timeout is its expiration already
-        # scope.swap_message_ttl() inline, only for a call whose TTL is
-        # shorter than its wait.
-        swap = ttl is not None
+        # scope.swap_message_ttl() inline, for a call whose TTL is shorter
+        # than its wait, and for a message sent while another one is
+        # (from a log handler while upstream retries that one's publish):
+        # it takes neither that one's TTL nor what is left of it.
+        previous = local.ttl
+        since = local.since
+        swap = ttl is not None or previous is not None or since is not None
         if swap:
-            previous = local.ttl
             local.ttl = ttl
+            local.since = None
         try:
             return _upstream.RabbitDriver._send(
                 self,
@@ -309,6 +313,7 @@ class RabbitDriver(_upstream.RabbitDriver):
         finally:
             if swap:
                 local.ttl = previous
+                local.since = since
 
     def _send_cast(
         self, since, target, ctxt, message, retry, transport_options
@@ -352,14 +357,24 @@ class RabbitDriver(_upstream.RabbitDriver):
 
     def send_notification(self, target, ctxt, message, version, retry=None):
         ctxt, message, ttl = stamp.to_wire(ctxt, message, self.broker_ttl)
-        if ttl is None:
-            return super().send_notification(
-                target, ctxt, message, version, retry=retry
-            )
-        # Its TTL counts from now, as a cast's (see send()).
-        since = [monotonic(), ttl, None]
         local = scope.LOCAL
         previous = local.since
+        previous_ttl = local.ttl
+        if ttl is None:
+            if previous is None and previous_ttl is None:
+                return super().send_notification(
+                    target, ctxt, message, version, retry=retry
+                )
+            # Sent while another message is (see send()): not with its TTL.
+            local.since = local.ttl = None
+            try:
+                return super().send_notification(
+                    target, ctxt, message, version, retry=retry
+                )
+            finally:
+                local.since, local.ttl = previous, previous_ttl
+        # Its TTL counts from now, as a cast's (see send()).
+        since = [monotonic(), ttl, None]
         local.since = since
         try:
             super().send_notification(

@@ -161,3 +161,101 @@ def test_a_notification_whose_ttl_ran_out_is_not_published(outage, caplog):
     # The first one: one try, refused on the next; the second: 2 s, then
     # 1.5 s on the attempt after its 0.5 s outage.
     assert [t for _, t in outage['attempts']] == [2, 2, 1.5]
+
+
+class _SendsOnOutage(logging.Handler):
+    """Sends a message without a TTL from inside the send being retried,
+    on its thread: as a handler that notifies about errors
+    (``oslo_messaging.LoggingErrorNotificationHandler``) does when
+    upstream logs that the broker is unreachable."""
+
+    def __init__(self, outage, send):
+        super().__init__(logging.ERROR)
+        self.outage, self.send, self.sent = outage, send, False
+
+    def emit(self, record):
+        if self.sent:
+            return
+        self.sent = True
+        self.outage['seconds'] = 0  # the broker is back for this one
+        self.send()
+
+
+@pytest.fixture
+def on_outage(outage):
+    """Install a :class:`_SendsOnOutage` on upstream's driver logger."""
+    log = logging.getLogger('oslo.messaging._drivers.impl_rabbit')
+    handlers = []
+
+    def install(send):
+        handler = _SendsOnOutage(outage, send)
+        log.addHandler(handler)
+        handlers.append(handler)
+        return handler
+
+    try:
+        yield install
+    finally:
+        for handler in handlers:
+            log.removeHandler(handler)
+
+
+@pytest.mark.parametrize(
+    'outer', ['cast', 'expired cast', 'call', 'notification']
+)
+@pytest.mark.parametrize('nested', ['stock cast', 'notification'])
+def test_a_message_sent_during_a_send_does_not_take_its_ttl(
+    transport, outage, on_outage, outer, nested
+):
+    # A message without a TTL sent on the thread of a send being retried
+    # (a cast's or notification's TTL counting from its start, a call's
+    # TTL shorter than its timeout) is published without expiration: it
+    # was neither given what was left of the other's TTL nor, once that
+    # ran out, dropped without a word.
+    target = new_target()
+    endpoint = Endpoint()
+    client = messaging.get_rpc_client(
+        transport, oslo_messaging.Target(topic=target.topic), ttl=1
+    )
+    if nested == 'stock cast':
+        stock = oslo_messaging.get_rpc_client(
+            transport, oslo_messaging.Target(topic=target.topic)
+        )
+        exchange = 'openstack'
+        handler = on_outage(lambda: stock.cast({}, 'record', tag='nested'))
+    else:
+        notifier = oslo_messaging.Notifier(
+            transport, 'demo.host', driver='messaging', topics=['errors']
+        )
+        exchange = 'openstack'
+        handler = on_outage(lambda: notifier.error({}, 'nested', {}))
+    with running(messaging.get_rpc_server(transport, target, [endpoint])):
+        if outer == 'call':
+            outage['seconds'] = 0.5
+            assert client.call({}, 'work', seconds=0, tag='outer')
+        elif outer == 'notification':
+            outage['seconds'] = 0.5
+            messaging.get_notifier(
+                transport, 'demo.host', driver='messaging', ttl=1
+            ).info({}, 'outer', {})
+        else:
+            outage['seconds'] = 1.5 if outer == 'expired cast' else 0.5
+            try:
+                client.cast({}, 'work', seconds=0, tag='outer')
+            except errors.ExpiredBeforeSent:
+                assert outer == 'expired cast'
+            else:
+                assert outer == 'cast'
+        deadline = time.monotonic() + 10
+        want = (nested == 'stock cast') + (outer in ('cast', 'call'))
+        while len(endpoint.done) < want and time.monotonic() < deadline:
+            time.sleep(0.01)
+    assert handler.sent
+    # The outer message's first try, then the nested one, without
+    # expiration, then the outer's retry (not published when expired).
+    attempts = [t for name, t in outage['attempts'] if name == exchange]
+    assert attempts[:2] == [1, None]
+    if nested == 'stock cast':
+        assert 'nested' in endpoint.done
+    assert ('outer' in endpoint.done) is (outer in ('cast', 'call'))
+    assert (scope.LOCAL.since, scope.LOCAL.ttl) == (None, None)
