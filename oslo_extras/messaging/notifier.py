@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from time import monotonic
 from typing import Any
 
 import oslo_messaging
 
 from oslo_extras.messaging._serializer import Stamped
 from oslo_extras.messaging._serializer import StampingSerializer
+from oslo_extras.messaging.drivers import scope
 from oslo_extras.messaging.policy import PolicyMap
 from oslo_extras.messaging.stamp import Stamp
 from oslo_extras.messaging.stamp import now
@@ -39,10 +41,23 @@ class Notifier:
 
     def _send(self, priority: str, ctxt: Any, event_type: str, payload):
         ttl = self._policies.resolve(event_type).ttl
-        stamp = Stamp(ttl=ttl, sent=now()) if ttl else Stamp()
-        getattr(self._notifier, priority)(
-            Stamped(ctxt, stamp), event_type, payload
-        )
+        if not ttl:
+            getattr(self._notifier, priority)(
+                Stamped(ctxt, Stamp()), event_type, payload
+            )
+            return
+        # Upstream sends to each topic in turn, and a send waits while the
+        # broker is down: the TTL of every one counts from here (the
+        # rabbit-extras driver reads this on this thread).
+        local = scope.LOCAL
+        previous = local.notify_started
+        local.notify_started = monotonic()
+        try:
+            getattr(self._notifier, priority)(
+                Stamped(ctxt, Stamp(ttl=ttl, sent=now())), event_type, payload
+            )
+        finally:
+            local.notify_started = previous
 
     def __getattr__(self, priority: str):
         if priority not in _PRIORITIES:

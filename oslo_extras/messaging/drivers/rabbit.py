@@ -373,8 +373,18 @@ class RabbitDriver(_upstream.RabbitDriver):
                 )
             finally:
                 local.since, local.ttl = previous, previous_ttl
-        # Its TTL counts from now, as a cast's (see send()).
-        since = [monotonic(), ttl, None]
+        # Its TTL counts from now, as a cast's (see send()), or from when
+        # our notifier began the notification: upstream's sends it to each
+        # topic in turn, and a later one starts after an earlier one gave
+        # up (the broker down all that time).
+        started = previous_started = local.notify_started
+        if started is None:
+            started = monotonic()
+        else:
+            # For this notification's sends only, not for one sent while
+            # it is (see send()).
+            local.notify_started = None
+        since = [started, ttl, None]
         local.since = since
         try:
             super().send_notification(
@@ -382,6 +392,7 @@ class RabbitDriver(_upstream.RabbitDriver):
             )
         finally:
             local.since = previous
+            local.notify_started = previous_started
         if since[2] is not None:
             event_type = message.get('event_type')
             raise errors.ExpiredBeforeSent(

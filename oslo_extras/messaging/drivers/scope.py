@@ -48,6 +48,11 @@ class _Local(threading.local):
     #: expiration; one that finds nothing left is not published and sets
     #: ``refused`` to the seconds spent (the driver's send() then raises).
     since: list | None = None
+    #: When our notifier's notification began (monotonic clock), set around
+    #: upstream's notifier, which sends it to each topic (and driver) in
+    #: turn: the TTL of each of those sends counts from then, not from its
+    #: own start (a later one starts only after an earlier one gave up).
+    notify_started: float | None = None
     queue: QueueOptions | None = None
     #: ``(stamp.WirePlan, sent)`` of the RPC message about to be sent, set
     #: by our client around upstream's call()/cast() when the transport's

@@ -20,6 +20,7 @@ import pytest
 from oslo_extras import messaging
 from oslo_extras.messaging import _upstream
 from oslo_extras.messaging import errors
+from oslo_extras.messaging import notifier as notifier_mod
 from oslo_extras.messaging.drivers import rabbit
 from oslo_extras.messaging.drivers import scope
 from tests.unit.messaging.helpers import Endpoint
@@ -37,6 +38,8 @@ def outage(monkeypatch):
     state = {'seconds': 0.0, 'attempts': [], 'failed': set()}
     clock = [START]
     monkeypatch.setattr(rabbit, 'monotonic', lambda: clock[0])
+    # Our notifier's too: a notification's TTL counts from its notify().
+    monkeypatch.setattr(notifier_mod, 'monotonic', lambda: clock[0])
     original = _upstream.RabbitConnection._publish
 
     def attempt(
@@ -259,3 +262,46 @@ def test_a_message_sent_during_a_send_does_not_take_its_ttl(
         assert 'nested' in endpoint.done
     assert ('outer' in endpoint.done) is (outer in ('cast', 'call'))
     assert (scope.LOCAL.since, scope.LOCAL.ttl) == (None, None)
+
+
+@pytest.mark.parametrize('outage_seconds', [3, 1.5])
+def test_a_notification_to_several_topics_counts_from_the_notify(
+    outage, on_outage, caplog, outage_seconds
+):
+    # Upstream's notifier sends to each topic in turn: the second send
+    # begins only once the first gave up, after the outage. Its TTL still
+    # counts from the notification, not from that second send.
+    transport = messaging.get_notification_transport(
+        make_conf(kombu_reconnect_delay=0), 'kombu+memory:////'
+    )
+    try:
+        notifier = messaging.get_notifier(
+            transport,
+            'demo.host',
+            driver='messaging',
+            topics=['first', 'second'],
+            ttl=2,
+        )
+        on_outage(lambda: None)  # the broker is back after the first try
+        outage['seconds'] = outage_seconds
+        with caplog.at_level(logging.ERROR):
+            notifier.info({}, 'instance.create', {'id': 1})
+    finally:
+        transport.cleanup()
+    refused = [
+        r.exc_info[1]
+        for r in caplog.records
+        if r.exc_info and isinstance(r.exc_info[1], errors.ExpiredBeforeSent)
+    ]
+    if outage_seconds > 2:
+        # Both refused: the first's try failed, the second had nothing left.
+        assert [t for _, t in outage['attempts']] == [2]
+        assert [(e.topic, e.elapsed) for e in refused] == [
+            ('first.info', 3),
+            ('second.info', 3),
+        ]
+    else:
+        # The first published on its retry, the second with what is left.
+        assert [t for _, t in outage['attempts']] == [2, 0.5, 0.5]
+        assert refused == []
+    assert scope.LOCAL.since is None
