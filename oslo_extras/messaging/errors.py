@@ -64,13 +64,20 @@ class ExpiredBeforeSent(oslo_messaging.MessageDeliveryFailure):
     Its TTL counts from when the send began; upstream retries a publish
     until the broker takes it (``retry=None``), and a message published
     after its TTL would run stale. Upstream's error for a publish that
-    could not be done, so code written for upstream catches it.
+    could not be done, so code written for upstream catches it. The last
+    attempt was not published; an earlier one that failed without the
+    broker's confirmation (``attempts``) may still have reached it.
 
     :param kind: ``'cast'``, ``'fanout cast'`` or ``'notification'``
     :param topic: where it was sent (``topic.server`` for a direct cast)
     :param method: the method or event type, or None where unknown
     :param ttl: the TTL in seconds
     :param elapsed: seconds from the send's start to the attempt refused
+    :param attempts: earlier publish attempts, each of which failed
+        without the broker's confirmation: one may have reached the broker
+        all the same (a connection the broker blocked during a memory or
+        disk alarm keeps what was written to it, and enqueues it when the
+        alarm clears), so the message may still run
     """
 
     def __init__(
@@ -80,15 +87,25 @@ class ExpiredBeforeSent(oslo_messaging.MessageDeliveryFailure):
         method: str | None,
         ttl: float,
         elapsed: float,
+        attempts: int = 0,
     ) -> None:
         what = f'{kind} {method!r}' if method is not None else kind
+        if attempts:
+            tried = (
+                f'; {attempts} earlier attempt{"s" if attempts > 1 else ""} '
+                "failed without the broker's confirmation and may still "
+                'reach it and run'
+            )
+        else:
+            tried = ', the broker had not taken it'
         super().__init__(
             f'{what} to topic {topic!r} not sent: its TTL of {ttl:g}s ran '
             f'out while it was being sent ({elapsed:.3g}s since the send '
-            'began, the broker had not taken it)'
+            f'began{tried})'
         )
         self.kind = kind
         self.topic = topic
         self.method = method
         self.ttl = ttl
         self.elapsed = elapsed
+        self.attempts = attempts

@@ -121,3 +121,48 @@ def test_cast_whose_ttl_ran_out_in_an_outage_is_refused_and_never_runs(
             for queue in (f'{name}.spy', name, f'{name}.s1'):
                 channel.queue_delete(queue)
             channel.exchange_delete(name)
+
+
+def test_cast_refused_on_a_blocked_connection_says_it_may_still_run(
+    rabbitmq,  # noqa: F811
+):
+    # A memory alarm: the broker stops reading from publishing connections
+    # and keeps what was written to them. The cast's publish is written,
+    # its confirmation times out with what was left of its TTL, and the
+    # retry finds nothing left: refused. The broker enqueues the first
+    # attempt when the alarm clears, and it runs then (measured: 8-14 s
+    # after a 2 s cast was sent; the server trusts the broker's TTL). The
+    # refusal must say so, not that the broker never took it.
+    transport = messaging.get_rpc_transport(make_conf(), rabbitmq.url)
+    name = 'alarm-' + uuid.uuid4().hex[:8]
+    target = oslo_messaging.Target(topic=name)
+    endpoint = Endpoint()
+    client = messaging.get_rpc_client(transport, target, ttl=2)
+    alarm = False
+    try:
+        with running(
+            messaging.get_rpc_server(
+                transport, target(server='s1'), [endpoint]
+            )
+        ):
+            client.cast({}, 'record', tag='before')  # a pooled connection
+            assert wait_for(lambda: 'before' in endpoint.done, 30)
+            rabbitmq.ctl('set_vm_memory_high_watermark', '0.00001')
+            alarm = True
+            time.sleep(2)  # the alarm is raised
+            try:
+                client.cast({}, 'record', tag='blocked')
+            except errors.ExpiredBeforeSent as exc:
+                refused = exc
+            else:
+                raise AssertionError('sent on a blocked connection')
+            rabbitmq.ctl('set_vm_memory_high_watermark', '0.4')
+            alarm = False
+            wait_for(lambda: 'blocked' in endpoint.done, 5)
+        assert refused.attempts >= 1
+        assert 'had not taken it' not in str(refused)
+        assert 'may still reach it and run' in str(refused)
+    finally:
+        if alarm:
+            rabbitmq.ctl('set_vm_memory_high_watermark', '0.4')
+        transport.cleanup()

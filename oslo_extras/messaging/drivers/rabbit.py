@@ -124,6 +124,9 @@ class Connection(_upstream.RabbitConnection):
                 # the channel and raises its own error in its place).
                 since[2] = spent
                 return None
+            # Counted before it is tried: one that fails may have reached
+            # the broker all the same (see errors.ExpiredBeforeSent).
+            since[3] += 1
         else:
             ttl = local.ttl
             if ttl is not None:
@@ -279,7 +282,7 @@ class RabbitDriver(_upstream.RabbitDriver):
                 # now, before anything that can wait (a connection, a
                 # broker that is down), not from when the broker takes it.
                 return self._send_cast(
-                    [monotonic(), ttl, None],
+                    [monotonic(), ttl, None, 0],
                     target,
                     ctxt,
                     message,
@@ -352,6 +355,7 @@ class RabbitDriver(_upstream.RabbitDriver):
                 method if type(method) is str else None,
                 since[1],
                 since[2],
+                since[3],
             )
         return None
 
@@ -384,7 +388,7 @@ class RabbitDriver(_upstream.RabbitDriver):
             # For this notification's sends only, not for one sent while
             # it is (see send()).
             local.notify_started = None
-        since = [started, ttl, None]
+        since = [started, ttl, None, 0]
         local.since = since
         try:
             super().send_notification(
@@ -401,6 +405,7 @@ class RabbitDriver(_upstream.RabbitDriver):
                 event_type if type(event_type) is str else None,
                 ttl,
                 since[2],
+                since[3],
             )
         return None
 

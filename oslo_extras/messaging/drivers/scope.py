@@ -42,11 +42,12 @@ class _Local(threading.local):
     # and catches no AttributeError.
     #: A call's TTL, when shorter than its timeout: its AMQP expiration.
     ttl: float | None = None
-    #: ``[started, ttl, refused]`` of the cast or notification being sent
-    #: (``started`` on the monotonic clock, when the driver's send()
-    #: began): each publish attempt gets what is left of ``ttl`` as its
-    #: expiration; one that finds nothing left is not published and sets
-    #: ``refused`` to the seconds spent (the driver's send() then raises).
+    #: ``[started, ttl, refused, attempts]`` of the cast or notification
+    #: being sent (``started`` on the monotonic clock, when the driver's
+    #: send() began): each publish attempt gets what is left of ``ttl`` as
+    #: its expiration and is counted in ``attempts``; one that finds
+    #: nothing left is not published and sets ``refused`` to the seconds
+    #: spent (the driver's send() then raises).
     since: list | None = None
     #: When our notifier's notification began (monotonic clock), set around
     #: upstream's notifier, which sends it to each topic (and driver) in

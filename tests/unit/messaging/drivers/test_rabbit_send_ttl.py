@@ -305,3 +305,38 @@ def test_a_notification_to_several_topics_counts_from_the_notify(
         assert [t for _, t in outage['attempts']] == [2, 0.5, 0.5]
         assert refused == []
     assert scope.LOCAL.since is None
+
+
+def test_a_refused_cast_says_an_earlier_attempt_may_still_run(
+    transport, outage
+):
+    # The first attempt failed (here before it was written; on RabbitMQ a
+    # publish written to a connection blocked by a memory alarm times out
+    # waiting for its confirmation, and the broker enqueues it when the
+    # alarm clears): the refusal must not claim the broker never took it.
+    client = messaging.get_rpc_client(
+        transport, oslo_messaging.Target(topic=new_target().topic), ttl=1
+    )
+    outage['seconds'] = 1.5
+    with pytest.raises(errors.ExpiredBeforeSent) as info:
+        client.cast({}, 'work', seconds=0)
+    assert info.value.attempts == 1
+    text = str(info.value)
+    assert 'had not taken it' not in text
+    assert '1 earlier attempt failed' in text and 'may still' in text
+
+
+def test_a_cast_refused_before_any_attempt_was_not_taken(
+    transport, monkeypatch
+):
+    # Its TTL ran out before the first attempt (waiting for a connection):
+    # nothing was written anywhere.
+    client = messaging.get_rpc_client(
+        transport, oslo_messaging.Target(topic=new_target().topic), ttl=30
+    )
+    clock = iter([0.0, 31.0]).__next__  # the send's start, then its try
+    monkeypatch.setattr(rabbit, 'monotonic', clock)
+    with pytest.raises(errors.ExpiredBeforeSent) as info:
+        client.cast({}, 'work', seconds=0)
+    assert (info.value.attempts, info.value.elapsed) == (0, 31)
+    assert 'the broker had not taken it' in str(info.value)
