@@ -112,3 +112,25 @@ class TTLLeft:
 
     def __repr__(self) -> str:
         return f'<expiration: what was left of {self.ttl:g}s>'
+
+
+@contextlib.contextmanager
+def memory_notifier(topics, ttl, conf=None, **kwargs):
+    """Our notifier on ``kombu+memory://`` (the rabbit-extras driver) with
+    a TTL; its transport is cleaned up after the block."""
+    from oslo_extras import messaging
+
+    transport = messaging.get_notification_transport(
+        conf if conf is not None else make_conf(), 'kombu+memory:////'
+    )
+    try:
+        yield messaging.get_notifier(
+            transport,
+            'demo.host',
+            driver='messaging',
+            topics=list(topics),
+            ttl=ttl,
+            **kwargs,
+        )
+    finally:
+        transport.cleanup()

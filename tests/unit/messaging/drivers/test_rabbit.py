@@ -18,6 +18,7 @@ from oslo_extras.messaging.drivers import rabbit
 from oslo_extras.messaging.drivers import scope
 from tests.unit.messaging.helpers import Endpoint
 from tests.unit.messaging.helpers import make_conf
+from tests.unit.messaging.helpers import memory_notifier
 from tests.unit.messaging.helpers import new_target
 from tests.unit.messaging.helpers import running
 from tests.unit.messaging.helpers import wait_for
@@ -118,21 +119,11 @@ def test_call_expiration_is_the_smaller_of_ttl_and_wait(
 
 
 def test_notifications_carry_their_ttl(published):
-    conf = make_conf()
-    transport = messaging.get_notification_transport(conf, 'kombu+memory:////')
-    try:
-        notifier = messaging.get_notifier(
-            transport,
-            'demo.host',
-            driver='messaging',
-            topics=['notifications'],
-            ttl=60,
-            events={'instance.resize': dict(ttl=5)},
-        )
+    with memory_notifier(
+        ['notifications'], 60, events={'instance.resize': dict(ttl=5)}
+    ) as notifier:
         notifier.info({}, 'instance.create', {'id': 1})
         notifier.warn({}, 'instance.resize', {'id': 1})
-    finally:
-        transport.cleanup()
     # What was left of each TTL when it was published.
     (first, second) = [t for _, t in published]
     assert 59 < first <= 60

@@ -25,6 +25,7 @@ from oslo_extras.messaging.drivers import rabbit
 from oslo_extras.messaging.drivers import scope
 from tests.unit.messaging.helpers import Endpoint
 from tests.unit.messaging.helpers import make_conf
+from tests.unit.messaging.helpers import memory_notifier
 from tests.unit.messaging.helpers import new_target
 from tests.unit.messaging.helpers import running
 
@@ -131,24 +132,14 @@ def test_a_cast_whose_ttl_ran_out_is_not_published(transport, outage, kind):
 
 
 def test_a_notification_whose_ttl_ran_out_is_not_published(outage, caplog):
-    transport = messaging.get_notification_transport(
-        make_conf(kombu_reconnect_delay=0), 'kombu+memory:////'
-    )
-    try:
-        notifier = messaging.get_notifier(
-            transport,
-            'demo.host',
-            driver='messaging',
-            topics=['notifications'],
-            ttl=2,
-        )
+    with memory_notifier(
+        ['notifications'], 2, make_conf(kombu_reconnect_delay=0)
+    ) as notifier:
         outage['seconds'] = 3
         with caplog.at_level(logging.ERROR):
             notifier.info({}, 'instance.create', {'id': 1})
         outage['seconds'] = 0.5
         notifier.info({}, 'instance.delete', {'id': 2})
-    finally:
-        transport.cleanup()
     # Upstream's notifier logs what the driver raised, as for any failure.
     failures = [r for r in caplog.records if r.exc_info]
     assert len(failures) == 1
@@ -271,23 +262,13 @@ def test_a_notification_to_several_topics_counts_from_the_notify(
     # Upstream's notifier sends to each topic in turn: the second send
     # begins only once the first gave up, after the outage. Its TTL still
     # counts from the notification, not from that second send.
-    transport = messaging.get_notification_transport(
-        make_conf(kombu_reconnect_delay=0), 'kombu+memory:////'
-    )
-    try:
-        notifier = messaging.get_notifier(
-            transport,
-            'demo.host',
-            driver='messaging',
-            topics=['first', 'second'],
-            ttl=2,
-        )
+    with memory_notifier(
+        ['first', 'second'], 2, make_conf(kombu_reconnect_delay=0)
+    ) as notifier:
         on_outage(lambda: None)  # the broker is back after the first try
         outage['seconds'] = outage_seconds
         with caplog.at_level(logging.ERROR):
             notifier.info({}, 'instance.create', {'id': 1})
-    finally:
-        transport.cleanup()
     refused = [
         r.exc_info[1]
         for r in caplog.records
