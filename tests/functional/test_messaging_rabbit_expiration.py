@@ -221,7 +221,9 @@ def test_stale_fanout_cast_from_a_stream_never_runs(rabbitmq):  # noqa: F811
     transport = messaging.get_rpc_transport(conf, rabbitmq.url)  # noqa: F811
     target = oslo_messaging.Target(topic='exp-' + uuid.uuid4().hex[:8])
     try:
-        client = messaging.get_rpc_client(transport, target, ttl=1)
+        # 3 s: a fresh fanout must not expire on a loaded machine while the
+        # server's stream consumer starts (1 s did once in CI).
+        client = messaging.get_rpc_client(transport, target, ttl=3)
         fanout = client.prepare(fanout=True)
 
         def server(endpoint):
@@ -235,17 +237,17 @@ def test_stale_fanout_cast_from_a_stream_never_runs(rabbitmq):  # noqa: F811
         first = Endpoint()
         with running(server(first)):
             fanout.cast({}, 'record', tag='fresh')
-            assert wait_for(lambda: first.done == ['fresh'])
+            assert wait_for(lambda: first.done == ['fresh'], 15)
         # Kept by the stream with nobody reading it, past its TTL.
         fanout.cast({}, 'record', tag='stale')
-        time.sleep(2)
+        time.sleep(4)
         # A new consumer of the stream starts at its last chunk: 'stale'.
         later = Endpoint()
         restarted = server(later)
         with running(restarted):
-            assert wait_for(lambda: restarted.stats['expired'] == 1)
+            assert wait_for(lambda: restarted.stats['expired'] == 1, 15)
             fanout.cast({}, 'record', tag='new')
-            assert wait_for(lambda: 'new' in later.done)
+            assert wait_for(lambda: 'new' in later.done, 15)
         assert 'stale' not in later.done
         assert 'fresh' not in later.done
     finally:
