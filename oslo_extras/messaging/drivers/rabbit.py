@@ -291,8 +291,8 @@ class RabbitDriver(_upstream.RabbitDriver):
                 )
             if timeout is not None and ttl >= timeout:
                 ttl = None  # the call's timeout is its expiration already
-        # scope.swap_message_ttl() inline, for a call whose TTL is shorter
-        # than its wait, and for a message sent while another one is
+        # The thread's TTL swapped for this send: for a call whose TTL is
+        # shorter than its wait, and for a message sent while another is
         # (from a log handler while upstream retries that one's publish):
         # it takes neither that one's TTL nor what is left of it.
         previous = local.ttl

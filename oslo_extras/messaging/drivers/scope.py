@@ -63,7 +63,7 @@ class _Local(threading.local):
 
 
 #: This thread's values. The driver's per-message path reads and swaps
-#: ``LOCAL.ttl`` and ``LOCAL.since`` itself: each function call here costs
+#: ``LOCAL.ttl`` and ``LOCAL.since`` inline: a function call here would cost
 #: every publish.
 LOCAL = _Local()
 
@@ -76,25 +76,6 @@ def _set(name: str, value: object) -> Iterator[None]:
         yield
     finally:
         setattr(LOCAL, name, previous)
-
-
-def message_ttl(ttl: float | None) -> contextlib.AbstractContextManager:
-    """Publish messages sent in this block with AMQP ``expiration``."""
-    return _set('ttl', ttl)
-
-
-def swap_message_ttl(ttl: float | None) -> float | None:
-    """Like :func:`message_ttl` without a context manager; returns the
-    previous value, to restore in a ``finally`` (every message sent pays
-    for a generator-based context manager: a dozen Python calls).
-    """
-    previous = LOCAL.ttl
-    LOCAL.ttl = ttl
-    return previous
-
-
-def current_ttl() -> float | None:
-    return LOCAL.ttl
 
 
 def queue_options(
